@@ -1,0 +1,68 @@
+package dev.caravan.core;
+
+/**
+ * A failure with everything the API needs to answer it: HTTP status, OpenAI error type and code, the offending
+ * parameter, and whether another attempt (retry or fallback) may succeed.
+ */
+public class GatewayException extends RuntimeException {
+
+    private final int status;
+    private final String type;
+    private final String code;
+    private final String param;
+    private final boolean retryable;
+    private final long retryAfterMillis;
+
+    public GatewayException(int status, String type, String code, String param, String message, boolean retryable,
+                            long retryAfterMillis) {
+        super(message, null, false, false);
+        this.status = status;
+        this.type = type;
+        this.code = code;
+        this.param = param;
+        this.retryable = retryable;
+        this.retryAfterMillis = retryAfterMillis;
+    }
+
+    public static GatewayException invalidRequest(String param, String message) {
+        return new GatewayException(400, "invalid_request_error", "invalid_value", param, message, false, 0);
+    }
+
+    public static GatewayException notFound(String code, String message) {
+        return new GatewayException(404, "invalid_request_error", code, null, message, false, 0);
+    }
+
+    /** The upstream could not be reached or failed on its side: the caller sees 502, the chain may go on. */
+    public static GatewayException upstreamUnavailable(String provider, String message) {
+        return new GatewayException(502, "upstream_error", "upstream_unavailable", null,
+                provider + ": " + message, true, 0);
+    }
+
+    public static GatewayException timeout(String provider, String message) {
+        return new GatewayException(504, "upstream_error", "upstream_timeout", null, provider + ": " + message, true, 0);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String param() {
+        return param;
+    }
+
+    public boolean retryable() {
+        return retryable;
+    }
+
+    public long retryAfterMillis() {
+        return retryAfterMillis;
+    }
+}

@@ -1,0 +1,29 @@
+package dev.caravan.core;
+
+/** What a provider's stream says, event by event, in terms every API renderer understands. */
+public sealed interface StreamEvent {
+
+    /** The upstream accepted the request and the answer begins; {@code id} may be null. */
+    record Started(String id) implements StreamEvent {
+    }
+
+    /** More answer text. */
+    record TextDelta(String text) implements StreamEvent {
+    }
+
+    /** A tool call begins ({@code id} and {@code name} set) or continues (more {@code argumentsDelta}). */
+    record ToolCallDelta(int index, String id, String name, String argumentsDelta) implements StreamEvent {
+    }
+
+    /** The model stopped, with OpenAI's finish reason. */
+    record Finished(String finishReason) implements StreamEvent {
+    }
+
+    /** Token counts so far (merged field by field by the relay). */
+    record UsageReport(Usage usage) implements StreamEvent {
+    }
+
+    /** The upstream failed in the middle of the stream. */
+    record Failed(GatewayException error) implements StreamEvent {
+    }
+}

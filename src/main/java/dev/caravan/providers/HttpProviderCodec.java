@@ -1,0 +1,32 @@
+package dev.caravan.providers;
+
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ChatResponse;
+import dev.caravan.core.GatewayException;
+
+import java.util.function.Function;
+
+/**
+ * Translation between Caravan's normalized model and one HTTP provider's wire format. Pure: no I/O, no state
+ * beyond configuration, so every method is tested from recorded wire samples alone.
+ */
+public interface HttpProviderCodec {
+
+    /** The provider's name as used in model names and routes ({@code openai}, {@code anthropic}). */
+    String provider();
+
+    /** The JSON body to send upstream for {@code request}, naming {@code upstreamModel}. */
+    byte[] encodeRequest(ChatRequest request, String upstreamModel);
+
+    /** A successful (2xx) non-streaming answer. */
+    ChatResponse decodeResponse(byte[] body);
+
+    /**
+     * An error answer (status >= 400) as the exception the caller or the fallback chain acts on.
+     * {@code header} looks up a response header by lower-case name (null when absent).
+     */
+    GatewayException decodeError(int status, byte[] body, Function<String, String> header);
+
+    /** A fresh decoder for one streamed answer. */
+    StreamDecoder newStreamDecoder();
+}
