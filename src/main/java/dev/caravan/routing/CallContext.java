@@ -1,0 +1,154 @@
+package dev.caravan.routing;
+
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ChatResponse;
+import dev.caravan.core.GatewayException;
+import dev.caravan.streaming.UpstreamStream;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The state of one request on its journey through the routes, kept in the exchange property {@code call}.
+ * Provider routes read {@link #request()} and {@link #current()}, and end with {@link #answered} or
+ * {@link #streaming}, or throw a {@link GatewayException}.
+ */
+public final class CallContext {
+
+    public static final String PROPERTY = "call";
+
+    private final String requestId;
+    private final String api;
+    private final long startNanos = System.nanoTime();
+    private final long startEpochMillis = System.currentTimeMillis();
+    private ChatRequest request;
+    private List<Target> chain = List.of();
+    private int chainIndex = -1;
+    private int attempts;
+    private Target current;
+    private final List<String> failures = new ArrayList<>();
+    private GatewayException lastError;
+    private ChatResponse response;
+    private UpstreamStream stream;
+    private boolean done;
+
+    public CallContext(String requestId, String api) {
+        this.requestId = requestId;
+        this.api = api;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    /** Which API shape the caller speaks: {@code openai} or {@code simple}. */
+    public String api() {
+        return api;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public long startEpochMillis() {
+        return startEpochMillis;
+    }
+
+    public ChatRequest request() {
+        return request;
+    }
+
+    public void request(ChatRequest parsed) {
+        this.request = parsed;
+    }
+
+    public boolean isStream() {
+        return request != null && request.stream();
+    }
+
+    public List<Target> chain() {
+        return chain;
+    }
+
+    public void chain(List<Target> targets) {
+        this.chain = List.copyOf(targets);
+        this.chainIndex = -1;
+    }
+
+    public int chainIndex() {
+        return chainIndex;
+    }
+
+    public void chainIndex(int index) {
+        this.chainIndex = index;
+    }
+
+    /** The target of the attempt in progress. */
+    public Target current() {
+        return current;
+    }
+
+    /** Starts an attempt on {@code target}. */
+    public void attempt(Target target) {
+        this.current = target;
+        this.attempts++;
+    }
+
+    public int attempts() {
+        return attempts;
+    }
+
+    public String provider() {
+        return current == null ? null : current.provider();
+    }
+
+    public String servedModel() {
+        return current == null ? null : current.model();
+    }
+
+    public void failed(GatewayException error) {
+        lastError = error;
+        failures.add(current + ": " + error.getMessage());
+    }
+
+    public List<String> failures() {
+        return failures;
+    }
+
+    public GatewayException lastError() {
+        return lastError;
+    }
+
+    public void answered(ChatResponse answer) {
+        this.response = answer;
+        this.done = true;
+    }
+
+    public void streaming(UpstreamStream upstream) {
+        this.stream = upstream;
+        this.done = true;
+    }
+
+    /** No attempt has succeeded yet and none has failed for good. */
+    public boolean pending() {
+        return !done;
+    }
+
+    /** Ends the journey with an error that no further attempt may change (e.g. the caller's own 400). */
+    public void giveUp(GatewayException error) {
+        this.lastError = error;
+        this.done = true;
+    }
+
+    public ChatResponse response() {
+        return response;
+    }
+
+    public UpstreamStream stream() {
+        return stream;
+    }
+
+    public long elapsedMillis() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}
