@@ -3,8 +3,11 @@ package dev.caravan.routing;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.Usage;
+import dev.caravan.streaming.ClientChannel;
 import dev.caravan.streaming.UpstreamStream;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,6 +34,12 @@ public final class CallContext {
     private ChatResponse response;
     private UpstreamStream stream;
     private boolean done;
+    private ClientChannel client;
+    private Usage usage;
+    private BigDecimal cost;
+    private String outcome;
+    private Long firstTokenMillis;
+    private boolean usageReported = true;
 
     public CallContext(String requestId, String api) {
         this.requestId = requestId;
@@ -150,5 +159,51 @@ public final class CallContext {
 
     public long elapsedMillis() {
         return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** The caller's connection, for answers streamed event by event. */
+    public ClientChannel client() {
+        return client;
+    }
+
+    public void client(ClientChannel channel) {
+        this.client = channel;
+    }
+
+    /**
+     * Settles what the request used and cost: {@code outcome} is ok, error or partial (a stream cut short);
+     * {@code reported} is false when the provider never said how many tokens it used.
+     */
+    public void settled(Usage used, BigDecimal price, String result, boolean reported) {
+        this.usage = used;
+        this.cost = price;
+        this.outcome = result;
+        this.usageReported = reported;
+    }
+
+    public Usage usage() {
+        return usage;
+    }
+
+    public BigDecimal cost() {
+        return cost;
+    }
+
+    public String outcome() {
+        return outcome;
+    }
+
+    public boolean usageReported() {
+        return usageReported;
+    }
+
+    public void firstToken() {
+        if (firstTokenMillis == null) {
+            firstTokenMillis = elapsedMillis();
+        }
+    }
+
+    public Long firstTokenMillis() {
+        return firstTokenMillis;
     }
 }

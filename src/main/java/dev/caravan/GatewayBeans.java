@@ -1,0 +1,144 @@
+package dev.caravan;
+
+import dev.caravan.api.AnswerWriter;
+import dev.caravan.api.EdgeHandlers;
+import dev.caravan.api.ErrorResponder;
+import dev.caravan.api.ModelList;
+import dev.caravan.api.RequestIntake;
+import dev.caravan.providers.HttpProviderCall;
+import dev.caravan.providers.mock.MockModels;
+import dev.caravan.providers.mock.MockProvider;
+import dev.caravan.providers.openai.OpenAiCodec;
+import dev.caravan.routing.FallbackChain;
+import dev.caravan.routing.ModelRouter;
+import dev.caravan.streaming.StreamRelay;
+import io.vertx.core.VertxOptions;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Binds the gateway's beans; every setting comes from {@code application.properties} (documented there). */
+@Configuration
+public class GatewayBeans implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayBeans.class);
+
+    @PropertyInject("caravan.catalog.file")
+    String catalogFile;
+    @PropertyInject(value = "caravan.openai.api-key", defaultValue = "")
+    String openAiKey;
+    @PropertyInject(value = "caravan.anthropic.api-key", defaultValue = "")
+    String anthropicKey;
+    @PropertyInject(value = "caravan.bedrock.enabled", defaultValue = "false")
+    boolean bedrockEnabled;
+    @PropertyInject(value = "caravan.mock.enabled", defaultValue = "true")
+    boolean mockEnabled;
+    @PropertyInject(value = "caravan.mock.stream-tokens", defaultValue = "20")
+    int mockStreamTokens;
+    @PropertyInject(value = "caravan.mock.token-delay-ms", defaultValue = "50")
+    long mockTokenDelay;
+    @PropertyInject(value = "caravan.http.worker-threads", defaultValue = "512")
+    int workerThreads;
+    @PropertyInject(value = "camel.server.port", defaultValue = "8080")
+    int serverPort;
+    @PropertyInject(value = "camel.server.maxBodySize", defaultValue = "1048576")
+    long maxBodySize;
+
+    private ModelRouter router;
+
+    @BindToRegistry
+    public VertxOptions vertxOptions() {
+        // Streams are relayed from worker threads (blocking reads of the upstream), so the pool bounds concurrent streams.
+        return new VertxOptions().setWorkerPoolSize(workerThreads)
+                .setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);
+    }
+
+    @BindToRegistry
+    public synchronized ModelRouter modelRouter() throws IOException {
+        if (router == null) {
+            router = new ModelRouter(Path.of(catalogFile), this::offered);
+        }
+        return router;
+    }
+
+    private boolean offered(String provider) {
+        switch (provider) {
+            case "openai":
+                return !openAiKey.isBlank();
+            case "anthropic":
+                return !anthropicKey.isBlank();
+            case "bedrock":
+                return bedrockEnabled;
+            case "mock":
+                return mockEnabled;
+            default:
+                return false;
+        }
+    }
+
+    @BindToRegistry
+    public RequestIntake requestIntake() {
+        return new RequestIntake();
+    }
+
+    @BindToRegistry
+    public FallbackChain fallbackChain() throws IOException {
+        return new FallbackChain(modelRouter());
+    }
+
+    @BindToRegistry
+    public AnswerWriter answerWriter() throws IOException {
+        return new AnswerWriter(modelRouter());
+    }
+
+    @BindToRegistry
+    public StreamRelay streamRelay() throws IOException {
+        return new StreamRelay(modelRouter());
+    }
+
+    @BindToRegistry
+    public ErrorResponder errorResponder() {
+        return new ErrorResponder();
+    }
+
+    @BindToRegistry
+    public ModelList modelList() throws IOException {
+        return new ModelList(modelRouter());
+    }
+
+    @BindToRegistry
+    public HttpProviderCall openAiCall() {
+        return new HttpProviderCall(new OpenAiCodec(), Map.of("Authorization", "Bearer " + openAiKey));
+    }
+
+    @BindToRegistry
+    public MockProvider mockProvider() {
+        return new MockProvider(new MockModels(mockStreamTokens), mockTokenDelay);
+    }
+
+    @Override
+    public void configure(CamelContext context) {
+        EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
+                "/v1/models", "GET"), maxBodySize);
+        context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                    edge.install(context, serverPort);
+                    LOG.info("Caravan is serving on port {}", serverPort);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,61 @@
+package dev.caravan.api;
+
+import dev.caravan.core.GatewayException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+
+import java.util.Map;
+
+/**
+ * Answers what no route serves in OpenAI's error shape: unknown paths (404), known paths with the wrong method
+ * (405), bodies over the size limit (413). Installed on the HTTP router once the routes are up.
+ */
+public final class EdgeHandlers {
+
+    private final Map<String, String> methodsByPath;
+    private final long maxBodyBytes;
+
+    /** {@code methodsByPath}: each API path and the methods it allows, e.g. "/v1/models" -> "GET". */
+    public EdgeHandlers(Map<String, String> methodsByPath, long maxBodyBytes) {
+        this.methodsByPath = Map.copyOf(methodsByPath);
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public void install(CamelContext context, int port) {
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
+                VertxPlatformHttpRouter.getRouterNameFromPort(port));
+        if (router == null) {
+            throw new IllegalStateException("No HTTP router on port " + port);
+        }
+        router.route().last().handler(this::unmatched);
+        router.errorHandler(413, ctx -> send(ctx, new GatewayException(413, "invalid_request_error",
+                "request_too_large", null, "The request body exceeds the limit of " + maxBodyBytes + " bytes",
+                false, 0)));
+        router.errorHandler(500, ctx -> send(ctx, new GatewayException(500, "server_error", "internal_error", null,
+                "The gateway failed to process the request", false, 0)));
+    }
+
+    private void unmatched(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        String allowed = methodsByPath.get(path.endsWith("/") && path.length() > 1
+                ? path.substring(0, path.length() - 1) : path);
+        if (allowed != null) {
+            ctx.response().putHeader("Allow", allowed);
+            send(ctx, new GatewayException(405, "invalid_request_error", "method_not_allowed", null,
+                    "Method " + ctx.request().method() + " is not allowed on " + path + "; use " + allowed, false, 0));
+        } else {
+            send(ctx, new GatewayException(404, "invalid_request_error", "unknown_url", null,
+                    "Unknown request URL: " + ctx.request().method() + " " + path, false, 0));
+        }
+    }
+
+    private static void send(RoutingContext ctx, GatewayException error) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(error.status()).putHeader("content-type", "application/json")
+                .end(Buffer.buffer(Json.write(ErrorResponder.body(error))));
+    }
+}

@@ -1,0 +1,58 @@
+package dev.caravan.api;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.GatewayException;
+
+import java.io.IOException;
+
+/** The one ObjectMapper of the gateway, and reading a request body as a JSON object. */
+public final class Json {
+
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    private Json() {
+    }
+
+    /** The body as a JSON object, or a 400 {@code invalid_json} error. */
+    public static ObjectNode readObject(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw new GatewayException(400, "invalid_request_error", "invalid_json", null,
+                    "The request body is empty; send a JSON object", false, 0);
+        }
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw new GatewayException(400, "invalid_request_error", "invalid_json", null,
+                    "The request body is not valid JSON: " + firstLine(e.getMessage()), false, 0);
+        }
+        if (node == null || !node.isObject()) {
+            throw new GatewayException(400, "invalid_request_error", "invalid_json", null,
+                    "The request body must be a JSON object", false, 0);
+        }
+        return (ObjectNode) node;
+    }
+
+    public static byte[] write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new IllegalStateException("JSON cannot be written", e);
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

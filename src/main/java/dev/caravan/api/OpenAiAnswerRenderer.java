@@ -1,0 +1,46 @@
+package dev.caravan.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.ChatResponse;
+import dev.caravan.core.ToolCall;
+import dev.caravan.core.Usage;
+
+/** A finished answer in OpenAI's {@code chat.completion} shape. */
+public final class OpenAiAnswerRenderer {
+
+    private OpenAiAnswerRenderer() {
+    }
+
+    public static ObjectNode render(String id, String model, ChatResponse answer) {
+        ObjectNode root = Json.MAPPER.createObjectNode().put("id", id).put("object", "chat.completion")
+                .put("created", System.currentTimeMillis() / 1000).put("model", model);
+        ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        if (answer.content() == null) {
+            message.putNull("content");
+        } else {
+            message.put("content", answer.content());
+        }
+        message.putNull("refusal");
+        if (!answer.toolCalls().isEmpty()) {
+            ArrayNode calls = message.putArray("tool_calls");
+            for (ToolCall call : answer.toolCalls()) {
+                calls.addObject().put("id", call.id()).put("type", "function").putObject("function")
+                        .put("name", call.name()).put("arguments", call.arguments());
+            }
+        }
+        choice.putNull("logprobs");
+        choice.put("finish_reason", answer.finishReason());
+        root.set("usage", usage(answer.usage()));
+        return root;
+    }
+
+    static ObjectNode usage(Usage usage) {
+        ObjectNode node = Json.MAPPER.createObjectNode().put("prompt_tokens", usage.promptTokens())
+                .put("completion_tokens", usage.completionTokens()).put("total_tokens", usage.totalTokens());
+        node.putObject("prompt_tokens_details").put("cached_tokens", usage.cacheReadTokens());
+        node.putObject("completion_tokens_details").put("reasoning_tokens", usage.reasoningTokens());
+        return node;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.caravan.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ContentPart;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.ToolCall;
+import dev.caravan.core.ToolChoice;
+import dev.caravan.core.ToolDefinition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Reads and validates an OpenAI Chat Completions request body into the normalized {@link ChatRequest}. */
+public final class OpenAiRequestParser {
+
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
+
+    public ChatRequest parse(byte[] body) {
+        ObjectNode root = Json.readObject(body);
+        String model = FieldReader.requiredString(root, "model", "model");
+        List<ChatMessage> messages = messages(FieldReader.nonEmptyArray(root, "messages"));
+        Integer maxTokens = FieldReader.positiveInt(root, "max_completion_tokens");
+        Integer legacyMax = FieldReader.positiveInt(root, "max_tokens");
+        Integer n = FieldReader.positiveInt(root, "n");
+        if (n != null && n > 1) {
+            throw GatewayException.invalidRequest("n", "'n' greater than 1 is not supported by this gateway");
+        }
+        boolean stream = FieldReader.bool(root, "stream", "stream");
+        boolean includeUsage = false;
+        JsonNode options = root.get("stream_options");
+        if (options != null && !options.isNull()) {
+            if (!options.isObject()) {
+                throw GatewayException.invalidRequest("stream_options", "'stream_options' must be an object");
+            }
+            includeUsage = FieldReader.bool(options, "include_usage", "stream_options.include_usage");
+        }
+        return new ChatRequest(model, messages, maxTokens != null ? maxTokens : legacyMax,
+                FieldReader.number(root, "temperature", 0, 2), FieldReader.number(root, "top_p", 0, 1),
+                FieldReader.stop(root), stream, includeUsage, tools(root.get("tools")),
+                toolChoice(root.get("tool_choice")), FieldReader.optionalString(root, "user", "user"), root);
+    }
+
+    private static List<ChatMessage> messages(JsonNode array) {
+        List<ChatMessage> out = new ArrayList<>(array.size());
+        for (int i = 0; i < array.size(); i++) {
+            out.add(message(array.get(i), "messages[" + i + "]"));
+        }
+        return out;
+    }
+
+    private static ChatMessage message(JsonNode node, String path) {
+        if (!node.isObject()) {
+            throw GatewayException.invalidRequest(path, "'" + path + "' must be an object");
+        }
+        String role = FieldReader.requiredString(node, "role", path + ".role");
+        if (!ROLES.contains(role)) {
+            throw GatewayException.invalidRequest(path + ".role", "'" + path + ".role' must be one of system, "
+                    + "developer, user, assistant, tool; got '" + role + "'");
+        }
+        List<ToolCall> toolCalls = "assistant".equals(role) ? toolCalls(node.get("tool_calls"), path) : List.of();
+        List<ContentPart> content = content(node.get("content"), path + ".content", !toolCalls.isEmpty());
+        String toolCallId = null;
+        if ("tool".equals(role)) {
+            toolCallId = FieldReader.requiredString(node, "tool_call_id", path + ".tool_call_id");
+        }
+        return new ChatMessage(role, content, toolCalls, toolCallId,
+                FieldReader.optionalString(node, "name", path + ".name"));
+    }
+
+    private static List<ContentPart> content(JsonNode node, String path, boolean mayBeEmpty) {
+        if (node == null || node.isNull()) {
+            if (mayBeEmpty) {
+                return List.of();
+            }
+            throw GatewayException.invalidRequest(path, "Missing required parameter: '" + path + "'");
+        }
+        if (node.isTextual()) {
+            return List.of(ContentPart.text(node.asText()));
+        }
+        if (!node.isArray()) {
+            throw GatewayException.invalidRequest(path, "'" + path + "' must be a string or an array of parts");
+        }
+        List<ContentPart> parts = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            parts.add(part(node.get(i), path + "[" + i + "]"));
+        }
+        return parts;
+    }
+
+    private static ContentPart part(JsonNode node, String path) {
+        if (!node.isObject()) {
+            throw GatewayException.invalidRequest(path, "'" + path + "' must be an object");
+        }
+        String type = FieldReader.requiredString(node, "type", path + ".type");
+        switch (type) {
+            case "text":
+                return ContentPart.text(FieldReader.requiredString(node, "text", path + ".text"));
+            case "image_url":
+                JsonNode image = node.get("image_url");
+                if (image == null || !image.isObject()) {
+                    throw GatewayException.invalidRequest(path + ".image_url", "'" + path + ".image_url' must be an "
+                            + "object with a url");
+                }
+                return ContentPart.image(FieldReader.requiredString(image, "url", path + ".image_url.url"));
+            default:
+                throw GatewayException.invalidRequest(path + ".type", "'" + path + ".type' must be text or "
+                        + "image_url; got '" + type + "'");
+        }
+    }
+
+    private static List<ToolCall> toolCalls(JsonNode node, String path) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw GatewayException.invalidRequest(path + ".tool_calls", "'" + path + ".tool_calls' must be an array");
+        }
+        List<ToolCall> calls = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            String at = path + ".tool_calls[" + i + "]";
+            JsonNode call = node.get(i);
+            JsonNode function = call.get("function");
+            if (!call.isObject() || function == null || !function.isObject()) {
+                throw GatewayException.invalidRequest(at, "'" + at + "' must be an object with a function");
+            }
+            String arguments = FieldReader.optionalString(function, "arguments", at + ".function.arguments");
+            calls.add(new ToolCall(FieldReader.requiredString(call, "id", at + ".id"),
+                    FieldReader.requiredString(function, "name", at + ".function.name"),
+                    arguments == null ? "{}" : arguments));
+        }
+        return calls;
+    }
+
+    private static List<ToolDefinition> tools(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw GatewayException.invalidRequest("tools", "'tools' must be an array");
+        }
+        List<ToolDefinition> tools = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            String at = "tools[" + i + "]";
+            JsonNode tool = node.get(i);
+            JsonNode function = tool.get("function");
+            if (!tool.isObject() || !"function".equals(tool.path("type").asText()) || function == null
+                    || !function.isObject()) {
+                throw GatewayException.invalidRequest(at, "'" + at + "' must be {\"type\":\"function\",\"function\":{...}}");
+            }
+            JsonNode parameters = function.get("parameters");
+            if (parameters != null && !parameters.isNull() && !parameters.isObject()) {
+                throw GatewayException.invalidRequest(at + ".function.parameters", "'" + at
+                        + ".function.parameters' must be a JSON Schema object");
+            }
+            tools.add(new ToolDefinition(FieldReader.requiredString(function, "name", at + ".function.name"),
+                    FieldReader.optionalString(function, "description", at + ".function.description"), parameters));
+        }
+        return tools;
+    }
+
+    private static ToolChoice toolChoice(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.isTextual()) {
+            switch (node.asText()) {
+                case "auto":
+                    return ToolChoice.AUTO;
+                case "none":
+                    return ToolChoice.NONE;
+                case "required":
+                    return ToolChoice.REQUIRED;
+                default:
+                    throw GatewayException.invalidRequest("tool_choice", "'tool_choice' must be auto, none, required "
+                            + "or a function");
+            }
+        }
+        String name = node.path("function").path("name").asText("");
+        if (!node.isObject() || name.isEmpty()) {
+            throw GatewayException.invalidRequest("tool_choice", "'tool_choice' must name a function");
+        }
+        return ToolChoice.function(name);
+    }
+}

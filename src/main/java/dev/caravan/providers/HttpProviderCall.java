@@ -1,0 +1,73 @@
+package dev.caravan.providers;
+
+import dev.caravan.core.GatewayException;
+import dev.caravan.routing.CallContext;
+import dev.caravan.streaming.SseUpstreamStream;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.spi.Synchronization;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The two halves of an HTTP provider call around the route's {@code to} step: {@link #prepare} turns the call
+ * into the upstream's request, {@link #read} turns the upstream's answer into the call's outcome. Retryable
+ * failures are thrown (the circuit breaker counts them and its fallback moves on); the caller's own errors end
+ * the call without counting against the provider.
+ */
+public final class HttpProviderCall {
+
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+
+    private final HttpProviderCodec codec;
+    private final Map<String, String> upstreamHeaders;
+
+    /** {@code upstreamHeaders} carry the provider's credentials; they are never logged or returned. */
+    public HttpProviderCall(HttpProviderCodec codec, Map<String, String> upstreamHeaders) {
+        this.codec = codec;
+        this.upstreamHeaders = Map.copyOf(upstreamHeaders);
+    }
+
+    public void prepare(Exchange exchange) {
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        Message message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_METHOD, "POST");
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setHeader("Accept", call.isStream() ? "text/event-stream" : "application/json");
+        upstreamHeaders.forEach(message::setHeader);
+        message.setBody(codec.encodeRequest(call.request(), call.current().model()));
+    }
+
+    public void read(Exchange exchange) throws IOException {
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        Message message = exchange.getMessage();
+        Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        InputStream body = message.getBody(InputStream.class);
+        message.setBody(null);
+        if (status == null || status >= 400) {
+            byte[] bytes = body == null ? new byte[0] : body.readNBytes(MAX_ERROR_BODY);
+            GatewayException error = codec.decodeError(status == null ? 502 : status, bytes,
+                    name -> message.getHeader(name, String.class));
+            if (error.retryable()) {
+                throw error;
+            }
+            call.giveUp(error);
+            return;
+        }
+        if (!call.isStream()) {
+            byte[] bytes = body == null ? new byte[0] : body.readAllBytes();
+            call.answered(codec.decodeResponse(bytes));
+            return;
+        }
+        // The HTTP client would drain the stream when the circuit breaker's exchange completes; the relay owns it now.
+        List<Synchronization> completions = exchange.getExchangeExtension().handoverCompletions();
+        SseUpstreamStream stream = new SseUpstreamStream(codec.provider(), body, codec.newStreamDecoder(),
+                () -> completions.forEach(s -> s.onComplete(exchange)));
+        stream.peek();
+        call.streaming(stream);
+    }
+}

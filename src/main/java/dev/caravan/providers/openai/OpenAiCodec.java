@@ -1,0 +1,156 @@
+package dev.caravan.providers.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.api.Json;
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ChatResponse;
+import dev.caravan.core.ContentPart;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.ToolCall;
+import dev.caravan.core.ToolDefinition;
+import dev.caravan.providers.HttpProviderCodec;
+import dev.caravan.providers.StreamDecoder;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * OpenAI Chat Completions. A request that came in OpenAI's shape is forwarded as the caller wrote it (every field
+ * Caravan does not need to understand included), with the served model and, for streams, usage always requested.
+ */
+public final class OpenAiCodec implements HttpProviderCodec {
+
+    @Override
+    public String provider() {
+        return "openai";
+    }
+
+    @Override
+    public byte[] encodeRequest(ChatRequest request, String upstreamModel) {
+        ObjectNode body = request.original() != null ? request.original().deepCopy() : fromNormalized(request);
+        body.put("model", upstreamModel);
+        if (request.stream()) {
+            body.put("stream", true);
+            body.putObject("stream_options").put("include_usage", true);
+        } else {
+            body.remove("stream_options");
+        }
+        return Json.write(body);
+    }
+
+    private static ObjectNode fromNormalized(ChatRequest request) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode messages = body.putArray("messages");
+        for (ChatMessage message : request.messages()) {
+            messages.add(message(message));
+        }
+        if (request.maxTokens() != null) {
+            body.put("max_completion_tokens", request.maxTokens());
+        }
+        if (request.temperature() != null) {
+            body.put("temperature", request.temperature());
+        }
+        if (request.topP() != null) {
+            body.put("top_p", request.topP());
+        }
+        if (!request.stop().isEmpty()) {
+            request.stop().forEach(body.putArray("stop")::add);
+        }
+        if (!request.tools().isEmpty()) {
+            ArrayNode tools = body.putArray("tools");
+            for (ToolDefinition tool : request.tools()) {
+                ObjectNode function = tools.addObject().put("type", "function").putObject("function");
+                function.put("name", tool.name());
+                if (tool.description() != null) {
+                    function.put("description", tool.description());
+                }
+                if (tool.parameters() != null) {
+                    function.set("parameters", tool.parameters());
+                }
+            }
+        }
+        if (request.toolChoice() != null) {
+            if ("function".equals(request.toolChoice().mode())) {
+                body.putObject("tool_choice").put("type", "function").putObject("function")
+                        .put("name", request.toolChoice().functionName());
+            } else {
+                body.put("tool_choice", request.toolChoice().mode());
+            }
+        }
+        if (request.user() != null) {
+            body.put("user", request.user());
+        }
+        return body;
+    }
+
+    private static ObjectNode message(ChatMessage message) {
+        ObjectNode node = Json.MAPPER.createObjectNode().put("role", message.role());
+        boolean textOnly = message.content().stream().allMatch(ContentPart::isText);
+        if (message.content().isEmpty()) {
+            node.putNull("content");
+        } else if (textOnly) {
+            node.put("content", message.text());
+        } else {
+            ArrayNode parts = node.putArray("content");
+            for (ContentPart part : message.content()) {
+                if (part.isText()) {
+                    parts.addObject().put("type", "text").put("text", part.text());
+                } else {
+                    parts.addObject().put("type", "image_url").putObject("image_url").put("url", part.imageUrl());
+                }
+            }
+        }
+        if (!message.toolCalls().isEmpty()) {
+            ArrayNode calls = node.putArray("tool_calls");
+            for (ToolCall call : message.toolCalls()) {
+                calls.addObject().put("id", call.id()).put("type", "function").putObject("function")
+                        .put("name", call.name()).put("arguments", call.arguments());
+            }
+        }
+        if (message.toolCallId() != null) {
+            node.put("tool_call_id", message.toolCallId());
+        }
+        if (message.name() != null) {
+            node.put("name", message.name());
+        }
+        return node;
+    }
+
+    @Override
+    public ChatResponse decodeResponse(byte[] body) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            throw GatewayException.upstreamUnavailable("openai", "the answer is not valid JSON");
+        }
+        JsonNode choice = root.path("choices").path(0);
+        if (root == null || choice.isMissingNode()) {
+            throw GatewayException.upstreamUnavailable("openai", "the answer has no choices");
+        }
+        JsonNode message = choice.path("message");
+        List<ToolCall> calls = new ArrayList<>();
+        for (JsonNode call : message.path("tool_calls")) {
+            calls.add(new ToolCall(call.path("id").asText(), call.path("function").path("name").asText(),
+                    call.path("function").path("arguments").asText("{}")));
+        }
+        String content = message.path("content").isTextual() ? message.path("content").asText() : null;
+        return new ChatResponse(root.path("id").asText(null), root.path("model").asText(null), content, calls,
+                choice.path("finish_reason").asText("stop"), OpenAiUsage.read(root.path("usage")));
+    }
+
+    @Override
+    public GatewayException decodeError(int status, byte[] body, Function<String, String> header) {
+        return OpenAiErrors.map(status, body, header);
+    }
+
+    @Override
+    public StreamDecoder newStreamDecoder() {
+        return new OpenAiStreamDecoder();
+    }
+}

@@ -1,0 +1,69 @@
+package dev.caravan.providers.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.api.Json;
+import dev.caravan.core.GatewayException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+
+/**
+ * OpenAI's error answers. 4xx keep their status, type and message (they are the caller's to fix), except 429 and
+ * 408 which another attempt may cure; 5xx become 502 for the caller and may fall back.
+ */
+final class OpenAiErrors {
+
+    private static final long MAX_RETRY_AFTER_MILLIS = 60_000;
+
+    private OpenAiErrors() {
+    }
+
+    static GatewayException map(int status, byte[] body, Function<String, String> header) {
+        JsonNode error = parse(body).path("error");
+        String message = error.path("message").asText("");
+        if (message.isEmpty()) {
+            message = "upstream answered HTTP " + status;
+        }
+        String type = error.path("type").asText(null);
+        String code = error.path("code").isTextual() ? error.path("code").asText() : null;
+        String param = error.path("param").isTextual() ? error.path("param").asText() : null;
+        if (status >= 500) {
+            return new GatewayException(502, "upstream_error", "upstream_" + status, null,
+                    "openai: upstream answered HTTP " + status + ": " + message, true, 0);
+        }
+        if (status == 429 || status == 408) {
+            return new GatewayException(status, type == null ? "rate_limit_error" : type,
+                    code == null ? "rate_limited" : code, param, message, true, retryAfter(header));
+        }
+        return new GatewayException(status, type == null ? "invalid_request_error" : type, code, param, message,
+                false, 0);
+    }
+
+    /** Retry-After in seconds or retry-after-ms, capped; 0 when absent. */
+    static long retryAfter(Function<String, String> header) {
+        try {
+            String millis = header.apply("retry-after-ms");
+            if (millis != null) {
+                return Math.min(MAX_RETRY_AFTER_MILLIS, (long) Double.parseDouble(millis.trim()));
+            }
+            String seconds = header.apply("retry-after");
+            if (seconds != null) {
+                return Math.min(MAX_RETRY_AFTER_MILLIS, (long) (Double.parseDouble(seconds.trim()) * 1000));
+            }
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static JsonNode parse(byte[] body) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(body == null ? new byte[0] : body);
+            return node == null ? Json.MAPPER.createObjectNode() : node;
+        } catch (Exception e) {
+            String text = body == null ? "" : new String(body, StandardCharsets.UTF_8);
+            return Json.MAPPER.createObjectNode().set("error", Json.MAPPER.createObjectNode()
+                    .put("message", text.length() > 200 ? text.substring(0, 200) : text));
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package dev.caravan.routing;
+
+import dev.caravan.core.GatewayException;
+import dev.caravan.pricing.Price;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Resolves a model name to the targets that may serve it (DESIGN.md §3, "Model routing"): explicit
+ * {@code provider/model}, then catalog aliases, then prefix rules, then the default provider; and appends the
+ * model's fallback chain. Holds the catalog file and swaps in a new one when the file changes and parses.
+ */
+public final class ModelRouter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelRouter.class);
+    public static final Set<String> PROVIDERS = Set.of("openai", "anthropic", "bedrock", "mock");
+    private static final List<String> OPENAI_PREFIXES = List.of("gpt-", "o1", "o3", "o4", "chatgpt-", "text-");
+    private static final List<String> BEDROCK_PREFIXES = List.of("anthropic.", "amazon.", "meta.", "mistral.",
+            "cohere.", "ai21.", "us.", "eu.", "apac.");
+    private static final List<String> REGION_PREFIXES = List.of("us.", "eu.", "apac.");
+    private static final int MAX_ALIAS_DEPTH = 8;
+
+    private final Path file;
+    private final Predicate<String> offered;
+    private volatile ModelCatalog catalog;
+    private volatile FileTime loadedAt;
+
+    public ModelRouter(Path file, Predicate<String> offered) throws IOException {
+        this.file = file;
+        this.offered = offered;
+        this.loadedAt = Files.getLastModifiedTime(file);
+        try (InputStream in = Files.newInputStream(file)) {
+            this.catalog = ModelCatalog.parse(in);
+        }
+    }
+
+    public ModelCatalog catalog() {
+        return catalog;
+    }
+
+    /** Reloads the catalog if its file changed; a file that does not parse is logged and ignored. */
+    public boolean reloadIfChanged() {
+        try {
+            FileTime modified = Files.getLastModifiedTime(file);
+            if (modified.equals(loadedAt)) {
+                return false;
+            }
+            loadedAt = modified;
+            try (InputStream in = Files.newInputStream(file)) {
+                catalog = ModelCatalog.parse(in);
+            }
+            LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} priced models", file,
+                    catalog.aliases().size(), catalog.fallbacks().size(), catalog.prices().size());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Catalog {} rejected, the previous catalog keeps serving: {}", file, e.getMessage());
+            return false;
+        }
+    }
+
+    /** The one target a name means, offered or not. */
+    public Target resolve(String name) {
+        ModelCatalog current = catalog;
+        String model = name;
+        for (int depth = 0; depth < MAX_ALIAS_DEPTH; depth++) {
+            Target explicit = explicit(model);
+            if (explicit != null) {
+                return explicit;
+            }
+            String alias = current.aliases().get(model);
+            if (alias == null) {
+                String provider = byPrefix(model, current.defaultProvider());
+                if (provider == null) {
+                    throw GatewayException.notFound("model_not_found", "The model '" + name + "' does not exist "
+                            + "or is not served by this gateway");
+                }
+                return new Target(provider, model);
+            }
+            model = alias;
+        }
+        throw GatewayException.notFound("model_not_found", "The model '" + name + "' is an alias loop in the catalog");
+    }
+
+    /** The targets to try in order: the model itself, then its fallback chain; providers not configured left out. */
+    public List<Target> chain(String name) {
+        ModelCatalog current = catalog;
+        Target primary = resolve(name);
+        Set<Target> ordered = new LinkedHashSet<>();
+        ordered.add(primary);
+        List<String> fallbacks = current.fallbacks().get(name);
+        if (fallbacks == null) {
+            fallbacks = current.fallbacks().getOrDefault(primary.model(), current.fallbacks()
+                    .getOrDefault(primary.toString(), current.defaultFallbacks()));
+        }
+        for (String fallback : fallbacks) {
+            ordered.add(resolve(fallback));
+        }
+        List<Target> usable = new ArrayList<>();
+        for (Target target : ordered) {
+            if (offered.test(target.provider())) {
+                usable.add(target);
+            }
+        }
+        if (usable.isEmpty()) {
+            throw new GatewayException(503, "upstream_error", "provider_not_configured", "model",
+                    "No configured provider can serve '" + name + "' (it resolves to " + primary
+                            + "); set that provider's credentials or pick another model", false, 0);
+        }
+        return usable;
+    }
+
+    /** The price of a target, or null when the catalog does not list it. */
+    public Price price(Target target) {
+        Map<String, Price> prices = catalog.prices();
+        Price price = prices.get(target.toString());
+        if (price == null && "bedrock".equals(target.provider())) {
+            for (String region : REGION_PREFIXES) {
+                if (target.model().startsWith(region)) {
+                    price = prices.get("bedrock/" + target.model().substring(region.length()));
+                }
+            }
+        }
+        return price;
+    }
+
+    /** The max_tokens to send to providers that require one when the caller gave none. */
+    public int defaultMaxTokens(Target target) {
+        Price price = price(target);
+        return price != null && price.maxOutputTokens() != null ? price.maxOutputTokens() : 4096;
+    }
+
+    /** Every model and alias a caller may name and that a configured provider can serve. */
+    public List<String> servableModels() {
+        ModelCatalog current = catalog;
+        Set<String> names = new TreeSet<>();
+        for (String priced : current.prices().keySet()) {
+            String provider = priced.substring(0, priced.indexOf('/'));
+            if (offered.test(provider)) {
+                names.add(priced.substring(priced.indexOf('/') + 1));
+            }
+        }
+        for (String alias : current.aliases().keySet()) {
+            try {
+                if (offered.test(resolve(alias).provider())) {
+                    names.add(alias);
+                }
+            } catch (GatewayException e) {
+                LOG.debug("Alias {} does not resolve: {}", alias, e.getMessage());
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    private static Target explicit(String model) {
+        int slash = model.indexOf('/');
+        if (slash > 0 && slash < model.length() - 1 && PROVIDERS.contains(model.substring(0, slash))) {
+            return new Target(model.substring(0, slash), model.substring(slash + 1));
+        }
+        return null;
+    }
+
+    private static String byPrefix(String model, String defaultProvider) {
+        for (String prefix : OPENAI_PREFIXES) {
+            if (model.startsWith(prefix)) {
+                return "openai";
+            }
+        }
+        if (model.startsWith("claude-")) {
+            return "anthropic";
+        }
+        for (String prefix : BEDROCK_PREFIXES) {
+            if (model.startsWith(prefix)) {
+                return "bedrock";
+            }
+        }
+        if (model.startsWith("mock-")) {
+            return "mock";
+        }
+        return defaultProvider == null || defaultProvider.isBlank() ? null : defaultProvider;
+    }
+}

@@ -1,0 +1,22 @@
+package dev.caravan.streaming;
+
+import java.util.Map;
+
+/** The caller's open HTTP connection, for answers written event by event. */
+public interface ClientChannel {
+
+    /** Sends the status line and headers; the body follows chunked. */
+    void begin(int status, Map<String, String> headers);
+
+    /** Sends bytes at once (flushed); blocks while the client is slow to read. Ignored once the client is gone. */
+    void write(byte[] bytes);
+
+    /** Ends the answer. */
+    void end();
+
+    /** True once the client has gone away. */
+    boolean closed();
+
+    /** Runs {@code action} when the client goes away before the answer ended. */
+    void onClose(Runnable action);
+}

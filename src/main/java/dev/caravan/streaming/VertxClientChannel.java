@@ -1,0 +1,84 @@
+package dev.caravan.streaming;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A {@link ClientChannel} over Vert.x's response: each write goes to the socket at once (no 4 KiB pump buffer),
+ * with back-pressure from Vert.x's write queue so a slow client cannot make the gateway buffer without bound.
+ */
+public final class VertxClientChannel implements ClientChannel {
+
+    private static final long DRAIN_WAIT_SECONDS = 30;
+
+    private final HttpServerResponse response;
+    private final AtomicBoolean gone = new AtomicBoolean();
+    private volatile Runnable onClose = () -> { };
+
+    public VertxClientChannel(HttpServerResponse response) {
+        this.response = response;
+        response.closeHandler(v -> clientGone());
+        response.exceptionHandler(e -> clientGone());
+    }
+
+    private void clientGone() {
+        if (!response.ended() && gone.compareAndSet(false, true)) {
+            onClose.run();
+        }
+    }
+
+    @Override
+    public void begin(int status, Map<String, String> headers) {
+        response.setStatusCode(status);
+        response.setChunked(true);
+        headers.forEach(response::putHeader);
+    }
+
+    @Override
+    public void write(byte[] bytes) {
+        if (gone.get()) {
+            return;
+        }
+        if (response.writeQueueFull()) {
+            CountDownLatch drained = new CountDownLatch(1);
+            response.drainHandler(v -> drained.countDown());
+            try {
+                if (response.writeQueueFull() && !drained.await(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    gone.set(true);
+                    response.reset();
+                    onClose.run();
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        response.write(Buffer.buffer(bytes));
+    }
+
+    @Override
+    public void end() {
+        if (!gone.get() && !response.ended()) {
+            response.end();
+        }
+    }
+
+    @Override
+    public boolean closed() {
+        return gone.get();
+    }
+
+    @Override
+    public void onClose(Runnable action) {
+        this.onClose = action;
+        if (gone.get()) {
+            action.run();
+        }
+    }
+}
