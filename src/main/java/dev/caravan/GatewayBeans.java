@@ -1,6 +1,7 @@
 package dev.caravan;
 
 import dev.caravan.api.AnswerWriter;
+import dev.caravan.api.ConfiguredPortHttpEngine;
 import dev.caravan.api.EdgeHandlers;
 import dev.caravan.api.ErrorResponder;
 import dev.caravan.api.ModelList;
@@ -50,8 +51,6 @@ public class GatewayBeans implements CamelConfiguration {
     long mockTokenDelay;
     @PropertyInject(value = "caravan.http.worker-threads", defaultValue = "512")
     int workerThreads;
-    @PropertyInject(value = "camel.server.port", defaultValue = "8080")
-    int serverPort;
     @PropertyInject(value = "camel.server.maxBodySize", defaultValue = "1048576")
     long maxBodySize;
 
@@ -62,6 +61,11 @@ public class GatewayBeans implements CamelConfiguration {
         // Streams are relayed from worker threads (blocking reads of the upstream), so the pool bounds concurrent streams.
         return new VertxOptions().setWorkerPoolSize(workerThreads)
                 .setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);
+    }
+
+    @BindToRegistry("platform-http-engine")
+    public ConfiguredPortHttpEngine platformHttpEngine() {
+        return new ConfiguredPortHttpEngine();
     }
 
     @BindToRegistry
@@ -135,6 +139,8 @@ public class GatewayBeans implements CamelConfiguration {
             @Override
             public void notify(CamelEvent event) {
                 if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                    int serverPort = Integer.parseInt(context.getPropertiesComponent()
+                            .resolveProperty("camel.server.port").orElse("8080"));
                     edge.install(context, serverPort);
                     LOG.info("Caravan is serving on port {}", serverPort);
                 }

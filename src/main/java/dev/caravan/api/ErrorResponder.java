@@ -20,6 +20,12 @@ public final class ErrorResponder {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         GatewayException error = asGatewayError(caught);
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        if (call != null && call.client() != null && call.client().started()) {
+            LOG.warn("Request {} failed after its answer began: {}", call.requestId(), error.getMessage());
+            call.client().end();
+            exchange.getMessage().setBody(null);
+            return;
+        }
         if (call != null) {
             call.settled(dev.caravan.core.Usage.NONE, java.math.BigDecimal.ZERO, "error", true);
         }

@@ -6,9 +6,11 @@ import dev.caravan.streaming.SseUpstreamStream;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.spi.Synchronization;
+import org.apache.camel.support.DefaultExchange;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -63,11 +65,33 @@ public final class HttpProviderCall {
             call.answered(codec.decodeResponse(bytes));
             return;
         }
-        // The HTTP client would drain the stream when the circuit breaker's exchange completes; the relay owns it now.
-        List<Synchronization> completions = exchange.getExchangeExtension().handoverCompletions();
+        List<Synchronization> completions = takeHttpClientCleanup(exchange);
         SseUpstreamStream stream = new SseUpstreamStream(codec.provider(), body, codec.newStreamDecoder(),
                 () -> completions.forEach(s -> s.onComplete(exchange)));
         stream.peek();
         call.streaming(stream);
+    }
+
+    /**
+     * camel-http releases a streamed response when the exchange completes by reading it to the end; inside the
+     * circuit breaker that is as soon as the breaker's step ends, which would swallow the whole stream before the
+     * relay sees it. The relay owns the stream from here and releases the connection itself (after aborting it).
+     */
+    private static List<Synchronization> takeHttpClientCleanup(Exchange exchange) {
+        Exchange holder = new DefaultExchange(exchange.getContext());
+        if (exchange.getUnitOfWork() != null) {
+            exchange.getUnitOfWork().handoverSynchronization(holder,
+                    s -> s.getClass().getName().startsWith("org.apache.camel.component.http."));
+        }
+        List<Synchronization> fromUnitOfWork = holder.getExchangeExtension().handoverCompletions();
+        List<Synchronization> fromExchange = exchange.getExchangeExtension().handoverCompletions();
+        List<Synchronization> all = new ArrayList<>();
+        if (fromUnitOfWork != null) {
+            all.addAll(fromUnitOfWork);
+        }
+        if (fromExchange != null) {
+            all.addAll(fromExchange);
+        }
+        return all;
     }
 }

@@ -14,6 +14,9 @@ public interface ClientChannel {
     /** Ends the answer. */
     void end();
 
+    /** True once {@link #begin} has sent the head: from then on the answer can only go on or end. */
+    boolean started();
+
     /** True once the client has gone away. */
     boolean closed();
 

@@ -64,9 +64,18 @@ public final class VertxClientChannel implements ClientChannel {
 
     @Override
     public void end() {
-        if (!gone.get() && !response.ended()) {
-            response.end();
+        if (!response.ended()) {
+            try {
+                response.end();
+            } catch (IllegalStateException e) {
+                // the connection is already closed; nothing is left to end
+            }
         }
+    }
+
+    @Override
+    public boolean started() {
+        return response.headWritten() || response.ended();
     }
 
     @Override

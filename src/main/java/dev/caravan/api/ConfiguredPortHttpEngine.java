@@ -1,0 +1,17 @@
+package dev.caravan.api;
+
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
+
+/**
+ * Binds the platform-http routes to the API server on {@code camel.server.port}. The stock engine guesses the
+ * port by looking for a single HTTP server; with the management server beside it the guess falls back to 8080,
+ * so the API could end up served on the management port (DESIGN.md §6).
+ */
+public final class ConfiguredPortHttpEngine extends VertxPlatformHttpEngine {
+
+    @Override
+    public int getServerPort() {
+        return Integer.parseInt(getCamelContext().getPropertiesComponent().resolveProperty("camel.server.port")
+                .orElse("8080"));
+    }
+}

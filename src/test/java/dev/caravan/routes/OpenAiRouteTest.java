@@ -1,0 +1,277 @@
+package dev.caravan.routes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.support.FakeOpenAi;
+import dev.caravan.support.Gateway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The OpenAI route end to end: real gateway, fake OpenAI upstream on 127.0.0.1, real sockets. */
+class OpenAiRouteTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String UPSTREAM_KEY = "sk-test-upstream-key-4242";
+
+    @TempDir
+    static Path dir;
+    static FakeOpenAi openAi;
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        openAi = new FakeOpenAi();
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
+                .replace("fallbacks:\n", "fallbacks:\n  gpt-4o-mini: [mock-echo]\n"));
+        gateway = Gateway.start(Map.of("caravan.openai.base-url", openAi.baseUrl(),
+                "caravan.openai.api-key", UPSTREAM_KEY, "caravan.catalog.file", catalog.toString()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        openAi.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        openAi.received().clear();
+        openAi.always(FakeOpenAi.json(200, FakeOpenAi.chatCompletion("Hello from the fake.", 12, 5)));
+    }
+
+    @Test
+    void forwardsTheRequestWithItsUnknownFieldsAndAnswersInOpenAisShape() throws Exception {
+        HttpResponse<String> response = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/chat/completions"))
+                .header("content-type", "application/json").header("authorization", "Bearer caller-secret-1")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"seed\":7,"
+                        + "\"response_format\":{\"type\":\"json_object\"},\"logit_bias\":{\"50256\":-100},"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals("chat.completion", body.path("object").asText());
+        assertEquals("Hello from the fake.", body.path("choices").path(0).path("message").path("content").asText());
+        assertEquals(17, body.path("usage").path("total_tokens").asInt());
+        assertEquals("openai", response.headers().firstValue("x-caravan-provider").orElseThrow());
+        assertEquals("gpt-4o-mini", response.headers().firstValue("x-caravan-model").orElseThrow());
+        assertEquals("0.0000048", response.headers().firstValue("x-caravan-cost").orElseThrow());
+        assertEquals("1", response.headers().firstValue("x-caravan-attempts").orElseThrow());
+        assertTrue(response.headers().firstValue("x-request-id").isPresent());
+
+        FakeOpenAi.Received sent = openAi.received().get(0);
+        assertEquals("/v1/chat/completions", sent.path());
+        assertEquals("Bearer " + UPSTREAM_KEY, sent.header("authorization"));
+        JsonNode upstream = JSON.readTree(sent.body());
+        assertEquals(7, upstream.path("seed").asInt());
+        assertEquals("json_object", upstream.path("response_format").path("type").asText());
+        assertEquals(-100, upstream.path("logit_bias").path("50256").asInt());
+        assertFalse(sent.headers().toString().contains("caller-secret-1"), "the caller's credentials stay here");
+        assertFalse(response.body().contains(UPSTREAM_KEY));
+        assertFalse(response.headers().map().toString().contains(UPSTREAM_KEY));
+    }
+
+    @Test
+    void keepsTheRequestIdTheCallerSent() throws Exception {
+        HttpResponse<String> response = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/chat/completions"))
+                .header("content-type", "application/json").header("x-request-id", "trace-123")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\","
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("trace-123", response.headers().firstValue("x-request-id").orElseThrow());
+    }
+
+    @Test
+    void streamsEachEventToTheClientAsItArrives() throws Exception {
+        List<String> words = List.of("one", " two", " three", " four", " five", " six", " seven", " eight");
+        openAi.then(FakeOpenAi.sse(250, FakeOpenAi.streamChunks(words, 9)));
+        long start = System.nanoTime();
+        HttpResponse<InputStream> response = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Count\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("content-type").orElseThrow().startsWith("text/event-stream"));
+
+        List<String> events = new ArrayList<>();
+        long firstContentMillis = -1;
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("data: ")) {
+                    events.add(line.substring(6));
+                    if (firstContentMillis < 0 && line.contains("\"content\"")) {
+                        firstContentMillis = (System.nanoTime() - start) / 1_000_000;
+                    }
+                }
+            }
+        }
+        long totalMillis = (System.nanoTime() - start) / 1_000_000;
+        // The upstream sends its 12 events 250 ms apart: the last leaves after about 3 s.
+        assertTrue(totalMillis >= 2_800, "the stream lasted " + totalMillis + " ms");
+        assertTrue(firstContentMillis < 1_200, "first event reached the client after " + firstContentMillis + " ms");
+
+        assertEquals("[DONE]", events.get(events.size() - 1));
+        StringBuilder text = new StringBuilder();
+        for (String event : events.subList(0, events.size() - 1)) {
+            JsonNode chunk = JSON.readTree(event);
+            assertEquals("chat.completion.chunk", chunk.path("object").asText());
+            assertFalse(chunk.has("usage"), "no usage chunk unless the client asks for one");
+            text.append(chunk.path("choices").path(0).path("delta").path("content").asText(""));
+        }
+        assertEquals(String.join("", words), text.toString());
+        JsonNode upstream = JSON.readTree(openAi.received().get(0).body());
+        assertTrue(upstream.path("stream_options").path("include_usage").asBoolean(),
+                "the gateway always asks the upstream for stream usage");
+    }
+
+    @Test
+    void sendsTheUsageChunkOnlyWhenTheClientAsks() throws Exception {
+        openAi.then(FakeOpenAi.sse(0, FakeOpenAi.streamChunks(List.of("a", " b"), 4)));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\","
+                + "\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        List<String> events = dataEvents(response.body());
+        JsonNode usageChunk = JSON.readTree(events.get(events.size() - 2));
+        assertEquals(0, usageChunk.path("choices").size());
+        assertEquals(4, usageChunk.path("usage").path("prompt_tokens").asInt());
+        assertEquals(2, usageChunk.path("usage").path("completion_tokens").asInt());
+        assertEquals("[DONE]", events.get(events.size() - 1));
+    }
+
+    @Test
+    void keepsTheStatusAndMessageOfTheCallersOwnErrors() throws Exception {
+        openAi.always(FakeOpenAi.json(400, "{\"error\":{\"message\":\"This model's maximum context length is 128000 "
+                + "tokens.\",\"type\":\"invalid_request_error\",\"param\":\"messages\","
+                + "\"code\":\"context_length_exceeded\"}}"));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        assertEquals(400, response.statusCode());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals("context_length_exceeded", error.path("code").asText());
+        assertEquals("messages", error.path("param").asText());
+        assertTrue(error.path("message").asText().startsWith("This model's maximum context length"));
+        assertEquals(1, openAi.received().size(), "a caller's error is neither retried nor sent elsewhere");
+    }
+
+    @Test
+    void answers502WhenOpenAiFailsAndNoFallbackIsLeft() throws Exception {
+        openAi.always(FakeOpenAi.json(500, "{\"error\":{\"message\":\"The server had an error\","
+                + "\"type\":\"server_error\",\"param\":null,\"code\":null}}"));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                "{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        assertEquals(502, response.statusCode());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals("upstream_error", error.path("type").asText());
+        assertTrue(error.path("message").asText().contains("500"));
+    }
+
+    @Test
+    void fallsBackToTheNextModelWhenTheStreamsFirstEventIsAnError() throws Exception {
+        openAi.then(FakeOpenAi.sse(0, List.of("{\"error\":{\"message\":\"The server is overloaded\","
+                + "\"type\":\"server_error\",\"code\":\"server_error\"}}")));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\","
+                + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"fall back please\"}]}");
+        assertEquals(200, response.statusCode());
+        assertEquals("mock", response.headers().firstValue("x-caravan-provider").orElseThrow());
+        assertEquals("2", response.headers().firstValue("x-caravan-attempts").orElseThrow());
+        StringBuilder text = new StringBuilder();
+        for (String event : dataEvents(response.body())) {
+            if (!"[DONE]".equals(event)) {
+                text.append(JSON.readTree(event).path("choices").path(0).path("delta").path("content").asText(""));
+            }
+        }
+        assertEquals("fall back please", text.toString());
+    }
+
+    @Test
+    void aClientThatGoesAwayStopsTheUpstreamStream() throws Exception {
+        CountDownLatch upstreamStopped = new CountDownLatch(1);
+        List<String> many = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            many.add(" w" + i);
+        }
+        FakeOpenAi.Answer slow = FakeOpenAi.sse(100, FakeOpenAi.streamChunks(many, 3));
+        openAi.then(exchange -> {
+            try {
+                slow.send(exchange);
+            } catch (IOException e) {
+                upstreamStopped.countDown();
+                throw e;
+            }
+        });
+        HttpResponse<InputStream> response = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+        int seen = 0;
+        while (seen < 3) {
+            if (reader.readLine().startsWith("data: ")) {
+                seen++;
+            }
+        }
+        response.body().close();
+        // The upstream would go on for 10 s; it must be cut off within moments of the client leaving.
+        assertTrue(upstreamStopped.await(4, TimeUnit.SECONDS), "the upstream stream was not stopped");
+    }
+
+    @Test
+    void answersInTheSimpleShapeWithCost() throws Exception {
+        HttpResponse<String> response = gateway.post("/ai/chat",
+                "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals("openai", body.path("provider").asText());
+        assertEquals("gpt-4o-mini", body.path("model").asText());
+        assertEquals("Hello from the fake.", body.path("content").asText());
+        assertEquals(12, body.path("usage").path("promptTokens").asInt());
+        assertEquals(5, body.path("usage").path("completionTokens").asInt());
+        assertEquals(17, body.path("usage").path("totalTokens").asInt());
+        assertEquals("0.0000048", body.path("cost").decimalValue().toPlainString());
+        JsonNode upstream = JSON.readTree(openAi.received().get(0).body());
+        assertEquals("user", upstream.path("messages").path(0).path("role").asText());
+        assertNull(upstream.get("stream_options"));
+    }
+
+    static List<String> dataEvents(String body) {
+        List<String> out = new ArrayList<>();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("data: ")) {
+                out.add(line.substring(6));
+            }
+        }
+        return out;
+    }
+}
