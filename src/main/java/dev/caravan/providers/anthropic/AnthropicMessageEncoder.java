@@ -1,0 +1,156 @@
+package dev.caravan.providers.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ContentPart;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.ToolCall;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * An OpenAI-style conversation as Anthropic's {@code system} and {@code messages}: system turns hoisted out, tool
+ * turns sent as {@code tool_result} blocks of a user turn, and neighbouring turns of one role merged, because
+ * Anthropic wants user and assistant to alternate.
+ */
+final class AnthropicMessageEncoder {
+
+    private final ObjectMapper json;
+
+    AnthropicMessageEncoder(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** The system and developer messages' text joined by blank lines, or null when there is none. */
+    String system(List<ChatMessage> messages) {
+        String joined = messages.stream()
+                .filter(ChatMessage::isSystem)
+                .map(ChatMessage::text)
+                .filter(text -> !text.isBlank())
+                .collect(Collectors.joining("\n\n"));
+        return joined.isEmpty() ? null : joined;
+    }
+
+    /** Every turn but the system ones, as alternating user and assistant messages with content blocks. */
+    ArrayNode messages(List<ChatMessage> messages) {
+        ArrayNode out = json.createArrayNode();
+        ObjectNode last = null;
+        for (ChatMessage message : messages) {
+            if (message.isSystem()) {
+                continue;
+            }
+            String role = "assistant".equals(message.role()) ? "assistant" : "user";
+            ArrayNode blocks = blocks(message);
+            if (last != null && role.equals(last.get("role").asText())) {
+                ((ArrayNode) last.get("content")).addAll(blocks);
+            } else {
+                last = out.addObject();
+                last.put("role", role);
+                last.set("content", blocks);
+            }
+        }
+        out.forEach(turn -> putToolResultsFirst((ArrayNode) turn.get("content")));
+        return out;
+    }
+
+    private ArrayNode blocks(ChatMessage message) {
+        return switch (message.role() == null ? "" : message.role()) {
+            case "user" -> contentBlocks(message.content(), false);
+            case "assistant" -> assistantBlocks(message);
+            case "tool" -> json.createArrayNode().add(toolResult(message));
+            default -> throw GatewayException.invalidRequest("messages",
+                    "unsupported message role: " + message.role());
+        };
+    }
+
+    private ArrayNode assistantBlocks(ChatMessage message) {
+        ArrayNode blocks = contentBlocks(message.content(), !message.toolCalls().isEmpty());
+        for (ToolCall call : message.toolCalls()) {
+            ObjectNode block = blocks.addObject();
+            block.put("type", "tool_use");
+            block.put("id", call.id());
+            block.put("name", call.name());
+            block.set("input", toolInput(call.arguments()));
+        }
+        return blocks;
+    }
+
+    private ArrayNode contentBlocks(List<ContentPart> parts, boolean omitEmptyText) {
+        ArrayNode blocks = json.createArrayNode();
+        for (ContentPart part : parts) {
+            if (part.isText()) {
+                String text = part.text() == null ? "" : part.text();
+                if (!(omitEmptyText && text.isEmpty())) {
+                    blocks.addObject().put("type", "text").put("text", text);
+                }
+            } else if (part.imageUrl() != null) {
+                blocks.add(image(part.imageUrl()));
+            }
+        }
+        return blocks;
+    }
+
+    private ObjectNode toolResult(ChatMessage message) {
+        ObjectNode block = json.createObjectNode();
+        block.put("type", "tool_result");
+        block.put("tool_use_id", message.toolCallId());
+        block.put("content", message.text());
+        return block;
+    }
+
+    /** Anthropic wants the input as a JSON object; arguments that are empty or not an object become {}. */
+    private JsonNode toolInput(String arguments) {
+        if (arguments == null || arguments.isBlank()) {
+            return json.createObjectNode();
+        }
+        try {
+            JsonNode parsed = json.readTree(arguments);
+            return parsed != null && parsed.isObject() ? parsed : json.createObjectNode();
+        } catch (IOException invalid) {
+            return json.createObjectNode();
+        }
+    }
+
+    private ObjectNode image(String url) {
+        ObjectNode block = json.createObjectNode();
+        block.put("type", "image");
+        ObjectNode source = block.putObject("source");
+        String lower = url.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("data:")) {
+            int comma = url.indexOf(',');
+            String header = comma < 0 ? "" : url.substring(5, comma);
+            if (!header.toLowerCase(Locale.ROOT).endsWith(";base64")) {
+                throw GatewayException.invalidRequest("messages", "image data URLs must be base64-encoded");
+            }
+            source.put("type", "base64");
+            source.put("media_type", header.substring(0, header.indexOf(';')));
+            source.put("data", url.substring(comma + 1));
+        } else if (lower.startsWith("https://") || lower.startsWith("http://")) {
+            source.put("type", "url");
+            source.put("url", url);
+        } else {
+            throw GatewayException.invalidRequest("messages", "image URLs must be http(s) or data: URLs");
+        }
+        return block;
+    }
+
+    /** Anthropic requires a user turn's tool results before anything else in it. */
+    private static void putToolResultsFirst(ArrayNode content) {
+        List<JsonNode> results = new ArrayList<>();
+        List<JsonNode> others = new ArrayList<>();
+        content.forEach(block -> ("tool_result".equals(block.path("type").asText()) ? results : others).add(block));
+        if (results.isEmpty() || others.isEmpty()) {
+            return;
+        }
+        content.removeAll();
+        content.addAll(results);
+        content.addAll(others);
+    }
+}

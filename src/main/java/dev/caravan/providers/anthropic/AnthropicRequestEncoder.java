@@ -1,0 +1,109 @@
+package dev.caravan.providers.anthropic;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.ToolChoice;
+import dev.caravan.core.ToolDefinition;
+
+import java.io.UncheckedIOException;
+import java.util.function.ToIntFunction;
+
+/** A normalized request as the body of Anthropic's {@code POST /v1/messages}. */
+final class AnthropicRequestEncoder {
+
+    private final ObjectMapper json;
+    private final AnthropicMessageEncoder messages;
+    private final ToIntFunction<String> defaultMaxTokens;
+
+    AnthropicRequestEncoder(ObjectMapper json, ToIntFunction<String> defaultMaxTokens) {
+        this.json = json;
+        this.messages = new AnthropicMessageEncoder(json);
+        this.defaultMaxTokens = defaultMaxTokens;
+    }
+
+    byte[] encode(ChatRequest request, String upstreamModel) {
+        ObjectNode body = json.createObjectNode();
+        body.put("model", upstreamModel);
+        // Anthropic requires max_tokens; OpenAI callers often leave it out.
+        body.put("max_tokens", request.maxTokens() != null
+                ? request.maxTokens() : defaultMaxTokens.applyAsInt(upstreamModel));
+        String system = messages.system(request.messages());
+        if (system != null) {
+            body.put("system", system);
+        }
+        body.set("messages", messages.messages(request.messages()));
+        putSampling(body, request);
+        if (request.user() != null && !request.user().isBlank()) {
+            body.putObject("metadata").put("user_id", request.user());
+        }
+        if (!request.tools().isEmpty()) {
+            body.set("tools", tools(request));
+            if (request.toolChoice() != null) {
+                body.set("tool_choice", toolChoice(request.toolChoice()));
+            }
+        }
+        if (request.stream()) {
+            body.put("stream", true);
+        }
+        try {
+            return json.writeValueAsBytes(body);
+        } catch (JsonProcessingException impossible) {
+            throw new UncheckedIOException(impossible);
+        }
+    }
+
+    private void putSampling(ObjectNode body, ChatRequest request) {
+        if (request.temperature() != null) {
+            body.put("temperature", request.temperature());
+        }
+        if (request.topP() != null) {
+            body.put("top_p", request.topP());
+        }
+        if (!request.stop().isEmpty()) {
+            ArrayNode sequences = body.putArray("stop_sequences");
+            request.stop().forEach(sequences::add);
+        }
+    }
+
+    private ArrayNode tools(ChatRequest request) {
+        ArrayNode tools = json.createArrayNode();
+        for (ToolDefinition definition : request.tools()) {
+            ObjectNode tool = tools.addObject();
+            tool.put("name", definition.name());
+            if (definition.description() != null) {
+                tool.put("description", definition.description());
+            }
+            tool.set("input_schema", inputSchema(definition.parameters()));
+        }
+        return tools;
+    }
+
+    /** A function without parameters still needs an object schema on Anthropic. */
+    private JsonNode inputSchema(JsonNode parameters) {
+        if (parameters != null && !parameters.isNull() && !parameters.isMissingNode()) {
+            return parameters;
+        }
+        ObjectNode empty = json.createObjectNode();
+        empty.put("type", "object");
+        empty.putObject("properties");
+        return empty;
+    }
+
+    private ObjectNode toolChoice(ToolChoice choice) {
+        ObjectNode node = json.createObjectNode();
+        switch (choice.mode() == null ? "" : choice.mode()) {
+            case "auto" -> node.put("type", "auto");
+            case "required" -> node.put("type", "any");
+            case "none" -> node.put("type", "none");
+            case "function" -> node.put("type", "tool").put("name", choice.functionName());
+            default -> throw GatewayException.invalidRequest("tool_choice",
+                    "unsupported tool_choice: " + choice.mode());
+        }
+        return node;
+    }
+}

@@ -1,0 +1,174 @@
+package dev.caravan.providers.anthropic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ContentPart;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.ToolCall;
+import dev.caravan.core.ToolChoice;
+import dev.caravan.core.ToolDefinition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+import static dev.caravan.providers.anthropic.AnthropicFixtures.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class AnthropicRequestEncodingTest {
+
+    private static final String PARIS_CALL = "toolu_01A09q90qw90lq917835lq9";
+    private static final String LONDON_CALL = "toolu_01B7h2sVdyKpYAbwfm3u2x5r";
+
+    private final AnthropicCodec codec = new AnthropicCodec(model -> model.contains("haiku") ? 4096 : 8192);
+
+    static Stream<Arguments> recordedRequests() {
+        return Stream.of(
+                Arguments.of("sends a plain user turn with the model's default max_tokens", "plain.json",
+                        "claude-3-5-haiku-20241022", request(List.of(user("Hello, Claude")))),
+                Arguments.of("hoists system and developer messages into top-level system", "system-and-developer.json",
+                        "claude-sonnet-4-20250514", withMaxTokens(1024, request(List.of(
+                                ChatMessage.of("system", "You are a terse assistant."),
+                                ChatMessage.of("developer", "Answer in French."),
+                                user("What is the capital of Italy?"))))),
+                Arguments.of("merges consecutive turns of the same role", "same-role-merge.json",
+                        "claude-sonnet-4-20250514", request(List.of(
+                                user("Here is a list: apples, pears."),
+                                ChatMessage.of("system", "Be brief."),
+                                user("And another: plums."),
+                                ChatMessage.of("assistant", "Noted."),
+                                ChatMessage.of("assistant", "Anything else?"),
+                                user("Count the fruits.")))),
+                Arguments.of("sends tool calls as tool_use and tool answers as tool_result blocks",
+                        "tool-round-trip.json", "claude-sonnet-4-20250514", toolRoundTrip()),
+                Arguments.of("sends data URLs as base64 images and web URLs as url images", "images.json",
+                        "claude-sonnet-4-20250514", request(List.of(new ChatMessage("user", List.of(
+                                ContentPart.text("Compare these two images."),
+                                ContentPart.image("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
+                                        + "AAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="),
+                                ContentPart.image("https://upload.wikimedia.org/wikipedia/commons/a/a7/"
+                                        + "Camponotus_flavomarginatus_ant.jpg")), null, null, null)))),
+                Arguments.of("sends sampling, stop sequences and the user as metadata", "sampling-stop-and-user.json",
+                        "claude-3-5-haiku-20241022", new ChatRequest("claude-3-5-haiku",
+                                List.of(user("List three colours, then write END.")), 256, 0.2, 0.9,
+                                List.of("END", "###"), false, false, null, null, "user-4242", null)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("recordedRequests")
+    void encodesEachRequestExactlyAsTheRecordedWireSample(String sentence, String fixture, String upstreamModel,
+                                                          ChatRequest request) {
+        assertEquals(json("requests/" + fixture), json(codec.encodeRequest(request, upstreamModel)));
+    }
+
+    @ParameterizedTest(name = "tool_choice {0} becomes {2}")
+    @CsvSource(delimiter = '|', value = {
+            "auto     |             | {\"type\":\"auto\"}",
+            "required |             | {\"type\":\"any\"}",
+            "none     |             | {\"type\":\"none\"}",
+            "function | get_weather | {\"type\":\"tool\",\"name\":\"get_weather\"}"})
+    void mapsEachToolChoiceToAnthropicsForm(String mode, String function, String expected) {
+        ChatRequest request = new ChatRequest("m", List.of(user("hi")), 10, null, null, null, false, false,
+                List.of(new ToolDefinition("get_weather", null, null)), new ToolChoice(mode, function), null, null);
+
+        assertEquals(AnthropicFixtures.json(expected.getBytes()), encode(request).get("tool_choice"));
+    }
+
+    @ParameterizedTest(name = "arguments [{0}] become an empty input object")
+    @ValueSource(strings = {"", "   ", "not json", "[1,2]", "{\"city\": \"Par"})
+    void sendsEmptyInputWhenToolCallArgumentsAreEmptyOrInvalid(String arguments) {
+        ChatRequest request = request(List.of(user("weather?"),
+                new ChatMessage("assistant", List.of(), List.of(new ToolCall("toolu_1", "get_weather", arguments)),
+                        null, null)));
+
+        JsonNode toolUse = encode(request).get("messages").get(1).get("content").get(0);
+
+        assertEquals("tool_use", toolUse.get("type").asText());
+        assertEquals(AnthropicFixtures.JSON.createObjectNode(), toolUse.get("input"));
+    }
+
+    @Test
+    void putsToolResultsBeforeTextWhenAUserTurnPrecedesTheToolAnswer() {
+        ChatRequest request = request(List.of(user("weather?"),
+                new ChatMessage("assistant", List.of(ContentPart.text("Checking.")),
+                        List.of(new ToolCall(PARIS_CALL, "get_weather", "{\"city\":\"Paris\"}")), null, null),
+                user("Use celsius."),
+                new ChatMessage("tool", List.of(ContentPart.text("18 degrees")), null, PARIS_CALL, null)));
+
+        JsonNode messages = encode(request).get("messages");
+
+        assertEquals(3, messages.size());
+        assertEquals("text", messages.get(1).get("content").get(0).get("type").asText());
+        JsonNode answer = messages.get(2).get("content");
+        assertEquals("tool_result", answer.get(0).get("type").asText());
+        assertEquals(PARIS_CALL, answer.get(0).get("tool_use_id").asText());
+        assertEquals("Use celsius.", answer.get(1).get("text").asText());
+    }
+
+    @Test
+    void leavesSystemOutWhenThereIsNoSystemMessage() {
+        assertEquals(null, encode(request(List.of(user("hi")))).get("system"));
+    }
+
+    @Test
+    void leavesToolChoiceOutWhenNoToolsAreOffered() {
+        ChatRequest request = new ChatRequest("m", List.of(user("hi")), 10, null, null, null, false, false, null,
+                ToolChoice.NONE, null, null);
+
+        assertEquals(null, encode(request).get("tool_choice"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"data:image/png,not-base64", "ftp://example.com/cat.png", "file:///etc/passwd"})
+    void rejectsImageUrlsAnthropicCannotFetch(String url) {
+        ChatRequest request = request(List.of(new ChatMessage("user", List.of(ContentPart.image(url)), null, null,
+                null)));
+
+        GatewayException error = assertThrows(GatewayException.class, () -> encode(request));
+
+        assertEquals(400, error.status());
+        assertEquals("messages", error.param());
+    }
+
+    private JsonNode encode(ChatRequest request) {
+        return json(codec.encodeRequest(request, "claude-sonnet-4-20250514"));
+    }
+
+    private static ChatRequest toolRoundTrip() {
+        JsonNode weatherSchema = AnthropicFixtures.json(("{\"type\":\"object\",\"properties\":{\"city\":"
+                + "{\"type\":\"string\",\"description\":\"The city, e.g. Paris\"}},\"required\":[\"city\"]}").getBytes());
+        List<ChatMessage> messages = List.of(
+                user("Is it warmer in Paris or in London right now?"),
+                new ChatMessage("assistant", List.of(ContentPart.text("")), List.of(
+                        new ToolCall(PARIS_CALL, "get_weather", "{\"city\":\"Paris\"}"),
+                        new ToolCall(LONDON_CALL, "get_weather", "{\"city\": \"London\"}")), null, null),
+                new ChatMessage("tool", List.of(ContentPart.text("18 degrees, sunny")), null, PARIS_CALL, null),
+                new ChatMessage("tool", List.of(ContentPart.text("12 degrees, light rain")), null, LONDON_CALL, null),
+                user("Answer in one sentence."));
+        List<ToolDefinition> tools = List.of(
+                new ToolDefinition("get_weather", "Get the current weather in a given city", weatherSchema),
+                new ToolDefinition("get_time", null, null));
+        return new ChatRequest("claude-sonnet-4", messages, null, null, null, null, true, true, tools,
+                ToolChoice.AUTO, null, null);
+    }
+
+    private static ChatRequest request(List<ChatMessage> messages) {
+        return new ChatRequest("claude", messages, null, null, null, null, false, false, null, null, null, null);
+    }
+
+    private static ChatRequest withMaxTokens(int maxTokens, ChatRequest request) {
+        return new ChatRequest(request.model(), request.messages(), maxTokens, null, null, null, false, false, null,
+                null, null, null);
+    }
+
+    private static ChatMessage user(String text) {
+        return ChatMessage.of("user", text);
+    }
+}
