@@ -25,8 +25,8 @@ public final class BedrockClients implements AutoCloseable {
     private final BedrockRuntimeAsyncClient async;
 
     /** Clients configured entirely by the AWS SDK's default chains. */
-    public BedrockClients(Duration connectTimeout, Duration apiCallTimeout, boolean http1) {
-        this(null, null, null, connectTimeout, apiCallTimeout, http1);
+    public BedrockClients(Duration connectTimeout, Duration apiCallTimeout, boolean http1, int maxAttempts) {
+        this(null, null, null, connectTimeout, apiCallTimeout, http1, maxAttempts);
     }
 
     /**
@@ -36,9 +36,11 @@ public final class BedrockClients implements AutoCloseable {
      * @param apiCallTimeout the whole of a non-streaming call; streams are bounded by their idle timeout instead
      *                    (and by the Netty client's default 30 s read timeout)
      * @param http1       speak HTTP/1.1 on the async client (Bedrock itself speaks HTTP/2; plain test servers do not)
+     * @param maxAttempts attempts the SDK makes per call; 1 leaves retrying to the route's fallback chain and
+     *                    circuit breaker, which then see every failure at once
      */
     public BedrockClients(Region region, URI endpoint, AwsCredentialsProvider credentials, Duration connectTimeout,
-                          Duration apiCallTimeout, boolean http1) {
+                          Duration apiCallTimeout, boolean http1, int maxAttempts) {
         AwsCredentialsProvider chain = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
         BedrockRuntimeClientBuilder syncBuilder = BedrockRuntimeClient.builder()
                 .credentialsProvider(chain)
@@ -46,9 +48,11 @@ public final class BedrockClients implements AutoCloseable {
                         .connectionTimeout(connectTimeout)
                         // a long answer is silent until it is complete: the socket must wait as long as the call
                         .socketTimeout(apiCallTimeout))
-                .overrideConfiguration(c -> c.apiCallTimeout(apiCallTimeout));
+                .overrideConfiguration(c -> c.apiCallTimeout(apiCallTimeout)
+                        .retryStrategy(r -> r.maxAttempts(maxAttempts)));
         BedrockRuntimeAsyncClientBuilder asyncBuilder = BedrockRuntimeAsyncClient.builder()
                 .credentialsProvider(chain)
+                .overrideConfiguration(c -> c.retryStrategy(r -> r.maxAttempts(maxAttempts)))
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder()
                         .connectionTimeout(connectTimeout)
                         .protocol(http1 ? Protocol.HTTP1_1 : Protocol.HTTP2));

@@ -26,7 +26,7 @@ final class TestRequests {
 
     static BedrockClients clients(URI endpoint) {
         return new BedrockClients(Region.US_EAST_1, endpoint, CREDENTIALS, Duration.ofSeconds(2),
-                Duration.ofSeconds(10), true);
+                Duration.ofSeconds(10), true, 1);
     }
 
     static ChatRequest chat(ChatMessage... messages) {
