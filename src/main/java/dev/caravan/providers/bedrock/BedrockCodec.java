@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
 import software.amazon.awssdk.services.bedrockruntime.model.SpecificToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
 import software.amazon.awssdk.services.bedrockruntime.model.Tool;
@@ -65,10 +66,18 @@ public final class BedrockCodec {
 
     /** A Converse answer in normalized form; tool names are the caller's again. */
     public ChatResponse decodeResponse(ConverseResponse response, String modelId, ToolNameMap toolNames) {
+        String requestId = response.responseMetadata() == null ? null : response.responseMetadata().requestId();
+        Message message = response.output() == null ? null : response.output().message();
+        return decodeMessage(message, response.stopReasonAsString(), response.usage(), requestId, modelId, toolNames);
+    }
+
+    /** The parts of a Converse answer (as Camel's aws-bedrock endpoint hands them over in headers). */
+    public ChatResponse decodeMessage(Message message, String stopReason, TokenUsage usage, String id, String modelId,
+                                      ToolNameMap toolNames) {
         StringBuilder text = new StringBuilder();
         List<ToolCall> toolCalls = new ArrayList<>();
-        if (response.output() != null && response.output().message() != null) {
-            for (ContentBlock block : response.output().message().content()) {
+        if (message != null) {
+            for (ContentBlock block : message.content()) {
                 if (block.text() != null) {
                     text.append(block.text());
                 } else if (block.toolUse() != null) {
@@ -78,9 +87,7 @@ public final class BedrockCodec {
                 }
             }
         }
-        String requestId = response.responseMetadata() == null ? null : response.responseMetadata().requestId();
-        return new ChatResponse(requestId, modelId, text.toString(), toolCalls,
-                finishReason(response.stopReasonAsString()), usage(response.usage()));
+        return new ChatResponse(id, modelId, text.toString(), toolCalls, finishReason(stopReason), usage(usage));
     }
 
     /** A decoder for one ConverseStream answer. */

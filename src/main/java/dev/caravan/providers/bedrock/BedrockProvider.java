@@ -8,6 +8,8 @@ import org.apache.camel.Exchange;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
 
 import java.time.Duration;
 
@@ -17,6 +19,8 @@ import java.time.Duration;
  * as {@link GatewayException}.
  */
 public final class BedrockProvider {
+
+    private static final String TOOL_NAMES = "bedrockToolNames";
 
     private final BedrockClients clients;
     private final BedrockCodec codec;
@@ -74,6 +78,41 @@ public final class BedrockProvider {
         stream.awaitFirstEvent();
         call.streaming(stream);
         return stream;
+    }
+
+    /**
+     * For Camel's own endpoint ({@code aws-bedrock:...?operation=converse&pojoRequest=true}): puts the Converse
+     * request in the body. Follow the endpoint with {@link #answerFromEndpoint}.
+     */
+    public void requestForEndpoint(Exchange exchange) {
+        CallContext call = callOf(exchange);
+        ToolNameMap toolNames = ToolNameMap.of(call.request());
+        exchange.setProperty(TOOL_NAMES, toolNames);
+        exchange.getMessage().setBody(codec.converseRequest(call.request(), call.current().model(), toolNames));
+    }
+
+    /** Reads the answer Camel's aws-bedrock endpoint left in its headers and answers the call. */
+    public void answerFromEndpoint(Exchange exchange) {
+        CallContext call = callOf(exchange);
+        ToolNameMap toolNames = exchange.getProperty(TOOL_NAMES, ToolNameMap.class);
+        Object stopReason = exchange.getMessage().getHeader("CamelAwsBedrockConverseStopReason");
+        call.answered(codec.decodeMessage(
+                exchange.getMessage().getHeader("CamelAwsBedrockConverseOutputMessage", Message.class),
+                stopReason == null ? null : stopReason.toString(),
+                exchange.getMessage().getHeader("CamelAwsBedrockConverseUsage", TokenUsage.class),
+                null, call.current().model(), toolNames == null ? new ToolNameMap() : toolNames));
+    }
+
+    /** Turns the failure a route caught (SDK exception from the endpoint) into the GatewayException it means. */
+    public void rethrowMapped(Exchange exchange) {
+        Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        if (caught == null) {
+            caught = exchange.getException();
+        }
+        if (caught == null) {
+            throw new IllegalStateException("no caught exception on the exchange");
+        }
+        throw BedrockErrors.map(caught);
     }
 
     private static CallContext callOf(Exchange exchange) {
