@@ -1,0 +1,183 @@
+package dev.caravan.providers.bedrock;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ChatResponse;
+import dev.caravan.core.ToolCall;
+import dev.caravan.core.ToolChoice;
+import dev.caravan.core.ToolDefinition;
+import dev.caravan.core.Usage;
+import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.SpecificToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
+import software.amazon.awssdk.services.bedrockruntime.model.Tool;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolConfiguration;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolInputSchema;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolSpecification;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Translation between Caravan's normalized model and Bedrock's Converse API, in the AWS SDK's types. Pure: the
+ * SDK does the wire format and the signing; this class decides what the request and the answer mean.
+ */
+public final class BedrockCodec {
+
+    /** The Converse request for {@code request}, sent to {@code modelId} (a model id or inference profile). */
+    public ConverseRequest converseRequest(ChatRequest request, String modelId, ToolNameMap toolNames) {
+        BedrockMessages conversation = BedrockMessages.of(request.messages(), toolNames);
+        ConverseRequest.Builder builder = ConverseRequest.builder()
+                .modelId(modelId)
+                .messages(conversation.turns());
+        if (!conversation.system().isEmpty()) {
+            builder.system(conversation.system());
+        }
+        InferenceConfiguration inference = inferenceConfig(request);
+        if (inference != null) {
+            builder.inferenceConfig(inference);
+        }
+        ToolConfiguration tools = toolConfig(request, toolNames);
+        if (tools != null) {
+            builder.toolConfig(tools);
+        }
+        return builder.build();
+    }
+
+    /** The same request for ConverseStream. */
+    public ConverseStreamRequest converseStreamRequest(ChatRequest request, String modelId, ToolNameMap toolNames) {
+        ConverseRequest plain = converseRequest(request, modelId, toolNames);
+        return ConverseStreamRequest.builder()
+                .modelId(plain.modelId())
+                .messages(plain.messages())
+                .system(plain.hasSystem() ? plain.system() : null)
+                .inferenceConfig(plain.inferenceConfig())
+                .toolConfig(plain.toolConfig())
+                .build();
+    }
+
+    /** A Converse answer in normalized form; tool names are the caller's again. */
+    public ChatResponse decodeResponse(ConverseResponse response, String modelId, ToolNameMap toolNames) {
+        String requestId = response.responseMetadata() == null ? null : response.responseMetadata().requestId();
+        Message message = response.output() == null ? null : response.output().message();
+        return decodeMessage(message, response.stopReasonAsString(), response.usage(), requestId, modelId, toolNames);
+    }
+
+    /** The parts of a Converse answer (as Camel's aws-bedrock endpoint hands them over in headers). */
+    public ChatResponse decodeMessage(Message message, String stopReason, TokenUsage usage, String id, String modelId,
+                                      ToolNameMap toolNames) {
+        StringBuilder text = new StringBuilder();
+        List<ToolCall> toolCalls = new ArrayList<>();
+        if (message != null) {
+            for (ContentBlock block : message.content()) {
+                if (block.text() != null) {
+                    text.append(block.text());
+                } else if (block.toolUse() != null) {
+                    toolCalls.add(new ToolCall(block.toolUse().toolUseId(),
+                            toolNames.callerName(block.toolUse().name()),
+                            JsonDocuments.toJsonText(block.toolUse().input())));
+                }
+            }
+        }
+        return new ChatResponse(id, modelId, text.toString(), toolCalls, finishReason(stopReason), usage(usage));
+    }
+
+    /** A decoder for one ConverseStream answer. */
+    public BedrockStreamDecoder newStreamDecoder(ToolNameMap toolNames) {
+        return new BedrockStreamDecoder(toolNames);
+    }
+
+    /** Bedrock's stop reason as OpenAI's finish reason. */
+    public static String finishReason(String stopReason) {
+        if (stopReason == null) {
+            return "stop";
+        }
+        return switch (stopReason) {
+            case "max_tokens", "model_context_window_exceeded" -> "length";
+            case "tool_use" -> "tool_calls";
+            case "guardrail_intervened", "content_filtered" -> "content_filter";
+            default -> "stop";
+        };
+    }
+
+    /** Bedrock counts cached input apart from {@code inputTokens}; Caravan's prompt count includes it. */
+    public static Usage usage(TokenUsage usage) {
+        if (usage == null) {
+            return Usage.NONE;
+        }
+        long cacheRead = orZero(usage.cacheReadInputTokens());
+        long cacheWrite = orZero(usage.cacheWriteInputTokens());
+        return new Usage(orZero(usage.inputTokens()) + cacheRead + cacheWrite, orZero(usage.outputTokens()),
+                cacheRead, cacheWrite, 0);
+    }
+
+    private static long orZero(Integer value) {
+        return value == null ? 0 : value;
+    }
+
+    private static InferenceConfiguration inferenceConfig(ChatRequest request) {
+        if (request.maxTokens() == null && request.temperature() == null && request.topP() == null
+                && request.stop().isEmpty()) {
+            return null;
+        }
+        InferenceConfiguration.Builder inference = InferenceConfiguration.builder();
+        if (request.maxTokens() != null) {
+            inference.maxTokens(request.maxTokens());
+        }
+        if (request.temperature() != null) {
+            inference.temperature(request.temperature().floatValue());
+        }
+        if (request.topP() != null) {
+            inference.topP(request.topP().floatValue());
+        }
+        if (!request.stop().isEmpty()) {
+            inference.stopSequences(request.stop());
+        }
+        return inference.build();
+    }
+
+    private static ToolConfiguration toolConfig(ChatRequest request, ToolNameMap toolNames) {
+        ToolChoice choice = request.toolChoice();
+        if (request.tools().isEmpty() || (choice != null && "none".equals(choice.mode()))) {
+            return null;
+        }
+        List<Tool> tools = new ArrayList<>();
+        for (ToolDefinition definition : request.tools()) {
+            ToolSpecification.Builder spec = ToolSpecification.builder()
+                    .name(toolNames.bedrockName(definition.name()))
+                    .inputSchema(ToolInputSchema.fromJson(JsonDocuments.toDocument(schemaOf(definition))));
+            if (definition.description() != null && !definition.description().isBlank()) {
+                spec.description(definition.description());
+            }
+            tools.add(Tool.fromToolSpec(spec.build()));
+        }
+        ToolConfiguration.Builder config = ToolConfiguration.builder().tools(tools);
+        if (choice != null) {
+            switch (choice.mode()) {
+                case "required" -> config.toolChoice(c -> c.any(AnyToolChoice.builder().build()));
+                case "function" -> config.toolChoice(c -> c.tool(SpecificToolChoice.builder()
+                        .name(toolNames.bedrockName(choice.functionName())).build()));
+                default -> config.toolChoice(c -> c.auto(AutoToolChoice.builder().build()));
+            }
+        }
+        return config.build();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode schemaOf(ToolDefinition definition) {
+        if (definition.parameters() != null && definition.parameters().isObject()) {
+            return definition.parameters();
+        }
+        ObjectNode empty = JsonNodeFactory.instance.objectNode();
+        empty.put("type", "object");
+        empty.putObject("properties");
+        return empty;
+    }
+}

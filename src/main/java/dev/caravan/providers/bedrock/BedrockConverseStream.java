@@ -1,0 +1,202 @@
+package dev.caravan.providers.bedrock;
+
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.StreamEvent;
+import dev.caravan.streaming.UpstreamStream;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeAsyncClient;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamOutput;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A ConverseStream answer as an {@link UpstreamStream}. The SDK's event publisher is asked for at most
+ * {@code capacity} events ahead of the relay, so the queue between them is bounded and the SDK's threads never
+ * block; each event is decoded on arrival and handed over at once.
+ */
+public final class BedrockConverseStream implements UpstreamStream {
+
+    private static final int CAPACITY = 64;
+
+    /** What the queue holds: decoded events, the end, or a failure. */
+    private sealed interface Item {
+    }
+
+    private record Events(List<StreamEvent> events) implements Item {
+    }
+
+    private record End() implements Item {
+    }
+
+    private record Failure(GatewayException error) implements Item {
+    }
+
+    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>(CAPACITY + 2);
+    private final BedrockStreamDecoder decoder;
+    private final Duration idleTimeout;
+    private final AtomicBoolean terminal = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Subscription subscription;
+    private volatile CompletableFuture<Void> call;
+    private boolean ended;
+    private List<StreamEvent> firstEvents;
+
+    private BedrockConverseStream(BedrockStreamDecoder decoder, Duration idleTimeout) {
+        this.decoder = decoder;
+        this.idleTimeout = idleTimeout;
+    }
+
+    /** Starts the call; events are read with {@link #next()}. */
+    public static BedrockConverseStream start(BedrockRuntimeAsyncClient client, ConverseStreamRequest request,
+                                              BedrockStreamDecoder decoder, Duration idleTimeout) {
+        BedrockConverseStream stream = new BedrockConverseStream(decoder, idleTimeout);
+        ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
+                .onResponse(response -> decoder.messageId(response.responseMetadata().requestId()))
+                .subscriber(stream::newSubscriber)
+                .onError(stream::fail)
+                .build();
+        CompletableFuture<Void> call = client.converseStream(request, handler);
+        stream.call = call;
+        call.whenComplete((ok, error) -> {
+            if (error != null) {
+                stream.fail(error);
+            } else {
+                stream.end();
+            }
+        });
+        if (stream.closed.get()) {
+            call.cancel(true);
+        }
+        return stream;
+    }
+
+    /**
+     * Blocks until the first events are in (and keeps them for {@link #next()}), so that a failure Bedrock sends as
+     * its first event (a 200 answer holding only an exception event) is thrown here, while fallback is still possible.
+     */
+    public BedrockConverseStream awaitFirstEvent() {
+        if (firstEvents == null && !ended) {
+            firstEvents = next();
+        }
+        return this;
+    }
+
+    @Override
+    public List<StreamEvent> next() {
+        if (firstEvents != null) {
+            List<StreamEvent> first = firstEvents;
+            firstEvents = null;
+            return first;
+        }
+        if (ended) {
+            return null;
+        }
+        while (true) {
+            Item item;
+            try {
+                item = queue.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                close();
+                throw GatewayException.upstreamUnavailable(BedrockErrors.PROVIDER, "interrupted while streaming");
+            }
+            if (item == null) {
+                close();
+                throw GatewayException.timeout(BedrockErrors.PROVIDER,
+                        "no stream event for " + idleTimeout.toMillis() + " ms");
+            }
+            if (item instanceof Failure failure) {
+                ended = true;
+                close();
+                throw failure.error();
+            }
+            if (item instanceof End) {
+                ended = true;
+                return null;
+            }
+            Subscription s = subscription;
+            if (s != null) {
+                s.request(1);
+            }
+            List<StreamEvent> events = ((Events) item).events();
+            if (!events.isEmpty()) {
+                return events;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        terminal.set(true);
+        Subscription s = subscription;
+        if (s != null) {
+            s.cancel();
+        }
+        CompletableFuture<Void> running = call;
+        if (running != null) {
+            running.cancel(true);
+        }
+    }
+
+    private Subscriber<ConverseStreamOutput> newSubscriber() {
+        return new Subscriber<>() {
+            @Override
+            public void onSubscribe(Subscription s) {
+                subscription = s;
+                if (closed.get()) {
+                    s.cancel();
+                } else {
+                    s.request(CAPACITY);
+                }
+            }
+
+            @Override
+            public void onNext(ConverseStreamOutput event) {
+                if (terminal.get()) {
+                    return;
+                }
+                List<StreamEvent> events;
+                try {
+                    events = decoder.decode(event);
+                } catch (RuntimeException e) {
+                    fail(e);
+                    return;
+                }
+                queue.offer(new Events(events));
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                fail(error);
+            }
+
+            @Override
+            public void onComplete() {
+                end();
+            }
+        };
+    }
+
+    private void fail(Throwable error) {
+        if (terminal.compareAndSet(false, true)) {
+            queue.offer(new Failure(BedrockErrors.map(error)));
+        }
+    }
+
+    private void end() {
+        if (terminal.compareAndSet(false, true)) {
+            queue.offer(new End());
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.caravan.providers.bedrock;
+
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ContentPart;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.ToolCall;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageFormat;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageSource;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.SystemContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolResultBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolResultContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ToolUseBlock;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The conversation in Converse's terms: system prompts apart, user and assistant turns alternating, tool results
+ * as user turns that open with their toolResult blocks right after the assistant's toolUse turn.
+ */
+final class BedrockMessages {
+
+    private final List<SystemContentBlock> system = new ArrayList<>();
+    private final List<Message> turns = new ArrayList<>();
+    private ConversationRole openRole;
+    private List<ContentBlock> openResults = new ArrayList<>();
+    private List<ContentBlock> openContent = new ArrayList<>();
+
+    private BedrockMessages() {
+    }
+
+    static BedrockMessages of(List<ChatMessage> messages, ToolNameMap toolNames) {
+        BedrockMessages converted = new BedrockMessages();
+        for (ChatMessage message : messages) {
+            converted.add(message, toolNames);
+        }
+        converted.closeTurn();
+        return converted;
+    }
+
+    List<SystemContentBlock> system() {
+        return system;
+    }
+
+    List<Message> turns() {
+        return turns;
+    }
+
+    private void add(ChatMessage message, ToolNameMap toolNames) {
+        if (message.isSystem()) {
+            String text = message.text();
+            if (!text.isBlank()) {
+                system.add(SystemContentBlock.fromText(text));
+            }
+            return;
+        }
+        switch (message.role()) {
+            case "user" -> append(ConversationRole.USER, List.of(), contentOf(message));
+            case "tool" -> append(ConversationRole.USER, List.of(toolResult(message)), List.of());
+            case "assistant" -> append(ConversationRole.ASSISTANT, List.of(), assistantContent(message, toolNames));
+            default -> throw GatewayException.invalidRequest("messages", "unknown message role: " + message.role());
+        }
+    }
+
+    /** Consecutive turns of one role become one turn; tool results lead it. */
+    private void append(ConversationRole role, List<ContentBlock> results, List<ContentBlock> content) {
+        if (openRole != role) {
+            closeTurn();
+            openRole = role;
+        }
+        openResults.addAll(results);
+        openContent.addAll(content);
+    }
+
+    private void closeTurn() {
+        if (openRole == null) {
+            return;
+        }
+        List<ContentBlock> blocks = new ArrayList<>(openResults);
+        blocks.addAll(openContent);
+        if (!blocks.isEmpty()) {
+            turns.add(Message.builder().role(openRole).content(blocks).build());
+        }
+        openRole = null;
+        openResults = new ArrayList<>();
+        openContent = new ArrayList<>();
+    }
+
+    private static List<ContentBlock> contentOf(ChatMessage message) {
+        List<ContentBlock> blocks = new ArrayList<>();
+        for (ContentPart part : message.content()) {
+            if (part.isText()) {
+                if (part.text() != null && !part.text().isEmpty()) {
+                    blocks.add(ContentBlock.fromText(part.text()));
+                }
+            } else if ("image_url".equals(part.type())) {
+                blocks.add(ContentBlock.fromImage(image(part.imageUrl())));
+            }
+        }
+        return blocks;
+    }
+
+    private static List<ContentBlock> assistantContent(ChatMessage message, ToolNameMap toolNames) {
+        List<ContentBlock> blocks = contentOf(message);
+        for (ToolCall call : message.toolCalls()) {
+            blocks.add(ContentBlock.fromToolUse(ToolUseBlock.builder()
+                    .toolUseId(call.id())
+                    .name(toolNames.bedrockName(call.name()))
+                    .input(JsonDocuments.parseArguments(call.arguments()))
+                    .build()));
+        }
+        return blocks;
+    }
+
+    private static ContentBlock toolResult(ChatMessage message) {
+        if (message.toolCallId() == null || message.toolCallId().isBlank()) {
+            throw GatewayException.invalidRequest("messages", "a tool message needs tool_call_id");
+        }
+        return ContentBlock.fromToolResult(ToolResultBlock.builder()
+                .toolUseId(message.toolCallId())
+                .content(ToolResultContentBlock.fromText(message.text()))
+                .build());
+    }
+
+    /** Converse takes image bytes, not links: only data: URLs can be sent. */
+    static ImageBlock image(String url) {
+        if (url == null || !url.startsWith("data:")) {
+            throw GatewayException.invalidRequest("messages",
+                    "Bedrock needs images inline: send them as data: URLs (base64), not as links");
+        }
+        int comma = url.indexOf(',');
+        String header = comma < 0 ? "" : url.substring(5, comma).toLowerCase(Locale.ROOT);
+        if (comma < 0 || !header.endsWith(";base64")) {
+            throw GatewayException.invalidRequest("messages", "an image data: URL must be base64-encoded");
+        }
+        String mediaType = header.substring(0, header.length() - ";base64".length());
+        ImageFormat format = switch (mediaType) {
+            case "image/png" -> ImageFormat.PNG;
+            case "image/jpeg", "image/jpg" -> ImageFormat.JPEG;
+            case "image/gif" -> ImageFormat.GIF;
+            case "image/webp" -> ImageFormat.WEBP;
+            default -> throw GatewayException.invalidRequest("messages",
+                    "Bedrock accepts png, jpeg, gif and webp images, not " + mediaType);
+        };
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(url.substring(comma + 1).trim());
+        } catch (IllegalArgumentException e) {
+            throw GatewayException.invalidRequest("messages", "an image data: URL is not valid base64");
+        }
+        return ImageBlock.builder().format(format).source(ImageSource.fromBytes(SdkBytes.fromByteArray(bytes))).build();
+    }
+}

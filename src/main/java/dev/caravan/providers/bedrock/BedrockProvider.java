@@ -1,0 +1,125 @@
+package dev.caravan.providers.bedrock;
+
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.GatewayException;
+import dev.caravan.routing.CallContext;
+import dev.caravan.streaming.UpstreamStream;
+import org.apache.camel.Exchange;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
+
+import java.time.Duration;
+
+/**
+ * The Bedrock provider as the route calls it: reads the call from the exchange property {@code call}, asks Bedrock
+ * through the AWS SDK, and ends with {@code call.answered(...)} or {@code call.streaming(...)}; failures are thrown
+ * as {@link GatewayException}.
+ */
+public final class BedrockProvider {
+
+    private static final String TOOL_NAMES = "bedrockToolNames";
+
+    private final BedrockClients clients;
+    private final BedrockCodec codec;
+    private final Duration streamIdleTimeout;
+
+    public BedrockProvider(BedrockClients clients, BedrockCodec codec, Duration streamIdleTimeout) {
+        this.clients = clients;
+        this.codec = codec;
+        this.streamIdleTimeout = streamIdleTimeout;
+    }
+
+    /** True when the AWS SDK's default chain finds credentials: without them Bedrock is not offered. */
+    public static boolean credentialsAvailable() {
+        try (DefaultCredentialsProvider chain = DefaultCredentialsProvider.builder().build()) {
+            chain.resolveCredentials();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Non-streaming: one Converse call; the answer goes to {@code call.answered}. */
+    public void converse(Exchange exchange) {
+        CallContext call = callOf(exchange);
+        String modelId = call.current().model();
+        ChatRequest request = call.request();
+        ToolNameMap toolNames = ToolNameMap.of(request);
+        ConverseRequest converse = codec.converseRequest(request, modelId, toolNames);
+        ConverseResponse response;
+        try {
+            response = clients.sync().converse(converse);
+        } catch (RuntimeException e) {
+            throw BedrockErrors.map(e);
+        }
+        call.answered(codec.decodeResponse(response, modelId, toolNames));
+    }
+
+    /**
+     * Streaming: starts ConverseStream and waits for its first event, so that a stream which fails at once is a
+     * failure of this step (fallback still possible); then hands the stream to {@code call.streaming} and returns it.
+     */
+    public UpstreamStream openStream(Exchange exchange) {
+        CallContext call = callOf(exchange);
+        String modelId = call.current().model();
+        ChatRequest request = call.request();
+        ToolNameMap toolNames = ToolNameMap.of(request);
+        BedrockConverseStream stream;
+        try {
+            stream = BedrockConverseStream.start(clients.async(),
+                    codec.converseStreamRequest(request, modelId, toolNames), codec.newStreamDecoder(toolNames),
+                    streamIdleTimeout);
+        } catch (RuntimeException e) {
+            throw BedrockErrors.map(e);
+        }
+        stream.awaitFirstEvent();
+        call.streaming(stream);
+        return stream;
+    }
+
+    /**
+     * For Camel's own endpoint ({@code aws-bedrock:...?operation=converse&pojoRequest=true}): puts the Converse
+     * request in the body. Follow the endpoint with {@link #answerFromEndpoint}.
+     */
+    public void requestForEndpoint(Exchange exchange) {
+        CallContext call = callOf(exchange);
+        ToolNameMap toolNames = ToolNameMap.of(call.request());
+        exchange.setProperty(TOOL_NAMES, toolNames);
+        exchange.getMessage().setBody(codec.converseRequest(call.request(), call.current().model(), toolNames));
+    }
+
+    /** Reads the answer Camel's aws-bedrock endpoint left in its headers and answers the call. */
+    public void answerFromEndpoint(Exchange exchange) {
+        CallContext call = callOf(exchange);
+        ToolNameMap toolNames = exchange.getProperty(TOOL_NAMES, ToolNameMap.class);
+        Object stopReason = exchange.getMessage().getHeader("CamelAwsBedrockConverseStopReason");
+        call.answered(codec.decodeMessage(
+                exchange.getMessage().getHeader("CamelAwsBedrockConverseOutputMessage", Message.class),
+                stopReason == null ? null : stopReason.toString(),
+                exchange.getMessage().getHeader("CamelAwsBedrockConverseUsage", TokenUsage.class),
+                null, call.current().model(), toolNames == null ? new ToolNameMap() : toolNames));
+    }
+
+    /** Turns the failure a route caught (SDK exception from the endpoint) into the GatewayException it means. */
+    public void rethrowMapped(Exchange exchange) {
+        Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        if (caught == null) {
+            caught = exchange.getException();
+        }
+        if (caught == null) {
+            throw new IllegalStateException("no caught exception on the exchange");
+        }
+        throw BedrockErrors.map(caught);
+    }
+
+    private static CallContext callOf(Exchange exchange) {
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        if (call == null || call.request() == null || call.current() == null) {
+            throw new IllegalStateException("the exchange carries no call with a request and a current target");
+        }
+        return call;
+    }
+}

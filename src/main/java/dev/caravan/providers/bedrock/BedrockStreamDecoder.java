@@ -1,0 +1,95 @@
+package dev.caravan.providers.bedrock;
+
+import dev.caravan.core.StreamEvent;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockDeltaEvent;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockStartEvent;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamMetadataEvent;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamOutput;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
+import software.amazon.awssdk.services.bedrockruntime.model.MessageStartEvent;
+import software.amazon.awssdk.services.bedrockruntime.model.MessageStopEvent;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns one ConverseStream answer's events, one at a time, into normalized events. Bedrock numbers every content
+ * block; OpenAI numbers tool calls only, so the decoder keeps which block is which tool call.
+ */
+public final class BedrockStreamDecoder {
+
+    private final ToolNameMap toolNames;
+    private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
+    private String messageId;
+    private boolean finished;
+
+    BedrockStreamDecoder(ToolNameMap toolNames) {
+        this.toolNames = toolNames;
+    }
+
+    /** The id {@link StreamEvent.Started} carries (Bedrock's request id, known once the response headers are in). */
+    public void messageId(String id) {
+        this.messageId = id;
+    }
+
+    /** True once messageStop has been seen. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /** The normalized events one SDK stream event means (often one, sometimes none). */
+    public List<StreamEvent> decode(ConverseStreamOutput event) {
+        List<StreamEvent> out = new ArrayList<>(1);
+        event.accept(new ConverseStreamResponseHandler.Visitor() {
+            @Override
+            public void visitMessageStart(MessageStartEvent start) {
+                out.add(new StreamEvent.Started(messageId));
+            }
+
+            @Override
+            public void visitContentBlockStart(ContentBlockStartEvent start) {
+                if (start.start() != null && start.start().toolUse() != null) {
+                    int toolIndex = toolIndexByBlock.size();
+                    toolIndexByBlock.put(start.contentBlockIndex(), toolIndex);
+                    out.add(new StreamEvent.ToolCallDelta(toolIndex, start.start().toolUse().toolUseId(),
+                            toolNames.callerName(start.start().toolUse().name()), ""));
+                }
+            }
+
+            @Override
+            public void visitContentBlockDelta(ContentBlockDeltaEvent delta) {
+                if (delta.delta() == null) {
+                    return;
+                }
+                if (delta.delta().text() != null) {
+                    out.add(new StreamEvent.TextDelta(delta.delta().text()));
+                } else if (delta.delta().toolUse() != null) {
+                    Integer toolIndex = toolIndexByBlock.get(delta.contentBlockIndex());
+                    out.add(new StreamEvent.ToolCallDelta(toolIndex == null ? 0 : toolIndex, null, null,
+                            delta.delta().toolUse().input()));
+                }
+            }
+
+            @Override
+            public void visitMessageStop(MessageStopEvent stop) {
+                finished = true;
+                out.add(new StreamEvent.Finished(BedrockCodec.finishReason(stop.stopReasonAsString())));
+            }
+
+            @Override
+            public void visitMetadata(ConverseStreamMetadataEvent metadata) {
+                if (metadata.usage() != null) {
+                    out.add(new StreamEvent.UsageReport(BedrockCodec.usage(metadata.usage())));
+                }
+            }
+        });
+        return out;
+    }
+
+    /** An in-stream exception (throttlingException, modelStreamErrorException, ...) or a broken connection. */
+    public StreamEvent.Failed failed(Throwable error) {
+        return new StreamEvent.Failed(BedrockErrors.map(error));
+    }
+}

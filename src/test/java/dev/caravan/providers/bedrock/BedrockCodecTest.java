@@ -1,0 +1,212 @@
+package dev.caravan.providers.bedrock;
+
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ContentPart;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.ToolCall;
+import dev.caravan.core.ToolChoice;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
+import software.amazon.awssdk.services.bedrockruntime.model.ImageFormat;
+import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
+
+import java.util.List;
+
+import static dev.caravan.providers.bedrock.TestRequests.assistantCalling;
+import static dev.caravan.providers.bedrock.TestRequests.chat;
+import static dev.caravan.providers.bedrock.TestRequests.request;
+import static dev.caravan.providers.bedrock.TestRequests.toolResult;
+import static dev.caravan.providers.bedrock.TestRequests.weatherTool;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BedrockCodecTest {
+
+    private static final String MODEL = "anthropic.claude-3-haiku-20240307-v1:0";
+    private static final String PIXEL_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk";
+
+    private final BedrockCodec codec = new BedrockCodec();
+
+    private ConverseRequest encode(ChatRequest request) {
+        return codec.converseRequest(request, MODEL, ToolNameMap.of(request));
+    }
+
+    @Test
+    void putsSystemAndDeveloperMessagesIntoSystemBlocks() {
+        ConverseRequest converse = encode(chat(ChatMessage.of("system", "Be brief."),
+                ChatMessage.of("developer", "Answer in French."), ChatMessage.of("user", "Hi")));
+
+        assertEquals(MODEL, converse.modelId());
+        assertEquals(List.of("Be brief.", "Answer in French."), converse.system().stream().map(s -> s.text()).toList());
+        assertEquals(1, converse.messages().size());
+        assertEquals(ConversationRole.USER, converse.messages().get(0).role());
+    }
+
+    @Test
+    void mergesConsecutiveMessagesOfTheSameRoleIntoOneTurn() {
+        ConverseRequest converse = encode(chat(ChatMessage.of("user", "First."), ChatMessage.of("user", "Second."),
+                ChatMessage.of("assistant", "Noted."), ChatMessage.of("user", "Third.")));
+
+        List<Message> turns = converse.messages();
+        assertEquals(3, turns.size());
+        assertEquals(List.of("First.", "Second."), turns.get(0).content().stream().map(ContentBlock::text).toList());
+        assertEquals(ConversationRole.ASSISTANT, turns.get(1).role());
+    }
+
+    @Test
+    void sendsToolResultsAsAUserTurnRightAfterTheToolUseTurn() {
+        ChatRequest request = request(List.of(
+                ChatMessage.of("user", "Weather in Paris and Rome?"),
+                assistantCalling(new ToolCall("call_1", "weather.get", "{\"city\":\"Paris\"}"),
+                        new ToolCall("call_2", "weather.get", "{\"city\":\"Rome\",\"days\":2}")),
+                toolResult("call_1", "18 C"),
+                toolResult("call_2", "24 C"),
+                ChatMessage.of("user", "And tomorrow?")), List.of(weatherTool("weather.get")), null);
+
+        List<Message> turns = encode(request).messages();
+
+        assertEquals(3, turns.size());
+        Message assistant = turns.get(1);
+        assertEquals(ConversationRole.ASSISTANT, assistant.role());
+        assertEquals("call_1", assistant.content().get(0).toolUse().toolUseId());
+        assertEquals("weather_get", assistant.content().get(0).toolUse().name());
+        assertEquals("{\"city\":\"Rome\",\"days\":2}",
+                JsonDocuments.toJsonText(assistant.content().get(1).toolUse().input()));
+        Message results = turns.get(2);
+        assertEquals(ConversationRole.USER, results.role());
+        assertEquals("call_1", results.content().get(0).toolResult().toolUseId());
+        assertEquals("18 C", results.content().get(0).toolResult().content().get(0).text());
+        assertEquals("call_2", results.content().get(1).toolResult().toolUseId());
+        assertEquals("And tomorrow?", results.content().get(2).text());
+    }
+
+    @Test
+    void rejectsToolCallArgumentsThatAreNotJson() {
+        ChatRequest request = chat(ChatMessage.of("user", "Hi"),
+                assistantCalling(new ToolCall("call_1", "f", "{not json")));
+
+        GatewayException error = assertThrows(GatewayException.class, () -> encode(request));
+        assertEquals(400, error.status());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"image/png,PNG", "image/jpeg,JPEG", "image/gif,GIF", "image/webp,WEBP"})
+    void turnsDataUrlImagesIntoImageBlocksOfTheirFormat(String mediaType, String format) {
+        ChatMessage message = new ChatMessage("user", List.of(ContentPart.text("What is this?"),
+                ContentPart.image("data:" + mediaType + ";base64,AAECAw==")), List.of(), null, null);
+
+        ContentBlock image = encode(chat(message)).messages().get(0).content().get(1);
+
+        assertEquals(ImageFormat.valueOf(format), image.image().format());
+        assertEquals(4, image.image().source().bytes().asByteArray().length);
+    }
+
+    @Test
+    void rejectsImageLinksWithAClear400BecauseConverseNeedsBytes() {
+        ChatMessage message = new ChatMessage("user", List.of(ContentPart.image("https://example.com/cat.png")),
+                List.of(), null, null);
+
+        GatewayException error = assertThrows(GatewayException.class, () -> encode(chat(message)));
+
+        assertEquals(400, error.status());
+        assertTrue(error.getMessage().contains("data: URL"), error.getMessage());
+    }
+
+    @Test
+    void copiesMaxTokensTemperatureTopPAndStopIntoInferenceConfig() {
+        ChatRequest request = new ChatRequest("m", List.of(ChatMessage.of("user", "Hi")), 256, 0.2, 0.9,
+                List.of("END"), false, false, null, null, null, null);
+
+        var inference = encode(request).inferenceConfig();
+
+        assertEquals(256, inference.maxTokens());
+        assertEquals(0.2f, inference.temperature());
+        assertEquals(0.9f, inference.topP());
+        assertEquals(List.of("END"), inference.stopSequences());
+        assertNull(encode(chat(ChatMessage.of("user", "Hi"))).inferenceConfig());
+    }
+
+    @Test
+    void offersToolsUnderBedrockSafeNamesWithTheirSchema() {
+        ChatRequest request = request(List.of(ChatMessage.of("user", "Hi")),
+                List.of(weatherTool("weather.get"), weatherTool("search")), null);
+
+        var tools = encode(request).toolConfig().tools();
+
+        assertEquals("weather_get", tools.get(0).toolSpec().name());
+        assertEquals("Current weather for a city", tools.get(0).toolSpec().description());
+        assertEquals("object", tools.get(0).toolSpec().inputSchema().json().asMap().get("type").asString());
+        assertEquals("search", tools.get(1).toolSpec().name());
+        assertNull(encode(request).toolConfig().toolChoice());
+    }
+
+    @Test
+    void mapsToolChoiceAutoRequiredAndNamedAndOmitsToolsForNone() {
+        List<ChatMessage> hi = List.of(ChatMessage.of("user", "Hi"));
+        var tools = List.of(weatherTool("weather.get"));
+
+        assertTrue(encode(request(hi, tools, ToolChoice.AUTO)).toolConfig().toolChoice().auto() != null);
+        assertTrue(encode(request(hi, tools, ToolChoice.REQUIRED)).toolConfig().toolChoice().any() != null);
+        assertEquals("weather_get", encode(request(hi, tools, ToolChoice.function("weather.get")))
+                .toolConfig().toolChoice().tool().name());
+        assertNull(encode(request(hi, tools, ToolChoice.NONE)).toolConfig());
+    }
+
+    @Test
+    void buildsTheSameConversationForConverseStream() {
+        ChatRequest request = request(List.of(ChatMessage.of("system", "Be brief."), ChatMessage.of("user", "Hi")),
+                List.of(weatherTool("weather.get")), ToolChoice.REQUIRED);
+        ConverseRequest plain = encode(request);
+
+        ConverseStreamRequest stream = codec.converseStreamRequest(request, MODEL, ToolNameMap.of(request));
+
+        assertEquals(plain.messages(), stream.messages());
+        assertEquals(plain.system(), stream.system());
+        assertEquals(plain.toolConfig(), stream.toolConfig());
+    }
+
+    @Test
+    void sanitisesToolNamesUniquelyAndMapsThemBack() {
+        ToolNameMap names = new ToolNameMap();
+        String dotted = names.bedrockName("weather.get");
+        String spaced = names.bedrockName("weather get");
+        String long100 = names.bedrockName("x".repeat(100));
+
+        assertEquals("weather_get", dotted);
+        assertNotEquals(dotted, spaced);
+        assertTrue(spaced.matches("^[a-zA-Z0-9_-]{1,64}$"), spaced);
+        assertEquals(64, long100.length());
+        assertEquals("weather get", names.callerName(spaced));
+        assertEquals("weather.get", names.callerName("weather_get"));
+        assertEquals("made_up", names.callerName("made_up"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"end_turn,stop", "stop_sequence,stop", "max_tokens,length", "tool_use,tool_calls",
+            "guardrail_intervened,content_filter", "content_filtered,content_filter",
+            "model_context_window_exceeded,length"})
+    void mapsBedrockStopReasonsToOpenAiFinishReasons(String stopReason, String finishReason) {
+        assertEquals(finishReason, BedrockCodec.finishReason(stopReason));
+    }
+
+    @Test
+    void countsCachedInputTokensInThePrompt() {
+        var usage = BedrockCodec.usage(TokenUsage.builder().inputTokens(10).outputTokens(5)
+                .cacheReadInputTokens(100).cacheWriteInputTokens(20).totalTokens(135).build());
+
+        assertEquals(130, usage.promptTokens());
+        assertEquals(5, usage.completionTokens());
+        assertEquals(100, usage.cacheReadTokens());
+        assertEquals(20, usage.cacheWriteTokens());
+    }
+}

@@ -1,0 +1,234 @@
+package dev.caravan.providers.bedrock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import software.amazon.awssdk.eventstream.HeaderValue;
+import software.amazon.awssdk.eventstream.Message;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A stand-in for the Bedrock Runtime service on 127.0.0.1. Like the real one, it turns away requests that are not
+ * SigV4-signed for the {@code bedrock} service. The model id in the path names the recorded answer under
+ * {@code fixtures/bedrock/}: {@code <model>.json} for converse (or an error when it starts with {@code error-}),
+ * {@code <model>.jsonl} for converse-stream, one event-stream frame per line, sent one at a time.
+ */
+final class FakeBedrock implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern PATH = Pattern.compile("^/model/([^/]+)/(converse|converse-stream)$");
+    private static final Pattern SIGV4 = Pattern.compile(
+            "^AWS4-HMAC-SHA256 Credential=[^/]+/\\d{8}/[a-z0-9-]+/bedrock/aws4_request, ?SignedHeaders=[^,]+, ?"
+                    + "Signature=[0-9a-f]{64}$");
+
+    /** What one request looked like. */
+    record Received(String path, String modelId, String authorization, JsonNode body) {
+    }
+
+    /** One frame of a stream: event-stream headers and a JSON payload. */
+    record Frame(Map<String, String> headers, String payload) {
+        static Frame event(String type, String payload) {
+            return new Frame(Map.of(":event-type", type), payload);
+        }
+    }
+
+    /** What the server did while streaming one answer (times from System.nanoTime). */
+    static final class StreamLog {
+        final List<Long> sentAtNanos = new CopyOnWriteArrayList<>();
+        volatile long abortedAtNanos;
+        volatile boolean completed;
+    }
+
+    private final HttpServer server;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final Map<String, List<Frame>> streams = new ConcurrentHashMap<>();
+    private final Map<String, StreamLog> streamLogs = new ConcurrentHashMap<>();
+    private volatile long frameDelayMillis = 20;
+
+    FakeBedrock() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.setExecutor(threads);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    List<Received> received() {
+        return received;
+    }
+
+    Received lastReceived() {
+        return received.get(received.size() - 1);
+    }
+
+    /** Pause between two frames of a stream. */
+    void frameDelayMillis(long millis) {
+        this.frameDelayMillis = millis;
+    }
+
+    /** A stream answer made up in the test rather than recorded. */
+    void stream(String modelId, List<Frame> frames) {
+        streams.put(modelId, frames);
+    }
+
+    StreamLog streamLog(String modelId) {
+        return streamLogs.get(modelId);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        threads.shutdownNow();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            Matcher path = PATH.matcher(exchange.getRequestURI().getRawPath());
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (auth == null || !SIGV4.matcher(auth).matches()) {
+                error(exchange, 403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+                return;
+            }
+            if (!"POST".equals(exchange.getRequestMethod()) || !path.matches()) {
+                error(exchange, 404, "UnknownOperationException", "Unknown operation");
+                return;
+            }
+            String modelId = URLDecoder.decode(path.group(1), StandardCharsets.UTF_8);
+            received.add(new Received(path.group(0), modelId, auth, body.length == 0 ? null : JSON.readTree(body)));
+            if ("converse".equals(path.group(2))) {
+                converse(exchange, modelId);
+            } else {
+                converseStream(exchange, modelId);
+            }
+        }
+    }
+
+    private void converse(HttpExchange exchange, String modelId) throws IOException {
+        String fixture = fixture(modelId + ".json");
+        if (fixture == null) {
+            error(exchange, 404, "ResourceNotFoundException", "Model not found.");
+            return;
+        }
+        if (modelId.startsWith("error-")) {
+            JsonNode recorded = JSON.readTree(fixture);
+            send(exchange, recorded.get("status").asInt(), recorded.get("errorType").asText(),
+                    JSON.writeValueAsBytes(recorded.get("body")));
+            return;
+        }
+        send(exchange, 200, null, fixture.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void converseStream(HttpExchange exchange, String modelId) throws IOException {
+        if (modelId.startsWith("error-")) {
+            converse(exchange, modelId);
+            return;
+        }
+        List<Frame> frames = streams.get(modelId);
+        if (frames == null) {
+            String fixture = fixture(modelId + ".jsonl");
+            if (fixture == null) {
+                error(exchange, 404, "ResourceNotFoundException", "Model not found.");
+                return;
+            }
+            frames = parseFrames(fixture);
+        }
+        StreamLog log = new StreamLog();
+        streamLogs.put(modelId, log);
+        exchange.getResponseHeaders().set("Content-Type", "application/vnd.amazon.eventstream");
+        exchange.getResponseHeaders().set("x-amzn-RequestId", "fake-" + modelId);
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        try {
+            for (Frame frame : frames) {
+                out.write(encode(frame));
+                out.flush();
+                log.sentAtNanos.add(System.nanoTime());
+                Thread.sleep(frameDelayMillis);
+            }
+            log.completed = true;
+        } catch (IOException e) {
+            log.abortedAtNanos = System.nanoTime();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static byte[] encode(Frame frame) {
+        Map<String, HeaderValue> headers = new LinkedHashMap<>();
+        frame.headers().forEach((name, value) -> headers.put(name, HeaderValue.fromString(value)));
+        headers.put(":content-type", HeaderValue.fromString("application/json"));
+        headers.put(":message-type", HeaderValue.fromString(
+                frame.headers().containsKey(":exception-type") ? "exception" : "event"));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new Message(headers, frame.payload().getBytes(StandardCharsets.UTF_8)).encode(bytes);
+        return bytes.toByteArray();
+    }
+
+    static List<Frame> parseFrames(String jsonLines) throws IOException {
+        List<Frame> frames = new ArrayList<>();
+        for (String line : jsonLines.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode recorded = JSON.readTree(line);
+            Map<String, String> headers = new LinkedHashMap<>();
+            recorded.fields().forEachRemaining(field -> {
+                if (field.getKey().startsWith(":")) {
+                    headers.put(field.getKey(), field.getValue().asText());
+                }
+            });
+            frames.add(new Frame(headers, JSON.writeValueAsString(recorded.get("payload"))));
+        }
+        return frames;
+    }
+
+    static String fixture(String name) throws IOException {
+        try (InputStream in = FakeBedrock.class.getResourceAsStream("/fixtures/bedrock/" + name)) {
+            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void error(HttpExchange exchange, int status, String type, String message) throws IOException {
+        send(exchange, status, type, JSON.writeValueAsBytes(Map.of("message", message)));
+    }
+
+    private static void send(HttpExchange exchange, int status, String errorType, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("x-amzn-RequestId", "fake-request");
+        if (errorType != null) {
+            exchange.getResponseHeaders().set("x-amzn-ErrorType", errorType);
+        }
+        exchange.sendResponseHeaders(status, body.length);
+        exchange.getResponseBody().write(body);
+    }
+}
