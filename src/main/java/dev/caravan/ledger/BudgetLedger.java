@@ -40,7 +40,9 @@ public final class BudgetLedger {
         addWindows(windows, scope(Scope.USER, userId), now);
         addWindows(windows, scope(Scope.KEY, keyId), now);
         if (!windows.isEmpty()) {
-            store.reserve(requestId, windows, worstCase);
+            store.reserve(requestId, windows, worstCase).ifPresent(full -> {
+                throw new BudgetExceededException(full, now);
+            });
         }
         return new BudgetReservation(requestId, windows, worstCase);
     }

@@ -2,6 +2,7 @@ package dev.caravan.ledger;
 
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Budget counters in the shared store. Every change is one conditional atomic update in the store itself, so
@@ -13,9 +14,9 @@ public interface BudgetStore {
     /**
      * Reserves {@code amount} on every window, or on none.
      *
-     * @throws BudgetExceededException naming the first window without room for the amount
+     * @return empty when reserved; else the first window without room for the amount (nothing is held then)
      */
-    void reserve(String reservationId, List<BudgetWindow> windows, BigDecimal amount);
+    Optional<BudgetWindow> reserve(String reservationId, List<BudgetWindow> windows, BigDecimal amount);
 
     /** Turns a reservation into spend: releases {@code reserved} and adds {@code actual}. A second call does nothing. */
     void settle(String reservationId, List<BudgetWindow> windows, BigDecimal reserved, BigDecimal actual);

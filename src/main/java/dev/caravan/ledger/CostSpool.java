@@ -59,8 +59,8 @@ public final class CostSpool {
     }
 
     /**
-     * Offers every waiting record to {@code store} (true: taken) and stops at the first refusal or failure;
-     * the rest stay spooled.
+     * Offers the waiting records to {@code store} (true: taken) until the first refusal or failure; the rest stay
+     * spooled, the refused one moved to the end.
      *
      * @return how many records the store took
      */
@@ -86,11 +86,15 @@ public final class CostSpool {
                 taken++;
                 depth.decrementAndGet();
             }
-            List<String> left = lines.subList(taken, lines.size());
+            // The refused record goes last, so one record the store never takes cannot hold up the others.
+            List<String> left = new ArrayList<>(lines.subList(Math.min(taken + 1, lines.size()), lines.size()));
+            if (taken < lines.size()) {
+                left.add(lines.get(taken));
+            }
             synchronized (lock) {
                 if (!left.isEmpty()) {
                     depth.addAndGet(-left.size());
-                    append(new ArrayList<>(left));
+                    append(left);
                 }
                 Files.delete(replaying);
             }

@@ -5,10 +5,10 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 
 import java.math.BigDecimal;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Budgets in the counters table (key {@code budget#<scope>} + period). DynamoDB conditions cannot add, so an item
@@ -30,15 +30,16 @@ public final class DynamoBudgetStore implements BudgetStore {
     }
 
     @Override
-    public void reserve(String reservationId, List<BudgetWindow> windows, BigDecimal amount) {
+    public Optional<BudgetWindow> reserve(String reservationId, List<BudgetWindow> windows, BigDecimal amount) {
         List<BudgetWindow> held = new ArrayList<>();
         for (BudgetWindow window : windows) {
             if (!hold(reservationId, window, amount)) {
                 settle(reservationId, held, amount, BigDecimal.ZERO);
-                throw new BudgetExceededException(window, Instant.now());
+                return Optional.of(window);
             }
             held.add(window);
         }
+        return Optional.empty();
     }
 
     private boolean hold(String reservationId, BudgetWindow window, BigDecimal amount) {

@@ -86,7 +86,7 @@ public final class DynamoCostStore implements CostStore {
         }
     }
 
-    private static List<String> counterKeys(CostRecord record) {
+    static List<String> counterKeys(CostRecord record) {
         List<String> keys = new ArrayList<>();
         for (String scope : record.scopes()) {
             for (Period period : Period.values()) {
@@ -102,7 +102,7 @@ public final class DynamoCostStore implements CostStore {
                 "scope", AttributeValue.fromS(key.substring(space + 1)));
     }
 
-    private void addToCounter(String key, CostRecord record) {
+    void addToCounter(String key, CostRecord record) {
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":cost", DynamoRecordItems.n(record.cost()));
         values.put(":one", DynamoRecordItems.n(1));

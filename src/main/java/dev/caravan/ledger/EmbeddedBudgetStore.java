@@ -5,8 +5,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Budgets in the embedded H2 database: a reservation is a row in {@code budget_holds} plus a conditional
@@ -36,7 +36,7 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     }
 
     @Override
-    public void reserve(String reservationId, List<BudgetWindow> windows, BigDecimal amount) {
+    public Optional<BudgetWindow> reserve(String reservationId, List<BudgetWindow> windows, BigDecimal amount) {
         try {
             database.inTransaction(connection -> {
                 for (BudgetWindow window : windows) {
@@ -58,8 +58,9 @@ public final class EmbeddedBudgetStore implements BudgetStore {
                 }
                 return null;
             });
+            return Optional.empty();
         } catch (NoRoom e) {
-            throw new BudgetExceededException(e.window, Instant.now());
+            return Optional.of(e.window);
         }
     }
 

@@ -2,12 +2,21 @@ package dev.caravan.ledger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The contract on DynamoDB, served by a real dynalite that the test starts, kills and restarts. */
 class DynamoCostStoreTest extends CostStoreContract {
@@ -56,6 +65,30 @@ class DynamoCostStoreTest extends CostStoreContract {
     @Override
     void startStore() throws Exception {
         dynalite.start();
+    }
+
+    @Test
+    void aRecordWhoseWriteStoppedHalfWayIsFinishedByItsReplayWithoutCountingAnythingTwice() throws Exception {
+        DynamoCostStore store = (DynamoCostStore) closeLater(openCostStore());
+        CostRecord record = record("req-half", new java.math.BigDecimal("0.4200001"));
+        // What a write cut off by an outage leaves: the record with its pending counters, two of them reached.
+        Map<String, AttributeValue> item = new HashMap<>(DynamoRecordItems.toItem(record));
+        List<String> counters = DynamoCostStore.counterKeys(record);
+        item.put("pendingCounters", AttributeValue.fromSs(counters));
+        client.putItem(b -> b.tableName(settings.recordsTable()).item(item));
+        store.addToCounter(counters.get(0), record);
+        store.addToCounter(counters.get(1), record);
+
+        assertTrue(store.record(record));
+        assertFalse(store.record(record));
+
+        for (String scope : List.of("global", "user:alice", "model:mock-small")) {
+            for (String period : List.of("2025-03-02", "2025-03")) {
+                Counter counter = store.counter(scope, period);
+                assertEquals(1, counter.requests(), scope + " " + period);
+                assertAmount(record.cost(), counter.cost(), scope + " " + period);
+            }
+        }
     }
 
     private static StaticCredentialsProvider credentials() {
