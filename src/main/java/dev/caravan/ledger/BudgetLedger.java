@@ -1,0 +1,103 @@
+package dev.caravan.ledger;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reserves a request's worst-case cost on every budget that applies to it before the call, and settles to the
+ * real cost after. The arithmetic happens in the shared store with conditional updates, never in memory.
+ */
+public final class BudgetLedger {
+
+    private final BudgetConfig config;
+    private final BudgetStore store;
+    private final Clock clock;
+
+    public BudgetLedger(BudgetConfig config, BudgetStore store, Clock clock) {
+        this.config = config;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /**
+     * Holds {@code worstCase} USD on the global budget and on the application's, user's and key's (each may be null).
+     *
+     * @throws BudgetExceededException when one of them has no room; nothing is held then
+     */
+    public BudgetReservation reserve(String requestId, String application, String userId, String keyId,
+                                     BigDecimal worstCase) {
+        if (worstCase.signum() < 0) {
+            throw new IllegalArgumentException("a reservation cannot be negative: " + worstCase);
+        }
+        Instant now = clock.instant();
+        List<BudgetWindow> windows = new ArrayList<>();
+        addWindows(windows, Scope.GLOBAL, now);
+        addWindows(windows, scope(Scope.APPLICATION, application), now);
+        addWindows(windows, scope(Scope.USER, userId), now);
+        addWindows(windows, scope(Scope.KEY, keyId), now);
+        if (!windows.isEmpty()) {
+            store.reserve(requestId, windows, worstCase).ifPresent(full -> {
+                throw new BudgetExceededException(full, now);
+            });
+        }
+        return new BudgetReservation(requestId, windows, worstCase);
+    }
+
+    /** Releases the reservation and counts the real cost on the same budgets (those of the reservation's periods). */
+    public void settle(BudgetReservation reservation, BigDecimal actualCost) {
+        if (!reservation.isEmpty()) {
+            store.settle(reservation.requestId(), reservation.windows(), reservation.amount(), actualCost);
+        }
+    }
+
+    /** Gives the reservation back: the call never happened or cost nothing. */
+    public void release(BudgetReservation reservation) {
+        if (!reservation.isEmpty()) {
+            store.release(reservation.requestId(), reservation.windows(), reservation.amount());
+        }
+    }
+
+    /** Every budget named in the configuration (not the {@code "*"} defaults), for the periods running now. */
+    public List<BudgetStatus> budgets() {
+        Instant now = clock.instant();
+        List<BudgetStatus> statuses = new ArrayList<>();
+        for (String scope : config.scopes()) {
+            if (Scope.idOf(scope).equals(BudgetConfig.EVERY)) {
+                continue;
+            }
+            statuses.addAll(statusOf(scope, now));
+        }
+        return statuses;
+    }
+
+    /** The budgets that apply to one scope ({@code user:alice}), defaults included. */
+    public List<BudgetStatus> budgetsOf(String scope) {
+        return statusOf(scope, clock.instant());
+    }
+
+    private List<BudgetStatus> statusOf(String scope, Instant now) {
+        List<BudgetStatus> statuses = new ArrayList<>();
+        for (Map.Entry<Period, BigDecimal> limit : config.limitsOf(scope).entrySet()) {
+            BudgetWindow window = BudgetWindow.at(scope, limit.getKey(), limit.getValue(), now);
+            BudgetState state = store.state(scope, window.periodKey());
+            statuses.add(new BudgetStatus(scope, limit.getKey().adjective(), window.periodKey(), window.limit(),
+                    state.spent(), state.reserved(), window.resetsAt()));
+        }
+        return statuses;
+    }
+
+    private void addWindows(List<BudgetWindow> windows, String scope, Instant now) {
+        if (scope == null) {
+            return;
+        }
+        config.limitsOf(scope).forEach((period, limit) -> windows.add(BudgetWindow.at(scope, period, limit, now)));
+    }
+
+    private static String scope(String kind, String id) {
+        return id == null || id.isBlank() ? null : Scope.of(kind, id);
+    }
+}

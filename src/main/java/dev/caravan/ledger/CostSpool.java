@@ -1,0 +1,188 @@
+package dev.caravan.ledger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * Records the store could not take, waiting on local disk: {@code cost-spool.jsonl}, one JSON line per record,
+ * forced to disk before {@link #append} returns. A replay moves the file aside ({@code cost-spool.replaying.jsonl}),
+ * writes each record to the store, and puts back what is left; a crash during a replay leaves the aside file, which
+ * the next replay takes first. Records may then be written twice, which the store's idempotency absorbs.
+ */
+public final class CostSpool {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path spool;
+    private final Path replaying;
+    private final Object lock = new Object();
+    private final Object replayLock = new Object();
+    private final AtomicLong depth = new AtomicLong();
+    private FileChannel channel;
+
+    public CostSpool(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            this.spool = dataDir.resolve("cost-spool.jsonl");
+            this.replaying = dataDir.resolve("cost-spool.replaying.jsonl");
+            depth.set(countLines(spool) + countLines(replaying));
+            this.channel = open();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open the cost spool in " + dataDir, e);
+        }
+    }
+
+    /** Keeps the record on disk until a replay gets it into the store. */
+    public void append(CostRecord record) throws IOException {
+        append(List.of(toJson(record)));
+    }
+
+    /** How many records wait for the store. */
+    public long spoolDepth() {
+        return depth.get();
+    }
+
+    /**
+     * Offers the waiting records to {@code store} (true: taken) until the first refusal or failure; the rest stay
+     * spooled, the refused one moved to the end.
+     *
+     * @return how many records the store took
+     */
+    public int replay(Predicate<CostRecord> store) throws IOException {
+        synchronized (replayLock) {
+            synchronized (lock) {
+                if (!Files.exists(replaying)) {
+                    if (Files.size(spool) == 0) {
+                        return 0;
+                    }
+                    channel.close();
+                    Files.move(spool, replaying, StandardCopyOption.ATOMIC_MOVE);
+                    channel = open();
+                }
+            }
+            List<String> lines = Files.readAllLines(replaying, StandardCharsets.UTF_8).stream()
+                    .filter(line -> !line.isBlank()).toList();
+            int taken = 0;
+            for (String line : lines) {
+                if (!offer(store, line)) {
+                    break;
+                }
+                taken++;
+                depth.decrementAndGet();
+            }
+            // The refused record goes last, so one record the store never takes cannot hold up the others.
+            List<String> left = new ArrayList<>(lines.subList(Math.min(taken + 1, lines.size()), lines.size()));
+            if (taken < lines.size()) {
+                left.add(lines.get(taken));
+            }
+            synchronized (lock) {
+                if (!left.isEmpty()) {
+                    depth.addAndGet(-left.size());
+                    append(left);
+                }
+                Files.delete(replaying);
+            }
+            return taken;
+        }
+    }
+
+    private static boolean offer(Predicate<CostRecord> store, String line) {
+        CostRecord record;
+        try {
+            record = fromJson(line);
+        } catch (IOException | RuntimeException unreadable) {
+            return true; // a torn last line from a crash during append: it was never acknowledged
+        }
+        try {
+            return store.test(record);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void append(List<String> lines) throws IOException {
+        StringBuilder text = new StringBuilder();
+        for (String line : lines) {
+            text.append(line).append('\n');
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+        synchronized (lock) {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(false);
+            depth.addAndGet(lines.size());
+        }
+    }
+
+    private FileChannel open() throws IOException {
+        return FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    public void close() throws IOException {
+        synchronized (lock) {
+            channel.close();
+        }
+    }
+
+    private static long countLines(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            return lines.filter(line -> !line.isBlank()).count();
+        }
+    }
+
+    static String toJson(CostRecord r) throws IOException {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("requestId", r.requestId());
+        map.put("timestamp", r.timestamp().toString());
+        map.put("provider", r.provider());
+        map.put("requestedModel", r.requestedModel());
+        map.put("servedModel", r.servedModel());
+        map.put("promptTokens", r.promptTokens());
+        map.put("completionTokens", r.completionTokens());
+        map.put("cachedTokens", r.cachedTokens());
+        map.put("cacheWriteTokens", r.cacheWriteTokens());
+        map.put("cost", r.cost().toPlainString());
+        map.put("userId", r.userId());
+        map.put("application", r.application());
+        map.put("keyId", r.keyId());
+        map.put("status", r.status().wireName());
+        map.put("latencyMillis", r.latencyMillis());
+        map.put("timeToFirstTokenMillis", r.timeToFirstTokenMillis());
+        map.put("attempts", r.attempts());
+        map.put("usageReported", r.usageReported());
+        return JSON.writeValueAsString(map);
+    }
+
+    static CostRecord fromJson(String line) throws IOException {
+        Map<?, ?> m = JSON.readValue(line, Map.class);
+        Number ttft = (Number) m.get("timeToFirstTokenMillis");
+        return new CostRecord((String) m.get("requestId"), Instant.parse((String) m.get("timestamp")),
+                (String) m.get("provider"), (String) m.get("requestedModel"), (String) m.get("servedModel"),
+                ((Number) m.get("promptTokens")).longValue(), ((Number) m.get("completionTokens")).longValue(),
+                ((Number) m.get("cachedTokens")).longValue(), ((Number) m.get("cacheWriteTokens")).longValue(),
+                new BigDecimal((String) m.get("cost")), (String) m.get("userId"), (String) m.get("application"),
+                (String) m.get("keyId"), CostRecord.Status.fromWire((String) m.get("status")),
+                ((Number) m.get("latencyMillis")).longValue(), ttft == null ? null : ttft.longValue(),
+                ((Number) m.get("attempts")).intValue(), (Boolean) m.get("usageReported"));
+    }
+}

@@ -1,0 +1,199 @@
+package dev.caravan.ledger;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The default cost store: records and counters in the embedded H2 database. The record and its counters are
+ * written in one transaction, so a record is counted exactly when it is stored.
+ */
+public final class EmbeddedCostStore implements CostStore {
+
+    private static final String COLUMNS = "request_id, ts_millis, ts, provider, requested_model, served_model, "
+            + "prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, cost, user_id, application, "
+            + "key_id, status, latency_millis, ttft_millis, attempts, usage_reported";
+
+    private static final String ADD_TO_COUNTER = """
+            MERGE INTO cost_counters c
+            USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS DECIMAL(38, 18)), CAST(? AS BIGINT),
+                           CAST(? AS BIGINT), CAST(? AS BIGINT)))
+                  s(scope, period, cost, prompt_tokens, completion_tokens, unreported)
+            ON c.scope = s.scope AND c.period = s.period
+            WHEN MATCHED THEN UPDATE SET cost = c.cost + s.cost, requests = c.requests + 1,
+                 prompt_tokens = c.prompt_tokens + s.prompt_tokens,
+                 completion_tokens = c.completion_tokens + s.completion_tokens, unreported = c.unreported + s.unreported
+            WHEN NOT MATCHED THEN INSERT (scope, period, cost, requests, prompt_tokens, completion_tokens, unreported)
+                 VALUES (s.scope, s.period, s.cost, 1, s.prompt_tokens, s.completion_tokens, s.unreported)""";
+
+    private final EmbeddedDatabase database;
+
+    public EmbeddedCostStore(EmbeddedDatabase database) {
+        this.database = database;
+    }
+
+    @Override
+    public boolean record(CostRecord record) {
+        return database.inTransaction(connection -> {
+            if (exists(connection, record.requestId())) {
+                return false;
+            }
+            insert(connection, record);
+            try (PreparedStatement add = connection.prepareStatement(ADD_TO_COUNTER)) {
+                for (String scope : record.scopes()) {
+                    for (Period period : Period.values()) {
+                        add.setString(1, scope);
+                        add.setString(2, period.key(record.timestamp()));
+                        add.setBigDecimal(3, record.cost());
+                        add.setLong(4, record.promptTokens());
+                        add.setLong(5, record.completionTokens());
+                        add.setLong(6, record.usageReported() ? 0 : 1);
+                        add.addBatch();
+                    }
+                }
+                add.executeBatch();
+            }
+            return true;
+        });
+    }
+
+    private static boolean exists(Connection connection, String requestId) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM cost_records WHERE request_id = ?")) {
+            select.setString(1, requestId);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
+    private static void insert(Connection connection, CostRecord r) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO cost_records (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            insert.setString(1, r.requestId());
+            insert.setLong(2, r.timestamp().toEpochMilli());
+            insert.setString(3, r.timestamp().toString());
+            insert.setString(4, r.provider());
+            insert.setString(5, r.requestedModel());
+            insert.setString(6, r.servedModel());
+            insert.setLong(7, r.promptTokens());
+            insert.setLong(8, r.completionTokens());
+            insert.setLong(9, r.cachedTokens());
+            insert.setLong(10, r.cacheWriteTokens());
+            insert.setBigDecimal(11, r.cost());
+            insert.setString(12, r.userId());
+            insert.setString(13, r.application());
+            insert.setString(14, r.keyId());
+            insert.setString(15, r.status().wireName());
+            insert.setLong(16, r.latencyMillis());
+            if (r.timeToFirstTokenMillis() == null) {
+                insert.setNull(17, Types.BIGINT);
+            } else {
+                insert.setLong(17, r.timeToFirstTokenMillis());
+            }
+            insert.setInt(18, r.attempts());
+            insert.setBoolean(19, r.usageReported());
+            insert.executeUpdate();
+        }
+    }
+
+    @Override
+    public Optional<CostRecord> find(String requestId) {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM cost_records WHERE request_id = ?")) {
+                select.setString(1, requestId);
+                List<CostRecord> found = read(select);
+                return found.stream().findFirst();
+            }
+        });
+    }
+
+    @Override
+    public List<CostRecord> records(String scope, Instant from, Instant to, int limit) {
+        String column = switch (Scope.kindOf(scope)) {
+            case Scope.USER -> "user_id";
+            case Scope.APPLICATION -> "application";
+            default -> throw new IllegalArgumentException("records are read per user or application, not " + scope);
+        };
+        return database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM cost_records WHERE "
+                    + column + " = ? AND ts_millis >= ? AND ts_millis < ? ORDER BY ts_millis, request_id LIMIT ?")) {
+                select.setString(1, Scope.idOf(scope));
+                select.setLong(2, from.toEpochMilli());
+                select.setLong(3, to.toEpochMilli());
+                select.setInt(4, limit);
+                return read(select);
+            }
+        });
+    }
+
+    private static List<CostRecord> read(PreparedStatement select) throws SQLException {
+        List<CostRecord> records = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                long ttft = rows.getLong("ttft_millis");
+                Long timeToFirstToken = rows.wasNull() ? null : ttft;
+                records.add(new CostRecord(rows.getString("request_id"), Instant.parse(rows.getString("ts")),
+                        rows.getString("provider"), rows.getString("requested_model"), rows.getString("served_model"),
+                        rows.getLong("prompt_tokens"), rows.getLong("completion_tokens"), rows.getLong("cached_tokens"),
+                        rows.getLong("cache_write_tokens"), rows.getBigDecimal("cost").stripTrailingZeros(),
+                        rows.getString("user_id"), rows.getString("application"), rows.getString("key_id"),
+                        CostRecord.Status.fromWire(rows.getString("status")), rows.getLong("latency_millis"),
+                        timeToFirstToken, rows.getInt("attempts"), rows.getBoolean("usage_reported")));
+            }
+        }
+        return records;
+    }
+
+    @Override
+    public Counter counter(String scope, String periodKey) {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT * FROM cost_counters WHERE scope = ? AND period = ?")) {
+                select.setString(1, scope);
+                select.setString(2, periodKey);
+                List<Counter> found = readCounters(select);
+                return found.isEmpty() ? Counter.empty(scope, periodKey) : found.get(0);
+            }
+        });
+    }
+
+    @Override
+    public List<Counter> dailyCounters(String scopeKind, LocalDate from, LocalDate to) {
+        return database.inTransaction(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT * FROM cost_counters WHERE "
+                    + "period BETWEEN ? AND ? AND LENGTH(period) = 10 AND scope LIKE ? ESCAPE '\\' ORDER BY period, scope")) {
+                select.setString(1, from.toString());
+                select.setString(2, to.toString());
+                select.setString(3, scopeKind.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%");
+                return readCounters(select);
+            }
+        });
+    }
+
+    private static List<Counter> readCounters(PreparedStatement select) throws SQLException {
+        List<Counter> counters = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                BigDecimal cost = rows.getBigDecimal("cost").stripTrailingZeros();
+                counters.add(new Counter(rows.getString("scope"), rows.getString("period"), cost,
+                        rows.getLong("requests"), rows.getLong("prompt_tokens"), rows.getLong("completion_tokens"),
+                        rows.getLong("unreported")));
+            }
+        }
+        return counters;
+    }
+
+    @Override
+    public void close() {
+        database.close();
+    }
+}

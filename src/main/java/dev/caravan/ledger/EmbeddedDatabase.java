@@ -1,0 +1,116 @@
+package dev.caravan.ledger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Set;
+
+/**
+ * The embedded ledger database: an H2 file {@code <dataDir>/ledger.mv.db}, its schema, and transactions that are
+ * retried when two writers collide on a row. Each operation takes its own connection; the database stays open
+ * between them until {@link #close()}.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+
+    /** Collisions worth another try: duplicate key from a concurrent insert, deadlock, lock timeout. */
+    private static final Set<String> RETRYABLE = Set.of("23505", "40001", "HYT00");
+    private static final int ATTEMPTS = 20;
+
+    private static final String[] SCHEMA = {
+        """
+        CREATE TABLE IF NOT EXISTS cost_records (
+          request_id VARCHAR PRIMARY KEY, ts_millis BIGINT NOT NULL, ts VARCHAR NOT NULL, provider VARCHAR,
+          requested_model VARCHAR, served_model VARCHAR, prompt_tokens BIGINT, completion_tokens BIGINT,
+          cached_tokens BIGINT, cache_write_tokens BIGINT, cost DECIMAL(38, 18) NOT NULL, user_id VARCHAR,
+          application VARCHAR, key_id VARCHAR, status VARCHAR NOT NULL, latency_millis BIGINT,
+          ttft_millis BIGINT, attempts INT, usage_reported BOOLEAN NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS cost_records_by_user ON cost_records (user_id, ts_millis)",
+        "CREATE INDEX IF NOT EXISTS cost_records_by_application ON cost_records (application, ts_millis)",
+        """
+        CREATE TABLE IF NOT EXISTS cost_counters (
+          scope VARCHAR NOT NULL, period VARCHAR NOT NULL, cost DECIMAL(38, 18) NOT NULL, requests BIGINT NOT NULL,
+          prompt_tokens BIGINT NOT NULL, completion_tokens BIGINT NOT NULL, unreported BIGINT NOT NULL,
+          PRIMARY KEY (scope, period))""",
+        "CREATE INDEX IF NOT EXISTS cost_counters_by_period ON cost_counters (period, scope)",
+        """
+        CREATE TABLE IF NOT EXISTS budgets (
+          scope VARCHAR NOT NULL, period VARCHAR NOT NULL, spent DECIMAL(38, 18) NOT NULL,
+          reserved DECIMAL(38, 18) NOT NULL, PRIMARY KEY (scope, period))""",
+        """
+        CREATE TABLE IF NOT EXISTS budget_holds (
+          reservation_id VARCHAR NOT NULL, scope VARCHAR NOT NULL, period VARCHAR NOT NULL,
+          amount DECIMAL(38, 18) NOT NULL, PRIMARY KEY (reservation_id, scope, period))"""
+    };
+
+    /** A unit of work inside one transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private final String url;
+    private volatile boolean closed;
+
+    public EmbeddedDatabase(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the data directory " + dataDir, e);
+        }
+        String base = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("ledger") + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+        try (Connection connection = DriverManager.getConnection(base); Statement statement = connection.createStatement()) {
+            for (String ddl : SCHEMA) {
+                statement.execute(ddl);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot open the ledger database in " + dataDir, e);
+        }
+        // Later connections must not silently create an empty database if the file went away.
+        this.url = base + ";IFEXISTS=TRUE";
+    }
+
+    public <T> T inTransaction(Work<T> work) {
+        SQLException last = null;
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            if (closed) {
+                throw new IllegalStateException("the ledger database is closed");
+            }
+            try (Connection connection = DriverManager.getConnection(url)) {
+                connection.setAutoCommit(false);
+                try {
+                    T result = work.run(connection);
+                    connection.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                }
+            } catch (SQLException e) {
+                if (!RETRYABLE.contains(e.getSQLState())) {
+                    throw new IllegalStateException("ledger database: " + e.getMessage(), e);
+                }
+                last = e;
+                Thread.onSpinWait();
+            }
+        }
+        throw new IllegalStateException("ledger database: gave up after " + ATTEMPTS + " collisions", last);
+    }
+
+    /** Closes the database file; later operations fail. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
+            statement.execute("SHUTDOWN");
+        } catch (SQLException e) {
+            // Already gone: nothing left to flush.
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package dev.caravan.ledger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the routes call: record a request's cost (never failing the request), reserve, settle or release its
+ * budget, and read spend and budgets. Records the store cannot take go to the spool and are replayed in the
+ * background with exponential backoff; while the store is known to be down, records go straight to the spool.
+ */
+public final class Ledger implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
+
+    private final CostStore store;
+    private final BudgetLedger budgets;
+    private final CostSpool spool;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final ScheduledExecutorService replayer;
+    private final Object replayState = new Object();
+    private volatile boolean storeHealthy = true;
+    private boolean replayScheduled;
+    private Duration backoff;
+
+    public Ledger(CostStore store, BudgetLedger budgets, CostSpool spool, Duration initialBackoff, Duration maxBackoff) {
+        this.store = store;
+        this.budgets = budgets;
+        this.spool = spool;
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+        this.backoff = initialBackoff;
+        this.replayer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "cost-spool-replay");
+            thread.setDaemon(true);
+            return thread;
+        });
+        if (spool.spoolDepth() > 0) {
+            LOG.info("{} cost records wait in the spool from an earlier run; replaying them", spool.spoolDepth());
+            scheduleReplay(Duration.ZERO);
+        }
+    }
+
+    /** Opens the configured store (embedded H2 or DynamoDB), the budgets file and the spool in the data directory. */
+    public static Ledger open(LedgerSettings settings) {
+        BudgetConfig config = BudgetConfig.load(settings.budgetsFile());
+        CostStore store;
+        BudgetStore budgetStore;
+        if (settings.usesDynamo()) {
+            DynamoDbClient client = settings.dynamo().client();
+            store = new DynamoCostStore(client, settings.dynamo(), true);
+            budgetStore = new DynamoBudgetStore(client, settings.dynamo());
+        } else {
+            EmbeddedDatabase database = new EmbeddedDatabase(settings.dataDir());
+            store = new EmbeddedCostStore(database);
+            budgetStore = new EmbeddedBudgetStore(database);
+        }
+        return new Ledger(store, new BudgetLedger(config, budgetStore, Clock.systemUTC()),
+                new CostSpool(settings.dataDir()), settings.initialBackoff(), settings.maxBackoff());
+    }
+
+    /** Stores the record, or spools it when the store fails. Never throws: the request has been answered. */
+    public void record(CostRecord record) {
+        if (!record.usageReported()) {
+            LOG.warn("request {} ended without usage from {} ({}); recorded as unreported, cost {}",
+                    record.requestId(), record.provider(), record.model(), record.cost().toPlainString());
+        }
+        if (storeHealthy) {
+            try {
+                store.record(record);
+                return;
+            } catch (RuntimeException e) {
+                storeHealthy = false;
+                LOG.warn("cost store failed ({}); spooling records until it is back", e.toString());
+            }
+        }
+        try {
+            spool.append(record);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cost record {} lost: neither the store nor the spool took it: {}", record.requestId(), record, e);
+            return;
+        }
+        scheduleReplay(null);
+    }
+
+    /**
+     * Holds the request's worst-case cost on its budgets before the call.
+     *
+     * @throws BudgetExceededException (429 {@code budget_exceeded}) when a budget has no room for it
+     */
+    public BudgetReservation reserve(String requestId, String application, String userId, String keyId,
+                                     BigDecimal worstCase) {
+        return budgets.reserve(requestId, application, userId, keyId, worstCase);
+    }
+
+    /** Replaces the reservation by the real cost. Never throws; if the store fails, the hold lapses with its period. */
+    public void settle(BudgetReservation reservation, BigDecimal actualCost) {
+        try {
+            budgets.settle(reservation, actualCost);
+        } catch (RuntimeException e) {
+            LOG.warn("could not settle the budget of request {}: {}", reservation.requestId(), e.toString());
+        }
+    }
+
+    /** Gives the reservation back (the call failed before costing anything). Never throws. */
+    public void release(BudgetReservation reservation) {
+        try {
+            budgets.release(reservation);
+        } catch (RuntimeException e) {
+            LOG.warn("could not release the budget of request {}: {}", reservation.requestId(), e.toString());
+        }
+    }
+
+    public List<SpendRow> spend(SpendQuery query) {
+        return store.spend(query);
+    }
+
+    public List<BudgetStatus> budgets() {
+        return budgets.budgets();
+    }
+
+    public List<BudgetStatus> budgetsOf(String scope) {
+        return budgets.budgetsOf(scope);
+    }
+
+    public CostStore store() {
+        return store;
+    }
+
+    /** Records waiting in the spool for the store (a gauge for metrics). */
+    public long spoolDepth() {
+        return spool.spoolDepth();
+    }
+
+    /** Tries the spool once more, then closes; what the store still refuses stays spooled for the next start. */
+    @Override
+    public void close() {
+        replayer.shutdownNow();
+        try {
+            replayer.awaitTermination(10, TimeUnit.SECONDS);
+            if (spool.spoolDepth() > 0) {
+                spool.replay(this::replayOne);
+            }
+            spool.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("closing the cost spool: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            store.close();
+        }
+    }
+
+    private boolean replayOne(CostRecord record) {
+        store.record(record);
+        return true;
+    }
+
+    private void scheduleReplay(Duration delay) {
+        synchronized (replayState) {
+            if (replayScheduled || replayer.isShutdown()) {
+                return;
+            }
+            replayScheduled = true;
+            replayer.schedule(this::replay, (delay == null ? backoff : delay).toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void replay() {
+        int taken = 0;
+        try {
+            taken = spool.replay(this::replayOne);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cost spool replay failed: {}", e.toString());
+        }
+        synchronized (replayState) {
+            replayScheduled = false;
+            if (spool.spoolDepth() == 0) {
+                storeHealthy = true;
+                backoff = initialBackoff;
+                LOG.info("cost spool drained ({} records replayed)", taken);
+                return;
+            }
+            backoff = taken > 0 ? initialBackoff : min(backoff.multipliedBy(2), maxBackoff);
+        }
+        scheduleReplay(null);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

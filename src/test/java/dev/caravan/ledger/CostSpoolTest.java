@@ -1,0 +1,56 @@
+package dev.caravan.ledger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class CostSpoolTest {
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void spooledRecordsSurviveARestartAndComeBackUnchanged() throws Exception {
+        CostSpool spool = new CostSpool(dataDir);
+        CostRecord record = new CostRecord("req-1", CostStoreContract.NOW, "bedrock", "claude-3-haiku",
+                "anthropic.claude-3-haiku-20240307-v1:0", 1200, 300, 1000, 50, new BigDecimal("0.000987654321"), "alice",
+                null, "key-1", CostRecord.Status.PARTIAL, 1234, null, 2, false);
+        spool.append(record);
+        spool.close();
+
+        CostSpool reopened = new CostSpool(dataDir);
+        List<CostRecord> replayed = new ArrayList<>();
+        assertEquals(1, reopened.spoolDepth());
+        assertEquals(1, reopened.replay(replayed::add));
+
+        assertEquals(List.of(record), replayed);
+        assertEquals(0, reopened.spoolDepth());
+    }
+
+    @Test
+    void aReplayStopsAtTheFirstFailureAndKeepsTheRestWithTheFailedRecordLast() throws Exception {
+        CostSpool spool = new CostSpool(dataDir);
+        for (int i = 0; i < 5; i++) {
+            spool.append(CostStoreContract.record("req-" + i, BigDecimal.ONE));
+        }
+        List<String> taken = new ArrayList<>();
+
+        assertEquals(2, spool.replay(r -> {
+            if (r.requestId().equals("req-2")) {
+                throw new IllegalStateException("store down");
+            }
+            return taken.add(r.requestId());
+        }));
+        assertEquals(3, spool.spoolDepth());
+
+        spool.replay(r -> taken.add(r.requestId()));
+        assertEquals(List.of("req-0", "req-1", "req-3", "req-4", "req-2"), taken);
+        assertEquals(0, spool.spoolDepth());
+    }
+}

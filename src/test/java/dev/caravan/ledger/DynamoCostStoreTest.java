@@ -1,0 +1,97 @@
+package dev.caravan.ledger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The contract on DynamoDB, served by a real dynalite that the test starts, kills and restarts. */
+class DynamoCostStoreTest extends CostStoreContract {
+
+    @TempDir
+    static Path dynaliteDir;
+
+    private static Dynalite dynalite;
+    private static int tables;
+
+    private DynamoDbClient client;
+    private DynamoSettings settings;
+
+    @BeforeAll
+    static void startDynalite() throws Exception {
+        dynalite = Dynalite.start(dynaliteDir.resolve("db"));
+    }
+
+    @AfterAll
+    static void stopDynalite() throws Exception {
+        dynalite.close();
+    }
+
+    @Override
+    CostStore openCostStore() {
+        int n = ++tables;
+        settings = new DynamoSettings(dynalite.endpoint(), "us-east-1", "ai-costs-" + n, "ai-cost-counters-" + n, true);
+        client = settings.client(credentials());
+        return new DynamoCostStore(client, settings, true);
+    }
+
+    @Override
+    BudgetStore openBudgetStore(boolean secondInstance) {
+        if (!secondInstance) {
+            return new DynamoBudgetStore(client, settings);
+        }
+        DynamoDbClient own = closeLater(settings.client(credentials()));
+        return new DynamoBudgetStore(own, settings);
+    }
+
+    @Override
+    void stopStore() throws Exception {
+        dynalite.stop();
+    }
+
+    @Override
+    void startStore() throws Exception {
+        dynalite.start();
+    }
+
+    @Test
+    void aRecordWhoseWriteStoppedHalfWayIsFinishedByItsReplayWithoutCountingAnythingTwice() throws Exception {
+        DynamoCostStore store = (DynamoCostStore) closeLater(openCostStore());
+        CostRecord record = record("req-half", new java.math.BigDecimal("0.4200001"));
+        // What a write cut off by an outage leaves: the record with its pending counters, two of them reached.
+        Map<String, AttributeValue> item = new HashMap<>(DynamoRecordItems.toItem(record));
+        List<String> counters = DynamoCostStore.counterKeys(record);
+        item.put("pendingCounters", AttributeValue.fromSs(counters));
+        client.putItem(b -> b.tableName(settings.recordsTable()).item(item));
+        store.addToCounter(counters.get(0), record);
+        store.addToCounter(counters.get(1), record);
+
+        assertTrue(store.record(record));
+        assertFalse(store.record(record));
+
+        for (String scope : List.of("global", "user:alice", "model:mock-small")) {
+            for (String period : List.of("2025-03-02", "2025-03")) {
+                Counter counter = store.counter(scope, period);
+                assertEquals(1, counter.requests(), scope + " " + period);
+                assertAmount(record.cost(), counter.cost(), scope + " " + period);
+            }
+        }
+    }
+
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
+    }
+}
