@@ -7,6 +7,12 @@ import dev.caravan.api.ErrorResponder;
 import dev.caravan.api.ModelList;
 import dev.caravan.api.RequestIntake;
 import dev.caravan.providers.HttpProviderCall;
+import dev.caravan.providers.anthropic.AnthropicCodec;
+import dev.caravan.providers.bedrock.BedrockClients;
+import dev.caravan.providers.bedrock.BedrockCodec;
+import dev.caravan.providers.bedrock.BedrockProvider;
+import dev.caravan.routing.Target;
+import software.amazon.awssdk.regions.Region;
 import dev.caravan.providers.mock.MockModels;
 import dev.caravan.providers.mock.MockProvider;
 import dev.caravan.providers.openai.OpenAiCodec;
@@ -25,9 +31,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** Binds the gateway's beans; every setting comes from {@code application.properties} (documented there). */
 @Configuration
@@ -41,8 +50,22 @@ public class GatewayBeans implements CamelConfiguration {
     String openAiKey;
     @PropertyInject(value = "caravan.anthropic.api-key", defaultValue = "")
     String anthropicKey;
+    @PropertyInject(value = "caravan.anthropic.version", defaultValue = "2023-06-01")
+    String anthropicVersion;
     @PropertyInject(value = "caravan.bedrock.enabled", defaultValue = "false")
     boolean bedrockEnabled;
+    @PropertyInject(value = "caravan.bedrock.region", defaultValue = "")
+    String bedrockRegion;
+    @PropertyInject(value = "caravan.bedrock.endpoint", defaultValue = "")
+    String bedrockEndpoint;
+    @PropertyInject(value = "caravan.bedrock.http1", defaultValue = "false")
+    boolean bedrockHttp1;
+    @PropertyInject(value = "caravan.bedrock.connect-timeout-ms", defaultValue = "5000")
+    long bedrockConnectTimeout;
+    @PropertyInject(value = "caravan.bedrock.call-timeout-ms", defaultValue = "120000")
+    long bedrockCallTimeout;
+    @PropertyInject(value = "caravan.bedrock.idle-timeout-ms", defaultValue = "60000")
+    long bedrockIdleTimeout;
     @PropertyInject(value = "caravan.mock.enabled", defaultValue = "true")
     boolean mockEnabled;
     @PropertyInject(value = "caravan.mock.stream-tokens", defaultValue = "20")
@@ -124,6 +147,32 @@ public class GatewayBeans implements CamelConfiguration {
     @BindToRegistry
     public HttpProviderCall openAiCall() {
         return new HttpProviderCall(new OpenAiCodec(), Map.of("Authorization", "Bearer " + openAiKey));
+    }
+
+    @BindToRegistry
+    public HttpProviderCall anthropicCall() throws IOException {
+        ModelRouter models = modelRouter();
+        return new HttpProviderCall(new AnthropicCodec(model -> models.defaultMaxTokens(new Target("anthropic", model))),
+                Map.of("x-api-key", anthropicKey, "anthropic-version", anthropicVersion));
+    }
+
+    @BindToRegistry
+    public BedrockProvider bedrockProvider() {
+        Supplier<BedrockClients> clients = new Supplier<>() {
+            private BedrockClients built;
+
+            @Override
+            public synchronized BedrockClients get() {
+                if (built == null) {
+                    built = new BedrockClients(bedrockRegion.isBlank() ? null : Region.of(bedrockRegion),
+                            bedrockEndpoint.isBlank() ? null : URI.create(bedrockEndpoint), null,
+                            Duration.ofMillis(bedrockConnectTimeout), Duration.ofMillis(bedrockCallTimeout),
+                            bedrockHttp1, 1);
+                }
+                return built;
+            }
+        };
+        return new BedrockProvider(clients, new BedrockCodec(), Duration.ofMillis(bedrockIdleTimeout));
     }
 
     @BindToRegistry

@@ -12,6 +12,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.Message;
 import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * The Bedrock provider as the route calls it: reads the call from the exchange property {@code call}, asks Bedrock
@@ -22,11 +23,16 @@ public final class BedrockProvider {
 
     private static final String TOOL_NAMES = "bedrockToolNames";
 
-    private final BedrockClients clients;
+    private final Supplier<BedrockClients> clients;
     private final BedrockCodec codec;
     private final Duration streamIdleTimeout;
 
     public BedrockProvider(BedrockClients clients, BedrockCodec codec, Duration streamIdleTimeout) {
+        this(() -> clients, codec, streamIdleTimeout);
+    }
+
+    /** Clients made on first use: a gateway without Bedrock configured never builds (or needs a region for) them. */
+    public BedrockProvider(Supplier<BedrockClients> clients, BedrockCodec codec, Duration streamIdleTimeout) {
         this.clients = clients;
         this.codec = codec;
         this.streamIdleTimeout = streamIdleTimeout;
@@ -51,7 +57,7 @@ public final class BedrockProvider {
         ConverseRequest converse = codec.converseRequest(request, modelId, toolNames);
         ConverseResponse response;
         try {
-            response = clients.sync().converse(converse);
+            response = clients.get().sync().converse(converse);
         } catch (RuntimeException e) {
             throw BedrockErrors.map(e);
         }
@@ -69,7 +75,7 @@ public final class BedrockProvider {
         ToolNameMap toolNames = ToolNameMap.of(request);
         BedrockConverseStream stream;
         try {
-            stream = BedrockConverseStream.start(clients.async(),
+            stream = BedrockConverseStream.start(clients.get().async(),
                     codec.converseStreamRequest(request, modelId, toolNames), codec.newStreamDecoder(toolNames),
                     streamIdleTimeout);
         } catch (RuntimeException e) {
