@@ -3,14 +3,15 @@ package dev.caravan.pricing;
 import dev.caravan.core.Usage;
 
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 
 /** A model's price in USD per million tokens, and the largest answer it gives when asked for none. */
 public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWrite, BigDecimal output,
                    Integer maxOutputTokens) {
 
-    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
-    /** Costs keep 10 decimal places of a dollar: exact for any token count at any listed price. */
+    /**
+     * Decimal places of a dollar that hold every cost at a price with up to 4 decimal places. Costs are never
+     * rounded: a price with more decimals (Nova Micro's 0.00875) gives a cost with more decimals.
+     */
     public static final int COST_SCALE = 10;
 
     public static final Price FREE = new Price(BigDecimal.ZERO, null, null, BigDecimal.ZERO, null);
@@ -24,7 +25,8 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWr
                 .add(orElse(cachedInput, input).multiply(BigDecimal.valueOf(cacheRead)))
                 .add(orElse(cacheWrite, input).multiply(BigDecimal.valueOf(cacheWritten)))
                 .add(output.multiply(BigDecimal.valueOf(usage.completionTokens())));
-        return micro.divide(MILLION, COST_SCALE, RoundingMode.HALF_UP).stripTrailingZeros();
+        // Prices are per million tokens: dividing by 10^6 is a decimal point shift, exact at any scale.
+        return micro.movePointLeft(6).stripTrailingZeros();
     }
 
     private static BigDecimal orElse(BigDecimal value, BigDecimal fallback) {

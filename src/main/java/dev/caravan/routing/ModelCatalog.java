@@ -99,9 +99,13 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
             throw new IllegalArgumentException("catalog: models." + model + " needs numeric input and output prices");
         }
         JsonNode max = node.path("maxOutputTokens");
-        return new Price(decimal(node.path("input")), optional(node.path("cachedInput")),
-                optional(node.path("cacheWrite")), decimal(node.path("output")),
-                max.isInt() && max.asInt() > 0 ? max.asInt() : null);
+        if (!max.isMissingNode() && !max.isNull() && !(max.isInt() && max.asInt() > 0)) {
+            throw new IllegalArgumentException("catalog: models." + model + ".maxOutputTokens must be a positive "
+                    + "integer");
+        }
+        return new Price(decimal(node.path("input")), optional(node.path("cachedInput"), model),
+                optional(node.path("cacheWrite"), model), decimal(node.path("output")),
+                max.isInt() ? max.asInt() : null);
     }
 
     private static BigDecimal decimal(JsonNode n) {
@@ -112,7 +116,13 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
         return value;
     }
 
-    private static BigDecimal optional(JsonNode n) {
-        return n.isNumber() ? decimal(n) : null;
+    private static BigDecimal optional(JsonNode n, String model) {
+        if (n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        if (!n.isNumber()) {
+            throw new IllegalArgumentException("catalog: models." + model + " has a non-numeric price: " + n);
+        }
+        return decimal(n);
     }
 }

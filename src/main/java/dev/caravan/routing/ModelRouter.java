@@ -101,7 +101,13 @@ public final class ModelRouter {
         Target primary = resolve(name);
         Set<Target> ordered = new LinkedHashSet<>();
         ordered.add(primary);
-        List<String> fallbacks = current.fallbacks().get(name);
+        // The first chain found along the way: the requested name, each alias it leads through, the resolved model.
+        List<String> fallbacks = null;
+        String step = name;
+        for (int depth = 0; fallbacks == null && step != null && depth < MAX_ALIAS_DEPTH; depth++) {
+            fallbacks = current.fallbacks().get(step);
+            step = explicit(step) != null ? null : current.aliases().get(step);
+        }
         if (fallbacks == null) {
             fallbacks = current.fallbacks().getOrDefault(primary.model(), current.fallbacks()
                     .getOrDefault(primary.toString(), current.defaultFallbacks()));

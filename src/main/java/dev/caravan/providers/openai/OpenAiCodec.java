@@ -36,7 +36,10 @@ public final class OpenAiCodec implements HttpProviderCodec {
         body.put("model", upstreamModel);
         if (request.stream()) {
             body.put("stream", true);
-            body.putObject("stream_options").put("include_usage", true);
+            // Keep the caller's other stream options (include_obfuscation...); only usage is forced on.
+            JsonNode options = body.get("stream_options");
+            (options instanceof ObjectNode object ? object : body.putObject("stream_options"))
+                    .put("include_usage", true);
         } else {
             body.remove("stream_options");
         }

@@ -39,21 +39,26 @@ final class OpenAiErrors {
                 false, 0);
     }
 
-    /** Retry-After in seconds or retry-after-ms, capped; 0 when absent. */
+    /** Retry-After in seconds or retry-after-ms, capped; 0 when absent, unreadable or negative. */
     static long retryAfter(Function<String, String> header) {
-        try {
-            String millis = header.apply("retry-after-ms");
-            if (millis != null) {
-                return Math.min(MAX_RETRY_AFTER_MILLIS, (long) Double.parseDouble(millis.trim()));
-            }
-            String seconds = header.apply("retry-after");
-            if (seconds != null) {
-                return Math.min(MAX_RETRY_AFTER_MILLIS, (long) (Double.parseDouble(seconds.trim()) * 1000));
-            }
-        } catch (NumberFormatException e) {
-            return 0;
+        long millis = millis(header.apply("retry-after-ms"), 1);
+        if (millis < 0) {
+            millis = millis(header.apply("retry-after"), 1000);
         }
-        return 0;
+        return Math.min(MAX_RETRY_AFTER_MILLIS, Math.max(0, millis));
+    }
+
+    /** The header's number times {@code unit} in milliseconds; -1 when absent or not a number (an HTTP date). */
+    private static long millis(String value, int unit) {
+        if (value == null) {
+            return -1;
+        }
+        try {
+            double number = Double.parseDouble(value.trim());
+            return Double.isNaN(number) ? -1 : Math.max(0, (long) (number * unit));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static JsonNode parse(byte[] body) {
