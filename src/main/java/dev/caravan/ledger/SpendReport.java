@@ -7,6 +7,8 @@ import dev.caravan.core.GatewayException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
@@ -26,7 +28,8 @@ public final class SpendReport {
     public void spend(Exchange exchange) {
         Message message = exchange.getMessage();
         SpendQuery.Grouping grouping;
-        String groupBy = message.getHeader("groupBy", "day", String.class);
+        String groupBy = query(message, "groupBy");
+        groupBy = groupBy == null ? "day" : groupBy;
         try {
             grouping = SpendQuery.Grouping.fromWire(groupBy);
         } catch (IllegalArgumentException e) {
@@ -38,7 +41,7 @@ public final class SpendReport {
         LocalDate from = date(message, "from", to.minusDays(29));
         SpendQuery query;
         try {
-            query = new SpendQuery(grouping, from, to, message.getHeader("scope", String.class));
+            query = new SpendQuery(grouping, from, to, query(message, "scope"));
         } catch (IllegalArgumentException e) {
             throw GatewayException.invalidRequest("from", e.getMessage());
         }
@@ -66,7 +69,7 @@ public final class SpendReport {
     }
 
     private static LocalDate date(Message message, String name, LocalDate otherwise) {
-        String value = message.getHeader(name, String.class);
+        String value = query(message, name);
         if (value == null || value.isBlank()) {
             return otherwise;
         }
@@ -76,6 +79,25 @@ public final class SpendReport {
             throw GatewayException.invalidRequest(name, "'" + name + "' must be a date like 2026-11-25; got '"
                     + value + "'");
         }
+    }
+
+    /**
+     * A parameter of the query string (the first, if repeated). Not a message header: Camel merges HTTP headers
+     * into those, and a request's {@code From} header (RFC 9110) is no spend range.
+     */
+    private static String query(Message message, String name) {
+        String raw = message.getHeader(Exchange.HTTP_RAW_QUERY, String.class);
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        for (String pair : raw.split("&")) {
+            int equals = pair.indexOf('=');
+            String key = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+            if (key.equals(name)) {
+                return equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     private static void answer(Message message, ObjectNode root) {
