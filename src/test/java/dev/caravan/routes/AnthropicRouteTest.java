@@ -344,6 +344,17 @@ class AnthropicRouteTest {
     }
 
     @Test
+    void aRateLimitIs429AndIsNotResentBehindTheChainsBack() throws Exception {
+        anthropic.always(FakeAnthropic.error(429, "rate_limit_error",
+                "Number of request tokens has exceeded your per-minute rate limit"));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", hi(UNCHAINED));
+
+        assertEquals(429, response.statusCode(), response.body());
+        assertEquals("rate_limit_error", JSON.readTree(response.body()).path("error").path("type").asText());
+        assertEquals(1, anthropic.received().size(), "the HTTP client resent the request on its own");
+    }
+
+    @Test
     void aStreamThatFailsAtItsFirstEventFallsBackBeforeAnythingIsCommitted() throws Exception {
         anthropic.then(FakeAnthropic.sse(0, List.<String[]>of(new String[] {"error",
                 "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"})));
