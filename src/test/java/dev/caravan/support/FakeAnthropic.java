@@ -12,10 +12,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -164,110 +162,8 @@ public final class FakeAnthropic implements AutoCloseable {
         if (request == null || !request.isObject()) {
             return new String[] {"400", "invalid_request_error", "Request body must be a JSON object"};
         }
-        String problem = invalid(request);
+        String problem = MessagesApiRules.violation(request);
         return problem == null ? null : new String[] {"400", "invalid_request_error", problem};
-    }
-
-    /** The Messages API's own checks of a body, in its words. */
-    static String invalid(JsonNode request) {
-        if (!request.path("model").isTextual()) {
-            return "model: Field required";
-        }
-        if (!request.has("max_tokens")) {
-            return "max_tokens: Field required";
-        }
-        if (!request.path("max_tokens").isIntegralNumber() || request.path("max_tokens").asInt() < 1) {
-            return "max_tokens: Input should be a valid integer greater than or equal to 1";
-        }
-        if (request.has("system") && !request.path("system").isTextual() && !request.path("system").isArray()) {
-            return "system: Input should be a valid string or list";
-        }
-        JsonNode messages = request.path("messages");
-        if (!messages.isArray()) {
-            return "messages: Field required";
-        }
-        if (messages.isEmpty()) {
-            return "messages: at least one message is required";
-        }
-        Set<String> toolNames = new HashSet<>();
-        for (JsonNode tool : request.path("tools")) {
-            if (!tool.path("name").isTextual() || !tool.path("input_schema").isObject()) {
-                return "tools: each tool needs a name and an input_schema object";
-            }
-            toolNames.add(tool.path("name").asText());
-        }
-        List<String> openToolUses = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            JsonNode message = messages.get(i);
-            String role = message.path("role").asText();
-            if ("system".equals(role)) {
-                return "messages: Unexpected role \"system\". The Messages API accepts a top-level `system` "
-                        + "parameter, not \"system\" as an input message role.";
-            }
-            if (!"user".equals(role) && !"assistant".equals(role)) {
-                return "messages." + i + ".role: Input should be 'user' or 'assistant'";
-            }
-            if (i == 0 && !"user".equals(role)) {
-                return "messages: first message must use the \"user\" role";
-            }
-            if (i > 0 && role.equals(messages.get(i - 1).path("role").asText())) {
-                return "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \""
-                        + role + "\" roles in a row";
-            }
-            JsonNode content = message.path("content");
-            if (!content.isTextual() && !content.isArray()) {
-                return "messages." + i + ".content: Input should be a valid string or list";
-            }
-            List<String> results = new ArrayList<>();
-            List<String> uses = new ArrayList<>();
-            boolean otherBlockSeen = false;
-            for (int b = 0; content.isArray() && b < content.size(); b++) {
-                JsonNode block = content.get(b);
-                switch (block.path("type").asText()) {
-                    case "tool_result" -> {
-                        if (otherBlockSeen) {
-                            return "messages." + i + ".content." + b + ": tool_result blocks must come first";
-                        }
-                        results.add(block.path("tool_use_id").asText());
-                    }
-                    case "tool_use" -> {
-                        if (!"assistant".equals(role)) {
-                            return "messages." + i + ".content." + b + ": tool_use blocks are for assistant turns";
-                        }
-                        if (!block.path("input").isObject()) {
-                            return "messages." + i + ".content." + b + ".input: Input should be a valid dictionary";
-                        }
-                        uses.add(block.path("id").asText());
-                        otherBlockSeen = true;
-                    }
-                    case "text" -> {
-                        if (!block.path("text").isTextual()) {
-                            return "messages." + i + ".content." + b + ".text: Field required";
-                        }
-                        otherBlockSeen = true;
-                    }
-                    case "image" -> otherBlockSeen = true;
-                    default -> {
-                        return "messages." + i + ".content." + b + ": unknown block type "
-                                + block.path("type").asText();
-                    }
-                }
-            }
-            if (!openToolUses.isEmpty() && !results.containsAll(openToolUses)) {
-                return "messages." + i + ": `tool_use` ids were found without `tool_result` blocks immediately "
-                        + "after: " + String.join(", ", openToolUses) + ". Each `tool_use` block must have a "
-                        + "corresponding `tool_result` block in the next message.";
-            }
-            for (String result : results) {
-                if (!openToolUses.contains(result)) {
-                    return "messages." + i + ".content: unexpected `tool_use_id` found in `tool_result` blocks: "
-                            + result + ". Each `tool_result` block must have a corresponding `tool_use` block in "
-                            + "the previous message.";
-                }
-            }
-            openToolUses = uses;
-        }
-        return null;
     }
 
     // ---- scripted answers ----------------------------------------------------------------------------------
