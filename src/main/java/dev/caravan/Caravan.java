@@ -1,5 +1,6 @@
 package dev.caravan;
 
+import dev.caravan.ops.OperationsBeans;
 import org.apache.camel.main.Main;
 
 /** Starts the gateway: Camel Main with the routes under {@code routes/} and the beans of {@link GatewayBeans}. */
@@ -10,7 +11,13 @@ public final class Caravan {
 
     public static void main(String[] args) throws Exception {
         Main main = new Main(Caravan.class);
-        main.configure().addConfiguration(GatewayBeans.class);
+        configure(main);
         main.run(args);
+    }
+
+    /** The configuration classes of the gateway, for the launcher and for tests that start the real thing. */
+    public static void configure(Main main) {
+        main.configure().addConfiguration(GatewayBeans.class);
+        main.configure().addConfiguration(OperationsBeans.class);
     }
 }

@@ -1,6 +1,6 @@
 package dev.caravan.support;
 
-import dev.caravan.GatewayBeans;
+import dev.caravan.Caravan;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
@@ -24,7 +24,7 @@ public final class Gateway implements AutoCloseable {
     private Gateway(Map<String, String> properties) throws Exception {
         this.port = freePort();
         main = new Main(Gateway.class);
-        main.configure().addConfiguration(GatewayBeans.class);
+        Caravan.configure(main);
         Map<String, String> all = new LinkedHashMap<>();
         all.put("camel.server.port", Integer.toString(port));
         all.put("camel.server.host", "127.0.0.1");

@@ -1,0 +1,83 @@
+package dev.caravan.ops;
+
+import dev.caravan.core.Usage;
+import dev.caravan.routing.CallContext;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.apache.camel.Exchange;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The gateway's own Prometheus figures, observed once per finished request from the cost route: requests,
+ * latency and time to first token, tokens, cost, attempts and fallbacks; plus gauges for the ledger's spool and
+ * each provider's circuit breaker.
+ */
+public final class GatewayMetrics {
+
+    private static final String UNKNOWN = "none";
+
+    private final MeterRegistry registry;
+
+    public GatewayMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public void observe(Exchange exchange) {
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        if (call == null) {
+            return;
+        }
+        String provider = orNone(call.provider());
+        String model = orNone(call.servedModel());
+        String status = orNone(call.outcome());
+        String stream = Boolean.toString(call.isStream());
+        Counter.builder("caravan.requests").description("Requests served, by provider, model and outcome")
+                .tags("api", call.api(), "provider", provider, "model", model, "status", status, "stream", stream)
+                .register(registry).increment();
+        Timer.builder("caravan.request.duration").description("Time from request to the answer's end")
+                .tags("provider", provider, "status", status, "stream", stream).publishPercentileHistogram()
+                .register(registry).record(Duration.ofMillis(call.elapsedMillis()));
+        if (call.firstTokenMillis() != null) {
+            Timer.builder("caravan.time.to.first.token").description("Time from request to the first streamed token")
+                    .tags("provider", provider).publishPercentileHistogram().register(registry)
+                    .record(Duration.ofMillis(call.firstTokenMillis()));
+        }
+        Usage usage = call.usage() == null ? Usage.NONE : call.usage();
+        tokens(provider, model, "prompt", usage.promptTokens());
+        tokens(provider, model, "completion", usage.completionTokens());
+        tokens(provider, model, "cache_read", usage.cacheReadTokens());
+        if (call.cost() != null) {
+            Counter.builder("caravan.cost.usd").description("Cost of answered requests in USD")
+                    .tags("provider", provider, "model", model).register(registry).increment(call.cost().doubleValue());
+        }
+        if (call.attempts() > 1) {
+            Counter.builder("caravan.fallback.attempts").description("Attempts beyond the first (retries and fallbacks)")
+                    .tags("served_by", provider).register(registry).increment(call.attempts() - 1);
+        }
+    }
+
+    private void tokens(String provider, String model, String kind, long count) {
+        if (count > 0) {
+            Counter.builder("caravan.tokens").description("Tokens used, by kind").baseUnit("tokens")
+                    .tags("provider", provider, "model", model, "kind", kind).register(registry).increment(count);
+        }
+    }
+
+    /** A gauge read when Prometheus scrapes, e.g. the ledger's spool depth. */
+    public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
+        Gauge.builder(name, source, value).description(description).tags(tags).register(registry);
+    }
+
+    public void gauge(String name, String description, Supplier<Number> value, String... tags) {
+        Gauge.builder(name, value).description(description).tags(tags).register(registry);
+    }
+
+    private static String orNone(String value) {
+        return value == null ? UNKNOWN : value;
+    }
+}

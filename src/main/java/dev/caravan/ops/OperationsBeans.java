@@ -1,0 +1,77 @@
+package dev.caravan.ops;
+
+import dev.caravan.ledger.Ledger;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.component.resilience4j.ResilienceProcessor;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+
+import java.util.List;
+
+/** Metrics, the access log and the ledger's health check: what operators watch. */
+@Configuration
+public class OperationsBeans implements CamelConfiguration {
+
+    private static final List<String> PROVIDERS = List.of("openai", "anthropic", "bedrock", "mock");
+
+    private GatewayMetrics metrics;
+
+    /** Bound under the name Camel's Prometheus support looks for, so Camel's own figures land beside ours. */
+    @BindToRegistry("metricsRegistry")
+    public PrometheusMeterRegistry metricsRegistry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    @BindToRegistry
+    public synchronized GatewayMetrics gatewayMetrics(CamelContext context) {
+        if (metrics == null) {
+            metrics = new GatewayMetrics(context.getRegistry().lookupByNameAndType("metricsRegistry",
+                    PrometheusMeterRegistry.class));
+        }
+        return metrics;
+    }
+
+    @BindToRegistry
+    public AccessLog accessLog() {
+        return new AccessLog();
+    }
+
+    @Override
+    public void configure(CamelContext context) {
+        context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                    watch(context);
+                }
+            }
+        });
+    }
+
+    private void watch(CamelContext context) {
+        GatewayMetrics gauges = gatewayMetrics(context);
+        Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        if (ledger != null) {
+            gauges.gauge("caravan.ledger.spool.depth", "Cost records waiting in the spool for the store", ledger,
+                    Ledger::spoolDepth);
+            HealthCheckRegistry health = HealthCheckRegistry.get(context);
+            if (health != null) {
+                health.register(new LedgerHealthCheck(ledger));
+            }
+        }
+        for (String provider : PROVIDERS) {
+            ResilienceProcessor breaker = context.getProcessor(provider + "-breaker", ResilienceProcessor.class);
+            if (breaker != null) {
+                gauges.gauge("caravan.circuit.breaker.state", "0 closed, 1 open, 2 half-open (resilience4j order)",
+                        breaker, b -> b.getCircuitBreaker() == null ? -1 : b.getCircuitBreaker().getState().getOrder(),
+                        "provider", provider);
+            }
+        }
+    }
+}
