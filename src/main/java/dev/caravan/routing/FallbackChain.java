@@ -69,6 +69,10 @@ public final class FallbackChain {
     public void nextAttempt(Exchange exchange) {
         CallContext call = call(exchange);
         ResilienceSettings resilience = settings(exchange.getContext());
+        if (call.current() != null && call.remainingMillis() <= 0) {
+            call.giveUp(deadlinePassed(call, resilience.requestTimeoutMs()));
+            return;
+        }
         if (call.current() != null && call.lastError() != null) {
             long delay = resilience.retry(call.provider()).delayBeforeRetry(call.retriesOnCurrent(), call.lastError(),
                     call.remainingMillis());

@@ -11,7 +11,7 @@ import java.util.function.Function;
  */
 public record ResilienceSettings(long requestTimeoutMs, Map<String, RetryPolicy> retries, long deploymentCooldownMs) {
 
-    public static final long DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+    public static final long DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
     public static final RetryPolicy DEFAULT_RETRY = new RetryPolicy(2, 250, 4_000, 10_000);
     public static final long DEFAULT_COOLDOWN_MS = 5_000;
 

@@ -28,6 +28,15 @@ final class Calls {
         return chat(gateway, "openai", model, stream);
     }
 
+    /** One answered request and one streamed, so that timing assertions do not measure the JVM warming up. */
+    static void warmUp(Gateway gateway, FaultyUpstream upstream) throws Exception {
+        upstream.then(FaultyUpstream.ok("warm")).then(FaultyUpstream.stream(
+                dev.caravan.support.FakeOpenAi.streamChunks(List.of("warm"), 1)));
+        chat(gateway, "openai/gpt-4o", false);
+        chat(gateway, "openai/gpt-4o", true);
+        upstream.reset();
+    }
+
     static int attempts(HttpResponse<?> response) {
         return Integer.parseInt(response.headers().firstValue("x-caravan-attempts").orElse("-1"));
     }

@@ -82,6 +82,7 @@ class FaultMatrixTest {
                 "caravan.openai.breaker.window", "100000",
                 "caravan.catalog.file", Calls.catalog(dir, "  gpt-4o-mini: [mock-echo]\n", "").toString()));
         gateway = Gateway.start(properties);
+        Calls.warmUp(gateway, upstream);
     }
 
     @AfterAll
