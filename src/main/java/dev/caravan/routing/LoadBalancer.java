@@ -26,7 +26,7 @@ public final class LoadBalancer {
         this(System::currentTimeMillis);
     }
 
-    LoadBalancer(LongSupplier clock) {
+    public LoadBalancer(LongSupplier clock) {
         this.clock = clock;
     }
 
@@ -38,7 +38,7 @@ public final class LoadBalancer {
         return order(group, breakerOpen, ThreadLocalRandom.current());
     }
 
-    List<Target> order(List<WeightedTarget> group, Predicate<Target> breakerOpen, RandomGenerator random) {
+    public List<Target> order(List<WeightedTarget> group, Predicate<Target> breakerOpen, RandomGenerator random) {
         if (group.size() == 1) {
             return List.of(group.get(0).target());
         }

@@ -86,6 +86,7 @@ final class FaultyUpstream implements AutoCloseable {
         while (!closed) {
             try {
                 Socket socket = server.accept();
+                socket.setTcpNoDelay(true);
                 open.add(socket);
                 threads.execute(() -> serve(socket));
             } catch (IOException e) {
