@@ -67,7 +67,7 @@ class DeadlineTest {
             assertEquals(504, response.statusCode(), response.body());
             assertEquals("request_timeout", Calls.error(response).path("code").asText(), response.body());
             assertTrue(millis >= LIMIT, "answered after " + millis + " ms");
-            assertTrue(millis < LIMIT + IDLE + 1_500, "answered after " + millis + " ms");
+            assertTrue(millis < LIMIT + IDLE + 3_000, "answered after " + millis + " ms");
             // Attempts at about 0, 0.5 and 1.0 s (fewer when the machine is slow); none after 1.3 s.
             assertTrue(attempts(response) >= 2 && attempts(response) <= 3, "attempts: " + attempts(response));
             assertEquals(attempts(response), upstream.calls());
@@ -83,7 +83,7 @@ class DeadlineTest {
 
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(504, response.statusCode());
-        assertTrue(millis < LIMIT + IDLE + 1_500, "answered after " + millis + " ms");
+        assertTrue(millis < LIMIT + IDLE + 3_000, "answered after " + millis + " ms");
     }
 
     @Test

@@ -118,7 +118,7 @@ class StreamFaultTest {
         JsonNode last = JSON.readTree(events.get(events.size() - 1));
         assertEquals("upstream_timeout", last.path("error").path("code").asText(), response.body());
         assertEquals(1, upstream.calls());
-        assertTrue(millis < 5_000, "the stalled stream ended after " + millis + " ms");
+        assertTrue(millis < 8_000, "the stalled stream ended after " + millis + " ms");
     }
 
     @Test
@@ -147,6 +147,6 @@ class StreamFaultTest {
         assertEquals(4, attempts(response));
         assertEquals(3, upstream.calls());
         assertEquals("echo me", Calls.text(response));
-        assertTrue(millis < 6_000, "took " + millis + " ms");
+        assertTrue(millis < 9_000, "took " + millis + " ms");
     }
 }
