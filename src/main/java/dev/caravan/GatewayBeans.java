@@ -6,6 +6,11 @@ import dev.caravan.api.EdgeHandlers;
 import dev.caravan.api.ErrorResponder;
 import dev.caravan.api.ModelList;
 import dev.caravan.api.RequestIntake;
+import dev.caravan.ledger.BudgetGate;
+import dev.caravan.ledger.CostRecorder;
+import dev.caravan.ledger.Ledger;
+import dev.caravan.ledger.LedgerSettings;
+import dev.caravan.ledger.SpendReport;
 import dev.caravan.providers.HttpProviderCall;
 import dev.caravan.providers.anthropic.AnthropicCodec;
 import dev.caravan.providers.bedrock.BedrockClients;
@@ -78,6 +83,7 @@ public class GatewayBeans implements CamelConfiguration {
     long maxBodySize;
 
     private ModelRouter router;
+    private Ledger ledger;
 
     @BindToRegistry
     public VertxOptions vertxOptions() {
@@ -112,6 +118,30 @@ public class GatewayBeans implements CamelConfiguration {
             default:
                 return false;
         }
+    }
+
+    @BindToRegistry
+    public synchronized Ledger ledger(CamelContext context) {
+        if (ledger == null) {
+            ledger = Ledger.open(LedgerSettings.fromProperties(
+                    key -> context.getPropertiesComponent().resolveProperty(key).orElse(null)));
+        }
+        return ledger;
+    }
+
+    @BindToRegistry
+    public BudgetGate budgetGate(CamelContext context) throws IOException {
+        return new BudgetGate(ledger(context), modelRouter());
+    }
+
+    @BindToRegistry
+    public CostRecorder costRecorder(CamelContext context) {
+        return new CostRecorder(ledger(context));
+    }
+
+    @BindToRegistry
+    public SpendReport spendReport(CamelContext context) {
+        return new SpendReport(ledger(context));
     }
 
     @BindToRegistry
@@ -183,7 +213,7 @@ public class GatewayBeans implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) {
         EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
-                "/v1/models", "GET"), maxBodySize);
+                "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET"), maxBodySize);
         context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
@@ -192,6 +222,8 @@ public class GatewayBeans implements CamelConfiguration {
                             .resolveProperty("camel.server.port").orElse("8080"));
                     edge.install(context, serverPort);
                     LOG.info("Caravan is serving on port {}", serverPort);
+                } else if (event instanceof CamelEvent.CamelContextStoppedEvent && ledger != null) {
+                    ledger.close();
                 }
             }
         });

@@ -21,9 +21,9 @@ public final class RequestIntake {
     /** Starts the journey for the API shape {@code api} (openai or simple). */
     public void begin(Exchange exchange, String api) {
         String callerId = exchange.getMessage().getHeader(ResponseHeaders.REQUEST_ID, String.class);
-        String requestId = callerId != null && SAFE_REQUEST_ID.matcher(callerId).matches()
-                ? callerId : "req_" + UUID.randomUUID().toString().replace("-", "");
-        CallContext call = new CallContext(requestId, api);
+        String ownId = "req_" + UUID.randomUUID().toString().replace("-", "");
+        boolean callerChose = callerId != null && SAFE_REQUEST_ID.matcher(callerId).matches();
+        CallContext call = new CallContext(callerChose ? callerId : ownId, api, ownId);
         if (exchange.getIn() instanceof HttpMessage http) {
             call.client(new VertxClientChannel(http.getResponse()));
         }

@@ -105,7 +105,9 @@ public final class BudgetConfig {
         if (amount.signum() < 0) {
             throw new IllegalArgumentException(where + ": a limit cannot be negative: " + value);
         }
-        return amount;
+        // YAML reads 0.0001 as a double, whose text is 1.0E-4: keep the limit as written (0.0001, not 0.00010).
+        amount = amount.stripTrailingZeros();
+        return amount.scale() < 0 ? amount.setScale(0) : amount;
     }
 
     @SuppressWarnings("unchecked")

@@ -43,10 +43,47 @@ public final class CallContext {
     private String outcome;
     private Long firstTokenMillis;
     private boolean usageReported = true;
+    private final String recordId;
+    private String userId;
+    private String application;
+    private String keyId;
 
     public CallContext(String requestId, String api) {
+        this(requestId, api, requestId);
+    }
+
+    /** {@code recordId} keys the cost record: unique even when callers reuse their own request ids. */
+    public CallContext(String requestId, String api, String recordId) {
         this.requestId = requestId;
         this.api = api;
+        this.recordId = recordId;
+    }
+
+    public String recordId() {
+        return recordId;
+    }
+
+    /** Who is calling, as authentication established it (null parts are unknown). */
+    public void caller(String user, String app, String key) {
+        this.userId = user;
+        this.application = app;
+        this.keyId = key;
+    }
+
+    /** The caller's user id: authenticated, else the request's own {@code user} field. */
+    public String userId() {
+        if (userId != null) {
+            return userId;
+        }
+        return request == null ? null : request.user();
+    }
+
+    public String application() {
+        return application;
+    }
+
+    public String keyId() {
+        return keyId;
     }
 
     public String requestId() {

@@ -74,11 +74,13 @@ public final class BedrockCodec {
     /** The parts of a Converse answer (as Camel's aws-bedrock endpoint hands them over in headers). */
     public ChatResponse decodeMessage(Message message, String stopReason, TokenUsage usage, String id, String modelId,
                                       ToolNameMap toolNames) {
-        StringBuilder text = new StringBuilder();
+        // null when the answer has no text at all (only tool calls), as OpenAI and Anthropic answers have it
+        StringBuilder text = null;
         List<ToolCall> toolCalls = new ArrayList<>();
         if (message != null) {
             for (ContentBlock block : message.content()) {
                 if (block.text() != null) {
+                    text = text == null ? new StringBuilder() : text;
                     text.append(block.text());
                 } else if (block.toolUse() != null) {
                     toolCalls.add(new ToolCall(block.toolUse().toolUseId(),
@@ -87,7 +89,8 @@ public final class BedrockCodec {
                 }
             }
         }
-        return new ChatResponse(id, modelId, text.toString(), toolCalls, finishReason(stopReason), usage(usage));
+        return new ChatResponse(id, modelId, text == null ? null : text.toString(), toolCalls, finishReason(stopReason),
+                usage(usage));
     }
 
     /** A decoder for one ConverseStream answer. */

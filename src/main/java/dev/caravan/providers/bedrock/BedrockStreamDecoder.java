@@ -66,9 +66,14 @@ public final class BedrockStreamDecoder {
                 if (delta.delta().text() != null) {
                     out.add(new StreamEvent.TextDelta(delta.delta().text()));
                 } else if (delta.delta().toolUse() != null) {
+                    String input = delta.delta().toolUse().input();
+                    // Bedrock opens a tool block with an empty input delta: it adds nothing to the arguments, and
+                    // OpenAI and Anthropic callers never see such a chunk.
+                    if (input == null || input.isEmpty()) {
+                        return;
+                    }
                     Integer toolIndex = toolIndexByBlock.get(delta.contentBlockIndex());
-                    out.add(new StreamEvent.ToolCallDelta(toolIndex == null ? 0 : toolIndex, null, null,
-                            delta.delta().toolUse().input()));
+                    out.add(new StreamEvent.ToolCallDelta(toolIndex == null ? 0 : toolIndex, null, null, input));
                 }
             }
 

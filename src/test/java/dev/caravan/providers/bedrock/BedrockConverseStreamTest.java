@@ -77,7 +77,6 @@ class BedrockConverseStreamTest {
                 new StreamEvent.TextDelta("Let me check"),
                 new StreamEvent.TextDelta(" the weather."),
                 new StreamEvent.ToolCallDelta(0, "tooluse_3fVnJ2xXQ2e4v0sY1xq0Ig", "weather.get", ""),
-                new StreamEvent.ToolCallDelta(0, null, null, ""),
                 new StreamEvent.ToolCallDelta(0, null, null, "{\"city\": \"Pa"),
                 new StreamEvent.ToolCallDelta(0, null, null, "ris\"}"),
                 new StreamEvent.Finished("tool_calls"),

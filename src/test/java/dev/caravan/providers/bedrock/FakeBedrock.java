@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * {@code fixtures/bedrock/}: {@code <model>.json} for converse (or an error when it starts with {@code error-}),
  * {@code <model>.jsonl} for converse-stream, one event-stream frame per line, sent one at a time.
  */
-final class FakeBedrock implements AutoCloseable {
+public final class FakeBedrock implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PATH = Pattern.compile("^/model/([^/]+)/(converse|converse-stream)$");
@@ -43,21 +43,21 @@ final class FakeBedrock implements AutoCloseable {
                     + "Signature=[0-9a-f]{64}$");
 
     /** What one request looked like. */
-    record Received(String path, String modelId, String authorization, JsonNode body) {
+    public record Received(String path, String modelId, String authorization, JsonNode body) {
     }
 
     /** One frame of a stream: event-stream headers and a JSON payload. */
-    record Frame(Map<String, String> headers, String payload) {
-        static Frame event(String type, String payload) {
+    public record Frame(Map<String, String> headers, String payload) {
+        public static Frame event(String type, String payload) {
             return new Frame(Map.of(":event-type", type), payload);
         }
     }
 
     /** What the server did while streaming one answer (times from System.nanoTime). */
-    static final class StreamLog {
-        final List<Long> sentAtNanos = new CopyOnWriteArrayList<>();
-        volatile long abortedAtNanos;
-        volatile boolean completed;
+    public static final class StreamLog {
+        public final List<Long> sentAtNanos = new CopyOnWriteArrayList<>();
+        public volatile long abortedAtNanos;
+        public volatile boolean completed;
     }
 
     private final HttpServer server;
@@ -65,9 +65,10 @@ final class FakeBedrock implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, List<Frame>> streams = new ConcurrentHashMap<>();
     private final Map<String, StreamLog> streamLogs = new ConcurrentHashMap<>();
+    private final Map<String, String> answers = new ConcurrentHashMap<>();
     private volatile long frameDelayMillis = 20;
 
-    FakeBedrock() {
+    public FakeBedrock() {
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         } catch (IOException e) {
@@ -78,29 +79,34 @@ final class FakeBedrock implements AutoCloseable {
         server.start();
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
-    List<Received> received() {
+    public List<Received> received() {
         return received;
     }
 
-    Received lastReceived() {
+    public Received lastReceived() {
         return received.get(received.size() - 1);
     }
 
     /** Pause between two frames of a stream. */
-    void frameDelayMillis(long millis) {
+    public void frameDelayMillis(long millis) {
         this.frameDelayMillis = millis;
     }
 
     /** A stream answer made up in the test rather than recorded. */
-    void stream(String modelId, List<Frame> frames) {
+    public void stream(String modelId, List<Frame> frames) {
         streams.put(modelId, frames);
     }
 
-    StreamLog streamLog(String modelId) {
+    /** A Converse answer (the JSON body Bedrock sends) made up in the test rather than recorded. */
+    public void converse(String modelId, String answerJson) {
+        answers.put(modelId, answerJson);
+    }
+
+    public StreamLog streamLog(String modelId) {
         return streamLogs.get(modelId);
     }
 
@@ -124,7 +130,13 @@ final class FakeBedrock implements AutoCloseable {
                 return;
             }
             String modelId = URLDecoder.decode(path.group(1), StandardCharsets.UTF_8);
-            received.add(new Received(path.group(0), modelId, auth, body.length == 0 ? null : JSON.readTree(body)));
+            JsonNode request = body.length == 0 ? null : JSON.readTree(body);
+            received.add(new Received(path.group(0), modelId, auth, request));
+            String invalid = validate(request);
+            if (invalid != null) {
+                error(exchange, 400, "ValidationException", invalid);
+                return;
+            }
             if ("converse".equals(path.group(2))) {
                 converse(exchange, modelId);
             } else {
@@ -133,7 +145,59 @@ final class FakeBedrock implements AutoCloseable {
         }
     }
 
+    /**
+     * What the real service checks before a model sees the conversation: it starts with a user turn, user and
+     * assistant alternate, each toolResult answers a toolUse of the turn before, and each toolUse is answered.
+     */
+    static String validate(JsonNode request) {
+        if (request == null || !request.path("messages").isArray() || request.path("messages").isEmpty()) {
+            return "A conversation must start with a user message. Try again with a conversation that starts with "
+                    + "a user message.";
+        }
+        JsonNode messages = request.path("messages");
+        List<String> openToolUses = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode message = messages.get(i);
+            String role = message.path("role").asText();
+            if (i == 0 && !"user".equals(role)) {
+                return "A conversation must start with a user message. Try again with a conversation that starts "
+                        + "with a user message.";
+            }
+            if (i > 0 && role.equals(messages.get(i - 1).path("role").asText())) {
+                return "A conversation must alternate between user and assistant roles. Make sure the conversation "
+                        + "alternates between user and assistant roles and try again.";
+            }
+            List<String> results = new ArrayList<>();
+            List<String> uses = new ArrayList<>();
+            for (JsonNode block : message.path("content")) {
+                if (block.has("toolResult")) {
+                    results.add(block.path("toolResult").path("toolUseId").asText());
+                }
+                if (block.has("toolUse")) {
+                    uses.add(block.path("toolUse").path("toolUseId").asText());
+                }
+            }
+            if (!openToolUses.isEmpty() && !results.containsAll(openToolUses)) {
+                return "Expected toolResult blocks at messages." + i + ".content for the following Ids: "
+                        + String.join(", ", openToolUses);
+            }
+            for (String result : results) {
+                if (!openToolUses.contains(result)) {
+                    return "messages." + i + ".content: toolResult " + result
+                            + " does not match any toolUse of the previous turn";
+                }
+            }
+            openToolUses = uses;
+        }
+        return null;
+    }
+
     private void converse(HttpExchange exchange, String modelId) throws IOException {
+        String scripted = answers.get(modelId);
+        if (scripted != null) {
+            send(exchange, 200, null, scripted.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         String fixture = fixture(modelId + ".json");
         if (fixture == null) {
             error(exchange, 404, "ResourceNotFoundException", "Model not found.");

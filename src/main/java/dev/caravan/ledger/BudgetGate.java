@@ -1,0 +1,73 @@
+package dev.caravan.ledger;
+
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.Usage;
+import dev.caravan.pricing.Price;
+import dev.caravan.routing.CallContext;
+import dev.caravan.routing.ModelRouter;
+import dev.caravan.routing.Target;
+import org.apache.camel.Exchange;
+
+import java.math.BigDecimal;
+
+/**
+ * The budget steps of a request: reserve its worst-case cost before any provider is called (429
+ * {@code budget_exceeded} when a budget has no room), settle to the real cost after, release on failure.
+ */
+public final class BudgetGate {
+
+    /** Role and framing tokens a provider adds per message. */
+    private static final int TOKENS_PER_MESSAGE = 8;
+
+    private final Ledger ledger;
+    private final ModelRouter router;
+
+    public BudgetGate(Ledger ledger, ModelRouter router) {
+        this.ledger = ledger;
+        this.router = router;
+    }
+
+    public void reserve(Exchange exchange) {
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        BudgetReservation reservation = ledger.reserve(call.recordId(), call.application(), call.userId(),
+                call.keyId(), worstCase(call));
+        exchange.setProperty(BudgetReservation.PROPERTY, reservation);
+    }
+
+    public void settle(Exchange exchange) {
+        BudgetReservation reservation = exchange.getProperty(BudgetReservation.PROPERTY, BudgetReservation.class);
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        if (reservation != null) {
+            exchange.removeProperty(BudgetReservation.PROPERTY);
+            ledger.settle(reservation, call.cost() == null ? BigDecimal.ZERO : call.cost());
+        }
+    }
+
+    public void release(Exchange exchange) {
+        BudgetReservation reservation = exchange.getProperty(BudgetReservation.PROPERTY, BudgetReservation.class);
+        if (reservation != null) {
+            exchange.removeProperty(BudgetReservation.PROPERTY);
+            ledger.release(reservation);
+        }
+    }
+
+    /** The most the request can cost on any target of its chain: estimated prompt plus its whole output allowance. */
+    BigDecimal worstCase(CallContext call) {
+        ChatRequest request = call.request();
+        // No tokenizer yields more tokens than characters: one per character is a safe upper estimate.
+        long promptTokens = 1;
+        for (ChatMessage message : request.messages()) {
+            promptTokens += message.text().length() + TOKENS_PER_MESSAGE;
+        }
+        BigDecimal worst = BigDecimal.ZERO;
+        for (Target target : call.chain()) {
+            Price price = router.price(target);
+            if (price != null) {
+                long output = request.maxTokens() != null ? request.maxTokens() : router.defaultMaxTokens(target);
+                worst = worst.max(price.cost(Usage.of(promptTokens, output)));
+            }
+        }
+        return worst;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.caravan.ledger;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.api.Json;
+import dev.caravan.core.GatewayException;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+
+/**
+ * {@code GET /v1/spend?groupBy=day|model|provider|user|application|key&from=YYYY-MM-DD&to=YYYY-MM-DD[&scope=user:alice]}
+ * and {@code GET /v1/budgets}: what was spent, and each budget's limit, spend and reset time.
+ */
+public final class SpendReport {
+
+    private final Ledger ledger;
+
+    public SpendReport(Ledger ledger) {
+        this.ledger = ledger;
+    }
+
+    public void spend(Exchange exchange) {
+        Message message = exchange.getMessage();
+        SpendQuery.Grouping grouping;
+        String groupBy = query(message, "groupBy");
+        groupBy = groupBy == null ? "day" : groupBy;
+        try {
+            grouping = SpendQuery.Grouping.fromWire(groupBy);
+        } catch (IllegalArgumentException e) {
+            throw GatewayException.invalidRequest("groupBy", "'groupBy' must be day, model, provider, user, "
+                    + "application or key; got '" + groupBy + "'");
+        }
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate to = date(message, "to", today);
+        LocalDate from = date(message, "from", to.minusDays(29));
+        SpendQuery query;
+        try {
+            query = new SpendQuery(grouping, from, to, query(message, "scope"));
+        } catch (IllegalArgumentException e) {
+            throw GatewayException.invalidRequest("from", e.getMessage());
+        }
+        ObjectNode root = Json.MAPPER.createObjectNode().put("object", "spend").put("groupBy", grouping.name()
+                .toLowerCase()).put("from", from.toString()).put("to", to.toString());
+        ArrayNode data = root.putArray("data");
+        for (SpendRow row : ledger.spend(query)) {
+            data.addObject().put("group", row.group()).put("cost", row.cost()).put("requests", row.requests())
+                    .put("promptTokens", row.promptTokens()).put("completionTokens", row.completionTokens())
+                    .put("unreportedUsage", row.unreported());
+        }
+        answer(message, root);
+    }
+
+    public void budgets(Exchange exchange) {
+        ObjectNode root = Json.MAPPER.createObjectNode().put("object", "list");
+        ArrayNode data = root.putArray("data");
+        for (BudgetStatus status : ledger.budgets()) {
+            data.addObject().put("scope", status.scope()).put("period", status.period())
+                    .put("periodKey", status.periodKey()).put("limit", status.limit()).put("spent", status.spent())
+                    .put("reserved", status.reserved()).put("remaining", status.remaining())
+                    .put("resetsAt", status.resetsAt().toString());
+        }
+        answer(exchange.getMessage(), root);
+    }
+
+    private static LocalDate date(Message message, String name, LocalDate otherwise) {
+        String value = query(message, name);
+        if (value == null || value.isBlank()) {
+            return otherwise;
+        }
+        try {
+            return LocalDate.parse(value);
+        } catch (DateTimeParseException e) {
+            throw GatewayException.invalidRequest(name, "'" + name + "' must be a date like 2026-11-25; got '"
+                    + value + "'");
+        }
+    }
+
+    /**
+     * A parameter of the query string (the first, if repeated). Not a message header: Camel merges HTTP headers
+     * into those, and a request's {@code From} header (RFC 9110) is no spend range.
+     */
+    private static String query(Message message, String name) {
+        String raw = message.getHeader(Exchange.HTTP_RAW_QUERY, String.class);
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        for (String pair : raw.split("&")) {
+            int equals = pair.indexOf('=');
+            String key = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+            if (key.equals(name)) {
+                return equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    private static void answer(Message message, ObjectNode root) {
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setBody(Json.write(root));
+    }
+}

@@ -1,0 +1,384 @@
+package dev.caravan.routes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.providers.bedrock.FakeBedrock;
+import dev.caravan.support.Gateway;
+import dev.caravan.support.ScriptedAnswer;
+import dev.caravan.support.ScriptedAnswer.Call;
+import dev.caravan.support.StreamCapture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Bedrock route end to end: real gateway, the AWS SDK with credentials from its default chain (system
+ * properties here), the fake Bedrock Runtime on 127.0.0.1 that refuses unsigned requests.
+ */
+class BedrockRouteTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Priced at 0.80 / 4.00 USD per million tokens in the catalog. */
+    private static final String MODEL_ID = "anthropic.claude-3-5-haiku-20241022-v1:0";
+    private static final String MODEL = "bedrock/" + MODEL_ID;
+    private static final String ACCESS_KEY = "AKIDCARAVANTEST1234";
+    private static final Pattern SIGNED = Pattern.compile("^AWS4-HMAC-SHA256 Credential=" + ACCESS_KEY
+            + "/\\d{8}/us-east-1/bedrock/aws4_request, ?SignedHeaders=[a-z0-9;-]+, ?Signature=[0-9a-f]{64}$");
+    private static final String WEATHER_TOOL = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"description\":\"Current weather for a city\",\"parameters\":{\"type\":\"object\","
+            + "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}";
+    private static final Map<String, String> SAVED = new HashMap<>();
+
+    @TempDir
+    static Path dir;
+    static FakeBedrock bedrock;
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        for (String name : List.of("aws.accessKeyId", "aws.secretAccessKey", "aws.sessionToken")) {
+            SAVED.put(name, System.getProperty(name));
+        }
+        System.setProperty("aws.accessKeyId", ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", "not-a-real-secret-key");
+        System.clearProperty("aws.sessionToken");
+        bedrock = new FakeBedrock();
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
+                .replace("fallbacks:\n", "fallbacks:\n  bedrock/stream-throttled: [mock-echo]\n"
+                        + "  bedrock/error-unavailable: [mock-echo]\n"));
+        gateway = Gateway.start(Map.of("caravan.bedrock.enabled", "true", "caravan.bedrock.region", "us-east-1",
+                "caravan.bedrock.endpoint", bedrock.endpoint().toString(), "caravan.bedrock.http1", "true",
+                "caravan.catalog.file", catalog.toString()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        bedrock.close();
+        SAVED.forEach((name, value) -> {
+            if (value == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, value);
+            }
+        });
+    }
+
+    @BeforeEach
+    void reset() {
+        bedrock.received().clear();
+        bedrock.frameDelayMillis(0);
+        script(ScriptedAnswer.text(List.of("Hello from", " the fake."), "stop", 12, 5));
+    }
+
+    private static void script(ScriptedAnswer answer) {
+        bedrock.converse(MODEL_ID, answer.bedrockConverseJson());
+        bedrock.stream(MODEL_ID, answer.bedrockFrames());
+    }
+
+    private static String chat(String model, String extra, String messages) {
+        return "{\"model\":\"" + model + "\"," + extra + "\"messages\":" + messages + "}";
+    }
+
+    private static String hi(String model) {
+        return chat(model, "", "[{\"role\":\"user\",\"content\":\"Hi\"}]");
+    }
+
+    private static void assertSigned(FakeBedrock.Received received) {
+        assertTrue(SIGNED.matcher(received.authorization()).matches(), received.authorization());
+    }
+
+    @Test
+    void answersInOpenAisShapeFromASignedConverseCall() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", hi(MODEL));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals("chat.completion", body.path("object").asText());
+        JsonNode choice = body.path("choices").path(0);
+        assertEquals("assistant", choice.path("message").path("role").asText());
+        assertEquals("Hello from the fake.", choice.path("message").path("content").asText());
+        assertFalse(choice.path("message").has("tool_calls"));
+        assertEquals("stop", choice.path("finish_reason").asText());
+        assertEquals(17, body.path("usage").path("total_tokens").asInt());
+        assertEquals("bedrock", response.headers().firstValue("x-caravan-provider").orElseThrow());
+        assertEquals(MODEL_ID, response.headers().firstValue("x-caravan-model").orElseThrow());
+        assertEquals("0.0000296", response.headers().firstValue("x-caravan-cost").orElseThrow());
+
+        FakeBedrock.Received sent = bedrock.lastReceived();
+        assertEquals(MODEL_ID, sent.modelId());
+        assertTrue(sent.path().endsWith("/converse"), sent.path());
+        assertSigned(sent);
+        assertEquals("Hi", sent.body().path("messages").path(0).path("content").path(0).path("text").asText());
+        assertFalse(response.body().contains(ACCESS_KEY));
+    }
+
+    @Test
+    void answersInTheSimpleShapeWithCost() throws Exception {
+        HttpResponse<String> response = gateway.post("/ai/chat", hi(MODEL));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals("bedrock", body.path("provider").asText());
+        assertEquals(MODEL_ID, body.path("model").asText());
+        assertEquals("Hello from the fake.", body.path("content").asText());
+        assertEquals(12, body.path("usage").path("promptTokens").asInt());
+        assertEquals(5, body.path("usage").path("completionTokens").asInt());
+        assertEquals("0.0000296", body.path("cost").decimalValue().toPlainString());
+    }
+
+    @Test
+    void aCatalogAliasReachesItsBedrockModelId() throws Exception {
+        bedrock.converse("anthropic.claude-3-haiku-20240307-v1:0",
+                ScriptedAnswer.text(List.of("Haiku here."), "stop", 3, 2).bedrockConverseJson());
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", hi("claude-3-haiku"));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("anthropic.claude-3-haiku-20240307-v1:0", bedrock.lastReceived().modelId());
+        assertEquals("Haiku here.",
+                JSON.readTree(response.body()).path("choices").path(0).path("message").path("content").asText());
+    }
+
+    @Test
+    void sendsSystemPromptsApartAndTheTurnsAlternating() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL,
+                "\"max_tokens\":100,\"temperature\":0.5,\"top_p\":0.9,\"stop\":[\"END\"],", "["
+                        + "{\"role\":\"system\",\"content\":\"You are terse.\"},"
+                        + "{\"role\":\"user\",\"content\":\"What is 2+2?\"},"
+                        + "{\"role\":\"assistant\",\"content\":\"4\"},"
+                        + "{\"role\":\"developer\",\"content\":\"Answer in French.\"},"
+                        + "{\"role\":\"user\",\"content\":\"And 3+3?\"},"
+                        + "{\"role\":\"user\",\"content\":\"Words, please.\"}]"));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode sent = bedrock.lastReceived().body();
+        assertEquals("You are terse.", sent.path("system").path(0).path("text").asText());
+        assertEquals("Answer in French.", sent.path("system").path(1).path("text").asText());
+        JsonNode messages = sent.path("messages");
+        assertEquals(3, messages.size());
+        assertEquals("assistant", messages.get(1).path("role").asText());
+        assertEquals(2, messages.get(2).path("content").size(), "the two last user turns are merged");
+        JsonNode inference = sent.path("inferenceConfig");
+        assertEquals(100, inference.path("maxTokens").asInt());
+        assertEquals(0.5, inference.path("temperature").asDouble(), 1e-6);
+        assertEquals(0.9, inference.path("topP").asDouble(), 1e-6);
+        assertEquals("END", inference.path("stopSequences").path(0).asText());
+    }
+
+    @Test
+    void aToolCallGoesRoundTrip() throws Exception {
+        script(ScriptedAnswer.toolCall(new Call("get_weather", List.of("{\"city\":", " \"Paris\"}")), 80, 20));
+        HttpResponse<String> first = gateway.post("/v1/chat/completions", chat(MODEL,
+                "\"tools\":[" + WEATHER_TOOL + "],\"tool_choice\":\"required\",",
+                "[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]"));
+
+        assertEquals(200, first.statusCode(), first.body());
+        JsonNode toolConfig = bedrock.lastReceived().body().path("toolConfig");
+        JsonNode spec = toolConfig.path("tools").path(0).path("toolSpec");
+        assertEquals("get_weather", spec.path("name").asText());
+        assertEquals("string", spec.path("inputSchema").path("json").path("properties").path("city").path("type")
+                .asText());
+        assertTrue(toolConfig.path("toolChoice").has("any"), toolConfig.toString());
+        JsonNode choice = JSON.readTree(first.body()).path("choices").path(0);
+        assertEquals("tool_calls", choice.path("finish_reason").asText());
+        JsonNode call = choice.path("message").path("tool_calls").path(0);
+        assertEquals("tooluse_Scripted0", call.path("id").asText());
+        assertEquals("function", call.path("type").asText());
+        assertEquals("get_weather", call.path("function").path("name").asText());
+        assertEquals(JSON.readTree("{\"city\":\"Paris\"}"),
+                JSON.readTree(call.path("function").path("arguments").asText()));
+
+        script(ScriptedAnswer.text(List.of("It is 18 degrees in Paris."), "stop", 120, 9));
+        HttpResponse<String> second = gateway.post("/v1/chat/completions", chat(MODEL,
+                "\"tools\":[" + WEATHER_TOOL + "],", "["
+                        + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                        + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[" + call + "]},"
+                        + "{\"role\":\"tool\",\"tool_call_id\":\"tooluse_Scripted0\",\"content\":\"18C, sunny\"}]"));
+
+        assertEquals(200, second.statusCode(), second.body());
+        JsonNode messages = bedrock.lastReceived().body().path("messages");
+        assertEquals(3, messages.size());
+        JsonNode use = messages.get(1).path("content").path(0).path("toolUse");
+        assertEquals("tooluse_Scripted0", use.path("toolUseId").asText());
+        assertEquals("get_weather", use.path("name").asText());
+        assertEquals("Paris", use.path("input").path("city").asText());
+        JsonNode result = messages.get(2).path("content").path(0).path("toolResult");
+        assertEquals("user", messages.get(2).path("role").asText());
+        assertEquals("tooluse_Scripted0", result.path("toolUseId").asText());
+        assertEquals("18C, sunny", result.path("content").path(0).path("text").asText());
+        assertEquals("It is 18 degrees in Paris.",
+                JSON.readTree(second.body()).path("choices").path(0).path("message").path("content").asText());
+    }
+
+    @Test
+    void streamsEachEventToTheClientAsItArrives() throws Exception {
+        List<String> words = List.of("one", " two", " three", " four", " five", " six", " seven", " eight",
+                " nine", " ten");
+        script(ScriptedAnswer.text(words, "stop", 9, 10));
+        // 14 frames 250 ms apart: the last leaves after about 3.25 s.
+        bedrock.frameDelayMillis(250);
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
+                chat(MODEL, "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"Count\"}]"));
+
+        assertEquals(200, stream.status());
+        assertTrue(stream.header("content-type").startsWith("text/event-stream"));
+        assertEquals("bedrock", stream.header("x-caravan-provider"));
+        assertTrue(stream.totalMillis() >= 3_000, "the stream lasted " + stream.totalMillis() + " ms");
+        assertTrue(stream.firstContentMillis() >= 0 && stream.firstContentMillis() < 1_500,
+                "first content reached the client after " + stream.firstContentMillis() + " ms");
+        assertEquals(String.join("", words), stream.openAiText());
+        List<JsonNode> chunks = stream.chunks();
+        assertEquals(words.size() + 1, chunks.size());
+        assertEquals("assistant", chunks.get(0).path("choices").path(0).path("delta").path("role").asText());
+        assertEquals("stop", chunks.get(chunks.size() - 1).path("choices").path(0).path("finish_reason").asText());
+        assertEquals("[DONE]", stream.data().get(stream.data().size() - 1));
+        FakeBedrock.Received sent = bedrock.lastReceived();
+        assertTrue(sent.path().endsWith("/converse-stream"), sent.path());
+        assertSigned(sent);
+    }
+
+    @Test
+    void streamsInTheSimpleShapeWithUsageAndCost() throws Exception {
+        script(ScriptedAnswer.text(List.of("Hel", "lo"), "stop", 12, 5));
+        StreamCapture stream = StreamCapture.post(gateway, "/ai/chat",
+                chat(MODEL, "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"Hi\"}]"));
+
+        List<JsonNode> events = stream.chunks();
+        assertEquals("Hel", events.get(0).path("content").asText());
+        assertEquals("lo", events.get(1).path("content").asText());
+        assertTrue(events.get(2).path("finished").asBoolean());
+        assertEquals("complete", events.get(3).path("type").asText());
+        assertEquals(17, events.get(3).path("usage").path("totalTokens").asInt());
+        assertEquals("0.0000296", events.get(3).path("cost").decimalValue().toPlainString());
+    }
+
+    @Test
+    void aMaxTokensCutOffEndsWithFinishReasonLength() throws Exception {
+        script(ScriptedAnswer.text(List.of("The", " answer", " is"), "length", 10, 3));
+        HttpResponse<String> plain = gateway.post("/v1/chat/completions",
+                chat(MODEL, "\"max_tokens\":3,", "[{\"role\":\"user\",\"content\":\"Explain\"}]"));
+        assertEquals("length", JSON.readTree(plain.body()).path("choices").path(0).path("finish_reason").asText());
+        assertEquals(3, bedrock.lastReceived().body().path("inferenceConfig").path("maxTokens").asInt());
+
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(MODEL,
+                "\"max_completion_tokens\":3,\"stream\":true,", "[{\"role\":\"user\",\"content\":\"Explain\"}]"));
+        List<JsonNode> chunks = stream.chunks();
+        assertEquals("length", chunks.get(chunks.size() - 1).path("choices").path(0).path("finish_reason").asText());
+        assertEquals(3, bedrock.lastReceived().body().path("inferenceConfig").path("maxTokens").asInt());
+    }
+
+    @Test
+    void theUsageChunkCarriesTheMetadataCounts() throws Exception {
+        script(ScriptedAnswer.text(List.of("a", " b", " c"), "stop", 21, 3));
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(MODEL,
+                "\"stream\":true,\"stream_options\":{\"include_usage\":true},",
+                "[{\"role\":\"user\",\"content\":\"x\"}]"));
+
+        assertEquals("[DONE]", stream.data().get(stream.data().size() - 1));
+        List<JsonNode> chunks = stream.chunks();
+        JsonNode usage = chunks.get(chunks.size() - 1);
+        assertEquals(0, usage.path("choices").size());
+        assertEquals(21, usage.path("usage").path("prompt_tokens").asInt());
+        assertEquals(3, usage.path("usage").path("completion_tokens").asInt());
+        assertEquals(24, usage.path("usage").path("total_tokens").asInt());
+    }
+
+    @Test
+    void throttlingIs429() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", hi("bedrock/error-throttling"));
+
+        assertEquals(429, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals("rate_limit_error", error.path("type").asText());
+        assertTrue(error.path("message").asText().contains("Too many requests"), error.toString());
+        assertSigned(bedrock.lastReceived());
+    }
+
+    @Test
+    void aValidationExceptionIs400() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", hi("bedrock/error-validation"));
+
+        assertEquals(400, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals("invalid_request_error", error.path("type").asText());
+        assertTrue(error.path("message").asText().contains("temperature"), error.toString());
+        assertEquals(1, bedrock.received().size(), "a caller's error is not retried");
+    }
+
+    @Test
+    void anUnavailableModelFallsBackAlongItsChain() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat("bedrock/error-unavailable", "", "[{\"role\":\"user\",\"content\":\"fall back please\"}]"));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("mock", response.headers().firstValue("x-caravan-provider").orElseThrow());
+        assertEquals("2", response.headers().firstValue("x-caravan-attempts").orElseThrow());
+    }
+
+    @Test
+    void aStreamWhoseFirstEventIsThrottlingFallsBackWithoutCommittingTheFailedOne() throws Exception {
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat("bedrock/stream-throttled",
+                "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"fall back please\"}]"));
+
+        assertEquals(200, stream.status());
+        assertEquals("mock", stream.header("x-caravan-provider"));
+        assertEquals("mock-echo", stream.header("x-caravan-model"));
+        assertEquals("2", stream.header("x-caravan-attempts"));
+        assertEquals("fall back please", stream.openAiText());
+        assertFalse(String.join("\n", stream.data()).contains("error"), stream.data().toString());
+        assertEquals("stream-throttled", bedrock.lastReceived().modelId(), "Bedrock was asked first");
+        assertSigned(bedrock.lastReceived());
+    }
+
+    @Test
+    void aStreamThrottledWithoutAChainIs429BeforeAnyByteIsSent() throws Exception {
+        bedrock.stream("throttled-unchained", List.of(new FakeBedrock.Frame(Map.of(":exception-type",
+                "throttlingException"), "{\"message\":\"Too many requests, please wait before trying again.\"}")));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("bedrock/throttled-unchained",
+                "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"x\"}]"));
+
+        assertEquals(429, response.statusCode(), response.body());
+        assertTrue(response.headers().firstValue("content-type").orElseThrow().startsWith("application/json"));
+        assertEquals("rate_limit_error", JSON.readTree(response.body()).path("error").path("type").asText());
+    }
+
+    @Test
+    void anExceptionAfterTheStreamBeganEndsItWithAnErrorEvent() throws Exception {
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(
+                "bedrock/stream-model-error-midway", "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"x\"}]"));
+
+        assertEquals(200, stream.status());
+        assertEquals("bedrock", stream.header("x-caravan-provider"));
+        List<JsonNode> chunks = stream.chunks();
+        JsonNode last = chunks.get(chunks.size() - 1);
+        assertTrue(last.has("error"), last.toString());
+        assertFalse(stream.data().contains("[DONE]"), "no [DONE] after an error");
+    }
+
+    @Test
+    void unsignedRequestsAreRefusedByTheFake() throws Exception {
+        HttpResponse<String> response = gateway.http().send(java.net.http.HttpRequest.newBuilder(
+                        bedrock.endpoint().resolve("/model/" + MODEL_ID + "/converse"))
+                .header("content-type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, response.statusCode());
+        assertTrue(response.body().contains("Missing Authentication Token"));
+    }
+}

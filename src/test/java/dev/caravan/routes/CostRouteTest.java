@@ -1,0 +1,369 @@
+package dev.caravan.routes;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.ledger.CostRecord;
+import dev.caravan.ledger.Ledger;
+import dev.caravan.support.FakeOpenAi;
+import dev.caravan.support.Gateway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The cost route and the spend and budgets API end to end: real gateway, embedded ledger in a temporary data
+ * directory, real sockets. Cost records are wire-tapped (asynchronous), so spend is polled until it settles.
+ */
+class CostRouteTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final long POLL_MILLIS = 10_000;
+
+    @TempDir
+    static Path dir;
+    /** Mock models only; mock-stream tokens 300 ms apart so a client can leave mid-stream. */
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        gateway = Gateway.start(Map.of("caravan.mock.token-delay-ms", "300"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+    }
+
+    @Test
+    void concurrentRequestsAreEachRecordedOnceAndSpendIsTheExactSumOfTheirCosts() throws Exception {
+        int requests = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+        try {
+            for (int i = 0; i < requests; i++) {
+                // Prompts of 1 to 7 words plus a number: costs differ from request to request.
+                String words = "word ".repeat(i % 7 + 1) + "n" + i;
+                String body = "{\"model\":\"mock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + words + "\"}]}";
+                futures.add(pool.submit(() -> gateway.post("/v1/chat/completions", body)));
+            }
+            BigDecimal sum = BigDecimal.ZERO;
+            long promptTokens = 0;
+            long completionTokens = 0;
+            String model = null;
+            Set<String> ids = new java.util.HashSet<>();
+            for (Future<HttpResponse<String>> future : futures) {
+                HttpResponse<String> response = future.get(120, TimeUnit.SECONDS);
+                assertEquals(200, response.statusCode(), response.body());
+                sum = sum.add(new BigDecimal(response.headers().firstValue("x-caravan-cost").orElseThrow()));
+                model = response.headers().firstValue("x-caravan-model").orElseThrow();
+                ids.add(response.headers().firstValue("x-request-id").orElseThrow());
+                JsonNode usage = JSON.readTree(response.body()).path("usage");
+                promptTokens += usage.path("prompt_tokens").asLong();
+                completionTokens += usage.path("completion_tokens").asLong();
+            }
+            assertEquals(requests, ids.size(), "every request has its own id");
+            assertEquals("mock-echo", model);
+
+            JsonNode row = poll(() -> spendRow("model", "mock-echo"),
+                    r -> r != null && r.path("requests").asLong() >= requests);
+            assertNotNull(row, "spend never counted " + requests + " requests: " + gateway.get("/v1/spend?groupBy=model").body());
+            assertEquals(requests, row.path("requests").asLong(), row.toString());
+            assertEquals(0, sum.compareTo(row.path("cost").decimalValue()),
+                    "spend " + row.path("cost").decimalValue().toPlainString() + " != sum of headers " + sum.toPlainString());
+            assertEquals(promptTokens, row.path("promptTokens").asLong());
+            assertEquals(completionTokens, row.path("completionTokens").asLong());
+            assertEquals(0, row.path("unreportedUsage").asLong());
+            assertFalse(row.path("cost").asText().contains("E"), "cost in plain decimals: " + row);
+
+            // Nothing counted twice after the fact.
+            Thread.sleep(500);
+            assertEquals(requests, spendRow("model", "mock-echo").path("requests").asLong());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStreamIsRecordedWithItsUsageWhenItEnds() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "{\"model\":\"mock-stream\","
+                + "\"stream\":true,\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"count to three\"}]}");
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(response.body().contains("[DONE]"));
+        String id = response.headers().firstValue("x-request-id").orElseThrow();
+
+        CostRecord record = pollRecord(id);
+        assertEquals(CostRecord.Status.OK, record.status());
+        assertTrue(record.usageReported());
+        assertEquals(3, record.promptTokens());
+        assertEquals(3, record.completionTokens());
+        // mock-stream: 1 USD per million prompt tokens, 2 per million completion tokens.
+        assertEquals(0, new BigDecimal("0.000009").compareTo(record.cost()), record.cost().toPlainString());
+        assertEquals("mock", record.provider());
+        assertEquals("mock-stream", record.model());
+        assertNotNull(record.timeToFirstTokenMillis());
+    }
+
+    @Test
+    void aClientThatLeavesMidStreamLeavesAPartialRecord() throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<InputStream> response = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"mock-stream\",\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"go on and on\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        String id = response.headers().firstValue("x-request-id").orElseThrow();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = reader.readLine()) != null && !line.contains("token1")) {
+            // skip to the first token
+        }
+        assertNotNull(line, "the stream ended before its first token");
+        response.body().close();
+
+        CostRecord record = pollRecord(id);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(CostRecord.Status.PARTIAL, record.status());
+        assertFalse(record.usageReported(), "the mock reports usage only at the end: recorded as unreported");
+        // 20 tokens 300 ms apart would take 6 s; the record comes when the client leaves.
+        assertTrue(millis < 5_000, "the partial record took " + millis + " ms");
+
+        JsonNode row = poll(() -> spendRow("model", "mock-stream"), r -> r != null && r.path("unreportedUsage").asLong() >= 1);
+        assertNotNull(row, "spend does not count the unreported stream");
+    }
+
+    @Test
+    void badSpendQueriesAre400NamingTheParameter() throws Exception {
+        assertBadQuery("/v1/spend?groupBy=bogus", "groupBy", "bogus");
+        assertBadQuery("/v1/spend?groupBy=model&from=2026-03-10&to=2026-03-01", "from", "before");
+        assertBadQuery("/v1/spend?from=2026-13-45", "from", "2026-13-45");
+        assertBadQuery("/v1/spend?to=yesterday", "to", "yesterday");
+        assertBadQuery("/v1/spend?from=2020-01-01&to=2026-01-01", "from", "366");
+
+        HttpResponse<String> ok = gateway.get("/v1/spend?groupBy=provider&from=2020-01-01&to=2020-01-31");
+        assertEquals(200, ok.statusCode(), ok.body());
+        JsonNode body = JSON.readTree(ok.body());
+        assertEquals("provider", body.path("groupBy").asText());
+        assertEquals("2020-01-01", body.path("from").asText());
+        assertEquals(0, body.path("data").size());
+    }
+
+    @Test
+    void httpHeadersAreNotTakenForQueryParameters() throws Exception {
+        // "From" is a standard HTTP request header (RFC 9110); only the query string may set the spend range.
+        HttpResponse<String> from = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/spend?groupBy=model"))
+                .header("From", "ops@example.com").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, from.statusCode(), from.body());
+
+        HttpResponse<String> groupBy = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/spend?groupBy=model"))
+                .header("groupBy", "bogus").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, groupBy.statusCode(), groupBy.body());
+        assertEquals("model", JSON.readTree(groupBy.body()).path("groupBy").asText());
+
+        HttpResponse<String> encoded = gateway.get("/v1/spend?groupBy=%6Dodel&from=2020-01-01&to=2020-01-02");
+        assertEquals(200, encoded.statusCode(), encoded.body());
+        assertEquals("model", JSON.readTree(encoded.body()).path("groupBy").asText());
+    }
+
+    private static void assertBadQuery(String path, String param, String mention) throws Exception {
+        HttpResponse<String> response = gateway.get(path);
+        assertEquals(400, response.statusCode(), path + ": " + response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals("invalid_request_error", error.path("type").asText(), path);
+        assertEquals(param, error.path("param").asText(), path + ": " + error);
+        assertTrue(error.path("message").asText().contains(mention), path + ": " + error);
+    }
+
+    @Test
+    void overBudgetIs429BudgetExceededAndNothingReachesTheProvider() throws Exception {
+        try (FakeOpenAi openAi = new FakeOpenAi(); Gateway budgeted = budgetedGateway(openAi, "0.0001")) {
+            Instant resetsAt = LocalDate.now(ZoneOffset.UTC).plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+            HttpResponse<String> response = budgeted.post("/v1/chat/completions", "{\"model\":\"gpt-4o\","
+                    + "\"max_tokens\":100000,\"messages\":[{\"role\":\"user\",\"content\":\"Write a novel\"}]}");
+
+            assertEquals(429, response.statusCode(), response.body());
+            JsonNode error = JSON.readTree(response.body()).path("error");
+            assertEquals("budget_exceeded", error.path("type").asText());
+            assertEquals("budget_exceeded", error.path("code").asText());
+            String message = error.path("message").asText();
+            assertTrue(message.contains("global daily budget of 0.0001 USD"), message);
+            assertTrue(message.contains(resetsAt.toString()), message);
+            long retryAfter = Long.parseLong(response.headers().firstValue("retry-after").orElseThrow());
+            assertTrue(retryAfter > 0 && retryAfter <= 86_400, "Retry-After " + retryAfter);
+            assertTrue(response.headers().firstValue("x-request-id").isPresent());
+            assertTrue(openAi.received().isEmpty(), "nothing may reach the provider: " + openAi.received());
+
+            // A streaming request is refused the same way, before its answer begins.
+            HttpResponse<String> stream = budgeted.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"stream\":true,"
+                    + "\"max_tokens\":100000,\"messages\":[{\"role\":\"user\",\"content\":\"Write a novel\"}]}");
+            assertEquals(429, stream.statusCode(), stream.body());
+            assertTrue(openAi.received().isEmpty());
+
+            JsonNode global = globalDaily(budgeted);
+            assertEquals(LocalDate.now(ZoneOffset.UTC).toString(), global.path("periodKey").asText());
+            assertEquals(0, new BigDecimal("0.0001").compareTo(global.path("limit").decimalValue()), global.toString());
+            assertEquals(0, global.path("spent").decimalValue().signum(), global.toString());
+            assertEquals(0, global.path("reserved").decimalValue().signum(), global.toString());
+            assertEquals(0, new BigDecimal("0.0001").compareTo(global.path("remaining").decimalValue()));
+            assertEquals(resetsAt.toString(), global.path("resetsAt").asText());
+
+            // A small request fits; the budget then holds its real cost: 12 * 0.15 + 5 * 0.60 per million tokens.
+            HttpResponse<String> small = budgeted.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\","
+                    + "\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"Hello there, how are you?\"}]}");
+            assertEquals(200, small.statusCode(), small.body());
+            assertEquals(1, openAi.received().size());
+            JsonNode after = globalDaily(budgeted);
+            assertEquals(0, new BigDecimal("0.0000048").compareTo(after.path("spent").decimalValue()), after.toString());
+            assertEquals(0, after.path("reserved").decimalValue().signum(), after.toString());
+        }
+    }
+
+    @Test
+    void concurrentRequestsNeverOvershootABudget() throws Exception {
+        try (FakeOpenAi openAi = new FakeOpenAi(); Gateway budgeted = budgetedGateway(openAi, "0.0001")) {
+            // Each answer costs 0.0000048 USD and takes 100 ms, so reservations overlap; 40 would cost 0.000192.
+            FakeOpenAi.Answer answer = FakeOpenAi.json(200, FakeOpenAi.chatCompletion("Fine, thanks.", 12, 5));
+            openAi.always(exchange -> {
+                FakeOpenAi.pause(100);
+                answer.send(exchange);
+            });
+            int requests = 40;
+            ExecutorService pool = Executors.newFixedThreadPool(requests);
+            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+            try {
+                for (int i = 0; i < requests; i++) {
+                    Callable<HttpResponse<String>> call = () -> budgeted.post("/v1/chat/completions",
+                            "{\"model\":\"gpt-4o-mini\",\"max_tokens\":10,"
+                                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there, how are you?\"}]}");
+                    futures.add(pool.submit(call));
+                }
+                int ok = 0;
+                int refused = 0;
+                for (Future<HttpResponse<String>> future : futures) {
+                    HttpResponse<String> response = future.get(120, TimeUnit.SECONDS);
+                    if (response.statusCode() == 200) {
+                        ok++;
+                    } else {
+                        assertEquals(429, response.statusCode(), response.body());
+                        assertEquals("budget_exceeded", JSON.readTree(response.body()).path("error").path("type").asText());
+                        refused++;
+                    }
+                }
+                assertTrue(ok > 0, "nothing fitted the budget");
+                assertTrue(refused > 0, "the budget refused nothing: " + ok + " answered");
+                assertEquals(ok, openAi.received().size(), "only answered requests reached the provider");
+
+                JsonNode global = globalDaily(budgeted);
+                BigDecimal limit = global.path("limit").decimalValue();
+                BigDecimal spent = global.path("spent").decimalValue();
+                assertTrue(spent.compareTo(limit) <= 0, "spent " + spent.toPlainString() + " over " + limit.toPlainString());
+                assertEquals(0, new BigDecimal("0.0000048").multiply(BigDecimal.valueOf(ok)).compareTo(spent),
+                        ok + " answered, spent " + spent.toPlainString());
+                assertEquals(0, global.path("reserved").decimalValue().signum(), "reservations left: " + global);
+
+                // The ledger's spend agrees with the budget's.
+                JsonNode row = poll(() -> spendRow(budgeted, "model", "gpt-4o-mini"),
+                        r -> r != null && r.path("requests").asLong() >= requests);
+                assertNotNull(row, "spend never counted all requests");
+                assertEquals(requests, row.path("requests").asLong(), "refused requests are recorded too: " + row);
+                assertEquals(0, spent.compareTo(row.path("cost").decimalValue()), row.toString());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static Gateway budgetedGateway(FakeOpenAi openAi, String dailyLimit) throws Exception {
+        Path budgets = Files.createTempFile(dir, "budgets", ".yaml");
+        Files.writeString(budgets, "global: {daily: " + dailyLimit + "}\n");
+        return Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
+                "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"));
+    }
+
+    private static JsonNode globalDaily(Gateway target) throws Exception {
+        HttpResponse<String> response = target.get("/v1/budgets");
+        assertEquals(200, response.statusCode(), response.body());
+        for (JsonNode budget : JSON.readTree(response.body()).path("data")) {
+            if ("global".equals(budget.path("scope").asText()) && "daily".equals(budget.path("period").asText())) {
+                return budget;
+            }
+        }
+        return fail("no global daily budget in " + response.body());
+    }
+
+    private static JsonNode spendRow(String groupBy, String group) {
+        return spendRow(gateway, groupBy, group);
+    }
+
+    private static JsonNode spendRow(Gateway target, String groupBy, String group) {
+        try {
+            HttpResponse<String> response = target.get("/v1/spend?groupBy=" + groupBy);
+            assertEquals(200, response.statusCode(), response.body());
+            for (JsonNode row : JSON.readTree(response.body()).path("data")) {
+                if (group.equals(row.path("group").asText())) {
+                    return row;
+                }
+            }
+            return null;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static CostRecord pollRecord(String recordId) throws InterruptedException {
+        Ledger ledger = gateway.context().getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        assertNotNull(ledger, "no ledger bean");
+        Optional<CostRecord> record = poll(() -> ledger.store().find(recordId), Optional::isPresent);
+        assertTrue(record.isPresent(), "no cost record for " + recordId);
+        return record.get();
+    }
+
+    /** The value once it passes, or the last one seen after {@link #POLL_MILLIS}. */
+    private static <T> T poll(Supplier<T> read, Predicate<T> done) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + POLL_MILLIS;
+        T value = read.get();
+        while (!done.test(value) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+            value = read.get();
+        }
+        return value;
+    }
+}

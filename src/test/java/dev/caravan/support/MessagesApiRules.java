@@ -1,0 +1,145 @@
+package dev.caravan.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The checks Anthropic's Messages API makes of a request body before a model sees it, with its own words for each
+ * refusal: what {@link FakeAnthropic} answers 400 to.
+ */
+final class MessagesApiRules {
+
+    private MessagesApiRules() {
+    }
+
+    /** Why the real API would refuse {@code request}, or null when it would accept it. */
+    static String violation(JsonNode request) {
+        if (!request.path("model").isTextual()) {
+            return "model: Field required";
+        }
+        if (!request.has("max_tokens")) {
+            return "max_tokens: Field required";
+        }
+        if (!request.path("max_tokens").isIntegralNumber() || request.path("max_tokens").asInt() < 1) {
+            return "max_tokens: Input should be a valid integer greater than or equal to 1";
+        }
+        if (request.has("system") && !request.path("system").isTextual() && !request.path("system").isArray()) {
+            return "system: Input should be a valid string or list";
+        }
+        for (JsonNode tool : request.path("tools")) {
+            if (!tool.path("name").isTextual() || !tool.path("input_schema").isObject()) {
+                return "tools: each tool needs a name and an input_schema object";
+            }
+        }
+        JsonNode messages = request.path("messages");
+        if (!messages.isArray()) {
+            return "messages: Field required";
+        }
+        if (messages.isEmpty()) {
+            return "messages: at least one message is required";
+        }
+        return conversation(messages);
+    }
+
+    /** Roles alternate from a user turn; each tool_use is answered by a tool_result in the next turn. */
+    private static String conversation(JsonNode messages) {
+        List<String> openToolUses = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode message = messages.get(i);
+            String role = message.path("role").asText();
+            String problem = role(i, role, i == 0 ? null : messages.get(i - 1).path("role").asText());
+            if (problem != null) {
+                return problem;
+            }
+            List<String> results = new ArrayList<>();
+            List<String> uses = new ArrayList<>();
+            problem = blocks(i, role, message.path("content"), results, uses);
+            if (problem != null) {
+                return problem;
+            }
+            problem = toolResultsAnswer(i, openToolUses, results);
+            if (problem != null) {
+                return problem;
+            }
+            openToolUses = uses;
+        }
+        return null;
+    }
+
+    private static String role(int i, String role, String previous) {
+        if ("system".equals(role)) {
+            return "messages: Unexpected role \"system\". The Messages API accepts a top-level `system` "
+                    + "parameter, not \"system\" as an input message role.";
+        }
+        if (!"user".equals(role) && !"assistant".equals(role)) {
+            return "messages." + i + ".role: Input should be 'user' or 'assistant'";
+        }
+        if (previous == null && !"user".equals(role)) {
+            return "messages: first message must use the \"user\" role";
+        }
+        if (role.equals(previous)) {
+            return "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \""
+                    + role + "\" roles in a row";
+        }
+        return null;
+    }
+
+    /** Checks one turn's content blocks and collects its tool_result and tool_use ids. */
+    private static String blocks(int i, String role, JsonNode content, List<String> results, List<String> uses) {
+        if (!content.isTextual() && !content.isArray()) {
+            return "messages." + i + ".content: Input should be a valid string or list";
+        }
+        boolean otherBlockSeen = false;
+        for (int b = 0; content.isArray() && b < content.size(); b++) {
+            JsonNode block = content.get(b);
+            String at = "messages." + i + ".content." + b;
+            switch (block.path("type").asText()) {
+                case "tool_result" -> {
+                    if (otherBlockSeen) {
+                        return at + ": tool_result blocks must come first";
+                    }
+                    results.add(block.path("tool_use_id").asText());
+                }
+                case "tool_use" -> {
+                    if (!"assistant".equals(role)) {
+                        return at + ": tool_use blocks are for assistant turns";
+                    }
+                    if (!block.path("input").isObject()) {
+                        return at + ".input: Input should be a valid dictionary";
+                    }
+                    uses.add(block.path("id").asText());
+                    otherBlockSeen = true;
+                }
+                case "text" -> {
+                    if (!block.path("text").isTextual()) {
+                        return at + ".text: Field required";
+                    }
+                    otherBlockSeen = true;
+                }
+                case "image" -> otherBlockSeen = true;
+                default -> {
+                    return at + ": unknown block type " + block.path("type").asText();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String toolResultsAnswer(int i, List<String> openToolUses, List<String> results) {
+        if (!openToolUses.isEmpty() && !results.containsAll(openToolUses)) {
+            return "messages." + i + ": `tool_use` ids were found without `tool_result` blocks immediately after: "
+                    + String.join(", ", openToolUses) + ". Each `tool_use` block must have a corresponding "
+                    + "`tool_result` block in the next message.";
+        }
+        for (String result : results) {
+            if (!openToolUses.contains(result)) {
+                return "messages." + i + ".content: unexpected `tool_use_id` found in `tool_result` blocks: "
+                        + result + ". Each `tool_result` block must have a corresponding `tool_use` block in the "
+                        + "previous message.";
+            }
+        }
+        return null;
+    }
+}
