@@ -63,8 +63,9 @@ public final class ModelRouter {
             try (InputStream in = Files.newInputStream(file)) {
                 catalog = ModelCatalog.parse(in);
             }
-            LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} priced models", file,
-                    catalog.aliases().size(), catalog.fallbacks().size(), catalog.prices().size());
+            LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} models with deployments, {} priced "
+                    + "models", file, catalog.aliases().size(), catalog.fallbacks().size(), catalog.deployments().size(),
+                    catalog.prices().size());
             return true;
         } catch (IOException | RuntimeException e) {
             LOG.error("Catalog {} rejected, the previous catalog keeps serving: {}", file, e.getMessage());
