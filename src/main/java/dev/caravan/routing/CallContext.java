@@ -28,6 +28,9 @@ public final class CallContext {
     private List<Target> chain = List.of();
     private int chainIndex = -1;
     private int attempts;
+    private int retriesOnCurrent;
+    private long backoffMillis;
+    private long deadlineNanos = Long.MAX_VALUE;
     private Target current;
     private final List<String> failures = new ArrayList<>();
     private GatewayException lastError;
@@ -138,6 +141,35 @@ public final class CallContext {
     public void attempt(Target target) {
         this.current = target;
         this.attempts++;
+        this.retriesOnCurrent = 0;
+        this.backoffMillis = 0;
+    }
+
+    /** Starts another attempt on the current target, after waiting {@code delayMillis} (the dispatch loop waits). */
+    public void retry(long delayMillis) {
+        this.attempts++;
+        this.retriesOnCurrent++;
+        this.backoffMillis = delayMillis;
+    }
+
+    /** How many times the current target has been retried (0 on its first attempt). */
+    public int retriesOnCurrent() {
+        return retriesOnCurrent;
+    }
+
+    /** Milliseconds to wait before the attempt about to start (backoff before a retry; 0 otherwise). */
+    public long backoffMillis() {
+        return backoffMillis;
+    }
+
+    /** No new attempt starts later than {@code timeoutMillis} after the request came in. */
+    public void deadline(long timeoutMillis) {
+        this.deadlineNanos = startNanos + timeoutMillis * 1_000_000;
+    }
+
+    /** Milliseconds left before the deadline (negative once it has passed). */
+    public long remainingMillis() {
+        return deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : (deadlineNanos - System.nanoTime()) / 1_000_000;
     }
 
     public int attempts() {

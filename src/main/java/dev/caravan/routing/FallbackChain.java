@@ -3,48 +3,101 @@ package dev.caravan.routing;
 import dev.caravan.api.ErrorResponder;
 import dev.caravan.core.GatewayException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Policy of the dispatch loop: which target the next attempt goes to, what a failed attempt means, and the
- * outcome once the chain is exhausted. The loop itself is in {@code routes/dispatch.yaml}.
+ * Policy of the dispatch loop: which target the next attempt goes to (a retry of the same target after a backoff,
+ * the next deployment, the next model of the fallback chain), what a failed attempt means, and the outcome once
+ * the chain is exhausted or the request's deadline has passed. The loop itself is in {@code routes/dispatch.yaml};
+ * each provider's circuit breaker is in its route ({@code <provider>-breaker}).
  */
 public final class FallbackChain {
 
     private static final Logger LOG = LoggerFactory.getLogger(FallbackChain.class);
 
     private final ModelRouter router;
+    private final LoadBalancer balancer;
+    private volatile ResilienceSettings settings;
 
+    /** Settings are read from the Camel context's properties on first use. */
     public FallbackChain(ModelRouter router) {
-        this.router = router;
+        this(router, null, new LoadBalancer());
     }
 
-    /** Resolves the requested model to its chain of targets (404 for unknown models). */
+    public FallbackChain(ModelRouter router, ResilienceSettings settings, LoadBalancer balancer) {
+        this.router = router;
+        this.settings = settings;
+        this.balancer = balancer;
+    }
+
+    /**
+     * Resolves the requested model to its targets (404 for unknown models): its deployments in load-balanced
+     * order, then each fallback's; and starts the request's deadline.
+     */
     public void plan(Exchange exchange) {
         CallContext call = call(exchange);
-        call.chain(router.chain(call.request().model()));
+        ResilienceSettings resilience = settings(exchange.getContext());
+        CamelContext context = exchange.getContext();
+        List<Target> targets = new ArrayList<>();
+        for (List<WeightedTarget> group : router.candidates(call.request().model())) {
+            for (Target target : balancer.order(group, t -> breakerOpen(context, t.provider()))) {
+                if (!targets.contains(target)) {
+                    targets.add(target);
+                }
+            }
+        }
+        call.chain(targets);
+        call.deadline(resilience.requestTimeoutMs());
     }
 
-    /** Picks the target of the next attempt, or ends the loop with the last failure when none is left. */
+    /**
+     * Picks the next attempt: the same target again when its last failure may be retried (setting the backoff the
+     * loop waits first), else the next target; ends the loop with the last failure when none is left, or with a
+     * 504 when the request's deadline has passed.
+     */
     public void nextAttempt(Exchange exchange) {
         CallContext call = call(exchange);
+        ResilienceSettings resilience = settings(exchange.getContext());
+        if (call.current() != null && call.remainingMillis() <= 0) {
+            call.giveUp(deadlinePassed(call, resilience.requestTimeoutMs()));
+            return;
+        }
+        if (call.current() != null && call.lastError() != null) {
+            long delay = resilience.retry(call.provider()).delayBeforeRetry(call.retriesOnCurrent(), call.lastError(),
+                    call.remainingMillis());
+            if (delay != RetryPolicy.NO_RETRY) {
+                LOG.info("Request {}: retrying {} in {} ms (retry {})", call.requestId(), call.current(), delay,
+                        call.retriesOnCurrent() + 1);
+                call.retry(delay);
+                return;
+            }
+        }
         int next = call.chainIndex() + 1;
         if (next >= call.chain().size()) {
             call.giveUp(call.lastError() != null ? call.lastError()
                     : GatewayException.upstreamUnavailable("gateway", "no provider could serve the request"));
             return;
         }
+        if (call.remainingMillis() <= 0) {
+            call.giveUp(deadlinePassed(call, resilience.requestTimeoutMs()));
+            return;
+        }
         call.chainIndex(next);
         call.attempt(call.chain().get(next));
     }
 
-    /** The circuit breaker's fallback: notes why the attempt failed; the loop goes on to the next target. */
+    /** The circuit breaker's fallback: notes why the attempt failed; the loop goes on (retry or next target). */
     public void attemptFailed(Exchange exchange) {
         CallContext call = call(exchange);
         GatewayException error = classify(call.provider(), exchange.getProperty(Exchange.EXCEPTION_CAUGHT,
@@ -52,6 +105,9 @@ public final class FallbackChain {
         LOG.warn("Attempt {} of request {} on {} failed: {}", call.attempts(), call.requestId(), call.current(),
                 error.getMessage());
         call.failed(error);
+        if (!RetryPolicy.isCircuitOpen(error)) {
+            balancer.failed(call.current(), settings(exchange.getContext()).deploymentCooldownMs());
+        }
         if (!error.retryable()) {
             call.giveUp(error);
         }
@@ -63,15 +119,39 @@ public final class FallbackChain {
         if (call.response() == null && call.stream() == null) {
             throw call.lastError();
         }
+        balancer.succeeded(call.current());
+    }
+
+    /** The load balancer's view of deployment health (for tests and diagnostics). */
+    public LoadBalancer balancer() {
+        return balancer;
+    }
+
+    /** Whether the circuit breaker of {@code provider}'s route (id {@code <provider>-breaker}) is open. */
+    public static boolean breakerOpen(CamelContext context, String provider) {
+        Processor processor = context.getProcessor(provider + "-breaker");
+        if (processor instanceof ResilienceProcessor breaker) {
+            String state = breaker.getCircuitBreakerState();
+            return "OPEN".equals(state) || "FORCED_OPEN".equals(state);
+        }
+        return false;
+    }
+
+    static GatewayException deadlinePassed(CallContext call, long timeoutMs) {
+        String last = call.lastError() == null ? "" : "; last failure: " + call.lastError().getMessage();
+        return new GatewayException(504, "upstream_error", "request_timeout", null,
+                "No answer within the request's time limit of " + timeoutMs + " ms after " + call.attempts()
+                        + " attempt(s)" + last, false, 0);
     }
 
     static GatewayException classify(String provider, Throwable failure) {
-        if (failure instanceof GatewayException gateway) {
-            return gateway;
-        }
-        if (failure instanceof CallNotPermittedException) {
+        if (failure == null || failure instanceof CallNotPermittedException) {
+            // An open breaker rejects the call before it runs: its fallback sees no exception.
             return new GatewayException(503, "upstream_error", "circuit_open", null,
                     provider + ": temporarily unavailable (circuit open after repeated failures)", true, 0);
+        }
+        if (failure instanceof GatewayException gateway) {
+            return gateway;
         }
         Throwable cause = failure;
         while (cause != null) {
@@ -91,6 +171,16 @@ public final class FallbackChain {
                     + failure.getClass().getSimpleName());
         }
         return ErrorResponder.asGatewayError(failure);
+    }
+
+    private ResilienceSettings settings(CamelContext context) {
+        ResilienceSettings current = settings;
+        if (current == null) {
+            current = ResilienceSettings.load(key -> context.getPropertiesComponent().resolveProperty(key)
+                    .orElse(null));
+            settings = current;
+        }
+        return current;
     }
 
     private static CallContext call(Exchange exchange) {

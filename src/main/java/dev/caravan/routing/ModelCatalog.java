@@ -16,15 +16,22 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The catalog file as data: aliases, fallback chains, prices. Immutable; a reload builds a new one.
- * Parsing rejects unknown keys and malformed entries so that a typo never silently changes routing or billing.
+ * The catalog file as data: aliases, fallback chains, deployments (load balancing), prices. Immutable; a reload
+ * builds a new one. Parsing rejects unknown keys and malformed entries so that a typo never silently changes
+ * routing or billing.
  */
 public record ModelCatalog(String defaultProvider, Map<String, String> aliases, Map<String, List<String>> fallbacks,
-                           List<String> defaultFallbacks, Map<String, Price> prices) {
+                           List<String> defaultFallbacks, Map<String, Price> prices,
+                           Map<String, List<Deployment>> deployments) {
+
+    /** One deployment of a model: the model name that serves it (usually explicit provider/model) and its weight. */
+    public record Deployment(String model, int weight) {
+    }
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP_LEVEL = Set.of("defaultProvider", "aliases", "fallbacks", "defaultFallbacks",
-            "models");
+            "models", "deployments");
+    private static final Set<String> DEPLOYMENT_FIELDS = Set.of("target", "weight");
     private static final Set<String> PRICE_FIELDS = Set.of("input", "cachedInput", "cacheWrite", "output",
             "maxOutputTokens");
 
@@ -49,9 +56,46 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
                 throw new IllegalArgumentException("catalog: models." + name + " must be named provider/model");
             }
         }
+        Map<String, List<Deployment>> deployments = new LinkedHashMap<>();
+        fields(root.path("deployments")).forEach(e -> deployments.put(e.getKey(),
+                deployments(e.getValue(), "deployments." + e.getKey())));
         String defaultProvider = root.path("defaultProvider").asText("");
         return new ModelCatalog(defaultProvider, Map.copyOf(aliases), Map.copyOf(fallbacks),
-                list(root.path("defaultFallbacks"), "defaultFallbacks"), Map.copyOf(prices));
+                list(root.path("defaultFallbacks"), "defaultFallbacks"), Map.copyOf(prices), Map.copyOf(deployments));
+    }
+
+    /** A list of {@code {target: provider/model, weight: 3}} (weight 1 when left out) or plain model names. */
+    private static List<Deployment> deployments(JsonNode node, String where) {
+        if (!node.isArray() || node.isEmpty()) {
+            throw new IllegalArgumentException("catalog: " + where + " must be a non-empty list of deployments");
+        }
+        List<Deployment> out = new ArrayList<>();
+        for (JsonNode item : node) {
+            String at = where + "[" + out.size() + "]";
+            if (item.isTextual()) {
+                out.add(new Deployment(text(item, at), 1));
+                continue;
+            }
+            if (!item.isObject()) {
+                throw new IllegalArgumentException("catalog: " + at + " must be a model name or {target, weight}");
+            }
+            item.fieldNames().forEachRemaining(f -> {
+                if (!DEPLOYMENT_FIELDS.contains(f)) {
+                    throw new IllegalArgumentException("catalog: " + at + " has unknown field '" + f
+                            + "' (known: target, weight)");
+                }
+            });
+            if (item.path("target").isMissingNode()) {
+                throw new IllegalArgumentException("catalog: " + at + " needs a target (a model name such as "
+                        + "openai/gpt-4o)");
+            }
+            JsonNode weight = item.path("weight");
+            if (!weight.isMissingNode() && !(weight.isInt() && weight.asInt() > 0)) {
+                throw new IllegalArgumentException("catalog: " + at + ".weight must be a positive integer");
+            }
+            out.add(new Deployment(text(item.path("target"), at + ".target"), weight.isInt() ? weight.asInt() : 1));
+        }
+        return List.copyOf(out);
     }
 
     private static List<Map.Entry<String, JsonNode>> fields(JsonNode node) {

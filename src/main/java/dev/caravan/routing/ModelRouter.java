@@ -63,8 +63,9 @@ public final class ModelRouter {
             try (InputStream in = Files.newInputStream(file)) {
                 catalog = ModelCatalog.parse(in);
             }
-            LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} priced models", file,
-                    catalog.aliases().size(), catalog.fallbacks().size(), catalog.prices().size());
+            LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} models with deployments, {} priced "
+                    + "models", file, catalog.aliases().size(), catalog.fallbacks().size(), catalog.deployments().size(),
+                    catalog.prices().size());
             return true;
         } catch (IOException | RuntimeException e) {
             LOG.error("Catalog {} rejected, the previous catalog keeps serving: {}", file, e.getMessage());
@@ -97,36 +98,80 @@ public final class ModelRouter {
 
     /** The targets to try in order: the model itself, then its fallback chain; providers not configured left out. */
     public List<Target> chain(String name) {
+        List<Target> flat = new ArrayList<>();
+        for (List<WeightedTarget> group : candidates(name)) {
+            group.forEach(w -> flat.add(w.target()));
+        }
+        return flat;
+    }
+
+    /**
+     * The chain as groups: the model's deployments (one group, to be load balanced by weight), then each fallback's
+     * deployments; a model without deployments is a group of one. Providers not configured are left out, and a
+     * target already in an earlier group is not repeated.
+     */
+    public List<List<WeightedTarget>> candidates(String name) {
         ModelCatalog current = catalog;
-        Target primary = resolve(name);
-        Set<Target> ordered = new LinkedHashSet<>();
-        ordered.add(primary);
+        List<ModelCatalog.Deployment> deployed = along(current, name, current.deployments());
+        Target primary = deployed == null ? resolve(name) : null;
+        if (deployed == null) {
+            deployed = current.deployments().getOrDefault(primary.toString(),
+                    current.deployments().get(primary.model()));
+        }
         // The first chain found along the way: the requested name, each alias it leads through, the resolved model.
-        List<String> fallbacks = null;
-        String step = name;
-        for (int depth = 0; fallbacks == null && step != null && depth < MAX_ALIAS_DEPTH; depth++) {
-            fallbacks = current.fallbacks().get(step);
-            step = explicit(step) != null ? null : current.aliases().get(step);
-        }
+        List<String> fallbacks = along(current, name, current.fallbacks());
         if (fallbacks == null) {
-            fallbacks = current.fallbacks().getOrDefault(primary.model(), current.fallbacks()
-                    .getOrDefault(primary.toString(), current.defaultFallbacks()));
+            fallbacks = primary == null ? current.defaultFallbacks() : current.fallbacks()
+                    .getOrDefault(primary.model(), current.fallbacks()
+                            .getOrDefault(primary.toString(), current.defaultFallbacks()));
         }
+        List<List<WeightedTarget>> groups = new ArrayList<>();
+        groups.add(deployed != null ? resolveAll(deployed) : List.of(new WeightedTarget(primary, 1)));
         for (String fallback : fallbacks) {
-            ordered.add(resolve(fallback));
+            List<ModelCatalog.Deployment> its = along(current, fallback, current.deployments());
+            groups.add(its != null ? resolveAll(its) : List.of(new WeightedTarget(resolve(fallback), 1)));
         }
-        List<Target> usable = new ArrayList<>();
-        for (Target target : ordered) {
-            if (offered.test(target.provider())) {
-                usable.add(target);
+        Set<Target> seen = new LinkedHashSet<>();
+        List<List<WeightedTarget>> usable = new ArrayList<>();
+        for (List<WeightedTarget> group : groups) {
+            List<WeightedTarget> kept = new ArrayList<>();
+            for (WeightedTarget candidate : group) {
+                if (offered.test(candidate.target().provider()) && seen.add(candidate.target())) {
+                    kept.add(candidate);
+                }
+            }
+            if (!kept.isEmpty()) {
+                usable.add(List.copyOf(kept));
             }
         }
         if (usable.isEmpty()) {
+            Target first = groups.get(0).get(0).target();
             throw new GatewayException(503, "upstream_error", "provider_not_configured", "model",
-                    "No configured provider can serve '" + name + "' (it resolves to " + primary
+                    "No configured provider can serve '" + name + "' (it resolves to " + first
                             + "); set that provider's credentials or pick another model", false, 0);
         }
         return usable;
+    }
+
+    /** The entry of {@code map} for the requested name or the first alias it leads through; null when none. */
+    private static <T> T along(ModelCatalog current, String name, Map<String, T> map) {
+        String step = name;
+        for (int depth = 0; step != null && depth < MAX_ALIAS_DEPTH; depth++) {
+            T found = map.get(step);
+            if (found != null) {
+                return found;
+            }
+            step = explicit(step) != null ? null : current.aliases().get(step);
+        }
+        return null;
+    }
+
+    private List<WeightedTarget> resolveAll(List<ModelCatalog.Deployment> deployments) {
+        List<WeightedTarget> out = new ArrayList<>();
+        for (ModelCatalog.Deployment deployment : deployments) {
+            out.add(new WeightedTarget(resolve(deployment.model()), deployment.weight()));
+        }
+        return out;
     }
 
     /** The price of a target, or null when the catalog does not list it. */

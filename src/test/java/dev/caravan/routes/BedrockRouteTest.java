@@ -63,7 +63,9 @@ class BedrockRouteTest {
                         + "  bedrock/error-unavailable: [mock-echo]\n"));
         gateway = Gateway.start(Map.of("caravan.bedrock.enabled", "true", "caravan.bedrock.region", "us-east-1",
                 "caravan.bedrock.endpoint", bedrock.endpoint().toString(), "caravan.bedrock.http1", "true",
-                "caravan.catalog.file", catalog.toString()));
+                "caravan.catalog.file", catalog.toString(),
+                // One attempt per target here; retries on the same target are tested in dev.caravan.resilience.
+                "caravan.bedrock.retry.max-retries", "0"));
     }
 
     @AfterAll

@@ -107,11 +107,16 @@ class ProviderConformanceTest {
         openAi = new FakeOpenAi();
         anthropic = new FakeAnthropic(ANTHROPIC_KEY);
         bedrock = new FakeBedrock();
-        gateway = Gateway.start(Map.of("caravan.openai.base-url", openAi.baseUrl(),
+        Map<String, String> properties = new java.util.HashMap<>(Map.of("caravan.openai.base-url", openAi.baseUrl(),
                 "caravan.openai.api-key", OPENAI_KEY,
                 "caravan.anthropic.base-url", anthropic.baseUrl(), "caravan.anthropic.api-key", ANTHROPIC_KEY,
                 "caravan.bedrock.enabled", "true", "caravan.bedrock.region", "us-east-1",
                 "caravan.bedrock.endpoint", bedrock.endpoint().toString(), "caravan.bedrock.http1", "true"));
+        // One attempt per target here; retries on the same target are tested in dev.caravan.resilience.
+        for (String provider : new String[] {"openai", "anthropic", "bedrock"}) {
+            properties.put("caravan." + provider + ".retry.max-retries", "0");
+        }
+        gateway = Gateway.start(properties);
     }
 
     @AfterAll
