@@ -171,7 +171,8 @@ public class AuthBeans implements CamelConfiguration {
         AuthMode current = authMode();
         if (current.open()) {
             String configured = LoopbackOnly.bind(context);
-            LOG.warn("{} (camel.server.host {} is overridden)", current.describe(), configured);
+            LOG.warn(current.describe() + (configured == null || LoopbackOnly.isLoopback(configured) ? ""
+                    : " (camel.server.host " + configured + " is overridden)"));
         } else {
             LOG.info(current.describe());
         }

@@ -131,7 +131,8 @@ public final class KeyAdmin {
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setHeader("Cache-Control", "no-store");
+        // Camel's HTTP header filter drops Cache-Control from the message; it goes on the response itself.
+        AnswerHeaders.put(exchange, "Cache-Control", "no-store");
         message.setBody(Json.write(body));
     }
 }
