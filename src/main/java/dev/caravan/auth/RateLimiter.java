@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
 
 /**
  * Per-key rate limits, requests and tokens per minute, as token buckets that refill continuously. A request is
- * admitted while its key has a request left and its token bucket is not empty; the tokens it used are taken after
+ * admitted while its key has a request and a token left; the tokens it used are taken after
  * the answer (the bucket may go below zero, which holds back the next requests). Counted per gateway instance.
  */
 public final class RateLimiter {
@@ -40,7 +40,7 @@ public final class RateLimiter {
             state.refill(identity.rateLimit(), nanoClock.getAsLong());
             RateLimit limit = identity.rateLimit();
             boolean requestsLeft = limit.requestsPerMinute() == 0 || state.requests >= 1;
-            boolean tokensLeft = limit.tokensPerMinute() == 0 || state.tokens > 0;
+            boolean tokensLeft = limit.tokensPerMinute() == 0 || state.tokens >= 1;
             if (requestsLeft && tokensLeft && limit.requestsPerMinute() > 0) {
                 state.requests -= 1;
             }
@@ -102,7 +102,7 @@ public final class RateLimiter {
         }
 
         long untilTokens(RateLimit limit) {
-            return (long) ((Math.max(0, -tokens) + 1) / limit.tokensPerMinute() * MINUTE_NANOS);
+            return (long) ((1 - tokens) / limit.tokensPerMinute() * MINUTE_NANOS);
         }
 
         Map<String, String> headers(RateLimit limit) {
