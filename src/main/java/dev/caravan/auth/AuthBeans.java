@@ -35,7 +35,7 @@ public class AuthBeans implements CamelConfiguration {
     private static final String OPTIONAL = "";
     private static final String EMPTY = ":";
 
-    @PropertyInject(OPTIONAL + "caravan.auth.master-key" + EMPTY)
+    @PropertyInject(OPTIONAL + "caravan.auth.master.api-key" + EMPTY)
     String masterKey;
     @PropertyInject(value = "caravan.auth.api-keys", defaultValue = "auto")
     String apiKeys;

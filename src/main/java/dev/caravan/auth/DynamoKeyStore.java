@@ -135,7 +135,7 @@ public final class DynamoKeyStore implements KeyStore {
     }
 
     private static BigDecimal decimal(Map<String, AttributeValue> item, String name) {
-        return item.containsKey(name) ? new BigDecimal(item.get(name).n()).stripTrailingZeros() : null;
+        return item.containsKey(name) ? new BigDecimal(item.get(name).n()) : null;
     }
 
     private static Instant instant(Map<String, AttributeValue> item, String name) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.caravan.api.Json;
 import dev.caravan.ledger.EmbeddedDatabase;
 
-import java.math.BigDecimal;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -127,13 +126,9 @@ public final class EmbeddedKeyStore implements KeyStore {
         return new ApiKey(row.getString("id"), row.getString("secret_hash"), row.getString("user_id"),
                 row.getString("application"), readModels(row.getString("allowed_models")),
                 new RateLimit(row.getLong("requests_per_minute"), row.getLong("tokens_per_minute")),
-                new KeyBudgets(plain(row.getBigDecimal("daily_budget")), plain(row.getBigDecimal("monthly_budget"))),
+                new KeyBudgets(row.getBigDecimal("daily_budget"), row.getBigDecimal("monthly_budget")),
                 Instant.ofEpochMilli(row.getLong("created_at")), instant(row, "expires_at"), row.getBoolean("enabled"),
                 instant(row, "revoked_at"));
-    }
-
-    private static BigDecimal plain(BigDecimal value) {
-        return value == null ? null : value.stripTrailingZeros();
     }
 
     private static void setInstant(PreparedStatement statement, int index, Instant value) throws SQLException {

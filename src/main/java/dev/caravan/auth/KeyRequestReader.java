@@ -124,7 +124,7 @@ final class KeyRequestReader {
         if (amount == null || amount.signum() < 0) {
             throw invalid("budgets." + name, "'budgets." + name + "' must be an amount in USD, 0 or more");
         }
-        return amount.stripTrailingZeros();
+        return amount;
     }
 
     private static Instant expiresAt(JsonNode value) {

@@ -48,7 +48,7 @@ final class AuthGateway implements AutoCloseable {
         all.put("caravan.mock.token-delay-ms", "5");
         all.put("caravan.ledger.store", "embedded");
         all.put("caravan.ledger.data-dir", Files.createTempDirectory("caravan-auth").toString());
-        all.put("caravan.auth.master-key", "");
+        all.put("caravan.auth.master.api-key", "");
         all.putAll(properties);
         all.forEach(main::addOverrideProperty);
         main.start();
@@ -68,7 +68,7 @@ final class AuthGateway implements AutoCloseable {
     /** A gateway with API keys on (the test master key) and these further properties. */
     static AuthGateway withKeys(Map<String, String> properties) throws Exception {
         Map<String, String> all = new LinkedHashMap<>();
-        all.put("caravan.auth.master-key", MASTER_KEY);
+        all.put("caravan.auth.master.api-key", MASTER_KEY);
         all.putAll(properties);
         return start(all);
     }
