@@ -31,11 +31,10 @@ import java.util.Map;
 public class AuthBeans implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuthBeans.class);
-    // Settings that may be unset: Camel ignores an empty defaultValue, so these say "key:" (empty default) instead.
-    private static final String OPTIONAL = "";
-    private static final String EMPTY = ":";
+    // Settings that may be unset are injected as "key:" (a placeholder with an empty default): Camel ignores an
+    // empty defaultValue and would refuse to start without the key.
 
-    @PropertyInject(OPTIONAL + "caravan.auth.master.api-key" + EMPTY)
+    @PropertyInject("caravan.auth.master.api-key:")
     String masterKey;
     @PropertyInject(value = "caravan.auth.api-keys", defaultValue = "auto")
     String apiKeys;
@@ -43,11 +42,11 @@ public class AuthBeans implements CamelConfiguration {
     long keyCacheTtlMillis;
     @PropertyInject(value = "caravan.auth.keys.dynamodb.table", defaultValue = DynamoKeyStore.DEFAULT_TABLE)
     String keysTable;
-    @PropertyInject(OPTIONAL + "caravan.auth.oidc.issuer" + EMPTY)
+    @PropertyInject("caravan.auth.oidc.issuer:")
     String oidcIssuer;
-    @PropertyInject(OPTIONAL + "caravan.auth.oidc.jwks-url" + EMPTY)
+    @PropertyInject("caravan.auth.oidc.jwks-url:")
     String oidcJwksUrl;
-    @PropertyInject(OPTIONAL + "caravan.auth.oidc.audience" + EMPTY)
+    @PropertyInject("caravan.auth.oidc.audience:")
     String oidcAudience;
     @PropertyInject(value = "caravan.auth.oidc.algorithms", defaultValue = "RS256,ES256")
     String oidcAlgorithms;
@@ -55,7 +54,7 @@ public class AuthBeans implements CamelConfiguration {
     String oidcUserClaim;
     @PropertyInject(value = "caravan.auth.oidc.application-claim", defaultValue = "azp")
     String oidcApplicationClaim;
-    @PropertyInject(OPTIONAL + "caravan.auth.oidc.models-claim" + EMPTY)
+    @PropertyInject("caravan.auth.oidc.models-claim:")
     String oidcModelsClaim;
     @PropertyInject(value = "caravan.auth.oidc.clock-skew-seconds", defaultValue = "60")
     long oidcClockSkewSeconds;
@@ -65,7 +64,7 @@ public class AuthBeans implements CamelConfiguration {
     long oidcRequestsPerMinute;
     @PropertyInject(value = "caravan.auth.oidc.tokens-per-minute", defaultValue = "0")
     long oidcTokensPerMinute;
-    @PropertyInject(OPTIONAL + "caravan.auth.cors.allowed-origins" + EMPTY)
+    @PropertyInject("caravan.auth.cors.allowed-origins:")
     String corsOrigins;
     @PropertyInject(value = "caravan.auth.cors.max-age-seconds", defaultValue = "600")
     long corsMaxAge;
@@ -77,9 +76,9 @@ public class AuthBeans implements CamelConfiguration {
     String ledgerStore;
     @PropertyInject(value = "caravan.ledger.data-dir", defaultValue = "data")
     String ledgerDataDir;
-    @PropertyInject(OPTIONAL + "caravan.ledger.dynamodb.endpoint" + EMPTY)
+    @PropertyInject("caravan.ledger.dynamodb.endpoint:")
     String ledgerDynamoEndpoint;
-    @PropertyInject(OPTIONAL + "caravan.ledger.dynamodb.region" + EMPTY)
+    @PropertyInject("caravan.ledger.dynamodb.region:")
     String ledgerDynamoRegion;
     @PropertyInject(value = "caravan.ledger.dynamodb.create-tables", defaultValue = "true")
     String ledgerCreateTables;
