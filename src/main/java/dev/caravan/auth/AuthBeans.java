@@ -1,0 +1,206 @@
+package dev.caravan.auth;
+
+import dev.caravan.ledger.DynamoSettings;
+import dev.caravan.ledger.EmbeddedDatabase;
+import dev.caravan.ledger.LedgerSettings;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.EventNotifierSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Binds authentication, the admin API's beans, rate limits and CORS; settings {@code caravan.auth.*}. Keys live in
+ * the ledger's store ({@code caravan.ledger.store}: embedded H2 in {@code caravan.ledger.data-dir}, or DynamoDB).
+ * At start it logs which credentials are required; with none configured it binds the API to loopback.
+ */
+@Configuration
+public class AuthBeans implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AuthBeans.class);
+    // Settings that may be unset are injected as "key:" (a placeholder with an empty default): Camel ignores an
+    // empty defaultValue and would refuse to start without the key.
+
+    @PropertyInject("caravan.auth.master.api-key:")
+    String masterKey;
+    @PropertyInject(value = "caravan.auth.api-keys", defaultValue = "auto")
+    String apiKeys;
+    @PropertyInject(value = "caravan.auth.keys.cache-ttl-ms", defaultValue = "5000")
+    long keyCacheTtlMillis;
+    @PropertyInject(value = "caravan.auth.keys.dynamodb.table", defaultValue = DynamoKeyStore.DEFAULT_TABLE)
+    String keysTable;
+    @PropertyInject("caravan.auth.oidc.issuer:")
+    String oidcIssuer;
+    @PropertyInject("caravan.auth.oidc.jwks-url:")
+    String oidcJwksUrl;
+    @PropertyInject("caravan.auth.oidc.audience:")
+    String oidcAudience;
+    @PropertyInject(value = "caravan.auth.oidc.algorithms", defaultValue = "RS256,ES256")
+    String oidcAlgorithms;
+    @PropertyInject(value = "caravan.auth.oidc.user-claim", defaultValue = "sub")
+    String oidcUserClaim;
+    @PropertyInject(value = "caravan.auth.oidc.application-claim", defaultValue = "azp")
+    String oidcApplicationClaim;
+    @PropertyInject("caravan.auth.oidc.models-claim:")
+    String oidcModelsClaim;
+    @PropertyInject(value = "caravan.auth.oidc.clock-skew-seconds", defaultValue = "60")
+    long oidcClockSkewSeconds;
+    @PropertyInject(value = "caravan.auth.oidc.jwks-cache-ms", defaultValue = "300000")
+    long oidcJwksCacheMillis;
+    @PropertyInject(value = "caravan.auth.oidc.requests-per-minute", defaultValue = "0")
+    long oidcRequestsPerMinute;
+    @PropertyInject(value = "caravan.auth.oidc.tokens-per-minute", defaultValue = "0")
+    long oidcTokensPerMinute;
+    @PropertyInject("caravan.auth.cors.allowed-origins:")
+    String corsOrigins;
+    @PropertyInject(value = "caravan.auth.cors.max-age-seconds", defaultValue = "600")
+    long corsMaxAge;
+    @PropertyInject(value = "camel.server.port", defaultValue = "8080")
+    int serverPort;
+
+    // The ledger's store settings, so that keys live beside the cost records (see LedgerSettings).
+    @PropertyInject(value = "caravan.ledger.store", defaultValue = "auto")
+    String ledgerStore;
+    @PropertyInject(value = "caravan.ledger.data-dir", defaultValue = "data")
+    String ledgerDataDir;
+    @PropertyInject("caravan.ledger.dynamodb.endpoint:")
+    String ledgerDynamoEndpoint;
+    @PropertyInject("caravan.ledger.dynamodb.region:")
+    String ledgerDynamoRegion;
+    @PropertyInject(value = "caravan.ledger.dynamodb.create-tables", defaultValue = "true")
+    String ledgerCreateTables;
+
+    private AuthMode mode;
+    private CachedKeys keys;
+    private boolean keysOpened;
+
+    @BindToRegistry
+    public synchronized AuthMode authMode() {
+        if (mode == null) {
+            String master = master();
+            boolean keysOn = switch (apiKeys.trim().toLowerCase()) {
+                case "on", "true" -> true;
+                case "off", "false" -> false;
+                case "auto" -> !master.isEmpty();
+                default -> throw new IllegalArgumentException("caravan.auth.api-keys must be auto, on or off, not " + apiKeys);
+            };
+            mode = new AuthMode(keysOn, !oidcIssuer.isBlank(), keysOn && !master.isEmpty());
+        }
+        return mode;
+    }
+
+    @BindToRegistry
+    public Authenticator authenticator() {
+        JwtVerifier jwts = authMode().identityProvider() ? new JwtVerifier(oidcSettings()) : null;
+        return new Authenticator(authMode(), keys(), jwts, Clock.systemUTC());
+    }
+
+    @BindToRegistry
+    public KeyAdmin keyAdmin() {
+        return new KeyAdmin(authMode().adminApi() ? master() : "", keys(), Clock.systemUTC());
+    }
+
+    @BindToRegistry
+    public RateLimiter rateLimiter() {
+        return new RateLimiter();
+    }
+
+    @BindToRegistry
+    public CorsPolicy corsPolicy() {
+        return new CorsPolicy(Arrays.asList(corsOrigins.split(",")), corsMaxAge);
+    }
+
+    /** The key store (through its cache), or null when API keys are off. */
+    private synchronized CachedKeys keys() {
+        if (!keysOpened) {
+            keysOpened = true;
+            if (authMode().apiKeys()) {
+                keys = new CachedKeys(openKeyStore(), Duration.ofMillis(keyCacheTtlMillis));
+            }
+        }
+        return keys;
+    }
+
+    private KeyStore openKeyStore() {
+        Map<String, String> ledger = new HashMap<>();
+        ledger.put("caravan.ledger.store", ledgerStore);
+        ledger.put("caravan.ledger.data-dir", ledgerDataDir);
+        ledger.put("caravan.ledger.dynamodb.endpoint", ledgerDynamoEndpoint);
+        ledger.put("caravan.ledger.dynamodb.region", ledgerDynamoRegion);
+        ledger.put("caravan.ledger.dynamodb.create-tables", ledgerCreateTables);
+        LedgerSettings settings = LedgerSettings.fromProperties(ledger::get);
+        if (settings.usesDynamo()) {
+            DynamoSettings dynamo = settings.dynamo();
+            LOG.info("API keys are kept in DynamoDB table {}", keysTable);
+            return new DynamoKeyStore(dynamo.client(), keysTable, dynamo.createTables());
+        }
+        LOG.info("API keys are kept in the embedded database in {}", settings.dataDir().toAbsolutePath());
+        return new EmbeddedKeyStore(new EmbeddedDatabase(settings.dataDir()));
+    }
+
+    private OidcSettings oidcSettings() {
+        List<String> algorithms = Arrays.stream(oidcAlgorithms.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return new OidcSettings(oidcIssuer.trim(), oidcJwksUrl.isBlank() ? null : URI.create(oidcJwksUrl.trim()),
+                oidcAudience.trim(), algorithms, oidcUserClaim.trim(), oidcApplicationClaim.trim(), oidcModelsClaim.trim(),
+                Duration.ofSeconds(oidcClockSkewSeconds), Duration.ofMillis(oidcJwksCacheMillis),
+                new RateLimit(oidcRequestsPerMinute, oidcTokensPerMinute));
+    }
+
+    /** The master key: the property, else {@code CARAVAN_MASTER_KEY} from the environment. */
+    private String master() {
+        String value = masterKey == null || masterKey.isBlank() ? System.getenv("CARAVAN_MASTER_KEY") : masterKey;
+        return value == null ? "" : value.trim();
+    }
+
+    @Override
+    public void configure(CamelContext context) {
+        AuthMode current = authMode();
+        if (current.open()) {
+            String configured = LoopbackOnly.bind(context);
+            LOG.warn(current.describe() + (configured == null || LoopbackOnly.isLoopback(configured) ? ""
+                    : " (camel.server.host " + configured + " is overridden)"));
+        } else {
+            LOG.info(current.describe());
+        }
+        CorsPolicy cors = corsPolicy();
+        context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                    install(context, current, context.getRegistry().lookupByNameAndType("corsPolicy", CorsPolicy.class));
+                }
+            }
+        });
+        if (cors.enabled()) {
+            LOG.info("CORS is enabled for origins {}", corsOrigins);
+        }
+    }
+
+    /** Puts the edge handlers ahead of every route: the loopback fence in open mode, then CORS. */
+    private void install(CamelContext context, AuthMode current, CorsPolicy cors) {
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
+                VertxPlatformHttpRouter.getRouterNameFromPort(serverPort));
+        if (router == null) {
+            throw new IllegalStateException("No HTTP router on port " + serverPort);
+        }
+        if (current.open()) {
+            router.route().order(-1001).handler(LoopbackOnly::handle);
+        }
+        if (cors != null && cors.enabled()) {
+            router.route().order(-1000).handler(cors::handle);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.caravan.auth;
+
+import dev.caravan.routing.CallContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * Who is calling: reads the credential ({@code Authorization: Bearer} as OpenAI SDKs send it, or {@code x-api-key}
+ * as Anthropic SDKs do), checks it as a Caravan key or an identity provider's JWT, and puts the caller's
+ * {@link Identity} in the exchange property {@code identity}. Refusals are {@link AuthFailure}s (401, 403).
+ */
+public final class Authenticator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Authenticator.class);
+    private static final String BEARER = "bearer ";
+
+    private final AuthMode mode;
+    private final CachedKeys keys;
+    private final JwtVerifier jwts;
+    private final Clock clock;
+
+    /** {@code keys} null: no API keys; {@code jwts} null: no identity provider. */
+    public Authenticator(AuthMode mode, CachedKeys keys, JwtVerifier jwts, Clock clock) {
+        this.mode = mode;
+        this.keys = keys;
+        this.jwts = jwts;
+        this.clock = clock;
+    }
+
+    public AuthMode mode() {
+        return mode;
+    }
+
+    /**
+     * Route step: sets the {@code identity} property, or throws 401. The credential headers are removed from the
+     * message either way, so that no later step can echo them to the caller or forward them upstream.
+     */
+    public void authenticate(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String authorization = message.getHeader("Authorization", String.class);
+        String apiKey = message.getHeader("x-api-key", String.class);
+        message.removeHeader("Authorization");
+        message.removeHeader("x-api-key");
+        exchange.setProperty(Identity.PROPERTY, identify(exchange, authorization, apiKey));
+    }
+
+    private Identity identify(Exchange exchange, String authorization, String apiKey) {
+        if (mode.open()) {
+            return Identity.anonymous();
+        }
+        try {
+            String credential = credential(authorization, apiKey);
+            if (KeySecrets.looksLikeKey(credential) && keys != null) {
+                return checkKey(credential);
+            }
+            if (JwtVerifier.looksLikeJwt(credential) && jwts != null) {
+                return jwts.verify(credential);
+            }
+            throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect API key provided");
+        } catch (AuthFailure failure) {
+            throw failure.appliedTo(exchange);
+        }
+    }
+
+    /** Route step after the request is parsed: 403 unless the caller may use the requested model. */
+    public void authorizeModel(Exchange exchange) {
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        authorize(exchange, call == null || call.request() == null ? null : call.request().model());
+    }
+
+    /** 403 unless the caller may use {@code model}; for routes that know the model some other way. */
+    public void authorize(Exchange exchange, String model) {
+        Identity identity = exchange.getProperty(Identity.PROPERTY, Identity.class);
+        if (identity == null) {
+            throw AuthFailure.unauthenticated("missing_api_key", "The request was not authenticated").appliedTo(exchange);
+        }
+        if (!identity.mayUse(model)) {
+            throw AuthFailure.forbidden("model_not_allowed",
+                    "This API key is not allowed to use the model '" + model + "'").appliedTo(exchange);
+        }
+    }
+
+    private Identity checkKey(String secret) {
+        String hash = KeySecrets.hash(secret);
+        Optional<ApiKey> found = keys.bySecretHash(hash);
+        if (found.isEmpty() || !KeySecrets.sameHash(found.get().secretHash(), hash)) {
+            throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect API key provided");
+        }
+        ApiKey key = found.get();
+        if (key.revoked()) {
+            LOG.info("Refused revoked key {}", key.id());
+            throw AuthFailure.unauthenticated("revoked_api_key", "This API key has been revoked");
+        }
+        if (!key.enabled()) {
+            LOG.info("Refused disabled key {}", key.id());
+            throw AuthFailure.unauthenticated("disabled_api_key", "This API key is disabled");
+        }
+        if (key.expired(clock.instant())) {
+            throw AuthFailure.unauthenticated("expired_api_key", "This API key has expired");
+        }
+        return Identity.of(key);
+    }
+
+    /** The caller's credential, or a 401 when there is none or it is not in a form we read. */
+    static String credential(String authorization, String apiKey) {
+        String credential;
+        if (authorization != null && authorization.trim().equalsIgnoreCase("bearer")) {
+            credential = null;
+        } else if (authorization != null && !authorization.isBlank()) {
+            if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+                throw AuthFailure.unauthenticated("invalid_api_key",
+                        "The Authorization header must be 'Bearer <API key>'");
+            }
+            credential = authorization.substring(BEARER.length()).trim();
+        } else {
+            credential = apiKey;
+        }
+        if (credential == null || credential.isBlank()) {
+            throw AuthFailure.unauthenticated("missing_api_key", "You didn't provide an API key. Send it as "
+                    + "'Authorization: Bearer <key>' or in the 'x-api-key' header");
+        }
+        return credential.trim();
+    }
+}

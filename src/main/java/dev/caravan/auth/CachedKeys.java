@@ -1,0 +1,60 @@
+package dev.caravan.auth;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Keys looked up by secret hash, remembered for a short time (default 5 s) so that the store is not read on every
+ * request, and short enough that a key revoked on another instance stops working within seconds. Unknown hashes
+ * are remembered too, so guessing does not hammer the store; the cache is bounded.
+ */
+public final class CachedKeys {
+
+    private static final int MAX_ENTRIES = 10_000;
+
+    private record Entry(Optional<ApiKey> key, long expiresAtNanos) {
+    }
+
+    private final KeyStore store;
+    private final long ttlNanos;
+    private final LongSupplier nanoClock;
+    private final Map<String, Entry> byHash = new ConcurrentHashMap<>();
+
+    public CachedKeys(KeyStore store, Duration ttl) {
+        this(store, ttl, System::nanoTime);
+    }
+
+    CachedKeys(KeyStore store, Duration ttl, LongSupplier nanoClock) {
+        this.store = store;
+        this.ttlNanos = ttl.toNanos();
+        this.nanoClock = nanoClock;
+    }
+
+    public Optional<ApiKey> bySecretHash(String hash) {
+        long now = nanoClock.getAsLong();
+        Entry entry = byHash.get(hash);
+        if (entry != null && now - entry.expiresAtNanos() < 0) {
+            return entry.key();
+        }
+        Optional<ApiKey> key = store.findBySecretHash(hash);
+        if (ttlNanos > 0) {
+            if (byHash.size() >= MAX_ENTRIES) {
+                byHash.clear();
+            }
+            byHash.put(hash, new Entry(key, now + ttlNanos));
+        }
+        return key;
+    }
+
+    /** Forgets what is known about this hash (after a revoke or rotate on this instance). */
+    public void forget(String hash) {
+        byHash.remove(hash);
+    }
+
+    public KeyStore store() {
+        return store;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.caravan.auth;
+
+import dev.caravan.api.ErrorResponder;
+import dev.caravan.api.Json;
+import dev.caravan.core.GatewayException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Cross-origin access for browsers, on the HTTP router ahead of every route: answers preflights for allowed
+ * origins, and lets an allowed origin read the answers (streamed ones too) and the gateway's headers. No origin is
+ * allowed by default; {@code *} allows every origin (credentials are sent as headers, never cookies).
+ */
+public final class CorsPolicy {
+
+    static final String EXPOSED = String.join(", ", List.of("x-request-id", "x-caravan-provider", "x-caravan-model",
+            "x-caravan-cost", "x-caravan-attempts", "retry-after", "x-ratelimit-limit-requests",
+            "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-ratelimit-limit-tokens",
+            "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"));
+    private static final String DEFAULT_ALLOWED_HEADERS = "authorization, content-type, x-api-key, x-request-id";
+    private static final Pattern HEADER_LIST = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+(\\s*,\\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*");
+
+    private final Set<String> origins;
+    private final long maxAgeSeconds;
+
+    public CorsPolicy(List<String> allowedOrigins, long maxAgeSeconds) {
+        this.origins = Set.copyOf(allowedOrigins.stream().map(String::trim).filter(s -> !s.isEmpty())
+                .map(CorsPolicy::normalized).toList());
+        this.maxAgeSeconds = maxAgeSeconds;
+    }
+
+    public boolean enabled() {
+        return !origins.isEmpty();
+    }
+
+    public boolean allows(String origin) {
+        return origin != null && (origins.contains("*") || origins.contains(normalized(origin)));
+    }
+
+    public void handle(RoutingContext ctx) {
+        String origin = ctx.request().getHeader("Origin");
+        if (origin == null) {
+            ctx.next();
+            return;
+        }
+        boolean preflight = ctx.request().method() == HttpMethod.OPTIONS
+                && ctx.request().getHeader("Access-Control-Request-Method") != null;
+        if (preflight) {
+            answerPreflight(ctx, origin);
+            return;
+        }
+        if (allows(origin)) {
+            ctx.response().putHeader("Access-Control-Allow-Origin", origin)
+                    .putHeader("Access-Control-Expose-Headers", EXPOSED);
+        }
+        ctx.response().putHeader("Vary", "Origin");
+        ctx.next();
+    }
+
+    private void answerPreflight(RoutingContext ctx, String origin) {
+        if (!allows(origin)) {
+            GatewayException refused = new GatewayException(403, "invalid_request_error", "origin_not_allowed", null,
+                    "Cross-origin requests from this origin are not allowed", false, 0);
+            ctx.response().setStatusCode(403).putHeader("content-type", "application/json").putHeader("Vary", "Origin")
+                    .end(Buffer.buffer(Json.write(ErrorResponder.body(refused))));
+            return;
+        }
+        String requested = ctx.request().getHeader("Access-Control-Request-Headers");
+        String headers = requested != null && HEADER_LIST.matcher(requested.trim()).matches()
+                ? requested.trim() : DEFAULT_ALLOWED_HEADERS;
+        ctx.response().setStatusCode(204)
+                .putHeader("Access-Control-Allow-Origin", origin)
+                .putHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+                .putHeader("Access-Control-Allow-Headers", headers)
+                .putHeader("Access-Control-Max-Age", Long.toString(maxAgeSeconds))
+                .putHeader("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+                .end();
+    }
+
+    private static String normalized(String origin) {
+        String trimmed = origin.trim().toLowerCase(java.util.Locale.ROOT);
+        return trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed;
+    }
+}

@@ -1,0 +1,184 @@
+package dev.caravan.auth;
+
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * API keys in DynamoDB (table {@code caravan-keys}: key {@code id}, index {@code bySecretHash}). The index is
+ * eventually consistent, so a hit is confirmed with a consistent read of the item: a rotated or revoked key is
+ * never taken for a valid one.
+ */
+public final class DynamoKeyStore implements KeyStore {
+
+    public static final String DEFAULT_TABLE = "caravan-keys";
+    static final String BY_SECRET_HASH = "bySecretHash";
+
+    private final DynamoDbClient client;
+    private final String table;
+
+    public DynamoKeyStore(DynamoDbClient client, String table, boolean createTable) {
+        this.client = client;
+        this.table = table;
+        if (createTable) {
+            createIfMissing();
+        }
+    }
+
+    @Override
+    public void create(ApiKey key) {
+        try {
+            client.putItem(b -> b.tableName(table).item(item(key)).conditionExpression("attribute_not_exists(id)"));
+        } catch (ConditionalCheckFailedException e) {
+            throw new IllegalArgumentException("key " + key.id() + " exists");
+        }
+    }
+
+    @Override
+    public void update(ApiKey key) {
+        try {
+            client.putItem(b -> b.tableName(table).item(item(key)).conditionExpression("attribute_exists(id)"));
+        } catch (ConditionalCheckFailedException e) {
+            throw new IllegalArgumentException("no key " + key.id());
+        }
+    }
+
+    @Override
+    public Optional<ApiKey> find(String id) {
+        Map<String, AttributeValue> item = client.getItem(b -> b.tableName(table).consistentRead(true)
+                .key(Map.of("id", s(id)))).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(read(item));
+    }
+
+    @Override
+    public Optional<ApiKey> findBySecretHash(String secretHash) {
+        QueryResponse hits = client.query(b -> b.tableName(table).indexName(BY_SECRET_HASH)
+                .keyConditionExpression("secretHash = :h").expressionAttributeValues(Map.of(":h", s(secretHash))));
+        for (Map<String, AttributeValue> hit : hits.items()) {
+            Optional<ApiKey> current = find(hit.get("id").s());
+            if (current.isPresent() && KeySecrets.sameHash(current.get().secretHash(), secretHash)) {
+                return current;
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public List<ApiKey> list() {
+        List<ApiKey> keys = new ArrayList<>();
+        client.scanPaginator(ScanRequest.builder().tableName(table).consistentRead(true).build())
+                .items().forEach(item -> keys.add(read(item)));
+        keys.sort(Comparator.comparing(ApiKey::createdAt).thenComparing(ApiKey::id));
+        return keys;
+    }
+
+    private static Map<String, AttributeValue> item(ApiKey key) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("id", s(key.id()));
+        item.put("secretHash", s(key.secretHash()));
+        item.put("userId", s(key.userId()));
+        item.put("application", s(key.application()));
+        item.put("allowedModels", AttributeValue.fromL(key.allowedModels().stream().map(DynamoKeyStore::s).toList()));
+        item.put("requestsPerMinute", n(key.rateLimit().requestsPerMinute()));
+        item.put("tokensPerMinute", n(key.rateLimit().tokensPerMinute()));
+        putDecimal(item, "dailyBudget", key.budgets().daily());
+        putDecimal(item, "monthlyBudget", key.budgets().monthly());
+        item.put("createdAt", n(key.createdAt().toEpochMilli()));
+        if (key.expiresAt() != null) {
+            item.put("expiresAt", n(key.expiresAt().toEpochMilli()));
+        }
+        item.put("enabled", AttributeValue.fromBool(key.enabled()));
+        if (key.revokedAt() != null) {
+            item.put("revokedAt", n(key.revokedAt().toEpochMilli()));
+        }
+        return item;
+    }
+
+    private static ApiKey read(Map<String, AttributeValue> item) {
+        List<String> models = item.containsKey("allowedModels")
+                ? item.get("allowedModels").l().stream().map(AttributeValue::s).toList() : List.of();
+        return new ApiKey(item.get("id").s(), item.get("secretHash").s(), item.get("userId").s(),
+                item.get("application").s(), models,
+                new RateLimit(Long.parseLong(item.get("requestsPerMinute").n()), Long.parseLong(item.get("tokensPerMinute").n())),
+                new KeyBudgets(decimal(item, "dailyBudget"), decimal(item, "monthlyBudget")),
+                Instant.ofEpochMilli(Long.parseLong(item.get("createdAt").n())), instant(item, "expiresAt"),
+                item.get("enabled").bool(), instant(item, "revokedAt"));
+    }
+
+    private static void putDecimal(Map<String, AttributeValue> item, String name, BigDecimal value) {
+        if (value != null) {
+            item.put(name, AttributeValue.fromN(value.toPlainString()));
+        }
+    }
+
+    private static BigDecimal decimal(Map<String, AttributeValue> item, String name) {
+        return item.containsKey(name) ? new BigDecimal(item.get(name).n()) : null;
+    }
+
+    private static Instant instant(Map<String, AttributeValue> item, String name) {
+        return item.containsKey(name) ? Instant.ofEpochMilli(Long.parseLong(item.get(name).n())) : null;
+    }
+
+    private static AttributeValue s(String value) {
+        return AttributeValue.fromS(value);
+    }
+
+    private static AttributeValue n(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+
+    private void createIfMissing() {
+        try {
+            client.describeTable(b -> b.tableName(table));
+        } catch (ResourceNotFoundException missing) {
+            try {
+                client.createTable(CreateTableRequest.builder().tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
+                        .attributeDefinitions(
+                                AttributeDefinition.builder().attributeName("id").attributeType(ScalarAttributeType.S).build(),
+                                AttributeDefinition.builder().attributeName("secretHash").attributeType(ScalarAttributeType.S).build())
+                        .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
+                        .globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName(BY_SECRET_HASH)
+                                .keySchema(KeySchemaElement.builder().attributeName("secretHash").keyType(KeyType.HASH).build())
+                                .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()).build())
+                        .build());
+            } catch (ResourceInUseException createdMeanwhile) {
+                // Another instance created it first.
+            }
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (client.describeTable(b -> b.tableName(table)).table().tableStatus() != TableStatus.ACTIVE) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("table " + table + " did not become active within 60 s");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for table " + table, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.caravan.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.RemoteKeySourceException;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.ExpiredJWTException;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.caravan.core.GatewayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.MalformedURLException;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Verifies an identity provider's JWTs: signature against its JWKS (fetched and cached), allowed algorithms only
+ * (never {@code none}), issuer, audience, expiry; then maps the configured claims to an {@link Identity}.
+ */
+public final class JwtVerifier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JwtVerifier.class);
+
+    private final OidcSettings settings;
+    private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+
+    public JwtVerifier(OidcSettings settings) {
+        this.settings = settings;
+        JWKSource<SecurityContext> keys;
+        try {
+            long ttl = settings.jwksCacheTtl().toMillis();
+            keys = JWKSourceBuilder.<SecurityContext>create(settings.jwksUrl().toURL())
+                    .cache(ttl, Math.min(ttl, 15_000)).retrying(true).build();
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException("caravan.auth.oidc.jwks-url is not a URL: " + settings.jwksUrl(), e);
+        }
+        Set<JWSAlgorithm> algorithms = settings.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toSet());
+        processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
+                settings.audience() == null || settings.audience().isBlank() ? null : Set.of(settings.audience()),
+                new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), Set.of("sub", "exp"), null);
+        claims.setMaxClockSkew((int) settings.clockSkew().toSeconds());
+        processor.setJWTClaimsSetVerifier(claims);
+    }
+
+    /** A JWT has three dot-separated parts; anything else is not for this verifier. */
+    public static boolean looksLikeJwt(String credential) {
+        return credential != null && credential.chars().filter(c -> c == '.').count() == 2;
+    }
+
+    public Identity verify(String token) {
+        JWTClaimsSet claims;
+        try {
+            claims = processor.process(token, null);
+        } catch (RemoteKeySourceException e) {
+            LOG.warn("The identity provider's keys could not be fetched from {}: {}", settings.jwksUrl(), e.getMessage());
+            throw new GatewayException(503, "authentication_error", "identity_provider_unavailable", null,
+                    "The identity provider's keys could not be fetched; try again shortly", true, 1000);
+        } catch (BadJOSEException e) {
+            if (e instanceof ExpiredJWTException) {
+                throw AuthFailure.unauthenticated("expired_token", "The bearer token has expired");
+            }
+            LOG.debug("JWT refused: {}", e.getMessage());
+            throw AuthFailure.unauthenticated("invalid_token", "The bearer token is not valid for this gateway");
+        } catch (ParseException | JOSEException e) {
+            LOG.debug("JWT unreadable: {}", e.getMessage());
+            throw AuthFailure.unauthenticated("invalid_token", "The bearer token is not valid for this gateway");
+        }
+        String subject = claims.getSubject();
+        return new Identity(Identity.Kind.JWT, null, subject, text(claims, settings.userClaim(), subject),
+                text(claims, settings.applicationClaim(), "default"), models(claims), null, settings.rateLimit());
+    }
+
+    private static String text(JWTClaimsSet claims, String name, String fallback) {
+        Object value = name == null || name.isBlank() ? null : claims.getClaim(name);
+        return value instanceof String s && !s.isBlank() ? s : fallback;
+    }
+
+    private List<String> models(JWTClaimsSet claims) {
+        if (settings.modelsClaim() == null || settings.modelsClaim().isBlank()) {
+            return List.of();
+        }
+        Object value = claims.getClaim(settings.modelsClaim());
+        List<String> models = new ArrayList<>();
+        if (value instanceof List<?> list) {
+            list.forEach(item -> models.add(String.valueOf(item)));
+        } else if (value instanceof String s) {
+            for (String part : s.split("[ ,]+")) {
+                if (!part.isBlank()) {
+                    models.add(part);
+                }
+            }
+        }
+        if (models.isEmpty()) {
+            // A token that names no models, where the claim is configured, may use none of them, not all.
+            throw AuthFailure.forbidden("model_not_allowed",
+                    "The bearer token's claim " + settings.modelsClaim() + " allows no models");
+        }
+        return models;
+    }
+}

@@ -1,0 +1,138 @@
+package dev.caravan.auth;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.api.Json;
+import dev.caravan.core.GatewayException;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * The admin API's beans: keys are created (the secret is answered once and never stored), listed (never with
+ * secret or hash), revoked and rotated. Every call must carry the master key; without one configured the admin
+ * API does not exist (404).
+ */
+public final class KeyAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KeyAdmin.class);
+
+    private final String masterKey;
+    private final CachedKeys keys;
+    private final Clock clock;
+
+    /** {@code masterKey} blank: the admin API is off. {@code keys} null: no key store (open mode). */
+    public KeyAdmin(String masterKey, CachedKeys keys, Clock clock) {
+        this.masterKey = masterKey == null ? "" : masterKey.trim();
+        this.keys = keys;
+        this.clock = clock;
+    }
+
+    public boolean enabled() {
+        return !masterKey.isEmpty() && keys != null;
+    }
+
+    /** Route step first on every admin route: 404 when off, 401 without the master key. */
+    public void checkMasterKey(Exchange exchange) {
+        Message message = exchange.getMessage();
+        String authorization = message.getHeader("Authorization", String.class);
+        String apiKey = message.getHeader("x-api-key", String.class);
+        message.removeHeader("Authorization");
+        message.removeHeader("x-api-key");
+        if (!enabled()) {
+            throw GatewayException.notFound("unknown_url", "The admin API is disabled: no master key is configured");
+        }
+        String presented;
+        try {
+            presented = Authenticator.credential(authorization, apiKey);
+        } catch (AuthFailure failure) {
+            throw failure.appliedTo(exchange);
+        }
+        if (!KeySecrets.sameSecret(presented, masterKey)) {
+            LOG.warn("Admin API call refused: wrong master key");
+            throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect master key provided").appliedTo(exchange);
+        }
+    }
+
+    public void create(Exchange exchange) {
+        KeyRequestReader.NewKey request = KeyRequestReader.read(Json.readObject(exchange.getMessage().getBody(byte[].class)));
+        String secret = KeySecrets.newSecret();
+        Instant now = clock.instant();
+        ApiKey key = new ApiKey(KeySecrets.newId(), KeySecrets.hash(secret), request.userId(), request.application(),
+                request.allowedModels(), request.rateLimit(), request.budgets(), now, request.expiresAt(),
+                request.enabled(), null);
+        keys.store().create(key);
+        LOG.info("Created key {} for user {} in application {}", key.id(), key.userId(), key.application());
+        answer(exchange, 201, describe(key).put("secret", secret));
+    }
+
+    public void list(Exchange exchange) {
+        ObjectNode body = Json.MAPPER.createObjectNode().put("object", "list");
+        ArrayNode data = body.putArray("data");
+        keys.store().list().forEach(key -> data.add(describe(key)));
+        answer(exchange, 200, body);
+    }
+
+    public void revoke(Exchange exchange) {
+        ApiKey key = existing(exchange);
+        ApiKey revoked = key.revoke(clock.instant());
+        keys.store().update(revoked);
+        keys.forget(key.secretHash());
+        LOG.info("Revoked key {}", key.id());
+        answer(exchange, 200, describe(revoked));
+    }
+
+    public void rotate(Exchange exchange) {
+        ApiKey key = existing(exchange);
+        if (key.revoked()) {
+            throw new GatewayException(409, "invalid_request_error", "key_revoked", "id",
+                    "Key " + key.id() + " is revoked; create a new one", false, 0);
+        }
+        String secret = KeySecrets.newSecret();
+        ApiKey rotated = key.withSecretHash(KeySecrets.hash(secret));
+        keys.store().update(rotated);
+        keys.forget(key.secretHash());
+        LOG.info("Rotated key {}", key.id());
+        answer(exchange, 200, describe(rotated).put("secret", secret));
+    }
+
+    private ApiKey existing(Exchange exchange) {
+        String id = exchange.getMessage().getHeader("id", String.class);
+        return keys.store().find(id == null ? "" : id)
+                .orElseThrow(() -> GatewayException.notFound("key_not_found", "No key " + id));
+    }
+
+    /** Everything about a key except its secret and hash. */
+    ObjectNode describe(ApiKey key) {
+        ObjectNode node = Json.MAPPER.createObjectNode().put("object", "api_key").put("id", key.id())
+                .put("userId", key.userId()).put("application", key.application());
+        ArrayNode models = node.putArray("allowedModels");
+        key.allowedModels().forEach(models::add);
+        node.putObject("rateLimit").put("requestsPerMinute", key.rateLimit().requestsPerMinute())
+                .put("tokensPerMinute", key.rateLimit().tokensPerMinute());
+        ObjectNode budgets = node.putObject("budgets");
+        budgets.put("daily", key.budgets().daily());
+        budgets.put("monthly", key.budgets().monthly());
+        node.put("createdAt", key.createdAt().toString());
+        node.put("expiresAt", key.expiresAt() == null ? null : key.expiresAt().toString());
+        node.put("enabled", key.enabled());
+        node.put("revokedAt", key.revokedAt() == null ? null : key.revokedAt().toString());
+        node.put("status", key.revoked() ? "revoked" : !key.enabled() ? "disabled"
+                : key.expired(clock.instant()) ? "expired" : "active");
+        return node;
+    }
+
+    private static void answer(Exchange exchange, int status, ObjectNode body) {
+        Message message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        // Camel's HTTP header filter drops Cache-Control from the message; it goes on the response itself.
+        AnswerHeaders.put(exchange, "Cache-Control", "no-store");
+        message.setBody(Json.write(body));
+    }
+}

@@ -1,0 +1,154 @@
+package dev.caravan.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.GatewayException;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads the admin API's new-key body strictly: unknown fields and wrong types are refused with 400 naming the
+ * field, because a limit that is silently dropped is a limit that is silently not enforced.
+ */
+final class KeyRequestReader {
+
+    private static final Set<String> FIELDS = Set.of("userId", "application", "allowedModels", "rateLimit", "budgets",
+            "expiresAt", "enabled");
+    private static final Set<String> RATE_FIELDS = Set.of("requestsPerMinute", "tokensPerMinute");
+    private static final Set<String> BUDGET_FIELDS = Set.of("daily", "monthly");
+
+    /** What the admin asked for; the id, secret and timestamps are the gateway's to choose. */
+    record NewKey(String userId, String application, List<String> allowedModels, RateLimit rateLimit,
+                  KeyBudgets budgets, Instant expiresAt, boolean enabled) {
+    }
+
+    private KeyRequestReader() {
+    }
+
+    static NewKey read(ObjectNode body) {
+        onlyKnown(body, FIELDS, "");
+        return new NewKey(requiredText(body, "userId"), requiredText(body, "application"), models(body),
+                rateLimit(body.get("rateLimit")), budgets(body.get("budgets")), expiresAt(body.get("expiresAt")),
+                enabled(body.get("enabled")));
+    }
+
+    private static void onlyKnown(JsonNode node, Set<String> known, String prefix) {
+        Iterator<String> names = node.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw invalid(prefix + name, "Unknown field '" + prefix + name + "'; allowed: " + known.stream().sorted().toList());
+            }
+        }
+    }
+
+    private static String requiredText(JsonNode body, String name) {
+        JsonNode value = body.get(name);
+        if (value == null || !value.isTextual() || value.asText().isBlank()) {
+            throw invalid(name, "'" + name + "' is required and must be a non-empty string");
+        }
+        if (value.asText().length() > 256) {
+            throw invalid(name, "'" + name + "' is longer than 256 characters");
+        }
+        return value.asText();
+    }
+
+    private static List<String> models(JsonNode body) {
+        JsonNode value = body.get("allowedModels");
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            throw invalid("allowedModels", "'allowedModels' must be a list of model names or aliases");
+        }
+        List<String> models = new ArrayList<>();
+        for (JsonNode model : value) {
+            if (!model.isTextual() || model.asText().isBlank()) {
+                throw invalid("allowedModels", "'allowedModels' must hold only non-empty strings");
+            }
+            models.add(model.asText());
+        }
+        return models;
+    }
+
+    private static RateLimit rateLimit(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return RateLimit.NONE;
+        }
+        if (!value.isObject()) {
+            throw invalid("rateLimit", "'rateLimit' must be an object {requestsPerMinute, tokensPerMinute}");
+        }
+        onlyKnown(value, RATE_FIELDS, "rateLimit.");
+        return new RateLimit(count(value, "requestsPerMinute"), count(value, "tokensPerMinute"));
+    }
+
+    private static long count(JsonNode parent, String name) {
+        JsonNode value = parent.get(name);
+        if (value == null || value.isNull()) {
+            return 0;
+        }
+        if (!value.canConvertToLong() || !value.isIntegralNumber() || value.asLong() < 0) {
+            throw invalid("rateLimit." + name, "'rateLimit." + name + "' must be a whole number, 0 or more");
+        }
+        return value.asLong();
+    }
+
+    private static KeyBudgets budgets(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return KeyBudgets.NONE;
+        }
+        if (!value.isObject()) {
+            throw invalid("budgets", "'budgets' must be an object {daily, monthly} in USD");
+        }
+        onlyKnown(value, BUDGET_FIELDS, "budgets.");
+        return new KeyBudgets(usd(value, "daily"), usd(value, "monthly"));
+    }
+
+    private static BigDecimal usd(JsonNode parent, String name) {
+        JsonNode value = parent.get(name);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        BigDecimal amount;
+        try {
+            amount = value.isNumber() ? value.decimalValue() : value.isTextual() ? new BigDecimal(value.asText()) : null;
+        } catch (NumberFormatException e) {
+            amount = null;
+        }
+        if (amount == null || amount.signum() < 0) {
+            throw invalid("budgets." + name, "'budgets." + name + "' must be an amount in USD, 0 or more");
+        }
+        return amount;
+    }
+
+    private static Instant expiresAt(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        try {
+            return Instant.parse(value.asText());
+        } catch (DateTimeParseException e) {
+            throw invalid("expiresAt", "'expiresAt' must be an ISO-8601 instant such as 2030-01-31T00:00:00Z");
+        }
+    }
+
+    private static boolean enabled(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return true;
+        }
+        if (!value.isBoolean()) {
+            throw invalid("enabled", "'enabled' must be true or false");
+        }
+        return value.asBoolean();
+    }
+
+    private static GatewayException invalid(String param, String message) {
+        return GatewayException.invalidRequest(param, message);
+    }
+}

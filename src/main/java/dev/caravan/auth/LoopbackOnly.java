@@ -1,0 +1,59 @@
+package dev.caravan.auth;
+
+import dev.caravan.api.ErrorResponder;
+import dev.caravan.api.Json;
+import dev.caravan.core.GatewayException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.main.MainHttpServer;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * Open mode's fence: the API server binds to 127.0.0.1 whatever {@code camel.server.host} says, and a request
+ * that still arrives from elsewhere (behind a local proxy, say) is refused.
+ */
+public final class LoopbackOnly {
+
+    public static final String HOST = "127.0.0.1";
+
+    private LoopbackOnly() {
+    }
+
+    /** Rebinds the API server to loopback; must run before the server starts. Returns the host it was set to bind. */
+    public static String bind(CamelContext context) {
+        MainHttpServer server = context.hasService(MainHttpServer.class);
+        if (server == null) {
+            return null;
+        }
+        String configured = server.getHost();
+        server.setHost(HOST);
+        return configured;
+    }
+
+    public static void handle(RoutingContext ctx) {
+        SocketAddress remote = ctx.request().remoteAddress();
+        if (remote != null && isLoopback(remote.hostAddress())) {
+            ctx.next();
+            return;
+        }
+        GatewayException refused = new GatewayException(403, "permission_error", "loopback_only", null,
+                "This gateway runs without authentication and serves only local callers", false, 0);
+        ctx.response().setStatusCode(403).putHeader("content-type", "application/json")
+                .end(Buffer.buffer(Json.write(ErrorResponder.body(refused))));
+    }
+
+    static boolean isLoopback(String address) {
+        if (address == null) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(address).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.caravan.auth;
+
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What every key store must do, run against each one. */
+abstract class KeyStoreContract {
+
+    abstract KeyStore store();
+
+    static ApiKey key(String secret) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        return new ApiKey(KeySecrets.newId(), KeySecrets.hash(secret), "alice", "notebook", List.of("mock-echo", "chat"),
+                new RateLimit(60, 10_000), new KeyBudgets(new BigDecimal("1.5"), new BigDecimal("20")), now,
+                now.plus(30, ChronoUnit.DAYS), true, null);
+    }
+
+    @Test
+    void findsAKeyByTheHashOfItsSecretAndKeepsEveryField() {
+        String secret = KeySecrets.newSecret();
+        ApiKey key = key(secret);
+        store().create(key);
+
+        assertEquals(Optional.of(key), store().findBySecretHash(KeySecrets.hash(secret)));
+        assertEquals(Optional.of(key), store().find(key.id()));
+    }
+
+    @Test
+    void keepsKeysWithoutLimitsExpiryOrModels() {
+        String secret = KeySecrets.newSecret();
+        ApiKey bare = new ApiKey(KeySecrets.newId(), KeySecrets.hash(secret), "bob", "cli", List.of(), RateLimit.NONE,
+                KeyBudgets.NONE, Instant.now().truncatedTo(ChronoUnit.MILLIS), null, false, null);
+        store().create(bare);
+
+        assertEquals(Optional.of(bare), store().findBySecretHash(KeySecrets.hash(secret)));
+    }
+
+    @Test
+    void findsNothingForAnUnknownSecret() {
+        assertTrue(store().findBySecretHash(KeySecrets.hash(KeySecrets.newSecret())).isEmpty());
+        assertTrue(store().find("key_unknown").isEmpty());
+    }
+
+    @Test
+    void storesTheHashNeverTheSecret() {
+        String secret = KeySecrets.newSecret();
+        store().create(key(secret));
+
+        assertFalse(store().list().toString().contains(secret));
+    }
+
+    @Test
+    void revokingIsSeenByTheNextLookup() {
+        String secret = KeySecrets.newSecret();
+        ApiKey key = key(secret);
+        store().create(key);
+
+        store().update(key.revoke(Instant.now()));
+
+        assertTrue(store().findBySecretHash(KeySecrets.hash(secret)).orElseThrow().revoked());
+    }
+
+    @Test
+    void rotationRetiresTheOldSecretsHash() {
+        String old = KeySecrets.newSecret();
+        String fresh = KeySecrets.newSecret();
+        ApiKey key = key(old);
+        store().create(key);
+
+        store().update(key.withSecretHash(KeySecrets.hash(fresh)));
+
+        assertTrue(store().findBySecretHash(KeySecrets.hash(old)).isEmpty());
+        assertEquals(key.id(), store().findBySecretHash(KeySecrets.hash(fresh)).orElseThrow().id());
+    }
+
+    @Test
+    void refusesToCreateTheSameIdTwiceOrUpdateAMissingKey() {
+        ApiKey key = key(KeySecrets.newSecret());
+        store().create(key);
+
+        assertThrows(RuntimeException.class, () -> store().create(key.withSecretHash(KeySecrets.hash("other"))));
+        assertThrows(IllegalArgumentException.class, () -> store().update(key(KeySecrets.newSecret())));
+    }
+
+    @Test
+    void listsKeysOldestFirst() {
+        ApiKey first = key(KeySecrets.newSecret());
+        store().create(first);
+        List<ApiKey> keys = store().list();
+
+        assertTrue(keys.contains(first));
+        for (int i = 1; i < keys.size(); i++) {
+            assertFalse(keys.get(i).createdAt().isBefore(keys.get(i - 1).createdAt()));
+        }
+    }
+}
