@@ -1,0 +1,50 @@
+package dev.caravan.bench;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Keeps the benchmark from rotting: runs its quick mode (Java load generator, no wrk) in-process against a real
+ * gateway JVM and checks that every part produced figures. It asserts nothing about how fast anything is.
+ */
+class BenchmarkSmokeTest {
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void quickModeProducesEveryFigure(@TempDir Path out) throws Exception {
+        Bench.Options options = Bench.Options.quick();
+        options.outDir = out;
+        options.concurrency = java.util.List.of(1, 8);
+        options.seconds = 0.5;
+        options.streams = 10;
+
+        Bench.Report report = Bench.run(options);
+
+        assertTrue(report.startupMillis() > 0, "start-up time");
+        assertTrue(report.idleRssKib() > 0, "idle RSS");
+        assertEquals(4, report.load().size(), "direct and gateway at two concurrencies");
+        for (LoadResult load : report.load()) {
+            assertTrue(load.requests() > 0, "requests measured for " + load);
+            assertEquals(0, load.errors(), "errors for " + load);
+            assertTrue(load.p50Ms() > 0 && load.p99Ms() >= load.p50Ms(), "latencies for " + load);
+        }
+        assertEquals(0, report.ttft().failures(), "TTFT streams");
+        assertTrue(report.ttft().directP50Ms() > 0 && report.ttft().gatewayP50Ms() > 0, "TTFT");
+        assertEquals(10, report.streams().firstTokens(), "every stream got a first token");
+        assertTrue(report.streams().peakRssKib() > 0, "RSS under streams");
+        assertFalse(report.targets().isEmpty(), "targets evaluated");
+        try (var files = Files.list(out)) {
+            assertTrue(files.anyMatch(f -> f.toString().endsWith(".md")), "a Markdown results file");
+        }
+        assertTrue(Files.list(out).anyMatch(f -> f.toString().endsWith(".json")), "a JSON results file");
+    }
+}
