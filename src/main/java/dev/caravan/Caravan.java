@@ -1,5 +1,6 @@
 package dev.caravan;
 
+import dev.caravan.auth.AuthBeans;
 import dev.caravan.ops.OperationsBeans;
 import org.apache.camel.main.Main;
 
@@ -10,7 +11,7 @@ public final class Caravan {
     }
 
     public static void main(String[] args) throws Exception {
-        Main main = new Main(Caravan.class);
+        Main main = new Main();
         configure(main);
         main.run(args);
     }
@@ -19,5 +20,6 @@ public final class Caravan {
     public static void configure(Main main) {
         main.configure().addConfiguration(GatewayBeans.class);
         main.configure().addConfiguration(OperationsBeans.class);
+        main.configure().addConfiguration(AuthBeans.class);
     }
 }

@@ -213,7 +213,8 @@ public class GatewayBeans implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) {
         EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
-                "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET"), maxBodySize);
+                "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
+                "/admin/keys", "GET, POST"), maxBodySize);
         context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {

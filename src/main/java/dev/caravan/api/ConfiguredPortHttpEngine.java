@@ -9,9 +9,14 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
  */
 public final class ConfiguredPortHttpEngine extends VertxPlatformHttpEngine {
 
+    private volatile int port;
+
     @Override
     public int getServerPort() {
-        return Integer.parseInt(getCamelContext().getPropertiesComponent().resolveProperty("camel.server.port")
-                .orElse("8080"));
+        if (port == 0) {
+            port = Integer.parseInt(getCamelContext().getPropertiesComponent().resolveProperty("camel.server.port")
+                    .orElse("8080"));
+        }
+        return port;
     }
 }

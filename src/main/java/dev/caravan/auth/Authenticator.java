@@ -46,7 +46,12 @@ public final class Authenticator {
         String apiKey = message.getHeader("x-api-key", String.class);
         message.removeHeader("Authorization");
         message.removeHeader("x-api-key");
-        exchange.setProperty(Identity.PROPERTY, identify(exchange, authorization, apiKey));
+        Identity identity = identify(exchange, authorization, apiKey);
+        exchange.setProperty(Identity.PROPERTY, identity);
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        if (call != null) {
+            call.caller(identity.userId(), identity.application(), identity.keyId());
+        }
     }
 
     private Identity identify(Exchange exchange, String authorization, String apiKey) {

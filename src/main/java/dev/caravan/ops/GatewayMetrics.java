@@ -21,10 +21,21 @@ public final class GatewayMetrics {
 
     private static final String UNKNOWN = "none";
 
-    private final MeterRegistry registry;
+    private final Supplier<MeterRegistry> registrySource;
+    private volatile MeterRegistry registry;
 
-    public GatewayMetrics(MeterRegistry registry) {
-        this.registry = registry;
+    /** The registry is looked up on first use: Camel's Prometheus support creates it while the context starts. */
+    public GatewayMetrics(Supplier<MeterRegistry> registrySource) {
+        this.registrySource = registrySource;
+    }
+
+    private MeterRegistry registry() {
+        MeterRegistry current = registry;
+        if (current == null) {
+            current = registrySource.get();
+            registry = current;
+        }
+        return current;
     }
 
     public void observe(Exchange exchange) {
@@ -38,13 +49,13 @@ public final class GatewayMetrics {
         String stream = Boolean.toString(call.isStream());
         Counter.builder("caravan.requests").description("Requests served, by provider, model and outcome")
                 .tags("api", call.api(), "provider", provider, "model", model, "status", status, "stream", stream)
-                .register(registry).increment();
+                .register(registry()).increment();
         Timer.builder("caravan.request.duration").description("Time from request to the answer's end")
                 .tags("provider", provider, "status", status, "stream", stream).publishPercentileHistogram()
-                .register(registry).record(Duration.ofMillis(call.elapsedMillis()));
+                .register(registry()).record(Duration.ofMillis(call.elapsedMillis()));
         if (call.firstTokenMillis() != null) {
             Timer.builder("caravan.time.to.first.token").description("Time from request to the first streamed token")
-                    .tags("provider", provider).publishPercentileHistogram().register(registry)
+                    .tags("provider", provider).publishPercentileHistogram().register(registry())
                     .record(Duration.ofMillis(call.firstTokenMillis()));
         }
         Usage usage = call.usage() == null ? Usage.NONE : call.usage();
@@ -53,28 +64,28 @@ public final class GatewayMetrics {
         tokens(provider, model, "cache_read", usage.cacheReadTokens());
         if (call.cost() != null) {
             Counter.builder("caravan.cost.usd").description("Cost of answered requests in USD")
-                    .tags("provider", provider, "model", model).register(registry).increment(call.cost().doubleValue());
+                    .tags("provider", provider, "model", model).register(registry()).increment(call.cost().doubleValue());
         }
         if (call.attempts() > 1) {
             Counter.builder("caravan.fallback.attempts").description("Attempts beyond the first (retries and fallbacks)")
-                    .tags("served_by", provider).register(registry).increment(call.attempts() - 1);
+                    .tags("served_by", provider).register(registry()).increment(call.attempts() - 1);
         }
     }
 
     private void tokens(String provider, String model, String kind, long count) {
         if (count > 0) {
             Counter.builder("caravan.tokens").description("Tokens used, by kind").baseUnit("tokens")
-                    .tags("provider", provider, "model", model, "kind", kind).register(registry).increment(count);
+                    .tags("provider", provider, "model", model, "kind", kind).register(registry()).increment(count);
         }
     }
 
     /** A gauge read when Prometheus scrapes, e.g. the ledger's spool depth. */
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
-        Gauge.builder(name, source, value).description(description).tags(tags).register(registry);
+        Gauge.builder(name, source, value).description(description).tags(tags).register(registry());
     }
 
     public void gauge(String name, String description, Supplier<Number> value, String... tags) {
-        Gauge.builder(name, value).description(description).tags(tags).register(registry);
+        Gauge.builder(name, value).description(description).tags(tags).register(registry());
     }
 
     private static String orNone(String value) {

@@ -1,12 +1,12 @@
 package dev.caravan.ops;
 
 import dev.caravan.ledger.Ledger;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.MicrometerUtils;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
@@ -22,17 +22,12 @@ public class OperationsBeans implements CamelConfiguration {
 
     private GatewayMetrics metrics;
 
-    /** Bound under the name Camel's Prometheus support looks for, so Camel's own figures land beside ours. */
-    @BindToRegistry("metricsRegistry")
-    public PrometheusMeterRegistry metricsRegistry() {
-        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    }
-
     @BindToRegistry
     public synchronized GatewayMetrics gatewayMetrics(CamelContext context) {
         if (metrics == null) {
-            metrics = new GatewayMetrics(context.getRegistry().lookupByNameAndType("metricsRegistry",
-                    PrometheusMeterRegistry.class));
+            // The registry Camel's Prometheus support scrapes, so our figures land beside Camel's own.
+            metrics = new GatewayMetrics(() -> MicrometerUtils.getMeterRegistryFromCamelRegistry(
+                    context.getRegistry(), MicrometerConstants.METRICS_REGISTRY_NAME));
         }
         return metrics;
     }

@@ -5,6 +5,7 @@ import dev.caravan.routing.CallContext;
 import dev.caravan.streaming.SseUpstreamStream;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
+import org.apache.camel.component.http.HttpMethods;
 import org.apache.camel.spi.Synchronization;
 import org.apache.camel.support.DefaultExchange;
 
@@ -37,7 +38,7 @@ public final class HttpProviderCall {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         Message message = exchange.getMessage();
         message.removeHeaders("*");
-        message.setHeader(Exchange.HTTP_METHOD, "POST");
+        message.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader("Accept", call.isStream() ? "text/event-stream" : "application/json");
         upstreamHeaders.forEach(message::setHeader);

@@ -34,8 +34,7 @@ final class AuthGateway implements AutoCloseable {
         this.port = freePort();
         // No package scan: it would find AuthBeans a second time beside the explicit configuration below.
         main = new Main();
-        main.configure().addConfiguration(GatewayBeans.class);
-        main.configure().addConfiguration(AuthBeans.class);
+        dev.caravan.Caravan.configure(main);
         Map<String, String> all = new LinkedHashMap<>();
         all.put("camel.main.routes-include-pattern",
                 "file:routes/*.yaml,file:routes/providers/*.yaml,file:src/test/resources/auth/guarded-routes.yaml");

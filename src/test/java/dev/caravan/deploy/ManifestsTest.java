@@ -71,8 +71,17 @@ class ManifestsTest {
         try (Reader reader = Files.newBufferedReader(ROOT.resolve("application.properties"), StandardCharsets.UTF_8)) {
             properties.load(reader);
         }
-        serverPort = Integer.parseInt(properties.getProperty("camel.server.port").trim());
-        managementPort = Integer.parseInt(properties.getProperty("camel.management.port").trim());
+        serverPort = port(properties.getProperty("camel.server.port"));
+        managementPort = port(properties.getProperty("camel.management.port"));
+    }
+
+    /** A port as written, or the default of its {{env:NAME:default}} placeholder. */
+    private static int port(String value) {
+        String text = value.trim();
+        if (text.startsWith("{{") && text.endsWith("}}")) {
+            text = text.substring(text.lastIndexOf(':') + 1, text.length() - 2);
+        }
+        return Integer.parseInt(text);
     }
 
     @Test
