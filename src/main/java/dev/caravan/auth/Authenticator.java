@@ -51,6 +51,9 @@ public final class Authenticator {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         if (call != null) {
             call.caller(identity.userId(), identity.application(), identity.keyId());
+            if (identity.budgets() != null) {
+                call.keyBudgets(identity.budgets().daily(), identity.budgets().monthly());
+            }
         }
     }
 

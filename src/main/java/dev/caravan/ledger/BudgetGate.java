@@ -10,6 +10,8 @@ import dev.caravan.routing.Target;
 import org.apache.camel.Exchange;
 
 import java.math.BigDecimal;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * The budget steps of a request: reserve its worst-case cost before any provider is called (429
@@ -30,8 +32,15 @@ public final class BudgetGate {
 
     public void reserve(Exchange exchange) {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        Map<Period, BigDecimal> keyLimits = new EnumMap<>(Period.class);
+        if (call.keyDailyLimit() != null) {
+            keyLimits.put(Period.DAY, call.keyDailyLimit());
+        }
+        if (call.keyMonthlyLimit() != null) {
+            keyLimits.put(Period.MONTH, call.keyMonthlyLimit());
+        }
         BudgetReservation reservation = ledger.reserve(call.recordId(), call.application(), call.userId(),
-                call.keyId(), worstCase(call));
+                call.keyId(), keyLimits, worstCase(call));
         exchange.setProperty(BudgetReservation.PROPERTY, reservation);
     }
 

@@ -30,6 +30,14 @@ public final class BudgetLedger {
      */
     public BudgetReservation reserve(String requestId, String application, String userId, String keyId,
                                      BigDecimal worstCase) {
+        return reserve(requestId, application, userId, keyId, Map.of(), worstCase);
+    }
+
+    /**
+     * As above, with the key's own limits (set on the key itself) taking the place of budgets.yaml's for that key.
+     */
+    public BudgetReservation reserve(String requestId, String application, String userId, String keyId,
+                                     Map<Period, BigDecimal> keyLimits, BigDecimal worstCase) {
         if (worstCase.signum() < 0) {
             throw new IllegalArgumentException("a reservation cannot be negative: " + worstCase);
         }
@@ -38,7 +46,15 @@ public final class BudgetLedger {
         addWindows(windows, Scope.GLOBAL, now);
         addWindows(windows, scope(Scope.APPLICATION, application), now);
         addWindows(windows, scope(Scope.USER, userId), now);
-        addWindows(windows, scope(Scope.KEY, keyId), now);
+        String keyScope = scope(Scope.KEY, keyId);
+        if (keyScope != null && !keyLimits.isEmpty()) {
+            Map<Period, BigDecimal> limits = new java.util.EnumMap<>(Period.class);
+            limits.putAll(config.limitsOf(keyScope));
+            limits.putAll(keyLimits);
+            limits.forEach((period, limit) -> windows.add(BudgetWindow.at(keyScope, period, limit, now)));
+        } else {
+            addWindows(windows, keyScope, now);
+        }
         if (!windows.isEmpty()) {
             store.reserve(requestId, windows, worstCase).ifPresent(full -> {
                 throw new BudgetExceededException(full, now);

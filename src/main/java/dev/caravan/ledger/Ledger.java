@@ -103,6 +103,12 @@ public final class Ledger implements AutoCloseable {
         return budgets.reserve(requestId, application, userId, keyId, worstCase);
     }
 
+    /** As above, with limits set on the key itself in place of budgets.yaml's for that key. */
+    public BudgetReservation reserve(String requestId, String application, String userId, String keyId,
+                                     java.util.Map<Period, BigDecimal> keyLimits, BigDecimal worstCase) {
+        return budgets.reserve(requestId, application, userId, keyId, keyLimits, worstCase);
+    }
+
     /** Replaces the reservation by the real cost. Never throws; if the store fails, the hold lapses with its period. */
     public void settle(BudgetReservation reservation, BigDecimal actualCost) {
         try {

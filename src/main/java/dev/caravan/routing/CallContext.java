@@ -47,6 +47,8 @@ public final class CallContext {
     private String userId;
     private String application;
     private String keyId;
+    private BigDecimal keyDailyLimit;
+    private BigDecimal keyMonthlyLimit;
 
     public CallContext(String requestId, String api) {
         this(requestId, api, requestId);
@@ -76,6 +78,20 @@ public final class CallContext {
             return userId;
         }
         return request == null ? null : request.user();
+    }
+
+    /** Limits set on the caller's key itself, in USD (null: none of that period). */
+    public void keyBudgets(BigDecimal daily, BigDecimal monthly) {
+        this.keyDailyLimit = daily;
+        this.keyMonthlyLimit = monthly;
+    }
+
+    public BigDecimal keyDailyLimit() {
+        return keyDailyLimit;
+    }
+
+    public BigDecimal keyMonthlyLimit() {
+        return keyMonthlyLimit;
     }
 
     public String application() {
