@@ -30,11 +30,21 @@ public final class EdgeHandlers {
             throw new IllegalStateException("No HTTP router on port " + port);
         }
         router.route().last().handler(this::unmatched);
-        router.errorHandler(413, ctx -> send(ctx, new GatewayException(413, "invalid_request_error",
-                "request_too_large", null, "The request body exceeds the limit of " + maxBodyBytes + " bytes",
-                false, 0)));
-        router.errorHandler(500, ctx -> send(ctx, new GatewayException(500, "server_error", "internal_error", null,
-                "The gateway failed to process the request", false, 0)));
+        router.route().failureHandler(this::failed);
+    }
+
+    /** Failures raised before a route runs (the body handler's 413) or outside one, as JSON errors. */
+    private void failed(RoutingContext ctx) {
+        if (ctx.statusCode() == 413) {
+            send(ctx, new GatewayException(413, "invalid_request_error", "request_too_large", null,
+                    "The request body exceeds the limit of " + maxBodyBytes + " bytes", false, 0));
+        } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            send(ctx, new GatewayException(ctx.statusCode(), "invalid_request_error", "invalid_request", null,
+                    "The request could not be read", false, 0));
+        } else {
+            send(ctx, new GatewayException(500, "server_error", "internal_error", null,
+                    "The gateway failed to process the request", false, 0));
+        }
     }
 
     private void unmatched(RoutingContext ctx) {

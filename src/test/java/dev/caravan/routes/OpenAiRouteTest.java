@@ -267,6 +267,51 @@ class OpenAiRouteTest {
         assertNull(upstream.get("stream_options"));
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "invalid JSON|{\"model\":|400|",
+        "missing messages|{\"model\":\"gpt-4o-mini\"}|400|messages",
+        "empty messages|{\"model\":\"gpt-4o-mini\",\"messages\":[]}|400|messages",
+        "unknown role|{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}|400|messages[0].role",
+        "max_tokens zero|{\"model\":\"gpt-4o-mini\",\"max_tokens\":0,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|400|max_tokens",
+        "temperature out of range|{\"model\":\"gpt-4o-mini\",\"temperature\":3,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|400|temperature",
+        "n above one|{\"model\":\"gpt-4o-mini\",\"n\":2,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|400|n",
+        "model of the wrong type|{\"model\":7,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|400|model",
+        "unknown model|{\"model\":\"llama-from-nowhere\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}|404|",
+    })
+    void badInputIsAnsweredWithAJsonErrorNamingTheFieldAndNothingReachesTheUpstream(String name, String body,
+                                                                                    int status, String param)
+            throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", body);
+        assertEquals(status, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertTrue(error.path("message").asText().length() > 5);
+        if (param != null) {
+            assertEquals(param, error.path("param").asText());
+        }
+        assertEquals(0, openAi.received().size(), "nothing reaches the upstream");
+    }
+
+    @Test
+    void aBodyOverTheLimitIsRefusedWith413() throws Exception {
+        String big = "x".repeat(1_100_000);
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"" + big + "\"}]}");
+        assertEquals(413, response.statusCode());
+        assertEquals("request_too_large", JSON.readTree(response.body()).path("error").path("code").asText());
+        assertEquals(0, openAi.received().size());
+    }
+
+    @Test
+    void unknownPathsAndWrongMethodsGetOpenAiShapedErrors() throws Exception {
+        HttpResponse<String> missing = gateway.get("/v1/nothing-here");
+        assertEquals(404, missing.statusCode());
+        assertEquals("unknown_url", JSON.readTree(missing.body()).path("error").path("code").asText());
+        HttpResponse<String> wrongMethod = gateway.get("/v1/chat/completions");
+        assertEquals(405, wrongMethod.statusCode());
+        assertEquals("method_not_allowed", JSON.readTree(wrongMethod.body()).path("error").path("code").asText());
+    }
+
     static List<String> dataEvents(String body) {
         List<String> out = new ArrayList<>();
         for (String line : body.split("\n")) {
