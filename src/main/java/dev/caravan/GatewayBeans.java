@@ -15,6 +15,7 @@ import dev.caravan.providers.HttpProviderCall;
 import dev.caravan.providers.anthropic.AnthropicCodec;
 import dev.caravan.providers.bedrock.BedrockClients;
 import dev.caravan.providers.bedrock.BedrockCodec;
+import dev.caravan.providers.bedrock.AwsCredentialsHint;
 import dev.caravan.providers.bedrock.BedrockProvider;
 import dev.caravan.routing.Target;
 import software.amazon.awssdk.regions.Region;
@@ -57,8 +58,8 @@ public class GatewayBeans implements CamelConfiguration {
     String anthropicKey;
     @PropertyInject(value = "caravan.anthropic.version", defaultValue = "2023-06-01")
     String anthropicVersion;
-    @PropertyInject(value = "caravan.bedrock.enabled", defaultValue = "false")
-    boolean bedrockEnabled;
+    @PropertyInject(value = "caravan.bedrock.enabled", defaultValue = "auto")
+    String bedrockEnabled;
     @PropertyInject(value = "caravan.bedrock.region", defaultValue = "")
     String bedrockRegion;
     @PropertyInject(value = "caravan.bedrock.endpoint", defaultValue = "")
@@ -112,7 +113,8 @@ public class GatewayBeans implements CamelConfiguration {
             case "anthropic":
                 return !anthropicKey.isBlank();
             case "bedrock":
-                return bedrockEnabled;
+                return "auto".equalsIgnoreCase(bedrockEnabled.trim()) ? AwsCredentialsHint.present()
+                        : Boolean.parseBoolean(bedrockEnabled.trim());
             case "mock":
                 return mockEnabled;
             default:

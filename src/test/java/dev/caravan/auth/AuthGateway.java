@@ -44,6 +44,7 @@ final class AuthGateway implements AutoCloseable {
         all.put("camel.management.host", "127.0.0.1");
         all.put("caravan.openai.api-key", "");
         all.put("caravan.anthropic.api-key", "");
+        all.put("caravan.bedrock.enabled", "false");
         all.put("caravan.mock.token-delay-ms", "5");
         all.put("caravan.ledger.store", "embedded");
         all.put("caravan.ledger.data-dir", Files.createTempDirectory("caravan-auth").toString());

@@ -32,6 +32,7 @@ public final class Gateway implements AutoCloseable {
         all.put("camel.management.host", "127.0.0.1");
         all.put("caravan.openai.api-key", "");
         all.put("caravan.anthropic.api-key", "");
+        all.put("caravan.bedrock.enabled", "false");
         all.put("caravan.ledger.data-dir", java.nio.file.Files.createTempDirectory("caravan-ledger").toString());
         all.put("caravan.ledger.store", "embedded");
         all.putAll(properties);
