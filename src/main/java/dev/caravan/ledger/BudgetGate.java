@@ -2,6 +2,8 @@ package dev.caravan.ledger;
 
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ToolCall;
+import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.Usage;
 import dev.caravan.pricing.Price;
 import dev.caravan.routing.CallContext;
@@ -21,6 +23,8 @@ public final class BudgetGate {
 
     /** Role and framing tokens a provider adds per message. */
     private static final int TOKENS_PER_MESSAGE = 8;
+    /** The most a provider charges for one image (a large high-detail image) is in the low thousands of tokens. */
+    private static final int TOKENS_PER_IMAGE = 6_400;
 
     private final Ledger ledger;
     private final ModelRouter router;
@@ -68,6 +72,14 @@ public final class BudgetGate {
         long promptTokens = 1;
         for (ChatMessage message : request.messages()) {
             promptTokens += message.text().length() + TOKENS_PER_MESSAGE;
+            promptTokens += message.content().stream().filter(part -> !part.isText()).count() * TOKENS_PER_IMAGE;
+            for (ToolCall call : message.toolCalls()) {
+                promptTokens += call.name().length() + call.arguments().length();
+            }
+        }
+        for (ToolDefinition tool : request.tools()) {
+            promptTokens += tool.name().length() + (tool.description() == null ? 0 : tool.description().length())
+                    + (tool.parameters() == null ? 0 : tool.parameters().toString().length());
         }
         BigDecimal worst = BigDecimal.ZERO;
         for (Target target : call.chain()) {
