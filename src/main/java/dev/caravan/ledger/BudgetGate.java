@@ -73,8 +73,8 @@ public final class BudgetGate {
         for (ChatMessage message : request.messages()) {
             promptTokens += message.text().length() + TOKENS_PER_MESSAGE;
             promptTokens += message.content().stream().filter(part -> !part.isText()).count() * TOKENS_PER_IMAGE;
-            for (ToolCall call : message.toolCalls()) {
-                promptTokens += call.name().length() + call.arguments().length();
+            for (ToolCall toolCall : message.toolCalls()) {
+                promptTokens += toolCall.name().length() + toolCall.arguments().length();
             }
         }
         for (ToolDefinition tool : request.tools()) {
