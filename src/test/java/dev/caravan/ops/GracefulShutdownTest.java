@@ -162,7 +162,8 @@ class GracefulShutdownTest {
                     "-Dcamel.server.port=" + port, "-Dcamel.server.host=127.0.0.1",
                     "-Dcamel.management.port=" + management, "-Dcamel.management.host=127.0.0.1",
                     "-Dcaravan.ledger.store=embedded", "-Dcaravan.ledger.data-dir=" + data,
-                    "-Dcaravan.openai.api-key=", "-Dcaravan.anthropic.api-key=", "-Dcaravan.mock.stream-tokens=20"));
+                    "-Dcaravan.openai.api-key=", "-Dcaravan.anthropic.api-key=", "-Dcaravan.bedrock.enabled=false",
+                    "-Dcaravan.mock.stream-tokens=20"));
             command.addAll(List.of(options));
             command.addAll(List.of("-cp", classpath(), "dev.caravan.Caravan"));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
