@@ -39,11 +39,19 @@ public class OperationsBeans implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) {
+        // The shutdown drain finds open streams among the in-flight exchanges (off by default in Camel).
+        context.getInflightRepository().setInflightBrowseEnabled(true);
         context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
+            private Thread drain;
+
             @Override
             public void notify(CamelEvent event) {
                 if (event instanceof CamelEvent.CamelContextStartedEvent) {
                     watch(context);
+                } else if (event instanceof CamelEvent.CamelContextStoppingEvent) {
+                    drain = ShutdownDrain.begin(context);
+                } else if (event instanceof CamelEvent.CamelContextStoppedEvent && drain != null) {
+                    drain.interrupt();
                 }
             }
         });

@@ -3,12 +3,12 @@ package dev.caravan.routing;
 import dev.caravan.core.GatewayException;
 import dev.caravan.pricing.Price;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,37 +37,46 @@ public final class ModelRouter {
     private final Path file;
     private final Predicate<String> offered;
     private volatile ModelCatalog catalog;
-    private volatile FileTime loadedAt;
+    /** The file's content when last read (loaded or rejected): a reload happens when the content differs. */
+    private volatile byte[] seen;
 
     public ModelRouter(Path file, Predicate<String> offered) throws IOException {
         this.file = file;
         this.offered = offered;
-        this.loadedAt = Files.getLastModifiedTime(file);
-        try (InputStream in = Files.newInputStream(file)) {
-            this.catalog = ModelCatalog.parse(in);
-        }
+        this.seen = Files.readAllBytes(file);
+        this.catalog = ModelCatalog.parse(new ByteArrayInputStream(seen));
     }
 
     public ModelCatalog catalog() {
         return catalog;
     }
 
-    /** Reloads the catalog if its file changed; a file that does not parse is logged and ignored. */
-    public boolean reloadIfChanged() {
+    /**
+     * Reloads the catalog if its file's content changed; a file that does not parse is logged once and ignored, and
+     * the previous catalog keeps serving. The content is compared rather than the modification time: the file is
+     * small, and a time stamp can miss an edit: file system clocks are coarse, so a half-written file read in the
+     * same tick as its completion would keep the rejected half forever. A file that cannot be read (an editor's
+     * delete-and-rename, a missing mount) is logged once and read again on the next check.
+     */
+    public synchronized boolean reloadIfChanged() {
         try {
-            FileTime modified = Files.getLastModifiedTime(file);
-            if (modified.equals(loadedAt)) {
+            byte[] content = Files.readAllBytes(file);
+            if (Arrays.equals(content, seen)) {
                 return false;
             }
-            loadedAt = modified;
-            try (InputStream in = Files.newInputStream(file)) {
-                catalog = ModelCatalog.parse(in);
-            }
+            seen = content;
+            catalog = ModelCatalog.parse(new ByteArrayInputStream(content));
             LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} models with deployments, {} priced "
                     + "models", file, catalog.aliases().size(), catalog.fallbacks().size(), catalog.deployments().size(),
                     catalog.prices().size());
             return true;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            if (seen != null) {
+                LOG.error("Catalog {} cannot be read, the previous catalog keeps serving: {}", file, e.toString());
+            }
+            seen = null;
+            return false;
+        } catch (RuntimeException e) {
             LOG.error("Catalog {} rejected, the previous catalog keeps serving: {}", file, e.getMessage());
             return false;
         }

@@ -20,6 +20,12 @@ public interface ClientChannel {
     /** True once the client has gone away. */
     boolean closed();
 
+    /**
+     * Cuts the answer from this side: the connection is reset (the caller sees an incomplete answer, never a clean
+     * end) and the {@link #onClose} action runs as if the client had gone away. Ignored once the client is gone.
+     */
+    void abort();
+
     /** Runs {@code action} when the client goes away before the answer ended. */
     void onClose(Runnable action);
 }

@@ -74,6 +74,15 @@ public final class VertxClientChannel implements ClientChannel {
     }
 
     @Override
+    public void abort() {
+        // A reset from this side does not fire the response's close handler: mark the client gone here.
+        if (gone.compareAndSet(false, true)) {
+            response.reset();
+            onClose.run();
+        }
+    }
+
+    @Override
     public boolean started() {
         return response.headWritten() || response.ended();
     }

@@ -19,6 +19,7 @@ public final class Gateway implements AutoCloseable {
 
     private final Main main;
     private final int port;
+    private final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private Gateway(Map<String, String> properties) throws Exception {
@@ -36,6 +37,7 @@ public final class Gateway implements AutoCloseable {
         all.put("caravan.ledger.data-dir", java.nio.file.Files.createTempDirectory("caravan-ledger").toString());
         all.put("caravan.ledger.store", "embedded");
         all.putAll(properties);
+        this.managementPort = Integer.parseInt(all.get("camel.management.port"));
         all.forEach(main::addOverrideProperty);
         main.start();
         long deadline = System.currentTimeMillis() + 30_000;
@@ -64,6 +66,15 @@ public final class Gateway implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The management port (health and metrics), never the API's. */
+    public int managementPort() {
+        return managementPort;
+    }
+
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort;
     }
 
     public CamelContext context() {

@@ -1,0 +1,226 @@
+package dev.caravan.ops;
+
+import dev.caravan.support.Gateway;
+import dev.caravan.support.StreamCapture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Known traffic through the real gateway, then the Prometheus scrape on the management port checked to the
+ * number: requests, tokens, cost, latency and time-to-first-token counts, fallbacks, spool depth, breaker state.
+ * Also the health paths, and that the API and the management endpoints never answer on each other's port.
+ */
+class MetricsTest {
+
+    private static final double CENT_OF_A_MICRO = 1e-12;
+
+    @TempDir
+    static Path dir;
+    static Gateway gateway;
+    static Scrape scrape;
+
+    /** One of each kind of request; the scrape is taken once everything was recorded. */
+    @BeforeAll
+    static void trafficThenScrape() throws Exception {
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, """
+                fallbacks:
+                  mock-unavailable: [mock-echo]
+                models:
+                  mock/mock-echo:   {input: 1.00, output: 2.00}
+                  mock/mock-stream: {input: 3.00, output: 5.00}
+                """);
+        gateway = Gateway.start(Map.of("caravan.catalog.file", catalog.toString(),
+                "caravan.mock.token-delay-ms", "5"));
+
+        // 3 prompt + 3 completion tokens on mock-echo: 3 * 1 + 3 * 2 = 9 micro-dollars.
+        assertEquals(200, chat("mock-echo", "one two three", false).statusCode());
+        // 2 prompt + 20 completion tokens on mock-stream: 2 * 3 + 20 * 5 = 106 micro-dollars.
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
+                "{\"model\":\"mock-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"a b\"}]}");
+        assertEquals(200, stream.status());
+        assertEquals("[DONE]", stream.data().get(stream.data().size() - 1));
+        // mock-unavailable fails, its chain hands it to mock-echo: 2 + 2 tokens, 2 * 1 + 2 * 2 = 6 micro-dollars.
+        HttpResponse<String> fallback = chat("mock-unavailable", "x y", false);
+        assertEquals(200, fallback.statusCode(), fallback.body());
+        // The simple API: 4 + 4 tokens on mock-echo, 4 + 8 = 12 micro-dollars.
+        HttpResponse<String> simple = gateway.post("/ai/chat",
+                "{\"model\":\"mock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"four words right here\"}]}");
+        assertEquals(200, simple.statusCode(), simple.body());
+        // Invalid: no messages. Answered 400, never reaches a provider.
+        assertEquals(400, gateway.post("/v1/chat/completions", "{\"model\":\"mock-echo\"}").statusCode());
+
+        // The cost route is wire-tapped: wait until all five requests were observed.
+        long deadline = System.currentTimeMillis() + 10_000;
+        do {
+            scrape = new Scrape(management("/observe/metrics").body());
+            if (scrape.sum("caravan_requests_total") >= 5) {
+                break;
+            }
+            Thread.sleep(50);
+        } while (System.currentTimeMillis() < deadline);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+    }
+
+    @Test
+    void countsRequestsByApiProviderModelStatusAndStream() {
+        assertEquals(5.0, scrape.sum("caravan_requests_total"), scrape.text());
+        assertEquals(2.0, scrape.exact("caravan_requests_total", "api", "openai", "provider", "mock",
+                "model", "mock-echo", "status", "ok", "stream", "false"), "mock-echo, once direct and once by fallback");
+        assertEquals(1.0, scrape.exact("caravan_requests_total", "api", "openai", "provider", "mock",
+                "model", "mock-stream", "status", "ok", "stream", "true"));
+        assertEquals(1.0, scrape.exact("caravan_requests_total", "api", "simple", "provider", "mock",
+                "model", "mock-echo", "status", "ok", "stream", "false"));
+        assertEquals(1.0, scrape.exact("caravan_requests_total", "api", "openai", "provider", "none",
+                "model", "none", "status", "error", "stream", "false"), "the invalid request");
+    }
+
+    @Test
+    void countsTokensAndCostExactly() {
+        assertEquals(3.0 + 2 + 4, scrape.exact("caravan_tokens_total", "provider", "mock", "model", "mock-echo",
+                "kind", "prompt"));
+        assertEquals(3.0 + 2 + 4, scrape.exact("caravan_tokens_total", "provider", "mock", "model", "mock-echo",
+                "kind", "completion"));
+        assertEquals(2.0, scrape.exact("caravan_tokens_total", "provider", "mock", "model", "mock-stream",
+                "kind", "prompt"));
+        assertEquals(20.0, scrape.exact("caravan_tokens_total", "provider", "mock", "model", "mock-stream",
+                "kind", "completion"));
+        assertEquals(0.0, scrape.sum("caravan_tokens_total", "kind", "cache_read"), "no cache reads, no series");
+
+        assertEquals((9 + 6 + 12) * 1e-6, scrape.exact("caravan_cost_usd_total", "provider", "mock",
+                "model", "mock-echo"), CENT_OF_A_MICRO);
+        assertEquals(106 * 1e-6, scrape.exact("caravan_cost_usd_total", "provider", "mock",
+                "model", "mock-stream"), CENT_OF_A_MICRO);
+        assertEquals((9 + 6 + 12 + 106) * 1e-6, scrape.sum("caravan_cost_usd_total"), CENT_OF_A_MICRO,
+                "nothing else was charged");
+    }
+
+    @Test
+    void timesEveryRequestAndTheFirstTokenOfStreams() {
+        assertEquals(3.0, scrape.exact("caravan_request_duration_seconds_count", "provider", "mock",
+                "status", "ok", "stream", "false"));
+        assertEquals(1.0, scrape.exact("caravan_request_duration_seconds_count", "provider", "mock",
+                "status", "ok", "stream", "true"));
+        assertEquals(1.0, scrape.exact("caravan_request_duration_seconds_count", "provider", "none",
+                "status", "error", "stream", "false"));
+        assertEquals(5.0, scrape.sum("caravan_request_duration_seconds_count"));
+        assertEquals(5.0, scrape.sum("caravan_request_duration_seconds_bucket", "le", "+Inf"), "a histogram");
+        Double streamSeconds = scrape.exact("caravan_request_duration_seconds_sum", "provider", "mock",
+                "status", "ok", "stream", "true");
+        assertTrue(streamSeconds >= 20 * 0.005 * 0.9, "20 tokens 5 ms apart take at least ~0.1 s: " + streamSeconds);
+
+        assertEquals(1.0, scrape.exact("caravan_time_to_first_token_seconds_count", "provider", "mock"),
+                "only the stream has a first token");
+        assertEquals(1.0, scrape.sum("caravan_time_to_first_token_seconds_count"));
+        assertTrue(scrape.exact("caravan_time_to_first_token_seconds_sum", "provider", "mock") < streamSeconds,
+                "the first token came before the end");
+    }
+
+    @Test
+    void countsAttemptsBeyondTheFirst() {
+        assertEquals(1.0, scrape.exact("caravan_fallback_attempts_total", "served_by", "mock"));
+        assertEquals(1.0, scrape.sum("caravan_fallback_attempts_total"));
+    }
+
+    @Test
+    void reportsSpoolDepthAndBreakerStatePerProvider() {
+        assertEquals(0.0, scrape.exact("caravan_ledger_spool_depth"));
+        for (String provider : List.of("openai", "anthropic", "bedrock", "mock")) {
+            assertEquals(0.0, scrape.exact("caravan_circuit_breaker_state", "provider", provider),
+                    provider + " closed");
+        }
+    }
+
+    @Test
+    void healthAnswersOnTheManagementPort() throws Exception {
+        HttpResponse<String> health = management("/observe/health");
+        assertEquals(200, health.statusCode(), health.body());
+        assertTrue(health.body().contains("UP"), health.body());
+        HttpResponse<String> live = management("/observe/health/live");
+        assertEquals(200, live.statusCode(), live.body());
+        assertTrue(live.body().contains("UP"), live.body());
+        HttpResponse<String> ready = management("/observe/health/ready");
+        assertEquals(200, ready.statusCode(), ready.body());
+        assertTrue(ready.body().startsWith("{\"status\":\"UP\""), ready.body());
+        // Readiness means something: the ledger and every route are checked.
+        assertTrue(ready.body().contains("{\"name\":\"ledger\",\"status\":\"UP\"}"), ready.body());
+        assertTrue(ready.body().contains("{\"name\":\"route:chat-completions\",\"status\":\"UP\"}"), ready.body());
+        assertFalse(live.body().contains("ledger"), "a store outage must not get the pod restarted: " + live.body());
+    }
+
+    @Test
+    void apiAndManagementNeverShareAPort() throws Exception {
+        assertNotEquals(gateway.port(), gateway.managementPort());
+        // The management port serves no API ...
+        HttpResponse<String> chatThere = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.managementUrl() + "/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"mock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, chatThere.statusCode(), chatThere.body());
+        assertEquals(404, management("/v1/models").statusCode());
+        // ... and the API port no health or metrics.
+        for (String path : List.of("/observe/metrics", "/observe/health", "/observe/health/ready")) {
+            HttpResponse<String> there = gateway.get(path);
+            assertEquals(404, there.statusCode(), path + ": " + there.body());
+            assertFalse(there.body().contains("caravan_requests_total"), path);
+        }
+        assertEquals(200, gateway.get("/v1/models").statusCode(), "the API is on its own port");
+    }
+
+    @Test
+    void anOpenBreakerShowsInTheGauge() throws Exception {
+        // Its own gateway: a mock breaker that opens after two failed calls out of two.
+        try (Gateway strict = Gateway.start(Map.of("caravan.mock.breaker.minimum-calls", "2",
+                "caravan.mock.breaker.window", "2", "caravan.mock.breaker.open-seconds", "60"))) {
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> failed = strict.post("/v1/chat/completions",
+                        "{\"model\":\"mock-unavailable\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertEquals(503, failed.statusCode(), failed.body());
+            }
+            HttpResponse<String> refused = strict.post("/v1/chat/completions",
+                    "{\"model\":\"mock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("circuit_open"), refused.body());
+
+            Scrape open = new Scrape(get(strict.managementUrl() + "/observe/metrics").body());
+            assertEquals(1.0, open.exact("caravan_circuit_breaker_state", "provider", "mock"), "1 is open");
+            assertEquals(0.0, open.exact("caravan_circuit_breaker_state", "provider", "openai"));
+        }
+    }
+
+    private static HttpResponse<String> chat(String model, String text, boolean stream) throws Exception {
+        return gateway.post("/v1/chat/completions", "{\"model\":\"" + model + "\",\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + text + "\"}]}");
+    }
+
+    private static HttpResponse<String> management(String path) throws Exception {
+        return get(gateway.managementUrl() + path);
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return gateway.http().send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
