@@ -29,6 +29,15 @@ public final class EdgeHandlers {
         if (router == null) {
             throw new IllegalStateException("No HTTP router on port " + port);
         }
+        router.route().order(-999).handler(ctx -> {
+            if (context.isStopping()) {
+                ctx.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
+                send(ctx, new GatewayException(503, "server_error", "shutting_down", null,
+                        "The gateway is shutting down; retry on another instance", true, 1000));
+            } else {
+                ctx.next();
+            }
+        });
         router.route().last().handler(this::unmatched);
         router.route().failureHandler(this::failed);
     }
