@@ -2,6 +2,7 @@ package dev.caravan;
 
 import dev.caravan.auth.AuthBeans;
 import dev.caravan.ops.OperationsBeans;
+import dev.caravan.providers.AccountRoutes;
 import org.apache.camel.main.Main;
 
 /** Starts the gateway: Camel Main with the routes under {@code routes/} and the beans of {@link GatewayBeans}. */
@@ -21,5 +22,6 @@ public final class Caravan {
         main.configure().addConfiguration(GatewayBeans.class);
         main.configure().addConfiguration(OperationsBeans.class);
         main.configure().addConfiguration(AuthBeans.class);
+        main.addMainListener(new AccountRoutes());
     }
 }

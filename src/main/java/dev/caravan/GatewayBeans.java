@@ -11,6 +11,7 @@ import dev.caravan.ledger.CostRecorder;
 import dev.caravan.ledger.Ledger;
 import dev.caravan.ledger.LedgerSettings;
 import dev.caravan.ledger.SpendReport;
+import dev.caravan.providers.AccountCalls;
 import dev.caravan.providers.HttpProviderCall;
 import dev.caravan.providers.anthropic.AnthropicCodec;
 import dev.caravan.providers.bedrock.BedrockClients;
@@ -24,11 +25,13 @@ import dev.caravan.providers.mock.MockProvider;
 import dev.caravan.providers.openai.OpenAiCodec;
 import dev.caravan.routing.FallbackChain;
 import dev.caravan.routing.ModelRouter;
+import dev.caravan.routing.ProviderAccounts;
 import dev.caravan.streaming.StreamRelay;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.spi.CamelEvent;
@@ -46,7 +49,7 @@ import java.util.function.Supplier;
 
 /** Binds the gateway's beans; every setting comes from {@code application.properties} (documented there). */
 @Configuration
-public class GatewayBeans implements CamelConfiguration {
+public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayBeans.class);
 
@@ -85,6 +88,28 @@ public class GatewayBeans implements CamelConfiguration {
 
     private ModelRouter router;
     private Ledger ledger;
+    private CamelContext camelContext;
+    private ProviderAccounts accounts;
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext context) {
+        this.camelContext = context;
+    }
+
+    /** Named provider accounts (caravan.accounts), beside each provider's default account. */
+    @BindToRegistry
+    public synchronized ProviderAccounts providerAccounts() {
+        if (accounts == null) {
+            accounts = ProviderAccounts.load(key -> camelContext.getPropertiesComponent().resolveProperty(key)
+                    .orElse(null));
+        }
+        return accounts;
+    }
 
     @BindToRegistry
     public VertxOptions vertxOptions() {
@@ -101,7 +126,7 @@ public class GatewayBeans implements CamelConfiguration {
     @BindToRegistry
     public synchronized ModelRouter modelRouter() throws IOException {
         if (router == null) {
-            router = new ModelRouter(Path.of(catalogFile), this::offered);
+            router = new ModelRouter(Path.of(catalogFile), this::offered, providerAccounts());
         }
         return router;
     }
@@ -186,6 +211,14 @@ public class GatewayBeans implements CamelConfiguration {
         ModelRouter models = modelRouter();
         return new HttpProviderCall(new AnthropicCodec(model -> models.defaultMaxTokens(new Target("anthropic", model))),
                 Map.of("x-api-key", anthropicKey, "anthropic-version", anthropicVersion));
+    }
+
+    @BindToRegistry
+    public AccountCalls accountCalls() throws IOException {
+        ModelRouter models = modelRouter();
+        return new AccountCalls(providerAccounts().offered(), provider -> "anthropic".equals(provider)
+                ? new AnthropicCodec(model -> models.defaultMaxTokens(new Target("anthropic", model)))
+                : new OpenAiCodec(), anthropicVersion);
     }
 
     @BindToRegistry

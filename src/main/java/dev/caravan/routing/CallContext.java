@@ -200,6 +200,11 @@ public final class CallContext {
         return current == null ? null : current.model();
     }
 
+    /** The named provider account of the attempt in progress; null on a provider's default account. */
+    public String account() {
+        return current == null ? null : current.account();
+    }
+
     public void failed(GatewayException error) {
         lastError = error;
         failures.add(current + ": " + error.getMessage());

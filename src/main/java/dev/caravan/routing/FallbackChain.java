@@ -51,7 +51,7 @@ public final class FallbackChain {
         CamelContext context = exchange.getContext();
         List<Target> targets = new ArrayList<>();
         for (List<WeightedTarget> group : router.candidates(call.request().model())) {
-            for (Target target : balancer.order(group, t -> breakerOpen(context, t.provider()))) {
+            for (Target target : balancer.order(group, t -> breakerOpen(context, t))) {
                 if (!targets.contains(target)) {
                     targets.add(target);
                 }
@@ -125,6 +125,14 @@ public final class FallbackChain {
     /** The load balancer's view of deployment health (for tests and diagnostics). */
     public LoadBalancer balancer() {
         return balancer;
+    }
+
+    /**
+     * Whether the circuit breaker that guards {@code target} is open: its provider's ({@code <provider>-breaker}) on
+     * the default account, its account's own ({@code account-<name>-breaker}) on a named account.
+     */
+    public static boolean breakerOpen(CamelContext context, Target target) {
+        return breakerOpen(context, target.account() == null ? target.provider() : "account-" + target.account());
     }
 
     /** Whether the circuit breaker of {@code provider}'s route (id {@code <provider>-breaker}) is open. */

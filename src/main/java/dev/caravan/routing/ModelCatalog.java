@@ -24,14 +24,21 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
                            List<String> defaultFallbacks, Map<String, Price> prices,
                            Map<String, List<Deployment>> deployments) {
 
-    /** One deployment of a model: the model name that serves it (usually explicit provider/model) and its weight. */
-    public record Deployment(String model, int weight) {
+    /**
+     * One deployment of a model: the model name that serves it (usually explicit provider/model), its weight, and
+     * the provider account it runs on (null: the provider's default account).
+     */
+    public record Deployment(String model, int weight, String account) {
+
+        public Deployment(String model, int weight) {
+            this(model, weight, null);
+        }
     }
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP_LEVEL = Set.of("defaultProvider", "aliases", "fallbacks", "defaultFallbacks",
             "models", "deployments");
-    private static final Set<String> DEPLOYMENT_FIELDS = Set.of("target", "weight");
+    private static final Set<String> DEPLOYMENT_FIELDS = Set.of("target", "weight", "account");
     private static final Set<String> PRICE_FIELDS = Set.of("input", "cachedInput", "cacheWrite", "output",
             "maxOutputTokens");
 
@@ -64,7 +71,10 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
                 list(root.path("defaultFallbacks"), "defaultFallbacks"), Map.copyOf(prices), Map.copyOf(deployments));
     }
 
-    /** A list of {@code {target: provider/model, weight: 3}} (weight 1 when left out) or plain model names. */
+    /**
+     * A list of {@code {target: provider/model, weight: 3, account: name}} (weight 1 and the provider's default
+     * account when left out) or plain model names.
+     */
     private static List<Deployment> deployments(JsonNode node, String where) {
         if (!node.isArray() || node.isEmpty()) {
             throw new IllegalArgumentException("catalog: " + where + " must be a non-empty list of deployments");
@@ -77,12 +87,13 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
                 continue;
             }
             if (!item.isObject()) {
-                throw new IllegalArgumentException("catalog: " + at + " must be a model name or {target, weight}");
+                throw new IllegalArgumentException("catalog: " + at + " must be a model name or {target, weight, "
+                        + "account}");
             }
             item.fieldNames().forEachRemaining(f -> {
                 if (!DEPLOYMENT_FIELDS.contains(f)) {
                     throw new IllegalArgumentException("catalog: " + at + " has unknown field '" + f
-                            + "' (known: target, weight)");
+                            + "' (known: target, weight, account)");
                 }
             });
             if (item.path("target").isMissingNode()) {
@@ -93,7 +104,13 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
             if (!weight.isMissingNode() && !(weight.isInt() && weight.asInt() > 0)) {
                 throw new IllegalArgumentException("catalog: " + at + ".weight must be a positive integer");
             }
-            out.add(new Deployment(text(item.path("target"), at + ".target"), weight.isInt() ? weight.asInt() : 1));
+            JsonNode account = item.path("account");
+            if (!account.isMissingNode() && !(account.isTextual() && !account.asText().isBlank())) {
+                throw new IllegalArgumentException("catalog: " + at + ".account must be an account name "
+                        + "(caravan.accounts)");
+            }
+            out.add(new Deployment(text(item.path("target"), at + ".target"), weight.isInt() ? weight.asInt() : 1,
+                    account.isTextual() ? account.asText().trim() : null));
         }
         return List.copyOf(out);
     }

@@ -27,24 +27,37 @@ import org.slf4j.LoggerFactory;
 public final class ModelRouter {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelRouter.class);
-    public static final Set<String> PROVIDERS = Set.of("openai", "anthropic", "bedrock", "mock");
+    public static final Set<String> PROVIDERS = Set.of("openai", "azure-openai", "anthropic", "bedrock",
+            "mock");
     private static final List<String> OPENAI_PREFIXES = List.of("gpt-", "o1", "o3", "o4", "chatgpt-", "text-");
     private static final List<String> BEDROCK_PREFIXES = List.of("anthropic.", "amazon.", "meta.", "mistral.",
             "cohere.", "ai21.", "us.", "eu.", "apac.");
     private static final List<String> REGION_PREFIXES = List.of("us.", "eu.", "apac.");
     private static final int MAX_ALIAS_DEPTH = 8;
+    private static final java.util.regex.Pattern AZURE_DEPLOYMENT = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final Path file;
     private final Predicate<String> offered;
+    private final ProviderAccounts accounts;
     private volatile ModelCatalog catalog;
     /** The file's content when last read (loaded or rejected): a reload happens when the content differs. */
     private volatile byte[] seen;
 
     public ModelRouter(Path file, Predicate<String> offered) throws IOException {
+        this(file, offered, ProviderAccounts.none());
+    }
+
+    /**
+     * {@code offered} says whether a provider's default account is configured; a target on a named account is offered
+     * when {@code accounts} has that account with a key.
+     */
+    public ModelRouter(Path file, Predicate<String> offered, ProviderAccounts accounts) throws IOException {
         this.file = file;
         this.offered = offered;
+        this.accounts = accounts;
         this.seen = Files.readAllBytes(file);
-        this.catalog = ModelCatalog.parse(new ByteArrayInputStream(seen));
+        this.catalog = checked(ModelCatalog.parse(new ByteArrayInputStream(seen)));
     }
 
     public ModelCatalog catalog() {
@@ -65,7 +78,7 @@ public final class ModelRouter {
                 return false;
             }
             seen = content;
-            catalog = ModelCatalog.parse(new ByteArrayInputStream(content));
+            catalog = checked(ModelCatalog.parse(new ByteArrayInputStream(content)));
             LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} models with deployments, {} priced "
                     + "models", file, catalog.aliases().size(), catalog.fallbacks().size(), catalog.deployments().size(),
                     catalog.prices().size());
@@ -84,7 +97,10 @@ public final class ModelRouter {
 
     /** The one target a name means, offered or not. */
     public Target resolve(String name) {
-        ModelCatalog current = catalog;
+        return resolve(catalog, name);
+    }
+
+    private static Target resolve(ModelCatalog current, String name) {
         String model = name;
         for (int depth = 0; depth < MAX_ALIAS_DEPTH; depth++) {
             Target explicit = explicit(model);
@@ -124,7 +140,7 @@ public final class ModelRouter {
         List<ModelCatalog.Deployment> deployed = along(current, name, current.deployments());
         Target primary = deployed == null ? resolve(name) : null;
         if (deployed == null) {
-            deployed = current.deployments().getOrDefault(primary.toString(),
+            deployed = current.deployments().getOrDefault(primary.name(),
                     current.deployments().get(primary.model()));
         }
         // The first chain found along the way: the requested name, each alias it leads through, the resolved model.
@@ -132,20 +148,21 @@ public final class ModelRouter {
         if (fallbacks == null) {
             fallbacks = primary == null ? current.defaultFallbacks() : current.fallbacks()
                     .getOrDefault(primary.model(), current.fallbacks()
-                            .getOrDefault(primary.toString(), current.defaultFallbacks()));
+                            .getOrDefault(primary.name(), current.defaultFallbacks()));
         }
         List<List<WeightedTarget>> groups = new ArrayList<>();
-        groups.add(deployed != null ? resolveAll(deployed) : List.of(new WeightedTarget(primary, 1)));
+        groups.add(deployed != null ? resolveAll(current, deployed) : List.of(new WeightedTarget(primary, 1)));
         for (String fallback : fallbacks) {
             List<ModelCatalog.Deployment> its = along(current, fallback, current.deployments());
-            groups.add(its != null ? resolveAll(its) : List.of(new WeightedTarget(resolve(fallback), 1)));
+            groups.add(its != null ? resolveAll(current, its)
+                    : List.of(new WeightedTarget(resolve(current, fallback), 1)));
         }
         Set<Target> seen = new LinkedHashSet<>();
         List<List<WeightedTarget>> usable = new ArrayList<>();
         for (List<WeightedTarget> group : groups) {
             List<WeightedTarget> kept = new ArrayList<>();
             for (WeightedTarget candidate : group) {
-                if (offered.test(candidate.target().provider()) && seen.add(candidate.target())) {
+                if (offered(candidate.target()) && seen.add(candidate.target())) {
                     kept.add(candidate);
                 }
             }
@@ -175,18 +192,78 @@ public final class ModelRouter {
         return null;
     }
 
-    private List<WeightedTarget> resolveAll(List<ModelCatalog.Deployment> deployments) {
+    private static List<WeightedTarget> resolveAll(ModelCatalog current, List<ModelCatalog.Deployment> deployments) {
         List<WeightedTarget> out = new ArrayList<>();
         for (ModelCatalog.Deployment deployment : deployments) {
-            out.add(new WeightedTarget(resolve(deployment.model()), deployment.weight()));
+            out.add(new WeightedTarget(onAccount(resolve(current, deployment.model()), deployment.account()),
+                    deployment.weight()));
         }
         return out;
+    }
+
+    private static Target onAccount(Target target, String account) {
+        return account == null ? target : new Target(target.provider(), target.model(), account);
+    }
+
+    /** Whether the target's account is configured: the provider's default account, or a named one with a key. */
+    private boolean offered(Target target) {
+        if (target.account() == null) {
+            return offered.test(target.provider());
+        }
+        ProviderAccounts.Account account = accounts.get(target.account());
+        return account != null && account.offered();
+    }
+
+    /**
+     * Rejects a catalog whose deployments name an account that is not configured, or one of another provider than
+     * their target's, and Azure OpenAI deployments without an account (Azure has no default account). An account
+     * without a key is configured, only not offered.
+     */
+    private ModelCatalog checked(ModelCatalog parsed) {
+        for (Map.Entry<String, List<ModelCatalog.Deployment>> entry : parsed.deployments().entrySet()) {
+            for (int i = 0; i < entry.getValue().size(); i++) {
+                ModelCatalog.Deployment deployment = entry.getValue().get(i);
+                String at = "catalog: deployments." + entry.getKey() + "[" + i + "]";
+                if (deployment.account() == null && !deployment.model().startsWith("azure-openai/")) {
+                    continue;
+                }
+                Target target;
+                try {
+                    target = resolve(parsed, deployment.model());
+                } catch (GatewayException e) {
+                    throw new IllegalArgumentException(at + ".target: " + e.getMessage());
+                }
+                if (deployment.account() == null) {
+                    if ("azure-openai".equals(target.provider())) {
+                        throw new IllegalArgumentException(at + " needs an account: Azure OpenAI deployments run on "
+                                + "a named account (caravan.accounts)");
+                    }
+                    continue;
+                }
+                ProviderAccounts.Account account = accounts.get(deployment.account());
+                if (account == null) {
+                    throw new IllegalArgumentException(at + ".account '" + deployment.account() + "' is not a "
+                            + "configured account (caravan.accounts: " + (accounts.names().isEmpty() ? "none"
+                            : String.join(", ", new TreeSet<>(accounts.names()))) + ")");
+                }
+                if (!account.provider().equals(target.provider())) {
+                    throw new IllegalArgumentException(at + ".account '" + account.name() + "' is an "
+                            + account.provider() + " account, but the target " + target.name() + " is on "
+                            + target.provider());
+                }
+                if ("azure-openai".equals(target.provider()) && !AZURE_DEPLOYMENT.matcher(target.model()).matches()) {
+                    throw new IllegalArgumentException(at + ".target: '" + target.model() + "' is not an Azure "
+                            + "OpenAI deployment name (letters, digits, '.', '_', '-')");
+                }
+            }
+        }
+        return parsed;
     }
 
     /** The price of a target, or null when the catalog does not list it. */
     public Price price(Target target) {
         Map<String, Price> prices = catalog.prices();
-        Price price = prices.get(target.toString());
+        Price price = prices.get(target.name());
         if (price == null && "bedrock".equals(target.provider())) {
             for (String region : REGION_PREFIXES) {
                 if (target.model().startsWith(region)) {

@@ -13,10 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 /** Every event of one logger (and its children), kept in memory: an appender added to the running log4j2. */
-final class LogLines extends AbstractAppender implements AutoCloseable {
+public final class LogLines extends AbstractAppender implements AutoCloseable {
 
     /** A captured event: level, logger name and formatted message (with its exception's message, if any). */
-    record Line(String level, String logger, String message) {
+    public record Line(String level, String logger, String message) {
     }
 
     private final List<Line> lines = new CopyOnWriteArrayList<>();
@@ -45,7 +45,7 @@ final class LogLines extends AbstractAppender implements AutoCloseable {
     }
 
     /** Starts capturing {@code loggerName}; close to stop. */
-    static LogLines capture(String loggerName) {
+    public static LogLines capture(String loggerName) {
         return new LogLines(loggerName);
     }
 
@@ -58,16 +58,16 @@ final class LogLines extends AbstractAppender implements AutoCloseable {
         lines.add(new Line(event.getLevel().name(), event.getLoggerName(), message));
     }
 
-    List<Line> lines() {
+    public List<Line> lines() {
         return List.copyOf(lines);
     }
 
-    List<Line> matching(Predicate<Line> test) {
+    public List<Line> matching(Predicate<Line> test) {
         return lines.stream().filter(test).toList();
     }
 
     /** Waits up to {@code millis} for at least {@code count} lines matching {@code test}. */
-    List<Line> await(Predicate<Line> test, int count, long millis) throws InterruptedException {
+    public List<Line> await(Predicate<Line> test, int count, long millis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
         List<Line> found = matching(test);
         while (found.size() < count && System.currentTimeMillis() < deadline) {

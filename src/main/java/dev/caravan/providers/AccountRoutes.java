@@ -1,0 +1,70 @@
+package dev.caravan.providers;
+
+import dev.caravan.routing.ProviderAccounts;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.MainListenerSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Makes one route per named provider account that has a key, from the YAML route template {@code provider-account}
+ * (routes/providers/accounts.yaml), once the routes are loaded and before the context starts. The account's
+ * breaker and timeouts take its provider's settings ({@code caravan.<provider>.*}, with the same defaults as the
+ * provider routes); the URL is the account's own.
+ */
+public final class AccountRoutes extends MainListenerSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AccountRoutes.class);
+    static final String TEMPLATE = "provider-account";
+
+    @Override
+    public void afterConfigure(BaseMainSupport main) {
+        CamelContext context = main.getCamelContext();
+        ProviderAccounts accounts = context.getRegistry().lookupByNameAndType("providerAccounts",
+                ProviderAccounts.class);
+        if (accounts == null) {
+            return;
+        }
+        for (ProviderAccounts.Account account : accounts.all()) {
+            if (!account.offered()) {
+                LOG.info("Provider account {}: not offered until it has a key (caravan.accounts.{}.api-key)", account,
+                        account.name());
+                continue;
+            }
+            try {
+                // The prefix makes the template's node ids the account's own: its breaker is account-<name>-breaker.
+                context.addRouteFromTemplate("account-" + account.name(), TEMPLATE, "account-" + account.name() + "-",
+                        parameters(context, account));
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot make the route of provider account " + account.name(), e);
+            }
+            LOG.info("Provider account {} ready: route account-{}", account, account.name());
+        }
+    }
+
+    static Map<String, Object> parameters(CamelContext context, ProviderAccounts.Account account) {
+        String p = "caravan." + account.provider() + ".";
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("account", account.name());
+        parameters.put("baseUrl", account.baseUrl());
+        parameters.put("connectTimeoutMs", setting(context, p + "connect-timeout-ms", "5000"));
+        parameters.put("idleTimeoutMs", setting(context, p + "idle-timeout-ms", "60000"));
+        parameters.put("failureRatePercent", setting(context, p + "breaker.failure-rate-percent", "50"));
+        parameters.put("minimumCalls", setting(context, p + "breaker.minimum-calls", "10"));
+        parameters.put("window", setting(context, p + "breaker.window", "20"));
+        parameters.put("openSeconds", setting(context, p + "breaker.open-seconds", "30"));
+        parameters.put("halfOpenCalls", setting(context, p + "breaker.half-open-calls", "3"));
+        parameters.put("slowCallPercent", setting(context, p + "breaker.slow-call-percent", "100"));
+        parameters.put("slowCallSeconds", setting(context, p + "breaker.slow-call-seconds", "60"));
+        return parameters;
+    }
+
+    private static String setting(CamelContext context, String key, String fallback) {
+        String value = context.getPropertiesComponent().resolveProperty(key).orElse("").trim();
+        return value.isEmpty() ? fallback : value;
+    }
+}
