@@ -3,6 +3,7 @@ package dev.caravan.routing;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ public final class ProviderAccounts {
     private final Map<String, Account> accounts;
 
     private ProviderAccounts(Map<String, Account> accounts) {
-        this.accounts = Map.copyOf(accounts);
+        this.accounts = Collections.unmodifiableMap(new LinkedHashMap<>(accounts));
     }
 
     public static ProviderAccounts none() {

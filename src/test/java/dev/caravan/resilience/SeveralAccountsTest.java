@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * answer or a log line.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ProviderAccountsTest {
+class SeveralAccountsTest {
 
     static final String PRIMARY_KEY = "sk-primary-1f2e3d4c5b6a";
     static final String BACKUP_KEY = "sk-backup-9a8b7c6d5e4f";
