@@ -7,6 +7,7 @@ import dev.caravan.api.ErrorResponder;
 import dev.caravan.api.ModelList;
 import dev.caravan.api.RequestIntake;
 import dev.caravan.ledger.BudgetGate;
+import dev.caravan.ledger.BudgetsFile;
 import dev.caravan.ledger.CostRecorder;
 import dev.caravan.ledger.Ledger;
 import dev.caravan.ledger.LedgerSettings;
@@ -154,6 +155,12 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
                     key -> context.getPropertiesComponent().resolveProperty(key).orElse(null)));
         }
         return ledger;
+    }
+
+    @BindToRegistry
+    public BudgetsFile budgetsFile(CamelContext context) {
+        return new BudgetsFile(Path.of(context.getPropertiesComponent().resolveProperty("caravan.ledger.budgets-file")
+                .orElse("config/budgets.yaml")), ledger(context).budgetLedger());
     }
 
     @BindToRegistry

@@ -49,7 +49,7 @@ public final class Authenticator {
         Identity identity = identify(exchange, authorization, apiKey);
         exchange.setProperty(Identity.PROPERTY, identity);
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
-        if (call != null) {
+        if (call != null && identity.kind() != Identity.Kind.ANONYMOUS) {
             call.caller(identity.userId(), identity.application(), identity.keyId());
             if (identity.budgets() != null) {
                 call.keyBudgets(identity.budgets().daily(), identity.budgets().monthly());

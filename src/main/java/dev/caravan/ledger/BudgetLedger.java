@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public final class BudgetLedger {
 
-    private final BudgetConfig config;
+    private volatile BudgetConfig config;
     private final BudgetStore store;
     private final Clock clock;
 
@@ -21,6 +21,11 @@ public final class BudgetLedger {
         this.config = config;
         this.store = store;
         this.clock = clock;
+    }
+
+    /** New limits for the requests that reserve from now on; reservations already held settle as they were made. */
+    public void replace(BudgetConfig limits) {
+        this.config = limits;
     }
 
     /**

@@ -205,4 +205,9 @@ public final class Ledger implements AutoCloseable {
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
+
+    /** The budgets part, whose limits can be replaced while serving. */
+    public BudgetLedger budgetLedger() {
+        return budgets;
+    }
 }
