@@ -45,6 +45,8 @@ public final class Bench {
         public int streamTokens = 30;
         public double streamTimeoutSeconds = 40;
         public int workerThreads = 1100;
+        /** The launcher's JVM options as README's "Running it" section gives them; --gateway-opt adds to them. */
+        public List<String> launcherJvmOptions = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC"));
         public List<String> gatewayJvmOptions = new ArrayList<>();
         public boolean jfr;
         public Path repoRoot = Path.of("").toAbsolutePath();
@@ -121,6 +123,7 @@ public final class Bench {
                 case "--stream-timeout-seconds" -> o.streamTimeoutSeconds = Double.parseDouble(args[++i]);
                 case "--worker-threads" -> o.workerThreads = Integer.parseInt(args[++i]);
                 case "--gateway-opt" -> o.gatewayJvmOptions.add(args[++i]);
+                case "--no-launcher-opts" -> o.launcherJvmOptions.clear();
                 case "--jfr" -> o.jfr = true;
                 case "--repo" -> o.repoRoot = Path.of(args[++i]).toAbsolutePath();
                 case "--out" -> o.outDir = Path.of(args[++i]).toAbsolutePath();
@@ -149,6 +152,7 @@ public final class Bench {
         int cores = Runtime.getRuntime().availableProcessors();
 
         List<String> jvm = new ArrayList<>();
+        jvm.addAll(o.launcherJvmOptions);
         jvm.add("-Dcaravan.http.worker-threads=" + o.workerThreads);
         if (o.jfr) {
             jvm.add("-XX:StartFlightRecording=filename=" + out.resolve(name + "-gateway.jfr") + ",settings=profile,dumponexit=true");
