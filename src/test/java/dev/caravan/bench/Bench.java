@@ -325,7 +325,8 @@ public final class Bench {
             say("cds: no archive was written (see " + o.repoRoot.relativize(log) + ")");
             return null;
         }
-        return archive.toString();
+        // Relative to the repository root, the gateway's working directory: no machine path in the results.
+        return o.repoRoot.toAbsolutePath().relativize(archive).toString();
     }
 
     private static String gatewayClasspath() {
