@@ -19,10 +19,11 @@ if ! $quick && ! command -v wrk >/dev/null 2>&1; then
 fi
 
 mkdir -p target/bench
-echo "[bench] building (mvn test-compile)"
-$MVN test-compile
-$MVN dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=target/bench/cp-runtime.txt >/dev/null
-$MVN dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench/cp-test.txt >/dev/null
+echo "[bench] building (mvn package, tests skipped)"
+$MVN package -DskipTests
+jar=$(ls target/caravan-*.jar | grep -v -e sources -e javadoc | head -1)
+$MVN dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=target/bench/cp-runtime.txt >/dev/null
+$MVN dependency:build-classpath -DincludeScope=test -Dmdep.outputFile=target/bench/cp-test.txt >/dev/null
 
 exec timeout 900 java -cp "target/test-classes:target/classes:$(cat target/bench/cp-test.txt)" dev.caravan.bench.Bench \
-  --gateway-cp "target/classes:$(cat target/bench/cp-runtime.txt)" "$@"
+  --gateway-cp "$jar:$(cat target/bench/cp-runtime.txt)" "$@"

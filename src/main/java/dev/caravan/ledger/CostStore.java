@@ -22,6 +22,21 @@ public interface CostStore extends AutoCloseable {
      */
     boolean record(CostRecord record);
 
+    /**
+     * Stores several records, as {@link #record} each; a store may write them together (one transaction). On an
+     * exception some may have been stored: recording them again is safe.
+     */
+    default void recordAll(List<CostRecord> records) {
+        for (CostRecord record : records) {
+            record(record);
+        }
+    }
+
+    /** Whether {@link #recordAll} writes together (then concurrent requests' records are grouped into it). */
+    default boolean writesTogether() {
+        return false;
+    }
+
     Optional<CostRecord> find(String requestId);
 
     /** A user's or an application's records ({@code user:<id>}, {@code application:<id>}) in {@code [from, to)}, oldest first. */

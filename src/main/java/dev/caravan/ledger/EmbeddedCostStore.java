@@ -9,7 +9,9 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,14 +27,14 @@ public final class EmbeddedCostStore implements CostStore {
     private static final String ADD_TO_COUNTER = """
             MERGE INTO cost_counters c
             USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS DECIMAL(38, 18)), CAST(? AS BIGINT),
-                           CAST(? AS BIGINT), CAST(? AS BIGINT)))
-                  s(scope, period, cost, prompt_tokens, completion_tokens, unreported)
+                           CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)))
+                  s(scope, period, cost, prompt_tokens, completion_tokens, unreported, requests)
             ON c.scope = s.scope AND c.period = s.period
-            WHEN MATCHED THEN UPDATE SET cost = c.cost + s.cost, requests = c.requests + 1,
+            WHEN MATCHED THEN UPDATE SET cost = c.cost + s.cost, requests = c.requests + s.requests,
                  prompt_tokens = c.prompt_tokens + s.prompt_tokens,
                  completion_tokens = c.completion_tokens + s.completion_tokens, unreported = c.unreported + s.unreported
             WHEN NOT MATCHED THEN INSERT (scope, period, cost, requests, prompt_tokens, completion_tokens, unreported)
-                 VALUES (s.scope, s.period, s.cost, 1, s.prompt_tokens, s.completion_tokens, s.unreported)""";
+                 VALUES (s.scope, s.period, s.cost, s.requests, s.prompt_tokens, s.completion_tokens, s.unreported)""";
 
     private final EmbeddedDatabase database;
 
@@ -42,27 +44,78 @@ public final class EmbeddedCostStore implements CostStore {
 
     @Override
     public boolean record(CostRecord record) {
-        return database.inTransaction(connection -> {
+        return database.inTransaction(connection -> storeAll(connection, List.of(record))) == 1;
+    }
+
+    /** One transaction for all of them: each record stored, and each counter updated once with their sum. */
+    @Override
+    public void recordAll(List<CostRecord> records) {
+        database.inTransaction(connection -> storeAll(connection, records));
+    }
+
+    @Override
+    public boolean writesTogether() {
+        return true;
+    }
+
+    /** Stores the records not stored yet and adds them to their counters; returns how many were new. */
+    private static int storeAll(Connection connection, List<CostRecord> records) throws SQLException {
+        Map<String, CounterDelta> deltas = new LinkedHashMap<>();
+        int stored = 0;
+        for (CostRecord record : records) {
             if (exists(connection, record.requestId())) {
-                return false;
+                continue;
             }
             insert(connection, record);
-            try (PreparedStatement add = connection.prepareStatement(ADD_TO_COUNTER)) {
-                for (String scope : record.scopes()) {
-                    for (Period period : Period.values()) {
-                        add.setString(1, scope);
-                        add.setString(2, period.key(record.timestamp()));
-                        add.setBigDecimal(3, record.cost());
-                        add.setLong(4, record.promptTokens());
-                        add.setLong(5, record.completionTokens());
-                        add.setLong(6, record.usageReported() ? 0 : 1);
-                        add.addBatch();
-                    }
+            stored++;
+            for (String scope : record.scopes()) {
+                for (Period period : Period.values()) {
+                    String periodKey = period.key(record.timestamp());
+                    deltas.computeIfAbsent(scope + '\n' + periodKey, k -> new CounterDelta(scope, periodKey)).add(record);
                 }
-                add.executeBatch();
             }
-            return true;
-        });
+        }
+        if (deltas.isEmpty()) {
+            return stored;
+        }
+        try (PreparedStatement add = connection.prepareStatement(ADD_TO_COUNTER)) {
+            for (CounterDelta delta : deltas.values()) {
+                add.setString(1, delta.scope);
+                add.setString(2, delta.periodKey);
+                add.setBigDecimal(3, delta.cost);
+                add.setLong(4, delta.promptTokens);
+                add.setLong(5, delta.completionTokens);
+                add.setLong(6, delta.unreported);
+                add.setLong(7, delta.requests);
+                add.addBatch();
+            }
+            add.executeBatch();
+        }
+        return stored;
+    }
+
+    /** What a batch of records adds to one counter. */
+    private static final class CounterDelta {
+        final String scope;
+        final String periodKey;
+        BigDecimal cost = BigDecimal.ZERO;
+        long requests;
+        long promptTokens;
+        long completionTokens;
+        long unreported;
+
+        CounterDelta(String scope, String periodKey) {
+            this.scope = scope;
+            this.periodKey = periodKey;
+        }
+
+        void add(CostRecord record) {
+            cost = cost.add(record.cost());
+            requests++;
+            promptTokens += record.promptTokens();
+            completionTokens += record.completionTokens();
+            unreported += record.usageReported() ? 0 : 1;
+        }
     }
 
     private static boolean exists(Connection connection, String requestId) throws SQLException {

@@ -8,17 +8,20 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The embedded ledger database: an H2 file {@code <dataDir>/ledger.mv.db}, its schema, and transactions that are
- * retried when two writers collide on a row. Each operation takes its own connection; the database stays open
- * between them until {@link #close()}.
+ * retried when two writers collide on a row. Each operation takes a connection of its own, reused afterwards; the
+ * database stays open between them until {@link #close()}.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 
     /** Collisions worth another try: duplicate key from a concurrent insert, deadlock, lock timeout. */
     private static final Set<String> RETRYABLE = Set.of("23505", "40001", "HYT00");
     private static final int ATTEMPTS = 20;
+    /** Idle sessions kept for reuse; more than this many concurrent transactions open (and then close) extra ones. */
+    private static final int MAX_IDLE = 32;
 
     private static final String[] SCHEMA = {
         """
@@ -53,6 +56,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     }
 
     private final String url;
+    private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
     public EmbeddedDatabase(Path dataDir) {
@@ -61,7 +65,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot create the data directory " + dataDir, e);
         }
-        String base = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("ledger") + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000";
+        String base = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("ledger")
+                + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
         try (Connection connection = DriverManager.getConnection(base); Statement statement = connection.createStatement()) {
             for (String ddl : SCHEMA) {
                 statement.execute(ddl);
@@ -79,14 +84,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the ledger database is closed");
             }
-            try (Connection connection = DriverManager.getConnection(url)) {
-                connection.setAutoCommit(false);
+            Connection connection = null;
+            boolean reusable = false;
+            try {
+                connection = take();
                 try {
                     T result = work.run(connection);
                     connection.commit();
+                    reusable = true;
                     return result;
                 } catch (SQLException | RuntimeException e) {
                     connection.rollback();
+                    reusable = true;
                     throw e;
                 }
             } catch (SQLException e) {
@@ -95,9 +104,48 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 }
                 last = e;
                 Thread.onSpinWait();
+            } finally {
+                give(connection, reusable);
             }
         }
         throw new IllegalStateException("ledger database: gave up after " + ATTEMPTS + " collisions", last);
+    }
+
+    /**
+     * A connection (an H2 session) from the idle ones, or a new one. Sessions are reused because opening one and
+     * parsing SQL dominated the request's cost: a reused session keeps its parsed statements (QUERY_CACHE_SIZE).
+     */
+    private Connection take() throws SQLException {
+        Connection connection = idle.poll();
+        if (connection != null) {
+            return connection;
+        }
+        connection = DriverManager.getConnection(url);
+        connection.setAutoCommit(false);
+        return connection;
+    }
+
+    /** Returns a connection whose transaction ended cleanly; others, and those beyond the idle limit, are closed. */
+    private void give(Connection connection, boolean reusable) {
+        if (connection == null) {
+            return;
+        }
+        if (reusable && !closed && idle.size() < MAX_IDLE) {
+            idle.offer(connection);
+            if (closed && idle.remove(connection)) {
+                quietlyClose(connection);
+            }
+            return;
+        }
+        quietlyClose(connection);
+    }
+
+    private static void quietlyClose(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // the session is gone either way
+        }
     }
 
     /** Closes the database file; later operations fail. */
@@ -107,6 +155,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
             return;
         }
         closed = true;
+        Connection idleConnection;
+        while ((idleConnection = idle.poll()) != null) {
+            quietlyClose(idleConnection);
+        }
         try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
             statement.execute("SHUTDOWN");
         } catch (SQLException e) {

@@ -8,10 +8,13 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What the routes call: record a request's cost (never failing the request), reserve, settle or release its
@@ -21,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 public final class Ledger implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
+    /** Most records written in one transaction. */
+    private static final int MAX_BATCH = 64;
 
     private final CostStore store;
     private final BudgetLedger budgets;
@@ -28,6 +33,9 @@ public final class Ledger implements AutoCloseable {
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final ScheduledExecutorService replayer;
+    /** Records waiting for the write in progress (see {@link #record}). */
+    private final ConcurrentLinkedQueue<CostRecord> queued = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock writing = new ReentrantLock();
     private final Object replayState = new Object();
     private volatile boolean storeHealthy = true;
     private boolean replayScheduled;
@@ -69,28 +77,69 @@ public final class Ledger implements AutoCloseable {
                 new CostSpool(settings.dataDir()), settings.initialBackoff(), settings.maxBackoff());
     }
 
-    /** Stores the record, or spools it when the store fails. Never throws: the request has been answered. */
+    /**
+     * Stores the record, or spools it when the store fails. Never throws: the request has been answered.
+     * With a store that writes records together (the embedded one), concurrent requests share one transaction
+     * (group commit): the caller that finds no write in progress stores every record queued so far in one go, and
+     * goes on while more arrive; the others return at once, their records queued.
+     */
     public void record(CostRecord record) {
         if (!record.usageReported()) {
             LOG.warn("request {} ended without usage from {} ({}); recorded as unreported, cost {}",
                     record.requestId(), record.provider(), record.model(), record.cost().toPlainString());
         }
+        if (!store.writesTogether()) {
+            storeOrSpool(List.of(record));
+            return;
+        }
+        queued.add(record);
+        while (!queued.isEmpty() && writing.tryLock()) {
+            try {
+                writeQueued();
+            } finally {
+                writing.unlock();
+            }
+        }
+    }
+
+    /** Writes what is queued, in batches of at most {@link #MAX_BATCH}; the caller holds {@link #writing}. */
+    private void writeQueued() {
+        List<CostRecord> batch = new ArrayList<>();
+        CostRecord next;
+        while ((next = queued.poll()) != null) {
+            batch.add(next);
+            if (batch.size() == MAX_BATCH) {
+                storeOrSpool(batch);
+                batch = new ArrayList<>();
+            }
+        }
+        if (!batch.isEmpty()) {
+            storeOrSpool(batch);
+        }
+    }
+
+    private void storeOrSpool(List<CostRecord> batch) {
         if (storeHealthy) {
             try {
-                store.record(record);
+                store.recordAll(batch);
                 return;
             } catch (RuntimeException e) {
                 storeHealthy = false;
                 LOG.warn("cost store failed ({}); spooling records until it is back", e.toString());
             }
         }
-        try {
-            spool.append(record);
-        } catch (IOException | RuntimeException e) {
-            LOG.error("cost record {} lost: neither the store nor the spool took it: {}", record.requestId(), record, e);
-            return;
+        boolean spooled = false;
+        for (CostRecord record : batch) {
+            try {
+                spool.append(record);
+                spooled = true;
+            } catch (IOException | RuntimeException e) {
+                LOG.error("cost record {} lost: neither the store nor the spool took it: {}", record.requestId(), record, e);
+            }
         }
-        scheduleReplay(null);
+        if (spooled) {
+            scheduleReplay(null);
+        }
     }
 
     /**
@@ -151,6 +200,12 @@ public final class Ledger implements AutoCloseable {
     /** Tries the spool once more, then closes; what the store still refuses stays spooled for the next start. */
     @Override
     public void close() {
+        writing.lock();
+        try {
+            writeQueued();
+        } finally {
+            writing.unlock();
+        }
         replayer.shutdownNow();
         try {
             replayer.awaitTermination(10, TimeUnit.SECONDS);

@@ -45,8 +45,12 @@ public final class Bench {
         public int streamTokens = 30;
         public double streamTimeoutSeconds = 40;
         public int workerThreads = 1100;
+        /** The launcher's JVM options as README's "Running it" section gives them; --gateway-opt adds to them. */
+        public List<String> launcherJvmOptions = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC"));
         public List<String> gatewayJvmOptions = new ArrayList<>();
         public boolean jfr;
+        /** Class data sharing as the README's launcher recipe does it (a training launch dumps the archive). */
+        public boolean cds = true;
         public Path repoRoot = Path.of("").toAbsolutePath();
         public Path outDir;
         public String gatewayClasspath;
@@ -72,6 +76,7 @@ public final class Bench {
             o.streamTokens = 10;
             o.streamTimeoutSeconds = 10;
             o.workerThreads = 64;
+            o.cds = false;
             return o;
         }
     }
@@ -121,6 +126,8 @@ public final class Bench {
                 case "--stream-timeout-seconds" -> o.streamTimeoutSeconds = Double.parseDouble(args[++i]);
                 case "--worker-threads" -> o.workerThreads = Integer.parseInt(args[++i]);
                 case "--gateway-opt" -> o.gatewayJvmOptions.add(args[++i]);
+                case "--no-launcher-opts" -> o.launcherJvmOptions.clear();
+                case "--no-cds" -> o.cds = false;
                 case "--jfr" -> o.jfr = true;
                 case "--repo" -> o.repoRoot = Path.of(args[++i]).toAbsolutePath();
                 case "--out" -> o.outDir = Path.of(args[++i]).toAbsolutePath();
@@ -149,6 +156,7 @@ public final class Bench {
         int cores = Runtime.getRuntime().availableProcessors();
 
         List<String> jvm = new ArrayList<>();
+        jvm.addAll(o.launcherJvmOptions);
         jvm.add("-Dcaravan.http.worker-threads=" + o.workerThreads);
         if (o.jfr) {
             jvm.add("-XX:StartFlightRecording=filename=" + out.resolve(name + "-gateway.jfr") + ",settings=profile,dumponexit=true");
@@ -167,6 +175,15 @@ public final class Bench {
         Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cores).setWorkerPoolSize(2));
         try (FastUpstream upstream = new FastUpstream(cores, o.streamTokens, o.streamTokenDelayMs)) {
             String classpath = o.gatewayClasspath != null ? o.gatewayClasspath : gatewayClasspath();
+            if (o.cds) {
+                String archive = classDataArchive(o, classpath, jvm, upstream.baseUrl(), out.resolve(name + "-gateway-cds.log"));
+                if (archive != null) {
+                    jvm.add("-XX:SharedArchiveFile=" + archive);
+                    conditions.put("gatewayJvmOptions", String.join(" ", jvm));
+                }
+            }
+            conditions.put("classDataSharing", jvm.stream().anyMatch(a -> a.startsWith("-XX:SharedArchiveFile="))
+                    ? "application archive from a training launch (README, Deployment)" : "JDK default only");
 
             // Full mode launches twice: many open streams on a fresh JVM (memory not yet grown by the throughput
             // runs), then latency and throughput on a second one. Quick mode does it all on one launch.
@@ -281,6 +298,37 @@ public final class Bench {
     }
 
     /** This JVM's class path without the test classes: the gateway's own classes and dependencies. */
+    /**
+     * The launcher's class-data-sharing archive: one training launch with {@code -XX:ArchiveClassesAtExit} that
+     * answers a request and stops. Null (and a note) when the class path has a directory, which the JVM cannot
+     * archive (bench/run.sh passes the packaged jar).
+     */
+    private static String classDataArchive(Options o, String classpath, List<String> jvm, String upstreamUrl, Path log)
+            throws IOException, InterruptedException {
+        for (String entry : classpath.split(java.io.File.pathSeparator)) {
+            if (Files.isDirectory(Path.of(entry))) {
+                say("cds: the class path has a directory (" + entry + "); no application archive");
+                return null;
+            }
+        }
+        Path archive = o.repoRoot.resolve("target/bench/caravan-cds.jsa").toAbsolutePath();
+        Files.createDirectories(archive.getParent());
+        Files.deleteIfExists(archive);
+        List<String> training = new ArrayList<>(jvm);
+        training.add("-XX:ArchiveClassesAtExit=" + archive);
+        say("cds: training launch to dump " + o.repoRoot.relativize(archive));
+        try (GatewayProcess gateway = new GatewayProcess(o.repoRoot, classpath, training, upstreamUrl, log,
+                o.startTimeout)) {
+            say("cds: training launch answered after " + gateway.startupMillis() + " ms");
+        }
+        if (!Files.isRegularFile(archive)) {
+            say("cds: no archive was written (see " + o.repoRoot.relativize(log) + ")");
+            return null;
+        }
+        // Relative to the repository root, the gateway's working directory: no machine path in the results.
+        return o.repoRoot.toAbsolutePath().relativize(archive).toString();
+    }
+
     private static String gatewayClasspath() {
         return Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
                 .filter(e -> !e.endsWith("test-classes") && !e.endsWith("test-classes/"))
