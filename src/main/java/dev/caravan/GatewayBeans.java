@@ -82,7 +82,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     int mockStreamTokens;
     @PropertyInject(value = "caravan.mock.token-delay-ms", defaultValue = "50")
     long mockTokenDelay;
-    @PropertyInject(value = "caravan.http.worker-threads", defaultValue = "512")
+    @PropertyInject(value = "caravan.http.worker-threads", defaultValue = "1100")
     int workerThreads;
     @PropertyInject(value = "camel.server.maxBodySize", defaultValue = "1048576")
     long maxBodySize;
