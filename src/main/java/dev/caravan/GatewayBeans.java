@@ -89,6 +89,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     private ModelRouter router;
     private Ledger ledger;
+    private BedrockClients bedrockClients;
     private CamelContext camelContext;
     private ProviderAccounts accounts;
 
@@ -230,18 +231,15 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     @BindToRegistry
     public BedrockProvider bedrockProvider() {
-        Supplier<BedrockClients> clients = new Supplier<>() {
-            private BedrockClients built;
-
-            @Override
-            public synchronized BedrockClients get() {
-                if (built == null) {
-                    built = new BedrockClients(bedrockRegion.isBlank() ? null : Region.of(bedrockRegion),
+        Supplier<BedrockClients> clients = () -> {
+            synchronized (this) {
+                if (bedrockClients == null) {
+                    bedrockClients = new BedrockClients(bedrockRegion.isBlank() ? null : Region.of(bedrockRegion),
                             bedrockEndpoint.isBlank() ? null : URI.create(bedrockEndpoint), null,
                             Duration.ofMillis(bedrockConnectTimeout), Duration.ofMillis(bedrockCallTimeout),
                             bedrockHttp1, 1);
                 }
-                return built;
+                return bedrockClients;
             }
         };
         return new BedrockProvider(clients, new BedrockCodec(), Duration.ofMillis(bedrockIdleTimeout));
@@ -265,10 +263,20 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
                             .resolveProperty("camel.server.port").orElse("8080"));
                     edge.install(context, serverPort);
                     LOG.info("Caravan is serving on port {}", serverPort);
-                } else if (event instanceof CamelEvent.CamelContextStoppedEvent && ledger != null) {
-                    ledger.close();
+                } else if (event instanceof CamelEvent.CamelContextStoppedEvent) {
+                    closeOnStop();
                 }
             }
         });
+    }
+
+    /** The ledger flushes its spool; the AWS SDK clients (if Bedrock was ever called) release their connections. */
+    private synchronized void closeOnStop() {
+        if (ledger != null) {
+            ledger.close();
+        }
+        if (bedrockClients != null) {
+            bedrockClients.close();
+        }
     }
 }
