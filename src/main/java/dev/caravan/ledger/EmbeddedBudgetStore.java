@@ -293,7 +293,13 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
         /** Stops the timer and writes what changed; called before the database closes. */
         @Override
         public void close() {
-            writer.shutdownNow();
+            // No interrupt: H2's file channel closes itself when a thread is interrupted during a write.
+            writer.shutdown();
+            try {
+                writer.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 flush();
             } catch (RuntimeException e) {
