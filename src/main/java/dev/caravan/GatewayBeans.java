@@ -24,6 +24,7 @@ import software.amazon.awssdk.regions.Region;
 import dev.caravan.providers.mock.MockModels;
 import dev.caravan.providers.mock.MockProvider;
 import dev.caravan.providers.openai.OpenAiCodec;
+import dev.caravan.routing.CallPredicates;
 import dev.caravan.routing.FallbackChain;
 import dev.caravan.routing.ModelRouter;
 import dev.caravan.routing.ProviderAccounts;
@@ -101,6 +102,27 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     @Override
     public void setCamelContext(CamelContext context) {
         this.camelContext = context;
+    }
+
+    /** The routes' questions about the exchange's call ({@code ref: callPending} etc.), see {@link CallPredicates}. */
+    @BindToRegistry
+    public org.apache.camel.Predicate callPending() {
+        return CallPredicates.PENDING;
+    }
+
+    @BindToRegistry
+    public org.apache.camel.Predicate callIsStream() {
+        return CallPredicates.STREAM;
+    }
+
+    @BindToRegistry
+    public org.apache.camel.Predicate callOnAccount() {
+        return CallPredicates.ON_ACCOUNT;
+    }
+
+    @BindToRegistry
+    public org.apache.camel.Expression callBackoffMillis() {
+        return CallPredicates.BACKOFF_MILLIS;
     }
 
     /** Named provider accounts (caravan.accounts), beside each provider's default account. */

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Reserves a request's worst-case cost on every budget that applies to it before the call, and settles to the
- * real cost after. The arithmetic happens in the shared store with conditional updates, never in memory.
+ * real cost after. The arithmetic happens in the store: DynamoDB's conditional updates, shared by every gateway
+ * instance, or the embedded store's counters, kept in the memory of the one process that owns the H2 file.
  */
 public final class BudgetLedger {
 

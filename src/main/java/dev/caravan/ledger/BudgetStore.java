@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Budget counters in the shared store. Every change is one conditional atomic update in the store itself, so
- * gateway instances sharing the store cannot together overshoot a limit. Each operation is idempotent per
+ * Budget counters in the store. Every change is atomic where the counters live (a conditional update in DynamoDB,
+ * so gateway instances sharing it cannot together overshoot a limit; one lock in the embedded store, which one
+ * process owns). Each operation is idempotent per
  * reservation id.
  */
 public interface BudgetStore {

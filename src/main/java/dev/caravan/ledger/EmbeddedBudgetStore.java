@@ -1,132 +1,310 @@
 package dev.caravan.ledger;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.math.BigDecimal;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Budgets in the embedded H2 database: a reservation is a row in {@code budget_holds} plus a conditional
- * {@code UPDATE budgets ... WHERE spent + reserved + amount <= limit}, all windows in one transaction.
+ * Budgets in the embedded H2 database. The embedded store belongs to one gateway process (one process owns an H2
+ * file), so the counters are kept in memory, where reserving and settling are a few additions under one lock, and
+ * the H2 rows ({@code budgets}) are their durable copy, written behind: every {@link #FLUSH_MILLIS} ms, on close
+ * and when the database closes. A window's row is read once, the first time a request touches it.
+ *
+ * <p>All stores opened on one {@link EmbeddedDatabase} share its counters, so they never disagree. Holds (what a
+ * running call has reserved) live in memory only: a call cannot outlive the process; its reservation is part of
+ * the {@code reserved} column written behind, as before, and lapses with its period. A crash loses at most the
+ * last {@link #FLUSH_MILLIS} ms of settled spend (H2 itself writes committed changes to the file up to 500 ms late).
  */
-public final class EmbeddedBudgetStore implements BudgetStore {
+public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
 
-    private static final String ENSURE_ROW = """
-            MERGE INTO budgets b USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR))) s(scope, period)
-            ON b.scope = s.scope AND b.period = s.period
-            WHEN NOT MATCHED THEN INSERT (scope, period, spent, reserved) VALUES (s.scope, s.period, 0, 0)""";
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBudgetStore.class);
+    /** How often changed counters are written to H2. */
+    static final long FLUSH_MILLIS = 200;
 
-    /** Signals, inside a transaction, which window had no room; the transaction rolls back. */
-    private static final class NoRoom extends RuntimeException {
-        private final transient BudgetWindow window;
+    private static final String UPSERT = "MERGE INTO budgets (scope, period, spent, reserved) KEY (scope, period) "
+            + "VALUES (?, ?, ?, ?)";
 
-        NoRoom(BudgetWindow window) {
-            super(null, null, false, false);
-            this.window = window;
-        }
-    }
-
-    private final EmbeddedDatabase database;
+    private final Counters counters;
 
     public EmbeddedBudgetStore(EmbeddedDatabase database) {
-        this.database = database;
+        this.counters = database.shared(Counters.class, () -> new Counters(database));
     }
 
     @Override
     public Optional<BudgetWindow> reserve(String reservationId, List<BudgetWindow> windows, BigDecimal amount) {
-        try {
-            database.inTransaction(connection -> {
-                for (BudgetWindow window : windows) {
-                    if (!hold(connection, reservationId, window, amount)) {
-                        return null; // already held by an earlier call with this id
-                    }
-                    ensureRow(connection, window);
-                    try (PreparedStatement update = connection.prepareStatement("UPDATE budgets SET reserved = reserved + ? "
-                            + "WHERE scope = ? AND period = ? AND spent + reserved + ? <= ?")) {
-                        update.setBigDecimal(1, amount);
-                        update.setString(2, window.scope());
-                        update.setString(3, window.periodKey());
-                        update.setBigDecimal(4, amount);
-                        update.setBigDecimal(5, window.limit());
-                        if (update.executeUpdate() == 0) {
-                            throw new NoRoom(window);
-                        }
-                    }
-                }
-                return null;
-            });
-            return Optional.empty();
-        } catch (NoRoom e) {
-            return Optional.of(e.window);
-        }
-    }
-
-    private static boolean hold(Connection connection, String reservationId, BudgetWindow window, BigDecimal amount)
-            throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO budget_holds "
-                + "(reservation_id, scope, period, amount) SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM budget_holds "
-                + "WHERE reservation_id = ? AND scope = ? AND period = ?)")) {
-            insert.setString(1, reservationId);
-            insert.setString(2, window.scope());
-            insert.setString(3, window.periodKey());
-            insert.setBigDecimal(4, amount);
-            insert.setString(5, reservationId);
-            insert.setString(6, window.scope());
-            insert.setString(7, window.periodKey());
-            return insert.executeUpdate() == 1;
-        }
-    }
-
-    private static void ensureRow(Connection connection, BudgetWindow window) throws SQLException {
-        try (PreparedStatement merge = connection.prepareStatement(ENSURE_ROW)) {
-            merge.setString(1, window.scope());
-            merge.setString(2, window.periodKey());
-            merge.executeUpdate();
-        }
+        return counters.reserve(reservationId, windows, amount);
     }
 
     @Override
     public void settle(String reservationId, List<BudgetWindow> windows, BigDecimal reserved, BigDecimal actual) {
-        database.inTransaction(connection -> {
-            for (BudgetWindow window : windows) {
-                try (PreparedStatement delete = connection.prepareStatement(
-                        "DELETE FROM budget_holds WHERE reservation_id = ? AND scope = ? AND period = ?")) {
-                    delete.setString(1, reservationId);
-                    delete.setString(2, window.scope());
-                    delete.setString(3, window.periodKey());
-                    if (delete.executeUpdate() == 0) {
-                        continue; // settled or released before
-                    }
-                }
-                try (PreparedStatement update = connection.prepareStatement("UPDATE budgets SET reserved = reserved - ?, "
-                        + "spent = spent + ? WHERE scope = ? AND period = ?")) {
-                    update.setBigDecimal(1, reserved);
-                    update.setBigDecimal(2, actual);
-                    update.setString(3, window.scope());
-                    update.setString(4, window.periodKey());
-                    update.executeUpdate();
-                }
-            }
-            return null;
-        });
+        counters.settle(reservationId, windows, reserved, actual);
     }
 
     @Override
     public BudgetState state(String scope, String periodKey) {
-        return database.inTransaction(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT spent, reserved FROM budgets WHERE scope = ? AND period = ?")) {
-                select.setString(1, scope);
-                select.setString(2, periodKey);
-                try (ResultSet rows = select.executeQuery()) {
-                    return rows.next()
-                            ? new BudgetState(rows.getBigDecimal(1).stripTrailingZeros(), rows.getBigDecimal(2).stripTrailingZeros())
-                            : BudgetState.EMPTY;
+        return counters.state(scope, periodKey);
+    }
+
+    /** Writes the changed counters to H2 now. */
+    public void flush() {
+        counters.flush();
+    }
+
+    /** Writes the changed counters; the counters stay usable until the database closes. */
+    @Override
+    public void close() {
+        counters.flush();
+    }
+
+    private record Key(String scope, String periodKey) {
+    }
+
+    private record Hold(String reservationId, Key window) {
+    }
+
+    /** One budget period's counters; guarded by {@link Counters#lock}. */
+    private static final class Window {
+        BigDecimal spent;
+        BigDecimal reserved;
+        long resetsAtMillis;
+        boolean dirty;
+
+        Window(BigDecimal spent, BigDecimal reserved) {
+            this.spent = spent;
+            this.reserved = reserved;
+        }
+    }
+
+    /** The counters of one database, shared by every store opened on it. */
+    static final class Counters implements AutoCloseable {
+
+        private final EmbeddedDatabase database;
+        private final ReentrantLock lock = new ReentrantLock();
+        /** Serialises writes, so that an older snapshot never lands after a newer one. */
+        private final ReentrantLock flushing = new ReentrantLock();
+        private final Map<Key, Window> windows = new HashMap<>();
+        private final Map<Hold, BigDecimal> holds = new HashMap<>();
+        private final ScheduledExecutorService writer;
+        private final Clock clock = Clock.systemUTC();
+        private boolean anyDirty;
+        private boolean failing;
+
+        Counters(EmbeddedDatabase database) {
+            this.database = database;
+            this.writer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "budget-write-behind");
+                thread.setDaemon(true);
+                return thread;
+            });
+            writer.scheduleWithFixedDelay(this::flushQuietly, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+            database.beforeClose(this::close);
+        }
+
+        Optional<BudgetWindow> reserve(String reservationId, List<BudgetWindow> requested, BigDecimal amount) {
+            lock.lock();
+            try {
+                List<Window> touched = new ArrayList<>(requested.size());
+                for (BudgetWindow budget : requested) {
+                    Key key = new Key(budget.scope(), budget.periodKey());
+                    if (holds.containsKey(new Hold(reservationId, key))) {
+                        return Optional.empty(); // already held by an earlier call with this id
+                    }
+                    Window window = window(key, budget);
+                    // Two windows of one request never share a key, so the earlier ones' additions are not counted here.
+                    if (window.spent.add(window.reserved).add(amount).compareTo(budget.limit()) > 0) {
+                        return Optional.of(budget);
+                    }
+                    touched.add(window);
+                }
+                for (int i = 0; i < touched.size(); i++) {
+                    Window window = touched.get(i);
+                    BudgetWindow budget = requested.get(i);
+                    window.reserved = window.reserved.add(amount);
+                    window.dirty = true;
+                    holds.put(new Hold(reservationId, new Key(budget.scope(), budget.periodKey())), amount);
+                }
+                anyDirty |= !touched.isEmpty();
+                return Optional.empty();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void settle(String reservationId, List<BudgetWindow> requested, BigDecimal reserved, BigDecimal actual) {
+            lock.lock();
+            try {
+                for (BudgetWindow budget : requested) {
+                    Key key = new Key(budget.scope(), budget.periodKey());
+                    if (holds.remove(new Hold(reservationId, key)) == null) {
+                        continue; // settled or released before
+                    }
+                    Window window = window(key, budget);
+                    window.reserved = window.reserved.subtract(reserved);
+                    window.spent = window.spent.add(actual);
+                    window.dirty = true;
+                    anyDirty = true;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        BudgetState state(String scope, String periodKey) {
+            lock.lock();
+            try {
+                Window window = windows.get(new Key(scope, periodKey));
+                if (window != null) {
+                    return new BudgetState(window.spent.stripTrailingZeros(), window.reserved.stripTrailingZeros());
+                }
+                Window stored = read(new Key(scope, periodKey));
+                return stored == null ? BudgetState.EMPTY
+                        : new BudgetState(stored.spent.stripTrailingZeros(), stored.reserved.stripTrailingZeros());
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The window's counters, read from H2 the first time; the caller holds {@link #lock}. */
+        private Window window(Key key, BudgetWindow budget) {
+            Window window = windows.get(key);
+            if (window == null) {
+                window = read(key);
+                if (window == null) {
+                    window = new Window(BigDecimal.ZERO, BigDecimal.ZERO);
+                }
+                window.resetsAtMillis = budget.resetsAt().toEpochMilli();
+                windows.put(key, window);
+            }
+            return window;
+        }
+
+        private Window read(Key key) {
+            return database.inTransaction(connection -> {
+                try (PreparedStatement select = connection.prepareStatement(
+                        "SELECT spent, reserved FROM budgets WHERE scope = ? AND period = ?")) {
+                    select.setString(1, key.scope());
+                    select.setString(2, key.periodKey());
+                    try (ResultSet rows = select.executeQuery()) {
+                        return rows.next() ? new Window(rows.getBigDecimal(1), rows.getBigDecimal(2)) : null;
+                    }
+                }
+            });
+        }
+
+        private void flushQuietly() {
+            try {
+                flush();
+                if (failing) {
+                    failing = false;
+                    LOG.info("budget counters written to the ledger database again");
+                }
+            } catch (RuntimeException e) {
+                if (!failing) {
+                    failing = true;
+                    LOG.warn("could not write the budget counters to the ledger database ({}); retrying", e.toString());
                 }
             }
-        });
+        }
+
+        /** Writes every changed window in one transaction; on failure they stay marked for the next write. */
+        void flush() {
+            flushing.lock();
+            try {
+                record Row(Key key, Window window, BigDecimal spent, BigDecimal reserved) {
+                }
+                List<Row> rows = new ArrayList<>();
+                lock.lock();
+                try {
+                    if (!anyDirty) {
+                        return;
+                    }
+                    for (Map.Entry<Key, Window> entry : windows.entrySet()) {
+                        Window window = entry.getValue();
+                        if (window.dirty) {
+                            rows.add(new Row(entry.getKey(), window, window.spent, window.reserved));
+                            window.dirty = false;
+                        }
+                    }
+                    anyDirty = false;
+                } finally {
+                    lock.unlock();
+                }
+                try {
+                    database.inTransaction(connection -> {
+                        try (PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
+                            for (Row row : rows) {
+                                upsert.setString(1, row.key().scope());
+                                upsert.setString(2, row.key().periodKey());
+                                upsert.setBigDecimal(3, row.spent());
+                                upsert.setBigDecimal(4, row.reserved());
+                                upsert.addBatch();
+                            }
+                            upsert.executeBatch();
+                        }
+                        return null;
+                    });
+                } catch (RuntimeException e) {
+                    lock.lock();
+                    try {
+                        rows.forEach(row -> row.window().dirty = true);
+                        anyDirty = true;
+                    } finally {
+                        lock.unlock();
+                    }
+                    throw e;
+                }
+                evictEnded();
+            } finally {
+                flushing.unlock();
+            }
+        }
+
+        /** Forgets windows whose period has ended, once written and with nothing held on them. */
+        private void evictEnded() {
+            long now = clock.millis();
+            lock.lock();
+            try {
+                Iterator<Window> it = windows.values().iterator();
+                while (it.hasNext()) {
+                    Window window = it.next();
+                    if (!window.dirty && window.resetsAtMillis < now && window.reserved.signum() == 0) {
+                        it.remove();
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Stops the timer and writes what changed; called before the database closes. */
+        @Override
+        public void close() {
+            // No interrupt: H2's file channel closes itself when a thread is interrupted during a write.
+            writer.shutdown();
+            try {
+                writer.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                flush();
+            } catch (RuntimeException e) {
+                LOG.warn("could not write the budget counters on close: {}", e.toString());
+            }
+        }
     }
 }

@@ -7,8 +7,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /**
  * The embedded ledger database: an H2 file {@code <dataDir>/ledger.mv.db}, its schema, and transactions that are
@@ -57,6 +61,8 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     private final String url;
     private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
+    private final ConcurrentHashMap<Class<?>, Object> shared = new ConcurrentHashMap<>();
+    private final List<Runnable> beforeClose = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     public EmbeddedDatabase(Path dataDir) {
@@ -148,11 +154,24 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
     }
 
+    /** The one object of this type kept for this database (e.g. the budget counters), made on first use. */
+    public <T> T shared(Class<T> type, Supplier<T> create) {
+        return type.cast(shared.computeIfAbsent(type, t -> create.get()));
+    }
+
+    /** Runs {@code hook} when the database closes, before the file is shut (e.g. to write state kept in memory). */
+    public void beforeClose(Runnable hook) {
+        beforeClose.add(hook);
+    }
+
     /** Closes the database file; later operations fail. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
+        }
+        for (Runnable hook : beforeClose) {
+            hook.run();
         }
         closed = true;
         Connection idleConnection;

@@ -9,6 +9,9 @@ import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Exchange;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -22,6 +25,17 @@ public final class GatewayMetrics {
     private static final String UNKNOWN = "none";
 
     private final Supplier<MeterRegistry> registrySource;
+    /*
+     * The meters by their tag values, so that a request does not build and look up its meters by name and tags
+     * (Micrometer's builders and registry lookups were most of this bean's time). The tag values are bounded: APIs,
+     * providers, the catalog's models, outcomes.
+     */
+    private final Map<List<String>, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
+    private final Map<String, Timer> firstTokens = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> tokens = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> costs = new ConcurrentHashMap<>();
+    private final Map<String, Counter> fallbacks = new ConcurrentHashMap<>();
     private volatile MeterRegistry registry;
 
     /** The registry is looked up on first use: Camel's Prometheus support creates it while the context starts. */
@@ -47,35 +61,43 @@ public final class GatewayMetrics {
         String model = orNone(call.servedModel());
         String status = orNone(call.outcome());
         String stream = Boolean.toString(call.isStream());
-        Counter.builder("caravan.requests").description("Requests served, by provider, model and outcome")
-                .tags("api", call.api(), "provider", provider, "model", model, "status", status, "stream", stream)
-                .register(registry()).increment();
-        Timer.builder("caravan.request.duration").description("Time from request to the answer's end")
-                .tags("provider", provider, "status", status, "stream", stream).publishPercentileHistogram()
-                .register(registry()).record(Duration.ofMillis(call.elapsedMillis()));
+        MeterRegistry registry = registry();
+        requests.computeIfAbsent(List.of(call.api(), provider, model, status, stream), key ->
+                Counter.builder("caravan.requests").description("Requests served, by provider, model and outcome")
+                        .tags("api", key.get(0), "provider", provider, "model", model, "status", status, "stream", stream)
+                        .register(registry)).increment();
+        durations.computeIfAbsent(List.of(provider, status, stream), key ->
+                Timer.builder("caravan.request.duration").description("Time from request to the answer's end")
+                        .tags("provider", provider, "status", status, "stream", stream).publishPercentileHistogram()
+                        .register(registry)).record(Duration.ofMillis(call.elapsedMillis()));
         if (call.firstTokenMillis() != null) {
-            Timer.builder("caravan.time.to.first.token").description("Time from request to the first streamed token")
-                    .tags("provider", provider).publishPercentileHistogram().register(registry())
+            firstTokens.computeIfAbsent(provider, key ->
+                    Timer.builder("caravan.time.to.first.token").description("Time from request to the first streamed token")
+                            .tags("provider", provider).publishPercentileHistogram().register(registry))
                     .record(Duration.ofMillis(call.firstTokenMillis()));
         }
         Usage usage = call.usage() == null ? Usage.NONE : call.usage();
-        tokens(provider, model, "prompt", usage.promptTokens());
-        tokens(provider, model, "completion", usage.completionTokens());
-        tokens(provider, model, "cache_read", usage.cacheReadTokens());
+        tokens(registry, provider, model, "prompt", usage.promptTokens());
+        tokens(registry, provider, model, "completion", usage.completionTokens());
+        tokens(registry, provider, model, "cache_read", usage.cacheReadTokens());
         if (call.cost() != null) {
-            Counter.builder("caravan.cost.usd").description("Cost of answered requests in USD")
-                    .tags("provider", provider, "model", model).register(registry()).increment(call.cost().doubleValue());
+            costs.computeIfAbsent(List.of(provider, model), key ->
+                    Counter.builder("caravan.cost.usd").description("Cost of answered requests in USD")
+                            .tags("provider", provider, "model", model).register(registry))
+                    .increment(call.cost().doubleValue());
         }
         if (call.attempts() > 1) {
-            Counter.builder("caravan.fallback.attempts").description("Attempts beyond the first (retries and fallbacks)")
-                    .tags("served_by", provider).register(registry()).increment(call.attempts() - 1);
+            fallbacks.computeIfAbsent(provider, key ->
+                    Counter.builder("caravan.fallback.attempts").description("Attempts beyond the first (retries and fallbacks)")
+                            .tags("served_by", provider).register(registry)).increment(call.attempts() - 1);
         }
     }
 
-    private void tokens(String provider, String model, String kind, long count) {
+    private void tokens(MeterRegistry registry, String provider, String model, String kind, long count) {
         if (count > 0) {
-            Counter.builder("caravan.tokens").description("Tokens used, by kind").baseUnit("tokens")
-                    .tags("provider", provider, "model", model, "kind", kind).register(registry()).increment(count);
+            tokens.computeIfAbsent(List.of(provider, model, kind), key ->
+                    Counter.builder("caravan.tokens").description("Tokens used, by kind").baseUnit("tokens")
+                            .tags("provider", provider, "model", model, "kind", kind).register(registry)).increment(count);
         }
     }
 
