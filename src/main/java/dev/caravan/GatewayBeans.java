@@ -281,8 +281,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
             @Override
             public void notify(CamelEvent event) {
                 if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                    int serverPort = Integer.parseInt(context.getPropertiesComponent()
-                            .resolveProperty("camel.server.port").orElse("8080"));
+                    int serverPort = ConfiguredPortHttpEngine.configuredPort(context);
                     edge.install(context, serverPort);
                     LOG.info("Caravan is serving on port {}", serverPort);
                 } else if (event instanceof CamelEvent.CamelContextStoppedEvent) {

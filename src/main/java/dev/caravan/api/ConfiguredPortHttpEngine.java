@@ -14,9 +14,13 @@ public final class ConfiguredPortHttpEngine extends VertxPlatformHttpEngine {
     @Override
     public int getServerPort() {
         if (port == 0) {
-            port = Integer.parseInt(getCamelContext().getPropertiesComponent().resolveProperty("camel.server.port")
-                    .orElse("8080"));
+            port = configuredPort(getCamelContext());
         }
         return port;
+    }
+
+    /** The API's port as configured ({@code camel.server.port}, env {@code CAMEL_SERVER_PORT}, overrides). */
+    public static int configuredPort(org.apache.camel.CamelContext context) {
+        return Integer.parseInt(context.getPropertiesComponent().resolveProperty("camel.server.port").orElse("8080"));
     }
 }

@@ -49,7 +49,7 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
         } else {
             return null;
         }
-        return StreamRenderer.sse(new String(Json.write(chunk), StandardCharsets.UTF_8));
+        return StreamRenderer.sse(Json.write(chunk));
     }
 
     private ObjectNode chunk(String finishReason) {
@@ -87,7 +87,7 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
                 .put("created", created).put("model", model);
         chunk.putArray("choices");
         chunk.set("usage", OpenAiAnswerRenderer.usage(usage));
-        byte[] usageEvent = StreamRenderer.sse(new String(Json.write(chunk), StandardCharsets.UTF_8));
+        byte[] usageEvent = StreamRenderer.sse(Json.write(chunk));
         byte[] out = new byte[usageEvent.length + DONE.length];
         System.arraycopy(usageEvent, 0, out, 0, usageEvent.length);
         System.arraycopy(DONE, 0, out, usageEvent.length, DONE.length);
@@ -96,6 +96,6 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
 
     @Override
     public byte[] error(GatewayException error) {
-        return StreamRenderer.sse(new String(Json.write(ErrorResponder.body(error)), StandardCharsets.UTF_8));
+        return StreamRenderer.sse(Json.write(ErrorResponder.body(error)));
     }
 }

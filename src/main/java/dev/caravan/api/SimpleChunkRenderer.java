@@ -7,7 +7,6 @@ import dev.caravan.core.Usage;
 import dev.caravan.streaming.StreamRenderer;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 
 /** The {@code /ai/chat} streaming shape: {id, content, finished} chunks, then a complete or an error event. */
 public final class SimpleChunkRenderer implements StreamRenderer {
@@ -32,7 +31,7 @@ public final class SimpleChunkRenderer implements StreamRenderer {
     private byte[] chunk(String content, boolean finished) {
         ObjectNode node = Json.MAPPER.createObjectNode().put("id", id).put("content", content)
                 .put("finished", finished);
-        return StreamRenderer.sse(new String(Json.write(node), StandardCharsets.UTF_8));
+        return StreamRenderer.sse(Json.write(node));
     }
 
     @Override
@@ -44,12 +43,12 @@ public final class SimpleChunkRenderer implements StreamRenderer {
         } else {
             node.put("cost", cost);
         }
-        return StreamRenderer.sse(new String(Json.write(node), StandardCharsets.UTF_8));
+        return StreamRenderer.sse(Json.write(node));
     }
 
     @Override
     public byte[] error(GatewayException error) {
         ObjectNode node = Json.MAPPER.createObjectNode().put("type", "error").put("error", error.getMessage());
-        return StreamRenderer.sse(new String(Json.write(node), StandardCharsets.UTF_8));
+        return StreamRenderer.sse(Json.write(node));
     }
 }

@@ -1,7 +1,9 @@
 package dev.caravan.auth;
 
+import dev.caravan.api.ConfiguredPortHttpEngine;
 import dev.caravan.ledger.DynamoSettings;
 import dev.caravan.ledger.EmbeddedDatabase;
+import dev.caravan.ledger.Ledger;
 import dev.caravan.ledger.LedgerSettings;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -18,9 +20,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Binds authentication, the admin API's beans, rate limits and CORS; settings {@code caravan.auth.*}. Keys live in
@@ -68,20 +68,7 @@ public class AuthBeans implements CamelConfiguration {
     String corsOrigins;
     @PropertyInject(value = "caravan.auth.cors.max-age-seconds", defaultValue = "600")
     long corsMaxAge;
-    @PropertyInject(value = "camel.server.port", defaultValue = "8080")
-    int serverPort;
 
-    // The ledger's store settings, so that keys live beside the cost records (see LedgerSettings).
-    @PropertyInject(value = "caravan.ledger.store", defaultValue = "auto")
-    String ledgerStore;
-    @PropertyInject(value = "caravan.ledger.data-dir", defaultValue = "data")
-    String ledgerDataDir;
-    @PropertyInject("caravan.ledger.dynamodb.endpoint:")
-    String ledgerDynamoEndpoint;
-    @PropertyInject("caravan.ledger.dynamodb.region:")
-    String ledgerDynamoRegion;
-    @PropertyInject(value = "caravan.ledger.dynamodb.create-tables", defaultValue = "true")
-    String ledgerCreateTables;
 
     private AuthMode mode;
     private CachedKeys keys;
@@ -103,14 +90,14 @@ public class AuthBeans implements CamelConfiguration {
     }
 
     @BindToRegistry
-    public Authenticator authenticator() {
+    public Authenticator authenticator(CamelContext context) {
         JwtVerifier jwts = authMode().identityProvider() ? new JwtVerifier(oidcSettings()) : null;
-        return new Authenticator(authMode(), keys(), jwts, Clock.systemUTC());
+        return new Authenticator(authMode(), keys(context), jwts, Clock.systemUTC());
     }
 
     @BindToRegistry
-    public KeyAdmin keyAdmin() {
-        return new KeyAdmin(authMode().adminApi() ? master() : "", keys(), Clock.systemUTC());
+    public KeyAdmin keyAdmin(CamelContext context) {
+        return new KeyAdmin(authMode().adminApi() ? master() : "", keys(context), Clock.systemUTC());
     }
 
     @BindToRegistry
@@ -124,30 +111,30 @@ public class AuthBeans implements CamelConfiguration {
     }
 
     /** The key store (through its cache), or null when API keys are off. */
-    private synchronized CachedKeys keys() {
+    private synchronized CachedKeys keys(CamelContext context) {
         if (!keysOpened) {
             keysOpened = true;
             if (authMode().apiKeys()) {
-                keys = new CachedKeys(openKeyStore(), Duration.ofMillis(keyCacheTtlMillis));
+                keys = new CachedKeys(openKeyStore(context), Duration.ofMillis(keyCacheTtlMillis));
             }
         }
         return keys;
     }
 
-    private KeyStore openKeyStore() {
-        Map<String, String> ledger = new HashMap<>();
-        ledger.put("caravan.ledger.store", ledgerStore);
-        ledger.put("caravan.ledger.data-dir", ledgerDataDir);
-        ledger.put("caravan.ledger.dynamodb.endpoint", ledgerDynamoEndpoint);
-        ledger.put("caravan.ledger.dynamodb.region", ledgerDynamoRegion);
-        ledger.put("caravan.ledger.dynamodb.create-tables", ledgerCreateTables);
-        LedgerSettings settings = LedgerSettings.fromProperties(ledger::get);
+    /** Keys live in the ledger's store: its embedded database (shared, not opened twice), or DynamoDB. */
+    private KeyStore openKeyStore(CamelContext context) {
+        Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        if (ledger != null && ledger.embeddedDatabase() != null) {
+            LOG.info("API keys are kept in the ledger's embedded database");
+            return new EmbeddedKeyStore(ledger.embeddedDatabase());
+        }
+        LedgerSettings settings = LedgerSettings.fromProperties(
+                key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
         if (settings.usesDynamo()) {
             DynamoSettings dynamo = settings.dynamo();
             LOG.info("API keys are kept in DynamoDB table {}", keysTable);
             return new DynamoKeyStore(dynamo.client(), keysTable, dynamo.createTables());
         }
-        LOG.info("API keys are kept in the embedded database in {}", settings.dataDir().toAbsolutePath());
         return new EmbeddedKeyStore(new EmbeddedDatabase(settings.dataDir()));
     }
 
@@ -191,6 +178,7 @@ public class AuthBeans implements CamelConfiguration {
 
     /** Puts the edge handlers ahead of every route: the loopback fence in open mode, then CORS. */
     private void install(CamelContext context, AuthMode current, CorsPolicy cors) {
+        int serverPort = ConfiguredPortHttpEngine.configuredPort(context);
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
                 VertxPlatformHttpRouter.getRouterNameFromPort(serverPort));
         if (router == null) {

@@ -29,6 +29,7 @@ public final class Ledger implements AutoCloseable {
 
     private final CostStore store;
     private final BudgetLedger budgets;
+    private EmbeddedDatabase database;
     private final CostSpool spool;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
@@ -64,17 +65,25 @@ public final class Ledger implements AutoCloseable {
         BudgetConfig config = BudgetConfig.load(settings.budgetsFile());
         CostStore store;
         BudgetStore budgetStore;
+        EmbeddedDatabase database = null;
         if (settings.usesDynamo()) {
             DynamoDbClient client = settings.dynamo().client();
             store = new DynamoCostStore(client, settings.dynamo(), true);
             budgetStore = new DynamoBudgetStore(client, settings.dynamo());
         } else {
-            EmbeddedDatabase database = new EmbeddedDatabase(settings.dataDir());
+            database = new EmbeddedDatabase(settings.dataDir());
             store = new EmbeddedCostStore(database);
             budgetStore = new EmbeddedBudgetStore(database);
         }
-        return new Ledger(store, new BudgetLedger(config, budgetStore, Clock.systemUTC()),
+        Ledger ledger = new Ledger(store, new BudgetLedger(config, budgetStore, Clock.systemUTC()),
                 new CostSpool(settings.dataDir()), settings.initialBackoff(), settings.maxBackoff());
+        ledger.database = database;
+        return ledger;
+    }
+
+    /** The embedded database (for other embedded stores to share), or null with DynamoDB. */
+    public EmbeddedDatabase embeddedDatabase() {
+        return database;
     }
 
     /**

@@ -17,7 +17,15 @@ public interface StreamRenderer {
     /** The event that ends a stream that failed after its first byte. */
     byte[] error(GatewayException error);
 
-    static byte[] sse(String json) {
-        return ("data: " + json + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    /** One SSE event carrying {@code json} (UTF-8 bytes), framed without decoding it to a String. */
+    static byte[] sse(byte[] json) {
+        byte[] event = new byte[json.length + 8];
+        System.arraycopy(DATA_PREFIX, 0, event, 0, DATA_PREFIX.length);
+        System.arraycopy(json, 0, event, DATA_PREFIX.length, json.length);
+        event[event.length - 2] = '\n';
+        event[event.length - 1] = '\n';
+        return event;
     }
+
+    byte[] DATA_PREFIX = {'d', 'a', 't', 'a', ':', ' '};
 }

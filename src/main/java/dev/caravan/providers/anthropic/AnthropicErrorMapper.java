@@ -3,6 +3,7 @@ package dev.caravan.providers.anthropic;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.core.GatewayException;
+import dev.caravan.providers.RetryAfter;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ final class AnthropicErrorMapper {
 
     /** An HTTP error answer; {@code header} looks up a response header by lower-case name. */
     GatewayException fromHttp(int status, byte[] body, Function<String, String> header) {
-        long retryAfterMillis = retryAfterMillis(header == null ? null : header.apply("retry-after"));
+        long retryAfterMillis = RetryAfter.millis(header);
         JsonNode error = errorObject(body);
         if (error == null) {
             return map(status, typeForStatus(status), describeNonJson(status, body), retryAfterMillis);
@@ -156,15 +157,4 @@ final class AnthropicErrorMapper {
     }
 
     /** {@code retry-after} in seconds (Anthropic's form); an HTTP date or garbage is ignored. */
-    private static long retryAfterMillis(String value) {
-        if (value == null || value.isBlank()) {
-            return 0;
-        }
-        try {
-            double seconds = Double.parseDouble(value.trim());
-            return Double.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : 0;
-        } catch (NumberFormatException notSeconds) {
-            return 0;
-        }
-    }
 }

@@ -32,14 +32,16 @@ public final class OpenAiCodec implements HttpProviderCodec {
 
     @Override
     public byte[] encodeRequest(ChatRequest request, String upstreamModel) {
-        ObjectNode body = request.original() != null ? request.original().deepCopy() : fromNormalized(request);
+        // A shallow copy: only top-level fields change, so the caller's (possibly large) messages are shared, not copied.
+        ObjectNode body = request.original() != null ? request.original().objectNode().setAll(request.original())
+                : fromNormalized(request);
         body.put("model", upstreamModel);
         if (request.stream()) {
             body.put("stream", true);
             // Keep the caller's other stream options (include_obfuscation...); only usage is forced on.
             JsonNode options = body.get("stream_options");
-            (options instanceof ObjectNode object ? object : body.putObject("stream_options"))
-                    .put("include_usage", true);
+            ObjectNode forced = options instanceof ObjectNode object ? object.deepCopy() : body.objectNode();
+            body.set("stream_options", forced.put("include_usage", true));
         } else {
             body.remove("stream_options");
         }

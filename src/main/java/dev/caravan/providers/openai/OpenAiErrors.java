@@ -3,6 +3,7 @@ package dev.caravan.providers.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.api.Json;
 import dev.caravan.core.GatewayException;
+import dev.caravan.providers.RetryAfter;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
@@ -13,7 +14,6 @@ import java.util.function.Function;
  */
 final class OpenAiErrors {
 
-    private static final long MAX_RETRY_AFTER_MILLIS = 60_000;
 
     private OpenAiErrors() {
     }
@@ -39,26 +39,8 @@ final class OpenAiErrors {
                 false, 0);
     }
 
-    /** Retry-After in seconds or retry-after-ms, capped; 0 when absent, unreadable or negative. */
     static long retryAfter(Function<String, String> header) {
-        long millis = millis(header.apply("retry-after-ms"), 1);
-        if (millis < 0) {
-            millis = millis(header.apply("retry-after"), 1000);
-        }
-        return Math.min(MAX_RETRY_AFTER_MILLIS, Math.max(0, millis));
-    }
-
-    /** The header's number times {@code unit} in milliseconds; -1 when absent or not a number (an HTTP date). */
-    private static long millis(String value, int unit) {
-        if (value == null) {
-            return -1;
-        }
-        try {
-            double number = Double.parseDouble(value.trim());
-            return Double.isNaN(number) ? -1 : Math.max(0, (long) (number * unit));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return RetryAfter.millis(header);
     }
 
     private static JsonNode parse(byte[] body) {
