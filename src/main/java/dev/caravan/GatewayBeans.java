@@ -175,7 +175,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     public synchronized Ledger ledger(CamelContext context) {
         if (ledger == null) {
             ledger = Ledger.open(LedgerSettings.fromProperties(
-                    key -> context.getPropertiesComponent().resolveProperty(key).orElse(null)));
+                    key -> context.getPropertiesComponent().resolveProperty(key).orElse(null)), context);
         }
         return ledger;
     }

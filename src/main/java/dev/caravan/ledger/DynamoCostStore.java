@@ -1,10 +1,13 @@
 package dev.caravan.ledger;
 
+import org.apache.camel.CamelContext;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.AttributeAction;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValueUpdate;
+import software.amazon.awssdk.services.dynamodb.model.ComparisonOperator;
+import software.amazon.awssdk.services.dynamodb.model.Condition;
+import software.amazon.awssdk.services.dynamodb.model.ExpectedAttributeValue;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -15,31 +18,39 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Cost records and counters in DynamoDB, written with single-item conditional operations only (so it runs the same
- * on DynamoDB and on DynamoDB-compatible servers without transactions):
+ * Cost records and counters in DynamoDB, through camel-aws2-ddb endpoints ({@link DdbEndpoints}), written with
+ * single-item conditional operations only (so it runs the same on DynamoDB and on DynamoDB-compatible servers
+ * without transactions):
  * <ol>
  *   <li>PutItem the record, if absent, with the set {@code pendingCounters} of counters it still has to reach;</li>
  *   <li>per counter: UpdateItem {@code ADD cost, requests, ..., inflight {requestId}} on condition that
  *       {@code inflight} does not yet hold the requestId, which makes the ADD safe to retry;</li>
- *   <li>REMOVE {@code pendingCounters} from the record, then DELETE the requestId from each counter's {@code inflight}.</li>
+ *   <li>remove {@code pendingCounters} from the record, then DELETE the requestId from each counter's {@code inflight}.</li>
  * </ol>
  * A write that failed half way is finished by the next write of the same record (the spool's replay), and a
  * record without {@code pendingCounters} is complete, so a replay counts nothing twice. The one case not covered:
  * two writers of the same requestId running at the same time, which the ledger never does (the spool replays a
  * record only after its first write has returned).
  * <p>
- * The camel-aws2-ddb component could do step 1 (PutItem from YAML); the conditional ADDs and the index queries
- * are not supported by it, hence the SDK here.
+ * The tables (with their indexes) are created at start by {@link DynamoTables} on the SDK client, unless turned off.
  */
 public final class DynamoCostStore implements CostStore {
 
     private static final String SEPARATOR = " ";
 
+    private final DdbEndpoints dynamo;
     private final DynamoDbClient client;
     private final DynamoSettings settings;
     private final boolean ownsClient;
 
-    public DynamoCostStore(DynamoDbClient client, DynamoSettings settings, boolean ownsClient) {
+    /**
+     * @param clientBean the name under which {@code client} is bound in the context's registry for the endpoints
+     * @param ownsClient whether closing the store closes the client
+     */
+    public DynamoCostStore(CamelContext context, String clientBean, DynamoDbClient client, DynamoSettings settings,
+                           boolean ownsClient) {
+        context.getRegistry().bind(clientBean, client);
+        this.dynamo = new DdbEndpoints(context, clientBean);
         this.client = client;
         this.settings = settings;
         this.ownsClient = ownsClient;
@@ -54,10 +65,9 @@ public final class DynamoCostStore implements CostStore {
         List<String> counters = counterKeys(record);
         Map<String, AttributeValue> item = DynamoRecordItems.toItem(record);
         item.put("pendingCounters", AttributeValue.fromSs(counters));
-        if (!putIfAbsent(item)) {
-            Map<String, AttributeValue> stored = client.getItem(b -> b.tableName(settings.recordsTable())
-                    .key(recordKey).consistentRead(true)).item();
-            AttributeValue left = stored == null ? null : stored.get("pendingCounters");
+        if (!dynamo.putIfAbsent(settings.recordsTable(), item, "requestId")) {
+            Map<String, AttributeValue> stored = dynamo.get(settings.recordsTable(), recordKey);
+            AttributeValue left = stored.get("pendingCounters");
             if (left == null || !left.hasSs() || left.ss().isEmpty()) {
                 return false;
             }
@@ -68,22 +78,15 @@ public final class DynamoCostStore implements CostStore {
         for (String counter : counters) {
             addToCounter(counter, record);
         }
-        client.updateItem(b -> b.tableName(settings.recordsTable()).key(recordKey)
-                .updateExpression("REMOVE pendingCounters"));
+        dynamo.update(settings.recordsTable(), recordKey,
+                Map.of("pendingCounters", AttributeValueUpdate.builder().action(AttributeAction.DELETE).build()),
+                Map.of());
         for (String counter : counters) {
-            forgetInflight(counter, record.requestId());
+            dynamo.update(settings.countersTable(), counterKey(counter),
+                    Map.of("inflight", update(AttributeAction.DELETE, AttributeValue.fromSs(List.of(record.requestId())))),
+                    Map.of());
         }
         return true;
-    }
-
-    private boolean putIfAbsent(Map<String, AttributeValue> item) {
-        try {
-            client.putItem(b -> b.tableName(settings.recordsTable()).item(item)
-                    .conditionExpression("attribute_not_exists(requestId)"));
-            return true;
-        } catch (ConditionalCheckFailedException exists) {
-            return false;
-        }
     }
 
     static List<String> counterKeys(CostRecord record) {
@@ -102,37 +105,30 @@ public final class DynamoCostStore implements CostStore {
                 "scope", AttributeValue.fromS(key.substring(space + 1)));
     }
 
+    /** Adds the record to one counter, unless that counter's {@code inflight} shows it was added already. */
     void addToCounter(String key, CostRecord record) {
-        Map<String, AttributeValue> values = new HashMap<>();
-        values.put(":cost", DynamoRecordItems.n(record.cost()));
-        values.put(":one", DynamoRecordItems.n(1));
-        values.put(":prompt", DynamoRecordItems.n(record.promptTokens()));
-        values.put(":completion", DynamoRecordItems.n(record.completionTokens()));
-        values.put(":unreported", DynamoRecordItems.n(record.usageReported() ? 0 : 1));
-        values.put(":ids", AttributeValue.fromSs(List.of(record.requestId())));
-        values.put(":id", AttributeValue.fromS(record.requestId()));
-        try {
-            client.updateItem(b -> b.tableName(settings.countersTable()).key(counterKey(key))
-                    .updateExpression("ADD cost :cost, requests :one, promptTokens :prompt, "
-                            + "completionTokens :completion, unreported :unreported, inflight :ids")
-                    .conditionExpression("NOT contains(inflight, :id)")
-                    .expressionAttributeValues(values));
-        } catch (ConditionalCheckFailedException alreadyAdded) {
-            // A retry of an ADD that had reached the table: counted once already.
-        }
+        Map<String, AttributeValueUpdate> add = new HashMap<>();
+        add.put("cost", update(AttributeAction.ADD, DynamoRecordItems.n(record.cost())));
+        add.put("requests", update(AttributeAction.ADD, DynamoRecordItems.n(1)));
+        add.put("promptTokens", update(AttributeAction.ADD, DynamoRecordItems.n(record.promptTokens())));
+        add.put("completionTokens", update(AttributeAction.ADD, DynamoRecordItems.n(record.completionTokens())));
+        add.put("unreported", update(AttributeAction.ADD, DynamoRecordItems.n(record.usageReported() ? 0 : 1)));
+        add.put("inflight", update(AttributeAction.ADD, AttributeValue.fromSs(List.of(record.requestId()))));
+        // A false answer is a retry of an ADD that had reached the table: counted once already.
+        dynamo.update(settings.countersTable(), counterKey(key), add, Map.of("inflight",
+                ExpectedAttributeValue.builder().comparisonOperator(ComparisonOperator.NOT_CONTAINS)
+                        .attributeValueList(AttributeValue.fromS(record.requestId())).build()));
     }
 
-    private void forgetInflight(String key, String requestId) {
-        client.updateItem(b -> b.tableName(settings.countersTable()).key(counterKey(key))
-                .updateExpression("DELETE inflight :ids")
-                .expressionAttributeValues(Map.of(":ids", AttributeValue.fromSs(List.of(requestId)))));
+    private static AttributeValueUpdate update(AttributeAction action, AttributeValue value) {
+        return AttributeValueUpdate.builder().action(action).value(value).build();
     }
 
     @Override
     public Optional<CostRecord> find(String requestId) {
-        Map<String, AttributeValue> item = client.getItem(b -> b.tableName(settings.recordsTable())
-                .key(Map.of("requestId", AttributeValue.fromS(requestId))).consistentRead(true)).item();
-        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(DynamoRecordItems.fromItem(item));
+        Map<String, AttributeValue> item = dynamo.get(settings.recordsTable(),
+                Map.of("requestId", AttributeValue.fromS(requestId)));
+        return item.isEmpty() ? Optional.empty() : Optional.of(DynamoRecordItems.fromItem(item));
     }
 
     @Override
@@ -142,14 +138,12 @@ public final class DynamoCostStore implements CostStore {
             case Scope.APPLICATION -> new String[] {DynamoTables.BY_APPLICATION, "application"};
             default -> throw new IllegalArgumentException("records are read per user or application, not " + scope);
         };
-        QueryRequest.Builder query = QueryRequest.builder().tableName(settings.recordsTable()).indexName(index[0])
-                .keyConditionExpression("#id = :id AND ts BETWEEN :from AND :to")
-                .expressionAttributeNames(Map.of("#id", index[1]))
-                .expressionAttributeValues(Map.of(":id", AttributeValue.fromS(Scope.idOf(scope)),
-                        ":from", DynamoRecordItems.n(from.toEpochMilli()),
-                        ":to", DynamoRecordItems.n(to.toEpochMilli() - 1)));
+        Map<String, Condition> conditions = Map.of(
+                index[1], condition(ComparisonOperator.EQ, AttributeValue.fromS(Scope.idOf(scope))),
+                "ts", condition(ComparisonOperator.BETWEEN, DynamoRecordItems.n(from.toEpochMilli()),
+                        DynamoRecordItems.n(to.toEpochMilli() - 1)));
         List<CostRecord> records = new ArrayList<>();
-        for (Map<String, AttributeValue> item : queryAll(query, limit)) {
+        for (Map<String, AttributeValue> item : queryAll(settings.recordsTable(), index[0], conditions, limit)) {
             records.add(DynamoRecordItems.fromItem(item));
         }
         return records;
@@ -157,41 +151,43 @@ public final class DynamoCostStore implements CostStore {
 
     @Override
     public Counter counter(String scope, String periodKey) {
-        Map<String, AttributeValue> item = client.getItem(b -> b.tableName(settings.countersTable())
-                .key(Map.of("scope", AttributeValue.fromS(scope), "period", AttributeValue.fromS(periodKey)))
-                .consistentRead(true)).item();
-        return item == null || item.isEmpty() ? Counter.empty(scope, periodKey) : toCounter(item);
+        Map<String, AttributeValue> item = dynamo.get(settings.countersTable(),
+                Map.of("scope", AttributeValue.fromS(scope), "period", AttributeValue.fromS(periodKey)));
+        return item.isEmpty() ? Counter.empty(scope, periodKey) : toCounter(item);
     }
 
     @Override
     public List<Counter> dailyCounters(String scopeKind, LocalDate from, LocalDate to) {
         List<Counter> counters = new ArrayList<>();
         for (LocalDate day = from; !day.isAfter(to); day = day.plusDays(1)) {
-            QueryRequest.Builder query = QueryRequest.builder().tableName(settings.countersTable())
-                    .indexName(DynamoTables.BY_PERIOD)
-                    .keyConditionExpression("period = :day AND begins_with(#scope, :kind)")
-                    .expressionAttributeNames(Map.of("#scope", "scope"))
-                    .expressionAttributeValues(Map.of(":day", AttributeValue.fromS(day.toString()),
-                            ":kind", AttributeValue.fromS(scopeKind + ":")));
-            for (Map<String, AttributeValue> item : queryAll(query, Integer.MAX_VALUE)) {
+            Map<String, Condition> conditions = Map.of(
+                    "period", condition(ComparisonOperator.EQ, AttributeValue.fromS(day.toString())),
+                    "scope", condition(ComparisonOperator.BEGINS_WITH, AttributeValue.fromS(scopeKind + ":")));
+            for (Map<String, AttributeValue> item
+                    : queryAll(settings.countersTable(), DynamoTables.BY_PERIOD, conditions, Integer.MAX_VALUE)) {
                 counters.add(toCounter(item));
             }
         }
         return counters;
     }
 
-    private List<Map<String, AttributeValue>> queryAll(QueryRequest.Builder query, int limit) {
+    private static Condition condition(ComparisonOperator operator, AttributeValue... values) {
+        return Condition.builder().comparisonOperator(operator).attributeValueList(values).build();
+    }
+
+    private List<Map<String, AttributeValue>> queryAll(String table, String index, Map<String, Condition> conditions,
+                                                       int limit) {
         List<Map<String, AttributeValue>> items = new ArrayList<>();
         Map<String, AttributeValue> start = null;
         do {
-            QueryResponse page = client.query(query.exclusiveStartKey(start).build());
+            DdbEndpoints.Page page = dynamo.query(table, index, conditions, start);
             for (Map<String, AttributeValue> item : page.items()) {
                 if (items.size() == limit) {
                     return items;
                 }
                 items.add(item);
             }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+            start = page.next();
         } while (start != null);
         return items;
     }
@@ -206,6 +202,7 @@ public final class DynamoCostStore implements CostStore {
 
     @Override
     public void close() {
+        dynamo.close();
         if (ownsClient) {
             client.close();
         }

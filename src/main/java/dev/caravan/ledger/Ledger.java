@@ -1,5 +1,6 @@
 package dev.caravan.ledger;
 
+import org.apache.camel.CamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -60,15 +61,26 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
-    /** Opens the configured store (embedded H2 or DynamoDB), the budgets file and the spool in the data directory. */
+    /** The client's name in the registry, for the DynamoDB store's camel-aws2-ddb endpoints. */
+    public static final String DYNAMODB_CLIENT_BEAN = "caravanDynamoDb";
+
+    /** Opens the embedded ledger (DynamoDB needs {@link #open(LedgerSettings, CamelContext)}). */
     public static Ledger open(LedgerSettings settings) {
+        if (settings.usesDynamo()) {
+            throw new IllegalArgumentException("the DynamoDB ledger talks through camel-aws2-ddb: open it with a CamelContext");
+        }
+        return open(settings, null);
+    }
+
+    /** Opens the configured store (embedded H2 or DynamoDB), the budgets file and the spool in the data directory. */
+    public static Ledger open(LedgerSettings settings, CamelContext context) {
         BudgetConfig config = BudgetConfig.load(settings.budgetsFile());
         CostStore store;
         BudgetStore budgetStore;
         EmbeddedDatabase database = null;
         if (settings.usesDynamo()) {
             DynamoDbClient client = settings.dynamo().client();
-            store = new DynamoCostStore(client, settings.dynamo(), true);
+            store = new DynamoCostStore(context, DYNAMODB_CLIENT_BEAN, client, settings.dynamo(), true);
             budgetStore = new DynamoBudgetStore(client, settings.dynamo());
         } else {
             database = new EmbeddedDatabase(settings.dataDir());

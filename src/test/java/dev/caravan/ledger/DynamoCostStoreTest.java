@@ -1,5 +1,7 @@
 package dev.caravan.ledger;
 
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,7 @@ class DynamoCostStoreTest extends CostStoreContract {
     static Path dynaliteDir;
 
     private static Dynalite dynalite;
+    private static CamelContext camel;
     private static int tables;
 
     private DynamoDbClient client;
@@ -33,10 +36,13 @@ class DynamoCostStoreTest extends CostStoreContract {
     @BeforeAll
     static void startDynalite() throws Exception {
         dynalite = Dynalite.start(dynaliteDir.resolve("db"));
+        camel = new DefaultCamelContext();
+        camel.start();
     }
 
     @AfterAll
     static void stopDynalite() throws Exception {
+        camel.close();
         dynalite.close();
     }
 
@@ -45,7 +51,7 @@ class DynamoCostStoreTest extends CostStoreContract {
         int n = ++tables;
         settings = new DynamoSettings(dynalite.endpoint(), "us-east-1", "ai-costs-" + n, "ai-cost-counters-" + n, true);
         client = settings.client(credentials());
-        return new DynamoCostStore(client, settings, true);
+        return new DynamoCostStore(camel, "dynamo-" + n, client, settings, true);
     }
 
     @Override
