@@ -5,8 +5,10 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.aws2.ddb.Ddb2Constants;
 import org.apache.camel.component.aws2.ddb.Ddb2Operations;
+import software.amazon.awssdk.services.dynamodb.model.AttributeAction;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValueUpdate;
+import software.amazon.awssdk.services.dynamodb.model.ComparisonOperator;
 import software.amazon.awssdk.services.dynamodb.model.Condition;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ExpectedAttributeValue;
@@ -82,6 +84,21 @@ final class DdbEndpoints {
         List<Map<String, AttributeValue>> items = done.getMessage().getHeader(Ddb2Constants.ITEMS, List.class);
         Map<String, AttributeValue> next = done.getMessage().getHeader(Ddb2Constants.LAST_EVALUATED_KEY, Map.class);
         return new Page(items == null ? List.of() : items, next == null || next.isEmpty() ? null : next);
+    }
+
+    /** An {@code AttributeUpdates} entry: ADD or DELETE (a value from a set, or with none the attribute) or PUT. */
+    static AttributeValueUpdate update(AttributeAction action, AttributeValue value) {
+        return AttributeValueUpdate.builder().action(action).value(value).build();
+    }
+
+    /** An {@code Expected} entry comparing the attribute with the value. */
+    static ExpectedAttributeValue expect(ComparisonOperator operator, AttributeValue value) {
+        return ExpectedAttributeValue.builder().comparisonOperator(operator).attributeValueList(value).build();
+    }
+
+    /** A {@code KeyConditions} entry. */
+    static Condition condition(ComparisonOperator operator, AttributeValue... values) {
+        return Condition.builder().comparisonOperator(operator).attributeValueList(values).build();
     }
 
     void close() {

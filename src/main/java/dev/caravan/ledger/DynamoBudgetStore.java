@@ -1,8 +1,14 @@
 package dev.caravan.ledger;
 
-import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import org.apache.camel.CamelContext;
+import software.amazon.awssdk.services.dynamodb.model.AttributeAction;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValueUpdate;
+import software.amazon.awssdk.services.dynamodb.model.ComparisonOperator;
+import software.amazon.awssdk.services.dynamodb.model.ExpectedAttributeValue;
+
+import static dev.caravan.ledger.DdbEndpoints.expect;
+import static dev.caravan.ledger.DdbEndpoints.update;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -11,21 +17,24 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Budgets in the counters table (key {@code budget#<scope>} + period). DynamoDB conditions cannot add, so an item
- * keeps {@code committed = spent + reserved} next to both, and a reservation is one UpdateItem
- * {@code ADD committed :a, reserved :a, holds {id}} on condition {@code committed <= limit - a}: DynamoDB applies it
- * atomically, so no interleaving of instances can overshoot. {@code holds} makes every step idempotent per request.
- * A request held on several budgets is reserved on one after the other and given back if a later one is full.
+ * Budgets in the counters table (key {@code budget#<scope>} + period), through camel-aws2-ddb endpoints
+ * ({@link DdbEndpoints}). DynamoDB conditions cannot add, so an item keeps {@code committed = spent + reserved} next
+ * to both, and a reservation is one UpdateItem {@code ADD committed :a, reserved :a, holds {id}} on condition
+ * {@code committed <= limit - a} and {@code holds} not containing the id: DynamoDB applies it atomically, so no
+ * interleaving of instances can overshoot. {@code holds} makes every step idempotent per request. A period's item is
+ * made (all zero) the first time a hold finds none. A request held on several budgets is reserved on one after the
+ * other and given back if a later one is full.
  */
 public final class DynamoBudgetStore implements BudgetStore {
 
     private static final String PREFIX = "budget#";
 
-    private final DynamoDbClient client;
+    private final DdbEndpoints dynamo;
     private final String table;
 
-    public DynamoBudgetStore(DynamoDbClient client, DynamoSettings settings) {
-        this.client = client;
+    /** @param clientBean the registry name of the DynamoDB client the endpoints use */
+    public DynamoBudgetStore(CamelContext context, String clientBean, DynamoSettings settings) {
+        this.dynamo = new DdbEndpoints(context, clientBean);
         this.table = settings.countersTable();
     }
 
@@ -47,51 +56,48 @@ public final class DynamoBudgetStore implements BudgetStore {
         if (headroom.signum() < 0) {
             return false;
         }
-        try {
-            client.updateItem(b -> b.tableName(table).key(key(window.scope(), window.periodKey()))
-                    .updateExpression("ADD committed :a, reserved :a, holds :ids")
-                    .conditionExpression("(attribute_not_exists(committed) OR committed <= :headroom) "
-                            + "AND NOT contains(holds, :id)")
-                    .expressionAttributeValues(Map.of(":a", DynamoRecordItems.n(amount),
-                            ":headroom", DynamoRecordItems.n(headroom),
-                            ":ids", AttributeValue.fromSs(List.of(reservationId)),
-                            ":id", AttributeValue.fromS(reservationId))));
+        Map<String, AttributeValue> key = key(window.scope(), window.periodKey());
+        Map<String, AttributeValueUpdate> add = Map.of(
+                "committed", update(AttributeAction.ADD, DynamoRecordItems.n(amount)),
+                "reserved", update(AttributeAction.ADD, DynamoRecordItems.n(amount)),
+                "holds", update(AttributeAction.ADD, AttributeValue.fromSs(List.of(reservationId))));
+        Map<String, ExpectedAttributeValue> fits = Map.of(
+                "committed", expect(ComparisonOperator.LE, DynamoRecordItems.n(headroom)),
+                "holds", expect(ComparisonOperator.NOT_CONTAINS, AttributeValue.fromS(reservationId)));
+        if (dynamo.update(table, key, add, fits)) {
             return true;
-        } catch (ConditionalCheckFailedException full) {
-            return alreadyHeld(reservationId, window);
         }
+        Map<String, AttributeValue> item = dynamo.get(table, key);
+        if (!item.containsKey("committed")) {
+            // The period's first hold: make its item (adding zero changes nothing if another instance just did).
+            dynamo.update(table, key, Map.of("committed", update(AttributeAction.ADD, DynamoRecordItems.n(0))), Map.of());
+            return dynamo.update(table, key, add, fits) || holds(dynamo.get(table, key), reservationId);
+        }
+        return holds(item, reservationId);
     }
 
-    private boolean alreadyHeld(String reservationId, BudgetWindow window) {
-        Map<String, AttributeValue> item = client.getItem(b -> b.tableName(table)
-                .key(key(window.scope(), window.periodKey())).consistentRead(true)).item();
-        AttributeValue holds = item == null ? null : item.get("holds");
+    private static boolean holds(Map<String, AttributeValue> item, String reservationId) {
+        AttributeValue holds = item.get("holds");
         return holds != null && holds.hasSs() && holds.ss().contains(reservationId);
     }
 
     @Override
     public void settle(String reservationId, List<BudgetWindow> windows, BigDecimal reserved, BigDecimal actual) {
         for (BudgetWindow window : windows) {
-            try {
-                client.updateItem(b -> b.tableName(table).key(key(window.scope(), window.periodKey()))
-                        .updateExpression("ADD committed :delta, reserved :release, spent :actual DELETE holds :ids")
-                        .conditionExpression("contains(holds, :id)")
-                        .expressionAttributeValues(Map.of(":delta", DynamoRecordItems.n(actual.subtract(reserved)),
-                                ":release", DynamoRecordItems.n(reserved.negate()),
-                                ":actual", DynamoRecordItems.n(actual),
-                                ":ids", AttributeValue.fromSs(List.of(reservationId)),
-                                ":id", AttributeValue.fromS(reservationId))));
-            } catch (ConditionalCheckFailedException settledBefore) {
-                // Nothing held under this id any more.
-            }
+            // A false answer: nothing is held under this id any more (settled before).
+            dynamo.update(table, key(window.scope(), window.periodKey()), Map.of(
+                            "committed", update(AttributeAction.ADD, DynamoRecordItems.n(actual.subtract(reserved))),
+                            "reserved", update(AttributeAction.ADD, DynamoRecordItems.n(reserved.negate())),
+                            "spent", update(AttributeAction.ADD, DynamoRecordItems.n(actual)),
+                            "holds", update(AttributeAction.DELETE, AttributeValue.fromSs(List.of(reservationId)))),
+                    Map.of("holds", expect(ComparisonOperator.CONTAINS, AttributeValue.fromS(reservationId))));
         }
     }
 
     @Override
     public BudgetState state(String scope, String periodKey) {
-        Map<String, AttributeValue> item = client.getItem(b -> b.tableName(table).key(key(scope, periodKey))
-                .consistentRead(true)).item();
-        if (item == null || item.isEmpty()) {
+        Map<String, AttributeValue> item = dynamo.get(table, key(scope, periodKey));
+        if (item.isEmpty()) {
             return BudgetState.EMPTY;
         }
         return new BudgetState(DynamoRecordItems.num(item, "spent"), DynamoRecordItems.num(item, "reserved"));

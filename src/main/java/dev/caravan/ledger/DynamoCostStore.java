@@ -7,7 +7,10 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeAction;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValueUpdate;
 import software.amazon.awssdk.services.dynamodb.model.ComparisonOperator;
 import software.amazon.awssdk.services.dynamodb.model.Condition;
-import software.amazon.awssdk.services.dynamodb.model.ExpectedAttributeValue;
+
+import static dev.caravan.ledger.DdbEndpoints.condition;
+import static dev.caravan.ledger.DdbEndpoints.expect;
+import static dev.caravan.ledger.DdbEndpoints.update;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -16,6 +19,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import static dev.caravan.ledger.DdbEndpoints.condition;
+import static dev.caravan.ledger.DdbEndpoints.expect;
+import static dev.caravan.ledger.DdbEndpoints.update;
 
 /**
  * Cost records and counters in DynamoDB, through camel-aws2-ddb endpoints ({@link DdbEndpoints}), written with
@@ -79,7 +86,7 @@ public final class DynamoCostStore implements CostStore {
             addToCounter(counter, record);
         }
         dynamo.update(settings.recordsTable(), recordKey,
-                Map.of("pendingCounters", AttributeValueUpdate.builder().action(AttributeAction.DELETE).build()),
+                Map.of("pendingCounters", update(AttributeAction.DELETE, null)),
                 Map.of());
         for (String counter : counters) {
             dynamo.update(settings.countersTable(), counterKey(counter),
@@ -116,12 +123,7 @@ public final class DynamoCostStore implements CostStore {
         add.put("inflight", update(AttributeAction.ADD, AttributeValue.fromSs(List.of(record.requestId()))));
         // A false answer is a retry of an ADD that had reached the table: counted once already.
         dynamo.update(settings.countersTable(), counterKey(key), add, Map.of("inflight",
-                ExpectedAttributeValue.builder().comparisonOperator(ComparisonOperator.NOT_CONTAINS)
-                        .attributeValueList(AttributeValue.fromS(record.requestId())).build()));
-    }
-
-    private static AttributeValueUpdate update(AttributeAction action, AttributeValue value) {
-        return AttributeValueUpdate.builder().action(action).value(value).build();
+                expect(ComparisonOperator.NOT_CONTAINS, AttributeValue.fromS(record.requestId()))));
     }
 
     @Override
@@ -169,10 +171,6 @@ public final class DynamoCostStore implements CostStore {
             }
         }
         return counters;
-    }
-
-    private static Condition condition(ComparisonOperator operator, AttributeValue... values) {
-        return Condition.builder().comparisonOperator(operator).attributeValueList(values).build();
     }
 
     private List<Map<String, AttributeValue>> queryAll(String table, String index, Map<String, Condition> conditions,

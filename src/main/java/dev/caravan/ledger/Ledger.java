@@ -81,7 +81,7 @@ public final class Ledger implements AutoCloseable {
         if (settings.usesDynamo()) {
             DynamoDbClient client = settings.dynamo().client();
             store = new DynamoCostStore(context, DYNAMODB_CLIENT_BEAN, client, settings.dynamo(), true);
-            budgetStore = new DynamoBudgetStore(client, settings.dynamo());
+            budgetStore = new DynamoBudgetStore(context, DYNAMODB_CLIENT_BEAN, settings.dynamo());
         } else {
             database = new EmbeddedDatabase(settings.dataDir());
             store = new EmbeddedCostStore(database);

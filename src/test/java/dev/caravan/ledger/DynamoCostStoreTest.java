@@ -57,10 +57,11 @@ class DynamoCostStoreTest extends CostStoreContract {
     @Override
     BudgetStore openBudgetStore(boolean secondInstance) {
         if (!secondInstance) {
-            return new DynamoBudgetStore(client, settings);
+            return new DynamoBudgetStore(camel, "dynamo-" + tables, settings);
         }
         DynamoDbClient own = closeLater(settings.client(credentials()));
-        return new DynamoBudgetStore(own, settings);
+        camel.getRegistry().bind("dynamo-" + tables + "-second", own);
+        return new DynamoBudgetStore(camel, "dynamo-" + tables + "-second", settings);
     }
 
     @Override
