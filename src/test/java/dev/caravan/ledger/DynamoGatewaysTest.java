@@ -2,6 +2,7 @@ package dev.caravan.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.support.BudgetApi;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
@@ -10,21 +11,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Two real gateways whose ledger is one dynalite (the DynamoDB store, written through camel-aws2-ddb): concurrent
@@ -71,38 +65,15 @@ class DynamoGatewaysTest {
                 answer.send(exchange);
             });
             int requests = 40;
-            ExecutorService pool = Executors.newFixedThreadPool(requests);
-            int ok = 0;
-            int refused = 0;
-            try {
-                List<Future<HttpResponse<String>>> futures = new ArrayList<>();
-                for (int i = 0; i < requests; i++) {
-                    Gateway target = i % 2 == 0 ? first : second;
-                    Callable<HttpResponse<String>> call = () -> target.post("/v1/chat/completions",
-                            "{\"model\":\"gpt-4o-mini\",\"max_tokens\":10,"
-                                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there, how are you?\"}]}");
-                    futures.add(pool.submit(call));
-                }
-                for (Future<HttpResponse<String>> future : futures) {
-                    HttpResponse<String> response = future.get(120, TimeUnit.SECONDS);
-                    if (response.statusCode() == 200) {
-                        ok++;
-                    } else {
-                        assertEquals(429, response.statusCode(), response.body());
-                        assertEquals("budget_exceeded", JSON.readTree(response.body()).path("error").path("type").asText());
-                        refused++;
-                    }
-                }
-            } finally {
-                pool.shutdownNow();
-            }
+            BudgetApi.Race race = BudgetApi.race(List.of(first, second), requests);
+            int ok = race.answered();
             assertTrue(ok > 0, "nothing fitted the budget");
-            assertTrue(refused > 0, "the budget refused nothing: " + ok + " answered");
+            assertTrue(race.refused() > 0, "the budget refused nothing: " + ok + " answered");
             assertEquals(ok, openAi.received().size(), "only answered requests reached the provider");
 
             BigDecimal expected = new BigDecimal("0.0000048").multiply(BigDecimal.valueOf(ok));
             for (Gateway gateway : List.of(first, second)) {
-                JsonNode global = globalDaily(gateway);
+                JsonNode global = BudgetApi.globalDaily(gateway);
                 BigDecimal spent = global.path("spent").decimalValue();
                 assertTrue(spent.compareTo(global.path("limit").decimalValue()) <= 0, "overshot: " + global);
                 assertEquals(0, expected.compareTo(spent), ok + " answered, budget shows " + global);
@@ -124,34 +95,14 @@ class DynamoGatewaysTest {
                 "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"));
     }
 
-    private static JsonNode globalDaily(Gateway gateway) throws Exception {
-        HttpResponse<String> response = gateway.get("/v1/budgets");
-        assertEquals(200, response.statusCode(), response.body());
-        for (JsonNode budget : JSON.readTree(response.body()).path("data")) {
-            if ("global".equals(budget.path("scope").asText()) && "daily".equals(budget.path("period").asText())) {
-                return budget;
-            }
-        }
-        return fail("no global daily budget in " + response.body());
-    }
-
     /** The gpt-4o-mini spend row once it counts {@code requests} (cost records are wire-tapped), or the last seen. */
     private static JsonNode pollSpend(Gateway gateway, int requests) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        JsonNode row = JSON.createObjectNode();
-        while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = gateway.get("/v1/spend?groupBy=model");
-            assertEquals(200, response.statusCode(), response.body());
-            for (JsonNode candidate : JSON.readTree(response.body()).path("data")) {
-                if ("gpt-4o-mini".equals(candidate.path("group").asText())) {
-                    row = candidate;
-                }
-            }
-            if (row.path("requests").asLong() >= requests) {
-                return row;
-            }
+        JsonNode row = BudgetApi.spendRow(gateway, "model", "gpt-4o-mini");
+        while ((row == null || row.path("requests").asLong() < requests) && System.nanoTime() < deadline) {
             Thread.sleep(100);
+            row = BudgetApi.spendRow(gateway, "model", "gpt-4o-mini");
         }
-        return row;
+        return row == null ? JSON.createObjectNode() : row;
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ledger.CostRecord;
 import dev.caravan.ledger.Ledger;
+import dev.caravan.support.BudgetApi;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
@@ -266,48 +267,26 @@ class CostRouteTest {
                 answer.send(exchange);
             });
             int requests = 40;
-            ExecutorService pool = Executors.newFixedThreadPool(requests);
-            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
-            try {
-                for (int i = 0; i < requests; i++) {
-                    Callable<HttpResponse<String>> call = () -> budgeted.post("/v1/chat/completions",
-                            "{\"model\":\"gpt-4o-mini\",\"max_tokens\":10,"
-                                    + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello there, how are you?\"}]}");
-                    futures.add(pool.submit(call));
-                }
-                int ok = 0;
-                int refused = 0;
-                for (Future<HttpResponse<String>> future : futures) {
-                    HttpResponse<String> response = future.get(120, TimeUnit.SECONDS);
-                    if (response.statusCode() == 200) {
-                        ok++;
-                    } else {
-                        assertEquals(429, response.statusCode(), response.body());
-                        assertEquals("budget_exceeded", JSON.readTree(response.body()).path("error").path("type").asText());
-                        refused++;
-                    }
-                }
-                assertTrue(ok > 0, "nothing fitted the budget");
-                assertTrue(refused > 0, "the budget refused nothing: " + ok + " answered");
-                assertEquals(ok, openAi.received().size(), "only answered requests reached the provider");
+            BudgetApi.Race race = BudgetApi.race(List.of(budgeted), requests);
+            int ok = race.answered();
+            assertTrue(ok > 0, "nothing fitted the budget");
+            assertTrue(race.refused() > 0, "the budget refused nothing: " + ok + " answered");
+            assertEquals(ok, openAi.received().size(), "only answered requests reached the provider");
 
-                JsonNode global = globalDaily(budgeted);
-                BigDecimal limit = global.path("limit").decimalValue();
-                BigDecimal spent = global.path("spent").decimalValue();
-                assertTrue(spent.compareTo(limit) <= 0, "spent " + spent.toPlainString() + " over " + limit.toPlainString());
-                assertEquals(0, new BigDecimal("0.0000048").multiply(BigDecimal.valueOf(ok)).compareTo(spent),
-                        ok + " answered, spent " + spent.toPlainString());
-                assertEquals(0, global.path("reserved").decimalValue().signum(), "reservations left: " + global);
+            JsonNode global = globalDaily(budgeted);
+            BigDecimal limit = global.path("limit").decimalValue();
+            BigDecimal spent = global.path("spent").decimalValue();
+            assertTrue(spent.compareTo(limit) <= 0, "spent " + spent.toPlainString() + " over " + limit.toPlainString());
+            assertEquals(0, new BigDecimal("0.0000048").multiply(BigDecimal.valueOf(ok)).compareTo(spent),
+                    ok + " answered, spent " + spent.toPlainString());
+            assertEquals(0, global.path("reserved").decimalValue().signum(), "reservations left: " + global);
 
-                // The ledger's spend agrees with the budget's.
-                JsonNode row = poll(() -> spendRow(budgeted, "model", "gpt-4o-mini"),
-                        r -> r != null && r.path("requests").asLong() >= requests);
-                assertNotNull(row, "spend never counted all requests");
-                assertEquals(requests, row.path("requests").asLong(), "refused requests are recorded too: " + row);
-                assertEquals(0, spent.compareTo(row.path("cost").decimalValue()), row.toString());
-            } finally {
-                pool.shutdownNow();
-            }
+            // The ledger's spend agrees with the budget's.
+            JsonNode row = poll(() -> spendRow(budgeted, "model", "gpt-4o-mini"),
+                    r -> r != null && r.path("requests").asLong() >= requests);
+            assertNotNull(row, "spend never counted all requests");
+            assertEquals(requests, row.path("requests").asLong(), "refused requests are recorded too: " + row);
+            assertEquals(0, spent.compareTo(row.path("cost").decimalValue()), row.toString());
         }
     }
 
@@ -319,14 +298,7 @@ class CostRouteTest {
     }
 
     private static JsonNode globalDaily(Gateway target) throws Exception {
-        HttpResponse<String> response = target.get("/v1/budgets");
-        assertEquals(200, response.statusCode(), response.body());
-        for (JsonNode budget : JSON.readTree(response.body()).path("data")) {
-            if ("global".equals(budget.path("scope").asText()) && "daily".equals(budget.path("period").asText())) {
-                return budget;
-            }
-        }
-        return fail("no global daily budget in " + response.body());
+        return BudgetApi.globalDaily(target);
     }
 
     private static JsonNode spendRow(String groupBy, String group) {
@@ -334,18 +306,7 @@ class CostRouteTest {
     }
 
     private static JsonNode spendRow(Gateway target, String groupBy, String group) {
-        try {
-            HttpResponse<String> response = target.get("/v1/spend?groupBy=" + groupBy);
-            assertEquals(200, response.statusCode(), response.body());
-            for (JsonNode row : JSON.readTree(response.body()).path("data")) {
-                if (group.equals(row.path("group").asText())) {
-                    return row;
-                }
-            }
-            return null;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return BudgetApi.spendRow(target, groupBy, group);
     }
 
     private static CostRecord pollRecord(String recordId) throws InterruptedException {
