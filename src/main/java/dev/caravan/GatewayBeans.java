@@ -6,6 +6,7 @@ import dev.caravan.api.EdgeHandlers;
 import dev.caravan.api.ErrorResponder;
 import dev.caravan.api.ModelList;
 import dev.caravan.api.RequestIntake;
+import dev.caravan.api.RouteSwapHold;
 import dev.caravan.ledger.BudgetGate;
 import dev.caravan.ledger.BudgetsFile;
 import dev.caravan.ledger.CostRecorder;
@@ -93,6 +94,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     private BedrockClients bedrockClients;
     private CamelContext camelContext;
     private ProviderAccounts accounts;
+    private RouteSwapHold swapHold;
 
     @Override
     public CamelContext getCamelContext() {
@@ -267,6 +269,15 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
         return new BedrockProvider(clients, new BedrockCodec(), Duration.ofMillis(bedrockIdleTimeout));
     }
 
+    /** Where HTTP requests wait while a reloaded routes file's routes are swapped (dev.caravan.ops.RouteFileReloader). */
+    @BindToRegistry
+    public synchronized RouteSwapHold routeSwapHold() {
+        if (swapHold == null) {
+            swapHold = new RouteSwapHold();
+        }
+        return swapHold;
+    }
+
     @BindToRegistry
     public MockProvider mockProvider() {
         return new MockProvider(new MockModels(mockStreamTokens), mockTokenDelay);
@@ -276,7 +287,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     public void configure(CamelContext context) {
         EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
                 "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
-                "/admin/keys", "GET, POST"), maxBodySize);
+                "/admin/keys", "GET, POST"), maxBodySize, routeSwapHold());
         context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {

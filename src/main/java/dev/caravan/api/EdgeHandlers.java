@@ -10,17 +10,22 @@ import java.util.Map;
 
 /**
  * Answers what no route serves in OpenAI's error shape: unknown paths (404), known paths with the wrong method
- * (405), bodies over the size limit (413). Installed on the HTTP router once the routes are up.
+ * (405), bodies over the size limit (413); holds requests while routes are swapped. Installed on the HTTP router once the routes are up.
  */
 public final class EdgeHandlers {
 
     private final Map<String, String> methodsByPath;
     private final long maxBodyBytes;
+    private final RouteSwapHold swapHold;
 
-    /** {@code methodsByPath}: each API path and the methods it allows, e.g. "/v1/models" -> "GET". */
-    public EdgeHandlers(Map<String, String> methodsByPath, long maxBodyBytes) {
+    /**
+     * {@code methodsByPath}: each API path and the methods it allows, e.g. "/v1/models" -> "GET"; {@code swapHold}:
+     * where requests wait while routes are swapped.
+     */
+    public EdgeHandlers(Map<String, String> methodsByPath, long maxBodyBytes, RouteSwapHold swapHold) {
         this.methodsByPath = Map.copyOf(methodsByPath);
         this.maxBodyBytes = maxBodyBytes;
+        this.swapHold = swapHold;
     }
 
     public void install(CamelContext context, int port) {
@@ -35,7 +40,7 @@ public final class EdgeHandlers {
                 send(ctx, new GatewayException(503, "server_error", "shutting_down", null,
                         "The gateway is shutting down; retry on another instance", true, 1000));
             } else {
-                ctx.next();
+                swapHold.admit(ctx);
             }
         });
         router.route().last().handler(this::unmatched);
@@ -57,6 +62,9 @@ public final class EdgeHandlers {
     }
 
     private void unmatched(RoutingContext ctx) {
+        if (swapHold.routeAgain(ctx)) {
+            return;
+        }
         String path = ctx.normalizedPath();
         String allowed = methodsByPath.get(path.endsWith("/") && path.length() > 1
                 ? path.substring(0, path.length() - 1) : path);

@@ -1,5 +1,6 @@
 package dev.caravan.ops;
 
+import dev.caravan.api.RouteSwapHold;
 import dev.caravan.ledger.Ledger;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -14,7 +15,7 @@ import org.apache.camel.support.EventNotifierSupport;
 
 import java.util.List;
 
-/** Metrics, the access log and the ledger's health check: what operators watch. */
+/** Metrics, the access log, the ledger's health check and live route reload: what operators watch and change. */
 @Configuration
 public class OperationsBeans implements CamelConfiguration {
 
@@ -35,6 +36,13 @@ public class OperationsBeans implements CamelConfiguration {
     @BindToRegistry
     public AccessLog accessLog() {
         return new AccessLog();
+    }
+
+    /** Live reload of the YAML route files (routes/reload.yaml calls it). */
+    @BindToRegistry
+    public RouteFileReloader routeFiles(CamelContext context) {
+        RouteSwapHold hold = context.getRegistry().lookupByNameAndType("routeSwapHold", RouteSwapHold.class);
+        return new RouteFileReloader(context, hold == null ? new RouteSwapHold() : hold);
     }
 
     @Override
@@ -69,12 +77,16 @@ public class OperationsBeans implements CamelConfiguration {
             }
         }
         for (String provider : PROVIDERS) {
-            ResilienceProcessor breaker = context.getProcessor(provider + "-breaker", ResilienceProcessor.class);
-            if (breaker != null) {
+            String id = provider + "-breaker";
+            if (context.getProcessor(id, ResilienceProcessor.class) != null) {
+                // Looked up on every scrape: a reloaded provider route has a breaker of its own.
                 gauges.gauge("caravan.circuit.breaker.state", "0 closed, 1 open, 2 half-open (resilience4j order)",
-                        breaker, b -> b.getCircuitBreaker() == null ? -1 : b.getCircuitBreaker().getState().getOrder(),
-                        "provider", provider);
+                        context, c -> breakerState(c.getProcessor(id, ResilienceProcessor.class)), "provider", provider);
             }
         }
+    }
+
+    private static double breakerState(ResilienceProcessor breaker) {
+        return breaker == null || breaker.getCircuitBreaker() == null ? -1 : breaker.getCircuitBreaker().getState().getOrder();
     }
 }

@@ -1,0 +1,232 @@
+package dev.caravan.ops;
+
+import dev.caravan.api.RouteSwapHold;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Consumer;
+import org.apache.camel.Processor;
+import org.apache.camel.Route;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.Service;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.builder.RouteConfigurationBuilder;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.RouteConfigurationDefinition;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.reifier.RouteReifier;
+import org.apache.camel.spi.InflightRepository;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Replaces the routes of one YAML file with those of its new content: builds and checks the new routes before any
+ * live route is touched, then swaps them without waiting for the old routes' in-flight exchanges, which finish on
+ * the old processors ({@link RetiredRoutes}). Camel's own reload stops a route by waiting for its exchanges (a
+ * stream can take minutes, while its endpoint answers 503 or blocks its callers) and removes it before its
+ * replacement is known to build.
+ */
+final class RouteSwap {
+
+    /** Why a file was not applied; its message is the log line's reason. */
+    static final class Rejected extends Exception {
+        Rejected(String reason, Throwable cause) {
+            super(reason, cause);
+        }
+    }
+
+    private final CamelContext context;
+    private final Model model;
+    private final RetiredRoutes retired;
+    private final RouteSwapHold hold;
+
+    RouteSwap(CamelContext context, RetiredRoutes retired, RouteSwapHold hold) {
+        this.context = context;
+        this.model = context.getCamelContextExtension().getContextPlugin(Model.class);
+        this.retired = retired;
+        this.hold = hold;
+    }
+
+    /** The routes loaded from this file (by its location, as Camel recorded it). */
+    List<RouteDefinition> routesOf(String location) {
+        List<RouteDefinition> routes = new ArrayList<>();
+        for (RouteDefinition route : model.getRouteDefinitions()) {
+            if (route.getResource() != null && location.equals(route.getResource().getLocation())
+                    && !route.isCreatedFromTemplate()) {
+                routes.add(route);
+            }
+        }
+        return routes;
+    }
+
+    /** Swaps the file's routes for those in {@code content}; answers the ids of the routes now serving from it. */
+    Set<String> apply(Resource content, List<RouteDefinition> old) throws Rejected {
+        List<RouteDefinition> routes = new ArrayList<>();
+        List<RouteConfigurationBuilder> configurations = new ArrayList<>();
+        try {
+            for (RoutesBuilder builder : PluginHelper.getRoutesLoader(context).findRoutesBuilders(content)) {
+                if (builder instanceof RouteConfigurationBuilder rcb) {
+                    configurations.add(rcb);
+                }
+                if (builder instanceof RouteBuilder rb) {
+                    routes.addAll(rb.configureRoutes(context).getRoutes());
+                    if (!rb.getRouteTemplateCollection().getRouteTemplates().isEmpty()) {
+                        throw new Rejected("route templates are not reloaded live (restart to change them)", null);
+                    }
+                }
+            }
+        } catch (Rejected e) {
+            throw e;
+        } catch (Exception e) {
+            throw new Rejected("does not parse: " + reason(e), e);
+        }
+        Set<String> oldIds = new LinkedHashSet<>();
+        old.forEach(r -> oldIds.add(r.getRouteId()));
+        checkIds(routes, oldIds);
+
+        List<RouteConfigurationDefinition> configurationsBefore = new ArrayList<>(model.getRouteConfigurationDefinitions());
+        try {
+            for (RouteConfigurationBuilder rcb : configurations) {
+                rcb.updateRouteConfigurationsToCamelContext(context);
+            }
+            for (RouteDefinition route : routes) {
+                // Builds every step (beans, endpoints, placeholders, error handling) without adding the route.
+                new RouteReifier(context, route).createRoute();
+            }
+        } catch (Exception e) {
+            restore(configurationsBefore);
+            throw new Rejected("does not build: " + reason(e), e);
+        }
+        swap(old, routes, configurationsBefore);
+        Set<String> ids = new LinkedHashSet<>();
+        routes.forEach(r -> ids.add(r.getRouteId()));
+        return ids;
+    }
+
+    private void checkIds(List<RouteDefinition> routes, Set<String> oldIds) throws Rejected {
+        Set<String> seen = new HashSet<>();
+        for (RouteDefinition route : routes) {
+            String id = route.getRouteId();
+            if (id == null) {
+                continue;
+            }
+            if (!seen.add(id)) {
+                throw new Rejected("route id " + id + " appears twice", null);
+            }
+            if (context.getRoute(id) != null && !oldIds.contains(id)) {
+                throw new Rejected("route id " + id + " is already used by another file's route", null);
+            }
+        }
+    }
+
+    private void swap(List<RouteDefinition> old, List<RouteDefinition> routes,
+            List<RouteConfigurationDefinition> configurationsBefore) throws Rejected {
+        List<Service> processors = new ArrayList<>();
+        hold.close();
+        try {
+            for (RouteDefinition route : old) {
+                processors.addAll(remove(route));
+            }
+            try {
+                model.addRouteDefinitions(routes);
+            } catch (Exception e) {
+                rollBack(old, routes, configurationsBefore);
+                throw new Rejected("does not start: " + reason(e), e);
+            }
+        } finally {
+            hold.open();
+            retired.retire(String.join(", ", old.stream().map(RouteDefinition::getRouteId).toList()), processors);
+        }
+    }
+
+    /**
+     * Takes the route out of Camel at once, leaving its processors running: only its consumer is stopped (Camel
+     * stops what the route lists as its services, and waits for the route's in-flight count). Answers the processors.
+     */
+    private List<Service> remove(RouteDefinition definition) throws Rejected {
+        String id = definition.getRouteId();
+        Route route = context.getRoute(id);
+        List<Service> processors = new ArrayList<>();
+        if (route != null) {
+            Consumer consumer = route.getConsumer();
+            processors.addAll(route.getServices());
+            processors.remove(consumer);
+            for (Processor p : route.getOnExceptions()) {
+                if (p instanceof Service s) {
+                    processors.add(s);
+                }
+            }
+            for (Processor p : route.getOnCompletions()) {
+                if (p instanceof Service s) {
+                    processors.add(s);
+                }
+            }
+            route.getServices().retainAll(consumer == null ? List.of() : List.of(consumer));
+            route.getOnExceptions().clear();
+            route.getOnCompletions().clear();
+            // The consumer stops the processor it feeds when it stops, and with it the whole route.
+            if (RetiredRoutes.keepRunning(route.getProcessor())) {
+                processors.add(0, (Service) route.getProcessor());
+            } else {
+                throw new Rejected("route " + id + " cannot be replaced without stopping its in-flight exchanges", null);
+            }
+        }
+        // The in-flight exchanges finish on the old processors and then count themselves out under the route's id:
+        // the count moves to the route's new version, so that the graceful shutdown still waits for them.
+        InflightRepository inflight = context.getInflightRepository();
+        int stillInFlight = inflight.size(id);
+        inflight.removeRoute(id);
+        try {
+            model.removeRouteDefinition(definition);
+        } catch (Exception e) {
+            throw new Rejected("cannot remove route " + id + ": " + reason(e), e);
+        } finally {
+            inflight.addRoute(id);
+            for (int i = 0; i < stillInFlight; i++) {
+                inflight.add(null, id);
+            }
+        }
+        return processors;
+    }
+
+    /** The new routes did not start: the ones that did are removed, and the old definitions serve again. */
+    private void rollBack(List<RouteDefinition> old, List<RouteDefinition> routes,
+            List<RouteConfigurationDefinition> configurationsBefore) {
+        for (RouteDefinition route : routes) {
+            try {
+                if (route.getRouteId() != null && context.getRoute(route.getRouteId()) != null) {
+                    model.removeRouteDefinition(route);
+                } else {
+                    model.getRouteDefinitions().remove(route);
+                }
+            } catch (Exception ignored) {
+                // the route did not come up; nothing of it serves
+            }
+        }
+        restore(configurationsBefore);
+        try {
+            model.addRouteDefinitions(old);
+        } catch (Exception e) {
+            throw new IllegalStateException("the previous routes did not start again: " + reason(e), e);
+        }
+    }
+
+    private void restore(List<RouteConfigurationDefinition> configurations) {
+        model.getRouteConfigurationDefinitions().clear();
+        model.getRouteConfigurationDefinitions().addAll(configurations);
+    }
+
+    /** The innermost message of a failure, on one line. */
+    static String reason(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return message.replaceAll("\\s+", " ").trim();
+    }
+}
