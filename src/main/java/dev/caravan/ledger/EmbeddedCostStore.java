@@ -9,10 +9,13 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The default cost store: records and counters in the embedded H2 database. The record and its counters are
@@ -36,6 +39,13 @@ public final class EmbeddedCostStore implements CostStore {
             WHEN NOT MATCHED THEN INSERT (scope, period, cost, requests, prompt_tokens, completion_tokens, unreported)
                  VALUES (s.scope, s.period, s.cost, s.requests, s.prompt_tokens, s.completion_tokens, s.unreported)""";
 
+    private static final String INSERT_RECORD = "INSERT INTO cost_records (" + COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private static final String UPDATE_COUNTER = "UPDATE cost_counters SET cost = cost + ?, requests = requests + ?, "
+            + "prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, "
+            + "unreported = unreported + ? WHERE scope = ? AND period = ?";
+
     private final EmbeddedDatabase database;
 
     public EmbeddedCostStore(EmbeddedDatabase database) {
@@ -58,28 +68,82 @@ public final class EmbeddedCostStore implements CostStore {
         return true;
     }
 
-    /** Stores the records not stored yet and adds them to their counters; returns how many were new. */
+    /**
+     * Stores the records not stored yet and adds them to their counters; returns how many were new. A batch costs
+     * one lookup of its ids, one batched insert and one batched counter update, whatever its size.
+     */
     private static int storeAll(Connection connection, List<CostRecord> records) throws SQLException {
-        Map<String, CounterDelta> deltas = new LinkedHashMap<>();
-        int stored = 0;
+        Map<String, CostRecord> fresh = new LinkedHashMap<>();
         for (CostRecord record : records) {
-            if (exists(connection, record.requestId())) {
-                continue;
+            fresh.putIfAbsent(record.requestId(), record);
+        }
+        fresh.keySet().removeAll(existing(connection, fresh.keySet()));
+        if (fresh.isEmpty()) {
+            return 0;
+        }
+        Map<String, CounterDelta> deltas = new LinkedHashMap<>();
+        try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD)) {
+            for (CostRecord record : fresh.values()) {
+                bindRecord(insert, record);
+                insert.addBatch();
+                for (String scope : record.scopes()) {
+                    for (Period period : Period.values()) {
+                        String periodKey = period.key(record.timestamp());
+                        deltas.computeIfAbsent(scope + '\n' + periodKey, k -> new CounterDelta(scope, periodKey)).add(record);
+                    }
+                }
             }
-            insert(connection, record);
-            stored++;
-            for (String scope : record.scopes()) {
-                for (Period period : Period.values()) {
-                    String periodKey = period.key(record.timestamp());
-                    deltas.computeIfAbsent(scope + '\n' + periodKey, k -> new CounterDelta(scope, periodKey)).add(record);
+            insert.executeBatch();
+        }
+        addToCounters(connection, deltas.values());
+        return fresh.size();
+    }
+
+    /** Which of {@code requestIds} are stored already (one indexed lookup for the whole batch). */
+    private static Set<String> existing(Connection connection, Set<String> requestIds) throws SQLException {
+        Set<String> found = new HashSet<>();
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT request_id FROM cost_records WHERE request_id = ANY(?)")) {
+            select.setObject(1, requestIds.toArray(new String[0]));
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    found.add(rows.getString(1));
                 }
             }
         }
-        if (deltas.isEmpty()) {
-            return stored;
+        return found;
+    }
+
+    /**
+     * Adds each delta to its counter row: a batched {@code UPDATE} for the rows that exist (all but the first
+     * record of a scope in a period), then the {@code MERGE} that creates a row for the others.
+     */
+    private static void addToCounters(Connection connection, Collection<CounterDelta> deltas) throws SQLException {
+        List<CounterDelta> missing = new ArrayList<>();
+        try (PreparedStatement update = connection.prepareStatement(UPDATE_COUNTER)) {
+            for (CounterDelta delta : deltas) {
+                update.setBigDecimal(1, delta.cost);
+                update.setLong(2, delta.requests);
+                update.setLong(3, delta.promptTokens);
+                update.setLong(4, delta.completionTokens);
+                update.setLong(5, delta.unreported);
+                update.setString(6, delta.scope);
+                update.setString(7, delta.periodKey);
+                update.addBatch();
+            }
+            int[] updated = update.executeBatch();
+            int i = 0;
+            for (CounterDelta delta : deltas) {
+                if (updated[i++] == 0) {
+                    missing.add(delta);
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
         }
         try (PreparedStatement add = connection.prepareStatement(ADD_TO_COUNTER)) {
-            for (CounterDelta delta : deltas.values()) {
+            for (CounterDelta delta : missing) {
                 add.setString(1, delta.scope);
                 add.setString(2, delta.periodKey);
                 add.setBigDecimal(3, delta.cost);
@@ -91,7 +155,6 @@ public final class EmbeddedCostStore implements CostStore {
             }
             add.executeBatch();
         }
-        return stored;
     }
 
     /** What a batch of records adds to one counter. */
@@ -118,43 +181,30 @@ public final class EmbeddedCostStore implements CostStore {
         }
     }
 
-    private static boolean exists(Connection connection, String requestId) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM cost_records WHERE request_id = ?")) {
-            select.setString(1, requestId);
-            try (ResultSet rows = select.executeQuery()) {
-                return rows.next();
-            }
+    private static void bindRecord(PreparedStatement insert, CostRecord r) throws SQLException {
+        insert.setString(1, r.requestId());
+        insert.setLong(2, r.timestamp().toEpochMilli());
+        insert.setString(3, r.timestamp().toString());
+        insert.setString(4, r.provider());
+        insert.setString(5, r.requestedModel());
+        insert.setString(6, r.servedModel());
+        insert.setLong(7, r.promptTokens());
+        insert.setLong(8, r.completionTokens());
+        insert.setLong(9, r.cachedTokens());
+        insert.setLong(10, r.cacheWriteTokens());
+        insert.setBigDecimal(11, r.cost());
+        insert.setString(12, r.userId());
+        insert.setString(13, r.application());
+        insert.setString(14, r.keyId());
+        insert.setString(15, r.status().wireName());
+        insert.setLong(16, r.latencyMillis());
+        if (r.timeToFirstTokenMillis() == null) {
+            insert.setNull(17, Types.BIGINT);
+        } else {
+            insert.setLong(17, r.timeToFirstTokenMillis());
         }
-    }
-
-    private static void insert(Connection connection, CostRecord r) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO cost_records (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, r.requestId());
-            insert.setLong(2, r.timestamp().toEpochMilli());
-            insert.setString(3, r.timestamp().toString());
-            insert.setString(4, r.provider());
-            insert.setString(5, r.requestedModel());
-            insert.setString(6, r.servedModel());
-            insert.setLong(7, r.promptTokens());
-            insert.setLong(8, r.completionTokens());
-            insert.setLong(9, r.cachedTokens());
-            insert.setLong(10, r.cacheWriteTokens());
-            insert.setBigDecimal(11, r.cost());
-            insert.setString(12, r.userId());
-            insert.setString(13, r.application());
-            insert.setString(14, r.keyId());
-            insert.setString(15, r.status().wireName());
-            insert.setLong(16, r.latencyMillis());
-            if (r.timeToFirstTokenMillis() == null) {
-                insert.setNull(17, Types.BIGINT);
-            } else {
-                insert.setLong(17, r.timeToFirstTokenMillis());
-            }
-            insert.setInt(18, r.attempts());
-            insert.setBoolean(19, r.usageReported());
-            insert.executeUpdate();
-        }
+        insert.setInt(18, r.attempts());
+        insert.setBoolean(19, r.usageReported());
     }
 
     @Override
