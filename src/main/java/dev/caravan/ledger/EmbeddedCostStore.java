@@ -1,21 +1,21 @@
 package dev.caravan.ledger;
 
 import java.math.BigDecimal;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The default cost store: records and counters in the embedded H2 database. The record and its counters are
@@ -46,6 +46,8 @@ public final class EmbeddedCostStore implements CostStore {
             + "prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, "
             + "unreported = unreported + ? WHERE scope = ? AND period = ?";
 
+    private static final String DUPLICATE_KEY = "23505";
+
     private final EmbeddedDatabase database;
 
     public EmbeddedCostStore(EmbeddedDatabase database) {
@@ -70,48 +72,54 @@ public final class EmbeddedCostStore implements CostStore {
 
     /**
      * Stores the records not stored yet and adds them to their counters; returns how many were new. A batch costs
-     * one lookup of its ids, one batched insert and one batched counter update, whatever its size.
+     * one batched insert and one batched counter update, whatever its size. The primary key tells which records
+     * were stored already (a replayed or repeated record): their inserts fail alone and they are not counted.
      */
     private static int storeAll(Connection connection, List<CostRecord> records) throws SQLException {
-        Map<String, CostRecord> fresh = new LinkedHashMap<>();
-        for (CostRecord record : records) {
-            fresh.putIfAbsent(record.requestId(), record);
+        List<CostRecord> fresh = new ArrayList<>(records.size());
+        try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD)) {
+            for (CostRecord record : records) {
+                bindRecord(insert, record);
+                insert.addBatch();
+            }
+            int[] inserted = insertedOrDuplicate(insert);
+            for (int i = 0; i < inserted.length; i++) {
+                if (inserted[i] != Statement.EXECUTE_FAILED) {
+                    fresh.add(records.get(i));
+                }
+            }
         }
-        fresh.keySet().removeAll(existing(connection, fresh.keySet()));
         if (fresh.isEmpty()) {
             return 0;
         }
         Map<String, CounterDelta> deltas = new LinkedHashMap<>();
-        try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD)) {
-            for (CostRecord record : fresh.values()) {
-                bindRecord(insert, record);
-                insert.addBatch();
-                for (String scope : record.scopes()) {
-                    for (Period period : Period.values()) {
-                        String periodKey = period.key(record.timestamp());
-                        deltas.computeIfAbsent(scope + '\n' + periodKey, k -> new CounterDelta(scope, periodKey)).add(record);
-                    }
+        for (CostRecord record : fresh) {
+            for (String scope : record.scopes()) {
+                for (Period period : Period.values()) {
+                    String periodKey = period.key(record.timestamp());
+                    deltas.computeIfAbsent(scope + '\n' + periodKey, k -> new CounterDelta(scope, periodKey)).add(record);
                 }
             }
-            insert.executeBatch();
         }
         addToCounters(connection, deltas.values());
         return fresh.size();
     }
 
-    /** Which of {@code requestIds} are stored already (one indexed lookup for the whole batch). */
-    private static Set<String> existing(Connection connection, Set<String> requestIds) throws SQLException {
-        Set<String> found = new HashSet<>();
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT request_id FROM cost_records WHERE request_id = ANY(?)")) {
-            select.setObject(1, requestIds.toArray(new String[0]));
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    found.add(rows.getString(1));
+    /** Runs the batch; the inserts refused as duplicate keys are marked failed, any other failure is thrown. */
+    private static int[] insertedOrDuplicate(PreparedStatement insert) throws SQLException {
+        try {
+            return insert.executeBatch();
+        } catch (BatchUpdateException e) {
+            for (SQLException each = e.getNextException(); each != null; each = each.getNextException()) {
+                if (!DUPLICATE_KEY.equals(each.getSQLState())) {
+                    throw each;
                 }
             }
+            if (e.getNextException() == null && !DUPLICATE_KEY.equals(e.getSQLState())) {
+                throw e;
+            }
+            return e.getUpdateCounts();
         }
-        return found;
     }
 
     /**
