@@ -56,7 +56,7 @@ final class DirectBeanSteps implements BeanProcessorFactory {
         return direct != null ? direct : camel.createBeanProcessor(context, bean, beanType, beanClass, ref, method, scope);
     }
 
-    private static Processor direct(Object target, String ref, String spec) throws IllegalAccessException {
+    private static Processor direct(Object target, String ref, String spec) {
         Matcher withConstant = EXCHANGE_AND_CONSTANT.matcher(spec);
         boolean hasConstant = withConstant.matches();
         if (!hasConstant && !NAME.matcher(spec).matches()) {
@@ -75,7 +75,12 @@ final class DirectBeanSteps implements BeanProcessorFactory {
                 || !Arrays.asList(method.getParameterTypes()).equals(expected)) {
             return null;
         }
-        MethodHandle handle = MethodHandles.publicLookup().unreflect(method).bindTo(target);
+        MethodHandle handle;
+        try {
+            handle = MethodHandles.publicLookup().unreflect(method).bindTo(target);
+        } catch (IllegalAccessException e) {
+            return null; // not reachable from here: Camel's binding can still call it
+        }
         if (hasConstant) {
             handle = MethodHandles.insertArguments(handle, 1, withConstant.group(2));
         }
