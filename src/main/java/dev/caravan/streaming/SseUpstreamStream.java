@@ -24,6 +24,7 @@ public final class SseUpstreamStream implements UpstreamStream {
     private final StreamDecoder decoder;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean released = new AtomicBoolean();
     private List<StreamEvent> peeked;
 
     /** {@code onClose} releases what the HTTP client still holds for this response; it runs once, after abort. */
@@ -89,7 +90,7 @@ public final class SseUpstreamStream implements UpstreamStream {
     }
 
     @Override
-    public void close() {
+    public void abort() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
@@ -101,7 +102,18 @@ public final class SseUpstreamStream implements UpstreamStream {
             }
         } catch (IOException e) {
             // the connection is gone either way
-        } finally {
+        }
+    }
+
+    /**
+     * Aborts, then releases what the HTTP client holds for this response, once. The release reads the aborted
+     * response to its (immediate) end, which waits for the socket's read lock: so it runs here, on the relaying
+     * thread, never on the event loop (there it stalled every connection until the next upstream event).
+     */
+    @Override
+    public void close() {
+        abort();
+        if (released.compareAndSet(false, true)) {
             onClose.run();
         }
     }
