@@ -70,8 +70,8 @@ public final class StreamRelay {
             outcome = "error";
             client.write(renderer.error(e));
         } finally {
-            upstream.close();
             client.end();
+            upstream.close();
             settle(call, usage, outcome);
         }
         exchange.getMessage().setBody(null);

@@ -17,7 +17,10 @@ public interface UpstreamStream extends AutoCloseable {
      */
     List<StreamEvent> next();
 
-    /** Stops the upstream call at once (client gone, or done): no draining of what is left. Idempotent. */
+    /**
+     * Ends the upstream call: an answer the provider finished leaves its connection for reuse; anything else is
+     * stopped at once, with no draining of what is left. Idempotent.
+     */
     @Override
     void close();
 
