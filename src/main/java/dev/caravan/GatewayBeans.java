@@ -285,6 +285,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     @Override
     public void configure(CamelContext context) {
+        DirectBeanSteps.install(context);
         EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
                 "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
                 "/admin/keys", "GET, POST"), maxBodySize, routeSwapHold());

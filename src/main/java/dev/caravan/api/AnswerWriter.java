@@ -30,7 +30,7 @@ public final class AnswerWriter {
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         ResponseHeaders.put(message, call);
         String id = "simple".equals(call.api()) ? call.requestId() : "chatcmpl-" + call.requestId();
-        message.setBody(Json.write("simple".equals(call.api())
+        message.setBody(Json.responseBody("simple".equals(call.api())
                 ? SimpleAnswerRenderer.render(id, call.provider(), call.servedModel(), answer, cost)
                 : OpenAiAnswerRenderer.render(id, call.servedModel(), answer)));
     }

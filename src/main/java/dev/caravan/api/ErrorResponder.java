@@ -56,7 +56,7 @@ public final class ErrorResponder {
         if (call != null) {
             ResponseHeaders.put(message, call);
         }
-        message.setBody(Json.write(body(error)));
+        message.setBody(Json.responseBody(body(error)));
     }
 
     public static ObjectNode body(GatewayException error) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.core.GatewayException;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 /** The one ObjectMapper of the gateway, and reading a request body as a JSON object. */
 public final class Json {
@@ -47,6 +48,14 @@ public final class Json {
         } catch (IOException e) {
             throw new IllegalStateException("JSON cannot be written", e);
         }
+    }
+
+    /**
+     * {@code node} as an HTTP response body. A {@link ByteBuffer} goes to Vert.x as one write with its
+     * Content-Length; a {@code byte[]} would be converted to an InputStream and pumped through worker threads.
+     */
+    public static ByteBuffer responseBody(JsonNode node) {
+        return ByteBuffer.wrap(write(node));
     }
 
     private static String firstLine(String message) {

@@ -26,6 +26,6 @@ public final class ModelList {
         Message message = exchange.getMessage();
         message.removeHeaders("*", ResponseHeaders.REQUEST_ID);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setBody(Json.write(root));
+        message.setBody(Json.responseBody(root));
     }
 }

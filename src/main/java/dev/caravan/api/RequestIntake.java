@@ -7,7 +7,6 @@ import dev.caravan.streaming.VertxClientChannel;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** Where a chat request enters: gives it an id and a {@link CallContext}, then reads and validates its body. */
@@ -21,7 +20,7 @@ public final class RequestIntake {
     /** Starts the journey for the API shape {@code api} (openai or simple). */
     public void begin(Exchange exchange, String api) {
         String callerId = exchange.getMessage().getHeader(ResponseHeaders.REQUEST_ID, String.class);
-        String ownId = "req_" + UUID.randomUUID().toString().replace("-", "");
+        String ownId = RequestIds.next();
         boolean callerChose = callerId != null && SAFE_REQUEST_ID.matcher(callerId).matches();
         CallContext call = new CallContext(callerChose ? callerId : ownId, api, ownId);
         if (exchange.getIn() instanceof HttpMessage http) {

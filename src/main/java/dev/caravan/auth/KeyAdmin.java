@@ -133,6 +133,6 @@ public final class KeyAdmin {
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         // Camel's HTTP header filter drops Cache-Control from the message; it goes on the response itself.
         AnswerHeaders.put(exchange, "Cache-Control", "no-store");
-        message.setBody(Json.write(body));
+        message.setBody(Json.responseBody(body));
     }
 }

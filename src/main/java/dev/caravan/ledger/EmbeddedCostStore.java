@@ -1,14 +1,17 @@
 package dev.caravan.ledger;
 
 import java.math.BigDecimal;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +39,15 @@ public final class EmbeddedCostStore implements CostStore {
             WHEN NOT MATCHED THEN INSERT (scope, period, cost, requests, prompt_tokens, completion_tokens, unreported)
                  VALUES (s.scope, s.period, s.cost, s.requests, s.prompt_tokens, s.completion_tokens, s.unreported)""";
 
+    private static final String INSERT_RECORD = "INSERT INTO cost_records (" + COLUMNS
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private static final String UPDATE_COUNTER = "UPDATE cost_counters SET cost = cost + ?, requests = requests + ?, "
+            + "prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, "
+            + "unreported = unreported + ? WHERE scope = ? AND period = ?";
+
+    private static final String DUPLICATE_KEY = "23505";
+
     private final EmbeddedDatabase database;
 
     public EmbeddedCostStore(EmbeddedDatabase database) {
@@ -58,16 +70,30 @@ public final class EmbeddedCostStore implements CostStore {
         return true;
     }
 
-    /** Stores the records not stored yet and adds them to their counters; returns how many were new. */
+    /**
+     * Stores the records not stored yet and adds them to their counters; returns how many were new. A batch costs
+     * one batched insert and one batched counter update, whatever its size. The primary key tells which records
+     * were stored already (a replayed or repeated record): their inserts fail alone and they are not counted.
+     */
     private static int storeAll(Connection connection, List<CostRecord> records) throws SQLException {
-        Map<String, CounterDelta> deltas = new LinkedHashMap<>();
-        int stored = 0;
-        for (CostRecord record : records) {
-            if (exists(connection, record.requestId())) {
-                continue;
+        List<CostRecord> fresh = new ArrayList<>(records.size());
+        try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD)) {
+            for (CostRecord record : records) {
+                bindRecord(insert, record);
+                insert.addBatch();
             }
-            insert(connection, record);
-            stored++;
+            int[] inserted = insertedOrDuplicate(insert);
+            for (int i = 0; i < inserted.length; i++) {
+                if (inserted[i] != Statement.EXECUTE_FAILED) {
+                    fresh.add(records.get(i));
+                }
+            }
+        }
+        if (fresh.isEmpty()) {
+            return 0;
+        }
+        Map<String, CounterDelta> deltas = new LinkedHashMap<>();
+        for (CostRecord record : fresh) {
             for (String scope : record.scopes()) {
                 for (Period period : Period.values()) {
                     String periodKey = period.key(record.timestamp());
@@ -75,11 +101,57 @@ public final class EmbeddedCostStore implements CostStore {
                 }
             }
         }
-        if (deltas.isEmpty()) {
-            return stored;
+        addToCounters(connection, deltas.values());
+        return fresh.size();
+    }
+
+    /** Runs the batch; the inserts refused as duplicate keys are marked failed, any other failure is thrown. */
+    private static int[] insertedOrDuplicate(PreparedStatement insert) throws SQLException {
+        try {
+            return insert.executeBatch();
+        } catch (BatchUpdateException e) {
+            for (SQLException each = e.getNextException(); each != null; each = each.getNextException()) {
+                if (!DUPLICATE_KEY.equals(each.getSQLState())) {
+                    throw each;
+                }
+            }
+            if (e.getNextException() == null && !DUPLICATE_KEY.equals(e.getSQLState())) {
+                throw e;
+            }
+            return e.getUpdateCounts();
+        }
+    }
+
+    /**
+     * Adds each delta to its counter row: a batched {@code UPDATE} for the rows that exist (all but the first
+     * record of a scope in a period), then the {@code MERGE} that creates a row for the others.
+     */
+    private static void addToCounters(Connection connection, Collection<CounterDelta> deltas) throws SQLException {
+        List<CounterDelta> missing = new ArrayList<>();
+        try (PreparedStatement update = connection.prepareStatement(UPDATE_COUNTER)) {
+            for (CounterDelta delta : deltas) {
+                update.setBigDecimal(1, delta.cost);
+                update.setLong(2, delta.requests);
+                update.setLong(3, delta.promptTokens);
+                update.setLong(4, delta.completionTokens);
+                update.setLong(5, delta.unreported);
+                update.setString(6, delta.scope);
+                update.setString(7, delta.periodKey);
+                update.addBatch();
+            }
+            int[] updated = update.executeBatch();
+            int i = 0;
+            for (CounterDelta delta : deltas) {
+                if (updated[i++] == 0) {
+                    missing.add(delta);
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
         }
         try (PreparedStatement add = connection.prepareStatement(ADD_TO_COUNTER)) {
-            for (CounterDelta delta : deltas.values()) {
+            for (CounterDelta delta : missing) {
                 add.setString(1, delta.scope);
                 add.setString(2, delta.periodKey);
                 add.setBigDecimal(3, delta.cost);
@@ -91,7 +163,6 @@ public final class EmbeddedCostStore implements CostStore {
             }
             add.executeBatch();
         }
-        return stored;
     }
 
     /** What a batch of records adds to one counter. */
@@ -118,43 +189,30 @@ public final class EmbeddedCostStore implements CostStore {
         }
     }
 
-    private static boolean exists(Connection connection, String requestId) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT 1 FROM cost_records WHERE request_id = ?")) {
-            select.setString(1, requestId);
-            try (ResultSet rows = select.executeQuery()) {
-                return rows.next();
-            }
+    private static void bindRecord(PreparedStatement insert, CostRecord r) throws SQLException {
+        insert.setString(1, r.requestId());
+        insert.setLong(2, r.timestamp().toEpochMilli());
+        insert.setString(3, r.timestamp().toString());
+        insert.setString(4, r.provider());
+        insert.setString(5, r.requestedModel());
+        insert.setString(6, r.servedModel());
+        insert.setLong(7, r.promptTokens());
+        insert.setLong(8, r.completionTokens());
+        insert.setLong(9, r.cachedTokens());
+        insert.setLong(10, r.cacheWriteTokens());
+        insert.setBigDecimal(11, r.cost());
+        insert.setString(12, r.userId());
+        insert.setString(13, r.application());
+        insert.setString(14, r.keyId());
+        insert.setString(15, r.status().wireName());
+        insert.setLong(16, r.latencyMillis());
+        if (r.timeToFirstTokenMillis() == null) {
+            insert.setNull(17, Types.BIGINT);
+        } else {
+            insert.setLong(17, r.timeToFirstTokenMillis());
         }
-    }
-
-    private static void insert(Connection connection, CostRecord r) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO cost_records (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, r.requestId());
-            insert.setLong(2, r.timestamp().toEpochMilli());
-            insert.setString(3, r.timestamp().toString());
-            insert.setString(4, r.provider());
-            insert.setString(5, r.requestedModel());
-            insert.setString(6, r.servedModel());
-            insert.setLong(7, r.promptTokens());
-            insert.setLong(8, r.completionTokens());
-            insert.setLong(9, r.cachedTokens());
-            insert.setLong(10, r.cacheWriteTokens());
-            insert.setBigDecimal(11, r.cost());
-            insert.setString(12, r.userId());
-            insert.setString(13, r.application());
-            insert.setString(14, r.keyId());
-            insert.setString(15, r.status().wireName());
-            insert.setLong(16, r.latencyMillis());
-            if (r.timeToFirstTokenMillis() == null) {
-                insert.setNull(17, Types.BIGINT);
-            } else {
-                insert.setLong(17, r.timeToFirstTokenMillis());
-            }
-            insert.setInt(18, r.attempts());
-            insert.setBoolean(19, r.usageReported());
-            insert.executeUpdate();
-        }
+        insert.setInt(18, r.attempts());
+        insert.setBoolean(19, r.usageReported());
     }
 
     @Override

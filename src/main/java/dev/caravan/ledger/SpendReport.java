@@ -104,6 +104,6 @@ public final class SpendReport {
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setBody(Json.write(root));
+        message.setBody(Json.responseBody(root));
     }
 }

@@ -19,6 +19,13 @@ import java.util.List;
 public final class CallContext {
 
     public static final String PROPERTY = "call";
+    /**
+     * The attempt's provider and named account as plain exchange properties, for the routes' choice: a property
+     * compares as a string, while {@code ${exchangeProperty.call.provider()}} went through Camel's bean machinery
+     * (an exchange copy per evaluation).
+     */
+    public static final String PROVIDER_PROPERTY = "provider";
+    public static final String ACCOUNT_PROPERTY = "account";
 
     private final String requestId;
     private final String api;

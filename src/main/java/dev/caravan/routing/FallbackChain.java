@@ -95,6 +95,8 @@ public final class FallbackChain {
         }
         call.chainIndex(next);
         call.attempt(call.chain().get(next));
+        exchange.setProperty(CallContext.PROVIDER_PROPERTY, call.provider());
+        exchange.setProperty(CallContext.ACCOUNT_PROPERTY, call.account());
     }
 
     /** The circuit breaker's fallback: notes why the attempt failed; the loop goes on (retry or next target). */

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An SSE answer from an HTTP provider, read off the socket as it arrives and decoded by the provider's decoder.
- * Closing aborts the connection instead of draining the rest of the answer (a gone client stops the upstream).
+ * A stream cut short (client gone, failure, timeout) is aborted, not drained; a finished one is closed normally so
+ * that its connection serves the next call.
  */
 public final class SseUpstreamStream implements UpstreamStream {
 
@@ -24,6 +25,7 @@ public final class SseUpstreamStream implements UpstreamStream {
     private final StreamDecoder decoder;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean released = new AtomicBoolean();
     private List<StreamEvent> peeked;
 
     /** {@code onClose} releases what the HTTP client still holds for this response; it runs once, after abort. */
@@ -89,10 +91,13 @@ public final class SseUpstreamStream implements UpstreamStream {
     }
 
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+    public void abort() {
+        if (closed.compareAndSet(false, true)) {
+            abortBody();
         }
+    }
+
+    private void abortBody() {
         try {
             if (body instanceof EofSensorInputStream sensor) {
                 sensor.abort();
@@ -101,7 +106,28 @@ public final class SseUpstreamStream implements UpstreamStream {
             }
         } catch (IOException e) {
             // the connection is gone either way
-        } finally {
+        }
+    }
+
+    /**
+     * Ends the call and releases what the HTTP client holds for this response, once. A stream the provider finished
+     * is closed normally: what is left is the body's terminating chunk, and reading it keeps the connection for
+     * the next call (aborting it made every stream open a new connection, ~1.5 ms of its time to first token).
+     * Anything else is aborted. The release may read, waiting for the socket's read lock: so it runs here, on the
+     * relaying thread, never on the event loop (there it stalled every connection until the next upstream event).
+     */
+    @Override
+    public void close() {
+        if (decoder.finished() && closed.compareAndSet(false, true)) {
+            try {
+                body.close();
+            } catch (IOException e) {
+                abortBody();
+            }
+        } else {
+            abort();
+        }
+        if (released.compareAndSet(false, true)) {
             onClose.run();
         }
     }

@@ -37,7 +37,7 @@ public final class StreamRelay {
         UpstreamStream upstream = call.stream();
         ClientChannel client = call.client();
         StreamRenderer renderer = renderer(call);
-        client.onClose(upstream::close);
+        client.onClose(upstream::abort);
         Map<String, String> headers = ResponseHeaders.of(call);
         headers.put("content-type", "text/event-stream; charset=utf-8");
         headers.put("cache-control", "no-cache");
@@ -70,8 +70,8 @@ public final class StreamRelay {
             outcome = "error";
             client.write(renderer.error(e));
         } finally {
-            upstream.close();
             client.end();
+            upstream.close();
             settle(call, usage, outcome);
         }
         exchange.getMessage().setBody(null);

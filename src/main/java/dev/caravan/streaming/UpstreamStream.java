@@ -17,7 +17,19 @@ public interface UpstreamStream extends AutoCloseable {
      */
     List<StreamEvent> next();
 
-    /** Stops the upstream call at once (client gone, or done): no draining of what is left. Idempotent. */
+    /**
+     * Ends the upstream call: an answer the provider finished leaves its connection for reuse; anything else is
+     * stopped at once, with no draining of what is left. Idempotent.
+     */
     @Override
     void close();
+
+    /**
+     * Stops the upstream call at once from any thread, without releasing anything that may block: the client went
+     * away and this runs on Vert.x's event loop. The relaying thread's pending {@link #next} then returns and the
+     * relay calls {@link #close}. Idempotent.
+     */
+    default void abort() {
+        close();
+    }
 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Gateway CPU per request, two builds side by side: both launched at once against one FastUpstream, then short wrk
+# points alternating A, B, A, B... so that both meet the same background load (a shared, busy machine).
+#   bench/cpu-pair.sh A-dir B-dir [pairs] [warmup-seconds] [seconds] [concurrency]
+# Build directories and prerequisites as for bench/cpu-ab.sh. Prints each point and the medians.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+A=$1; B=$2; PAIRS=${3:-10}; WARM=${4:-20}; SECS=${5:-5}; C=${6:-32}
+work=$(mktemp -d)
+tck=$(getconf CLK_TCK)
+java -cp "target/test-classes:$(cat target/bench/cp-test.txt)" dev.caravan.bench.FastUpstream 1 > "$work/upstream.log" 2>&1 &
+pids=($!)
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do grep -qs "fast upstream on" "$work/upstream.log" && break; sleep 0.2; done
+upstream=$(sed -n 's/fast upstream on //p' "$work/upstream.log")
+declare -A gw url
+for side in A B; do
+  dir=$A; [ "$side" = B ] && dir=$B
+  port=$((20000 + RANDOM % 20000)); mgmt=$((port + 1))
+  (cd "$dir" && OPENAI_BASE_URL=$upstream OPENAI_API_KEY=bench exec java -Xmx256m -XX:+UseSerialGC -Dcaravan.http.worker-threads=1100 \
+    -Dcamel.server.port=$port -Dcamel.server.host=127.0.0.1 -Dcamel.management.port=$mgmt \
+    -Dcamel.management.host=127.0.0.1 -Dcaravan.ledger.data-dir="$work/data-$side" \
+    -cp "caravan.jar:$(cat "$repo/target/bench/cp-runtime.txt")" dev.caravan.Caravan) > "$work/gw-$side.log" 2>&1 &
+  gw[$side]=$!; pids+=($!)
+  url[$side]=http://127.0.0.1:$port/v1/chat/completions
+done
+for side in A B; do
+  for _ in $(seq 300); do
+    curl -sf -o /dev/null -H 'content-type: application/json' -H 'Authorization: Bearer bench' \
+      -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}' "${url[$side]}" && break; sleep 0.1
+  done
+done
+cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
+for side in A B A B; do wrk -t2 -c"$C" -d"$((WARM / 2))s" -s "$repo/bench/wrk/post.lua" "${url[$side]}" > /dev/null; done
+for p in $(seq "$PAIRS"); do
+  for side in A B; do
+    c0=$(cpu ${gw[$side]})
+    out=$(wrk -t2 -c"$C" -d"${SECS}s" -s "$repo/bench/wrk/post.lua" "${url[$side]}" | sed -n 's/^BENCH_JSON //p')
+    c1=$(cpu ${gw[$side]})
+    req=$(echo "$out" | sed 's/.*"requests":\([0-9]*\).*/\1/')
+    p50=$(echo "$out" | sed 's/.*"p50_us":\([0-9]*\).*/\1/')
+    errs=$(echo "$out" | sed 's/.*"status_errors":\([0-9]*\).*/\1/')
+    us=$(( (c1 - c0) * 1000000 / tck / req ))
+    echo "pair $p $side: $((req / SECS)) req/s, p50 ${p50} us, non-2xx $errs, ${us} us/request, load $(cut -d' ' -f1 /proc/loadavg)"
+    echo "$side $us $((req / SECS)) $p50" >> "$work/points"
+  done
+done
+for side in A B; do
+  awk -v s="$side" '$1 == s {print $2}' "$work/points" | sort -n | awk -v s="$side" '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "median %s: %d us/request over %d points\n", s, m, NR}'
+done
