@@ -38,6 +38,8 @@ public final class Bench {
         public double warmupSeconds = 2;
         public double gatewayWarmupSeconds = 10;
         public int ttftWarmup = 20;
+        /** Streams back to back (4 clients) through the gateway and directly before the TTFT samples, as the load phases' warm-up. */
+        public double ttftWarmupSeconds = 10;
         public int ttftSamples = 200;
         public long ttftTokenDelayMs = 10;
         public int streams = 1000;
@@ -69,6 +71,7 @@ public final class Bench {
             o.warmupSeconds = 0.2;
             o.gatewayWarmupSeconds = 0.5;
             o.ttftWarmup = 1;
+            o.ttftWarmupSeconds = 0.3;
             o.ttftSamples = 5;
             o.ttftTokenDelayMs = 5;
             o.streams = 20;
@@ -119,6 +122,7 @@ public final class Bench {
                 case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(args[++i]);
                 case "--gateway-warmup-seconds" -> o.gatewayWarmupSeconds = Double.parseDouble(args[++i]);
                 case "--ttft-samples" -> o.ttftSamples = Integer.parseInt(args[++i]);
+                case "--ttft-warmup-seconds" -> o.ttftWarmupSeconds = Double.parseDouble(args[++i]);
                 case "--ttft-token-delay-ms" -> o.ttftTokenDelayMs = Long.parseLong(args[++i]);
                 case "--streams" -> o.streams = Integer.parseInt(args[++i]);
                 case "--stream-token-delay-ms" -> o.streamTokenDelayMs = Long.parseLong(args[++i]);
@@ -167,6 +171,7 @@ public final class Bench {
         conditions.put("secondsPerPoint", o.seconds);
         conditions.put("warmupSecondsPerPoint", o.warmupSeconds);
         conditions.put("gatewayWarmupSeconds", o.gatewayWarmupSeconds);
+        conditions.put("ttftWarmupSeconds", o.ttftWarmupSeconds);
         conditions.put("gatewayJvmOptions", String.join(" ", jvm));
         conditions.put("upstream", "Vert.x fake OpenAI in the benchmark's JVM, " + cores + " event loops");
         conditions.put("requestBody", GatewayProcess.CHAT_BODY);
@@ -241,7 +246,11 @@ public final class Bench {
                 }
 
                 say("ttft: " + o.ttftSamples + " streams each way, tokens " + o.ttftTokenDelayMs + " ms apart");
-                Ttft.Result ttft = new Ttft().run(upstream.port(), gateway.port(), o.ttftWarmup, o.ttftSamples,
+                Ttft ttftRun = new Ttft();
+                int warmed = ttftRun.warm(gateway.port(), o.ttftWarmupSeconds, 4)
+                        + ttftRun.warm(upstream.port(), o.ttftWarmupSeconds, 4);
+                say("ttft: warmed with " + warmed + " short streams (" + o.ttftWarmupSeconds + " s each way)");
+                Ttft.Result ttft = ttftRun.run(upstream.port(), gateway.port(), o.ttftWarmup, o.ttftSamples,
                         o.ttftTokenDelayMs, 2);
                 say(String.format(Locale.ROOT, "ttft: direct p50 %.2f ms, gateway p50 %.2f ms, added %.2f ms",
                         ttft.directP50Ms(), ttft.gatewayP50Ms(), ttft.addedP50Ms()));

@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -54,6 +55,41 @@ final class Ttft {
         return new Result(samples, tokenDelayMs, LoadResult.percentile(direct, 50) / 1e6,
                 LoadResult.percentile(gateway, 50) / 1e6, LoadResult.percentile(direct, 90) / 1e6,
                 LoadResult.percentile(gateway, 90) / 1e6, failures);
+    }
+
+    /**
+     * Warms a server's streaming path as the load phases warm the non-streaming one: {@code threads} clients stream
+     * short answers (3 tokens 1 ms apart) back to back for {@code seconds}. Answers the streams completed.
+     */
+    int warm(int port, double seconds, int threads) throws Exception {
+        String body = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"user\":\"bench-delay-1-tokens-3\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
+        long until = System.nanoTime() + (long) (seconds * 1e9);
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> clients = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                clients.add(pool.submit(() -> {
+                    while (System.nanoTime() < until) {
+                        try {
+                            if (once(port, body) >= 0) {
+                                done.incrementAndGet();
+                            }
+                        } catch (java.io.IOException e) {
+                            // a warm-up stream that failed is not counted; the measured ones report their failures
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> client : clients) {
+                client.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return done.get();
     }
 
     /** Nanoseconds to the first content event, or -1 when the stream failed or had none. */
