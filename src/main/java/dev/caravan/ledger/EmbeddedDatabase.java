@@ -72,7 +72,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
             throw new IllegalStateException("cannot create the data directory " + dataDir, e);
         }
         String base = "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("ledger")
-                + ";DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
+                // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook would close the file while Camel's shutdown (another
+                // hook, running at the same time) still writes the last cost records and budget counters; close()
+                // shuts it after them.
+                + ";DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
         try (Connection connection = DriverManager.getConnection(base); Statement statement = connection.createStatement()) {
             for (String ddl : SCHEMA) {
                 statement.execute(ddl);

@@ -109,6 +109,10 @@ class GracefulShutdownTest {
             assertEquals(20, record.completionTokens());
             // 1 prompt token at 1 USD/M and 20 completion tokens at 2 USD/M (config/catalog.yaml, mock-stream).
             assertEquals(0, new java.math.BigDecimal("0.000041").compareTo(record.cost()), record.toString());
+            // The budgets' spend, kept in memory and written behind, reached the file before it closed.
+            assertEquals(0, record.cost().compareTo(gateway.globalDailySpent()), "budget spend after the restart");
+            assertFalse(gateway.h2Trace().contains("Database is already closed"),
+                    "the database closed under the ledger's last writes: " + gateway.h2Trace());
         }
     }
 
@@ -227,6 +231,20 @@ class GracefulShutdownTest {
             try (Ledger ledger = Ledger.open(LedgerSettings.embedded(data, Path.of("config", "budgets.yaml")))) {
                 return ledger.store().find(requestId);
             }
+        }
+
+        /** The global daily budget's spend, read from the H2 file once the gateway is gone. */
+        java.math.BigDecimal globalDailySpent() {
+            try (Ledger ledger = Ledger.open(LedgerSettings.embedded(data, Path.of("config", "budgets.yaml")))) {
+                return ledger.budgets().stream().filter(b -> b.scope().equals("global") && b.period().equals("daily"))
+                        .findFirst().orElseThrow().spent();
+            }
+        }
+
+        /** What H2 wrote to its trace file (its own errors), or nothing. */
+        String h2Trace() throws IOException {
+            Path trace = data.resolve("ledger.trace.db");
+            return Files.exists(trace) ? Files.readString(trace) : "";
         }
 
         String log() throws IOException {
