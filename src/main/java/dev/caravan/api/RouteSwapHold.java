@@ -19,9 +19,10 @@ public final class RouteSwapHold {
     private static final String RETRIED = "caravan.swap.retried";
 
     private final List<Runnable> held = new ArrayList<>();
-    private boolean closed;
+    /** Written under the lock, read without it by every request (see {@link #admit}). */
+    private volatile boolean closed;
     /** Counts the swaps: a request that found no route while one began is routed again after it. */
-    private long swaps;
+    private volatile long swaps;
 
     /** From now on requests wait at the edge. */
     public synchronized void close() {
@@ -45,6 +46,14 @@ public final class RouteSwapHold {
      * router's view of its routes is the one it had when the request arrived).
      */
     void admit(RoutingContext ctx) {
+        // Every request passes here: no lock unless a swap is in progress. The count is read before the flag, and
+        // close() raises the count before the flag, so a swap that begins in between is seen by routeAgain.
+        long seen = swaps;
+        if (!closed) {
+            ctx.put(ADMITTED_IN, seen);
+            ctx.next();
+            return;
+        }
         synchronized (this) {
             ctx.put(ADMITTED_IN, swaps);
             if (closed && hold(ctx, () -> ctx.reroute(ctx.request().method(), ctx.request().uri()))) {

@@ -1,22 +1,16 @@
 package dev.caravan.auth;
 
+import dev.caravan.ledger.DynamoTables;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
-import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
-import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
-import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
-import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
-import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
-import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
-import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -151,34 +145,11 @@ public final class DynamoKeyStore implements KeyStore {
     }
 
     private void createIfMissing() {
-        try {
-            client.describeTable(b -> b.tableName(table));
-        } catch (ResourceNotFoundException missing) {
-            try {
-                client.createTable(CreateTableRequest.builder().tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
-                        .attributeDefinitions(
-                                AttributeDefinition.builder().attributeName("id").attributeType(ScalarAttributeType.S).build(),
-                                AttributeDefinition.builder().attributeName("secretHash").attributeType(ScalarAttributeType.S).build())
-                        .keySchema(KeySchemaElement.builder().attributeName("id").keyType(KeyType.HASH).build())
-                        .globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName(BY_SECRET_HASH)
-                                .keySchema(KeySchemaElement.builder().attributeName("secretHash").keyType(KeyType.HASH).build())
-                                .projection(Projection.builder().projectionType(ProjectionType.KEYS_ONLY).build()).build())
-                        .build());
-            } catch (ResourceInUseException createdMeanwhile) {
-                // Another instance created it first.
-            }
-        }
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (client.describeTable(b -> b.tableName(table)).table().tableStatus() != TableStatus.ACTIVE) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("table " + table + " did not become active within 60 s");
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for table " + table, e);
-            }
-        }
+        DynamoTables.create(client, CreateTableRequest.builder().tableName(table).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(DynamoTables.attribute("id", ScalarAttributeType.S),
+                        DynamoTables.attribute("secretHash", ScalarAttributeType.S))
+                .keySchema(DynamoTables.key("id", KeyType.HASH))
+                .globalSecondaryIndexes(DynamoTables.index(BY_SECRET_HASH, ProjectionType.KEYS_ONLY, "secretHash"))
+                .build());
     }
 }

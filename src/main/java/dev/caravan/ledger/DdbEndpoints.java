@@ -1,6 +1,7 @@
 package dev.caravan.ledger;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.aws2.ddb.Ddb2Constants;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.services.dynamodb.model.ExpectedAttributeValue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -31,10 +33,14 @@ final class DdbEndpoints {
     record Page(List<Map<String, AttributeValue>> items, Map<String, AttributeValue> next) {
     }
 
+    private final CamelContext context;
     private final ProducerTemplate template;
     private final String clientBean;
+    /** Resolved once per table and operation (the budget's hold is on the request's path). */
+    private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
 
     DdbEndpoints(CamelContext context, String clientBean) {
+        this.context = context;
         this.template = context.createProducerTemplate();
         this.clientBean = clientBean;
     }
@@ -111,7 +117,9 @@ final class DdbEndpoints {
 
     /** The finished exchange, or null when DynamoDB refused the call's condition. */
     private Exchange send(String table, Ddb2Operations operation, Consumer<org.apache.camel.Message> request) {
-        Exchange done = template.send(uri(table, operation), exchange -> request.accept(exchange.getIn()));
+        Endpoint endpoint = endpoints.computeIfAbsent(table + " " + operation,
+                k -> context.getEndpoint(uri(table, operation)));
+        Exchange done = template.send(endpoint, exchange -> request.accept(exchange.getIn()));
         Exception failure = done.getException();
         if (failure == null) {
             return done;

@@ -1,6 +1,7 @@
 package dev.caravan.bench;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -9,7 +10,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
@@ -65,10 +71,10 @@ final class Ttft {
         String body = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"user\":\"bench-delay-1-tokens-3\","
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
         long until = System.nanoTime() + (long) (seconds * 1e9);
-        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        AtomicInteger done = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<java.util.concurrent.Future<?>> clients = new java.util.ArrayList<>();
+            List<Future<?>> clients = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 clients.add(pool.submit(() -> {
                     while (System.nanoTime() < until) {
@@ -76,14 +82,14 @@ final class Ttft {
                             if (once(port, body) >= 0) {
                                 done.incrementAndGet();
                             }
-                        } catch (java.io.IOException e) {
+                        } catch (IOException e) {
                             // a warm-up stream that failed is not counted; the measured ones report their failures
                         }
                     }
                     return null;
                 }));
             }
-            for (java.util.concurrent.Future<?> client : clients) {
+            for (Future<?> client : clients) {
                 client.get();
             }
         } finally {
