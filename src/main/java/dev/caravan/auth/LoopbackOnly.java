@@ -3,6 +3,7 @@ package dev.caravan.auth;
 import dev.caravan.api.ErrorResponder;
 import dev.caravan.api.Json;
 import dev.caravan.core.GatewayException;
+import io.netty.util.NetUtil;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
@@ -51,7 +52,10 @@ public final class LoopbackOnly {
             return false;
         }
         try {
-            return InetAddress.getByName(address).isLoopbackAddress();
+            // A literal address (every request's peer) is read without the resolver; only a host name is resolved.
+            byte[] literal = NetUtil.createByteArrayFromIpAddressString(address);
+            return (literal != null ? InetAddress.getByAddress(literal) : InetAddress.getByName(address))
+                    .isLoopbackAddress();
         } catch (UnknownHostException e) {
             return false;
         }

@@ -49,7 +49,9 @@ public class OperationsBeans implements CamelConfiguration {
     public void configure(CamelContext context) {
         // The shutdown drain finds open streams among the in-flight exchanges (off by default in Camel).
         context.getInflightRepository().setInflightBrowseEnabled(true);
-        context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
+        // Camel's route timings, for the routes callers call (camel.metrics.enableRoutePolicy is off).
+        context.addRoutePolicyFactory(new RouteTimings());
+        EventNotifierSupport lifecycle = new EventNotifierSupport() {
             private Thread drain;
 
             @Override
@@ -62,7 +64,14 @@ public class OperationsBeans implements CamelConfiguration {
                     drain.interrupt();
                 }
             }
-        });
+        };
+        // Only the context's own start and stop matter here. Without these, Camel builds an event object for every
+        // exchange, step and service on the request path for this notifier to drop.
+        lifecycle.setIgnoreExchangeEvents(true);
+        lifecycle.setIgnoreRouteEvents(true);
+        lifecycle.setIgnoreServiceEvents(true);
+        lifecycle.setIgnoreStepEvents(true);
+        context.getManagementStrategy().addEventNotifier(lifecycle);
     }
 
     private void watch(CamelContext context) {

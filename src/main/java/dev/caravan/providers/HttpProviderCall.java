@@ -62,8 +62,7 @@ public final class HttpProviderCall {
             return;
         }
         if (!call.isStream()) {
-            byte[] bytes = body == null ? new byte[0] : body.readAllBytes();
-            call.answered(codec.decodeResponse(bytes));
+            call.answered(codec.decodeResponse(readAnswer(body, message.getHeader("Content-Length", Long.class))));
             return;
         }
         List<Synchronization> completions = takeHttpClientCleanup(exchange);
@@ -71,6 +70,17 @@ public final class HttpProviderCall {
                 () -> completions.forEach(s -> s.onComplete(exchange)));
         stream.peek();
         call.streaming(stream);
+    }
+
+    /** The answer's bytes: with a declared length read in one buffer of that size (readAllBytes grows 8 KiB ones). */
+    private static byte[] readAnswer(InputStream body, Long declaredLength) throws IOException {
+        if (body == null) {
+            return new byte[0];
+        }
+        if (declaredLength != null && declaredLength >= 0 && declaredLength < Integer.MAX_VALUE) {
+            return body.readNBytes(declaredLength.intValue());
+        }
+        return body.readAllBytes();
     }
 
     /**

@@ -76,7 +76,10 @@ class OpenModeTest {
     void refusesCallersThatAreNotLocal() {
         assertTrue(LoopbackOnly.isLoopback("127.0.0.1"));
         assertTrue(LoopbackOnly.isLoopback("0:0:0:0:0:0:0:1"));
+        assertTrue(LoopbackOnly.isLoopback("::1") && LoopbackOnly.isLoopback("::ffff:127.0.0.2"));
+        assertTrue(LoopbackOnly.isLoopback("localhost"));
         assertTrue(!LoopbackOnly.isLoopback("10.1.2.3") && !LoopbackOnly.isLoopback(null));
+        assertTrue(!LoopbackOnly.isLoopback("::ffff:10.1.2.3") && !LoopbackOnly.isLoopback("128.0.0.1"));
     }
 
     private static Optional<InetAddress> externalAddress() throws IOException {

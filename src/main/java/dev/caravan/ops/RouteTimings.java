@@ -1,0 +1,37 @@
+package dev.caravan.ops;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.NamedNode;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.MicrometerUtils;
+import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyConfiguration;
+import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
+import org.apache.camel.spi.RoutePolicy;
+
+/**
+ * Camel's route timings and counts ({@code camel_exchanges_*}, {@code camel_route_policy_*}) for the routes callers
+ * call, not for the routes each request passes through inside the gateway: a route policy costs every exchange
+ * that enters its route (a formatted property name and a timer sample at each start and end), and a chat request
+ * entered five routes. The gateway's own histograms time each request end to end, per provider and model.
+ * Takes the place of {@code camel.metrics.enableRoutePolicy} (off in application.properties).
+ */
+public final class RouteTimings extends MicrometerRoutePolicyFactory {
+
+    /** The chat journey's internal routes and the cost route (PatternHelper patterns, comma-separated). */
+    static final String INTERNAL_ROUTES = "chat,dispatch,provider-*,account-*,record-cost,reload-routes";
+
+    public RouteTimings() {
+        MicrometerRoutePolicyConfiguration configuration = new MicrometerRoutePolicyConfiguration();
+        configuration.setExcludePattern(INTERNAL_ROUTES);
+        setPolicyConfiguration(configuration);
+    }
+
+    @Override
+    public RoutePolicy createRoutePolicy(CamelContext context, String routeId, NamedNode route) {
+        if (getMeterRegistry() == null) {
+            setMeterRegistry(MicrometerUtils.getMeterRegistryFromCamelRegistry(context.getRegistry(),
+                    MicrometerConstants.METRICS_REGISTRY_NAME));
+        }
+        return super.createRoutePolicy(context, routeId, route);
+    }
+}
