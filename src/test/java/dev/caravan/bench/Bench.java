@@ -36,7 +36,7 @@ public final class Bench {
         public List<Integer> concurrency = List.of(1, 32, 256);
         public double seconds = 10;
         public double warmupSeconds = 2;
-        public double gatewayWarmupSeconds = 10;
+        public double gatewayWarmupSeconds = 45;
         public int ttftWarmup = 20;
         /** Streams back to back (4 clients) through the gateway and directly before the TTFT samples, as the load phases' warm-up. */
         public double ttftWarmupSeconds = 10;
