@@ -204,8 +204,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     }
 
     @BindToRegistry
-    public RequestIntake requestIntake() {
-        return new RequestIntake();
+    public RequestIntake requestIntake() throws IOException {
+        return new RequestIntake(streamRelay());
     }
 
     @BindToRegistry

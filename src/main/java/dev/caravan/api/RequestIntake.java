@@ -3,6 +3,7 @@ package dev.caravan.api;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.routing.CallContext;
+import dev.caravan.streaming.StreamRelay;
 import dev.caravan.streaming.VertxClientChannel;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
@@ -16,6 +17,12 @@ public final class RequestIntake {
 
     private final OpenAiRequestParser openAi = new OpenAiRequestParser();
     private final SimpleChatParser simple = new SimpleChatParser();
+    private final StreamRelay relay;
+
+    /** {@code relay} opens a streamed answer's response as soon as the answer is committed. */
+    public RequestIntake(StreamRelay relay) {
+        this.relay = relay;
+    }
 
     /** Starts the journey for the API shape {@code api} (openai or simple). */
     public void begin(Exchange exchange, String api) {
@@ -25,6 +32,7 @@ public final class RequestIntake {
         CallContext call = new CallContext(callerChose ? callerId : ownId, api, ownId);
         if (exchange.getIn() instanceof HttpMessage http) {
             call.client(new VertxClientChannel(http.getResponse()));
+            call.whenStreaming(relay::open);
         }
         exchange.setProperty(CallContext.PROPERTY, call);
     }

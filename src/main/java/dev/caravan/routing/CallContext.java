@@ -5,11 +5,13 @@ import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.Usage;
 import dev.caravan.streaming.ClientChannel;
+import dev.caravan.streaming.RelayProgress;
 import dev.caravan.streaming.UpstreamStream;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The state of one request on its journey through the routes, kept in the exchange property {@code call}.
@@ -45,6 +47,8 @@ public final class CallContext {
     private UpstreamStream stream;
     private boolean done;
     private ClientChannel client;
+    private Consumer<CallContext> whenStreaming;
+    private RelayProgress relayProgress;
     private Usage usage;
     private BigDecimal cost;
     private String outcome;
@@ -230,9 +234,30 @@ public final class CallContext {
         this.done = true;
     }
 
+    /**
+     * The answer is a stream and this attempt is the one that answers: no fallback follows. Whoever registered
+     * {@link #whenStreaming} (the relay) opens the caller's stream now, before the route unwinds back to it.
+     */
     public void streaming(UpstreamStream upstream) {
         this.stream = upstream;
         this.done = true;
+        if (whenStreaming != null && client != null) {
+            whenStreaming.accept(this);
+        }
+    }
+
+    /** Called when the answer is committed as a stream (see {@link #streaming}). */
+    public void whenStreaming(Consumer<CallContext> action) {
+        this.whenStreaming = action;
+    }
+
+    /** What the relay has written so far, once it opened the caller's stream; null before. */
+    public RelayProgress relayProgress() {
+        return relayProgress;
+    }
+
+    public void relayProgress(RelayProgress progress) {
+        this.relayProgress = progress;
     }
 
     /** No attempt has succeeded yet and none has failed for good. */

@@ -65,6 +65,13 @@ public final class SseUpstreamStream implements UpstreamStream {
     }
 
     @Override
+    public List<StreamEvent> readAhead() {
+        List<StreamEvent> first = peeked;
+        peeked = null;
+        return first == null ? List.of() : first;
+    }
+
+    @Override
     public List<StreamEvent> next() {
         if (peeked != null) {
             List<StreamEvent> first = peeked;

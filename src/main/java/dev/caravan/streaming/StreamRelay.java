@@ -32,49 +32,78 @@ public final class StreamRelay {
         this.router = router;
     }
 
+    /**
+     * Opens the caller's stream the moment the answer is committed ({@link CallContext#streaming}, inside the
+     * provider's call): the response head and the events the provider call read ahead go out at once, instead of
+     * after the route has unwound to the relay step. Never throws: a failure among those events waits for
+     * {@link #relay}.
+     */
+    public void open(CallContext call) {
+        if (call.relayProgress() != null) {
+            return;
+        }
+        UpstreamStream upstream = call.stream();
+        ClientChannel client = call.client();
+        RelayProgress progress = new RelayProgress(renderer(call));
+        call.relayProgress(progress);
+        try {
+            client.onClose(upstream::abort);
+            Map<String, String> headers = ResponseHeaders.of(call);
+            headers.put("content-type", "text/event-stream; charset=utf-8");
+            headers.put("cache-control", "no-cache");
+            headers.put("x-accel-buffering", "no");
+            client.begin(200, headers);
+            deliver(call, client, progress, upstream.readAhead());
+        } catch (RuntimeException e) {
+            progress.failure = e;
+        }
+    }
+
     public void relay(Exchange exchange) {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         UpstreamStream upstream = call.stream();
         ClientChannel client = call.client();
-        StreamRenderer renderer = renderer(call);
-        client.onClose(upstream::abort);
-        Map<String, String> headers = ResponseHeaders.of(call);
-        headers.put("content-type", "text/event-stream; charset=utf-8");
-        headers.put("cache-control", "no-cache");
-        headers.put("x-accel-buffering", "no");
-        client.begin(200, headers);
-        Usage usage = null;
+        open(call);
+        RelayProgress progress = call.relayProgress();
         String outcome = "partial";
         try {
+            if (progress.failure != null) {
+                throw progress.failure;
+            }
             List<StreamEvent> events;
             while ((events = upstream.next()) != null && !client.closed()) {
-                for (StreamEvent event : events) {
-                    if (event instanceof StreamEvent.UsageReport report) {
-                        usage = usage == null ? report.usage() : usage.merge(report.usage());
-                    } else if (event instanceof StreamEvent.Failed failed) {
-                        throw failed.error();
-                    }
-                    byte[] bytes = renderer.event(event);
-                    if (bytes != null) {
-                        call.firstToken();
-                        client.write(bytes);
-                    }
-                }
+                deliver(call, client, progress, events);
             }
             if (!client.closed()) {
                 outcome = "ok";
-                client.write(renderer.end(usage == null ? Usage.NONE : usage, cost(call, usage)));
+                client.write(progress.renderer.end(progress.usage == null ? Usage.NONE : progress.usage,
+                        cost(call, progress.usage)));
             }
         } catch (GatewayException e) {
             LOG.warn("Stream {} from {} failed after it began: {}", call.requestId(), call.current(), e.getMessage());
             outcome = "error";
-            client.write(renderer.error(e));
+            client.write(progress.renderer.error(e));
         } finally {
             client.end();
             upstream.close();
-            settle(call, usage, outcome);
+            settle(call, progress.usage, outcome);
         }
         exchange.getMessage().setBody(null);
+    }
+
+    private static void deliver(CallContext call, ClientChannel client, RelayProgress progress, List<StreamEvent> events) {
+        for (StreamEvent event : events) {
+            if (event instanceof StreamEvent.UsageReport report) {
+                progress.usage = progress.usage == null ? report.usage() : progress.usage.merge(report.usage());
+            } else if (event instanceof StreamEvent.Failed failed) {
+                throw failed.error();
+            }
+            byte[] bytes = progress.renderer.event(event);
+            if (bytes != null) {
+                call.firstToken();
+                client.write(bytes);
+            }
+        }
     }
 
     private void settle(CallContext call, Usage usage, String outcome) {

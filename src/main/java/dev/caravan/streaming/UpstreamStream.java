@@ -18,6 +18,14 @@ public interface UpstreamStream extends AutoCloseable {
     List<StreamEvent> next();
 
     /**
+     * The events already read ahead (to tell a real answer from an early failure), handed over once without
+     * blocking; empty when none were. The relay writes them the moment the answer is committed.
+     */
+    default List<StreamEvent> readAhead() {
+        return List.of();
+    }
+
+    /**
      * Ends the upstream call: an answer the provider finished leaves its connection for reuse; anything else is
      * stopped at once, with no draining of what is left. Idempotent.
      */
