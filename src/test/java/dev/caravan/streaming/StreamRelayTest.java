@@ -1,0 +1,202 @@
+package dev.caravan.streaming;
+
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.StreamEvent;
+import dev.caravan.core.Usage;
+import dev.caravan.routing.CallContext;
+import dev.caravan.routing.ModelRouter;
+import dev.caravan.routing.Target;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The relay opens the caller's stream when the answer is committed, then relays the rest in the route's step. */
+class StreamRelayTest {
+
+    @TempDir
+    Path dir;
+
+    private StreamRelay relay;
+    private final RecordingClient client = new RecordingClient();
+
+    @BeforeEach
+    void router() throws IOException {
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, """
+                models:
+                  openai/gpt-4o: {input: 2.50, output: 10.00}
+                """);
+        relay = new StreamRelay(new ModelRouter(catalog, provider -> true));
+    }
+
+    private CallContext call() {
+        CallContext call = new CallContext("req_1", "openai", "req_1");
+        call.request(new ChatRequest("gpt-4o", List.of(ChatMessage.of("user", "hi")), null, null, null, null, true,
+                true, null, null, null, null));
+        call.attempt(new Target("openai", "gpt-4o"));
+        call.client(client);
+        call.whenStreaming(relay::open);
+        return call;
+    }
+
+    private static Exchange exchange(CallContext call) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty(CallContext.PROPERTY, call);
+        return exchange;
+    }
+
+    @Test
+    void theHeadAndTheEventsReadAheadGoOutWhenTheAnswerIsCommitted() {
+        CallContext call = call();
+        FakeUpstream upstream = new FakeUpstream(List.of(new StreamEvent.TextDelta("Hel")),
+                List.of(new StreamEvent.TextDelta("lo")),
+                List.of(new StreamEvent.Finished("stop"), new StreamEvent.UsageReport(Usage.of(10, 2))));
+
+        call.streaming(upstream);
+        // before the route reaches the relay step: head and the first text are on the wire, nothing more was read
+        assertEquals(200, client.status);
+        assertEquals("text/event-stream; charset=utf-8", client.headers.get("content-type"));
+        assertEquals("openai", client.headers.get("x-caravan-provider"));
+        assertEquals(1, client.writes.size());
+        assertTrue(client.writes.get(0).contains("\"content\":\"Hel\""), client.writes.get(0));
+        assertEquals(2, upstream.batches.size());
+
+        relay.relay(exchange(call));
+        String all = String.join("", client.writes);
+        assertTrue(all.indexOf("\"content\":\"Hel\"") < all.indexOf("\"content\":\"lo\""), all);
+        assertTrue(all.contains("\"finish_reason\":\"stop\""), all);
+        assertTrue(all.endsWith("data: [DONE]\n\n"), all);
+        assertEquals(1, client.begins, "the head is written once");
+        assertTrue(client.ended && upstream.closed);
+        assertEquals("ok", call.outcome());
+        assertEquals(Usage.of(10, 2), call.usage());
+    }
+
+    @Test
+    void aFailureAmongTheEventsReadAheadWaitsForTheRelayStep() {
+        CallContext call = call();
+        GatewayException overloaded = GatewayException.upstreamUnavailable("openai", "overloaded");
+        FakeUpstream upstream = new FakeUpstream(List.of(new StreamEvent.TextDelta("Hi"), new StreamEvent.Failed(overloaded)));
+
+        call.streaming(upstream); // inside the provider call: must not throw, or it would count against the provider
+        assertEquals(200, client.status);
+
+        relay.relay(exchange(call));
+        String all = String.join("", client.writes);
+        assertTrue(all.contains("\"content\":\"Hi\""), all);
+        assertTrue(all.contains("overloaded"), all);
+        assertEquals("error", call.outcome());
+        assertTrue(client.ended && upstream.closed);
+    }
+
+    @Test
+    void withoutACommitTheRelayStepOpensTheStreamItself() {
+        CallContext call = new CallContext("req_2", "openai", "req_2");
+        call.request(new ChatRequest("gpt-4o", List.of(ChatMessage.of("user", "hi")), null, null, null, null, true,
+                false, null, null, null, null));
+        call.attempt(new Target("openai", "gpt-4o"));
+        call.client(client);
+        FakeUpstream upstream = new FakeUpstream(List.of(new StreamEvent.TextDelta("A")),
+                List.of(new StreamEvent.Finished("stop")));
+        call.streaming(upstream); // no whenStreaming registered
+        assertEquals(0, client.begins);
+
+        relay.relay(exchange(call));
+        assertEquals(1, client.begins);
+        assertTrue(String.join("", client.writes).contains("\"content\":\"A\""));
+        assertEquals("ok", call.outcome());
+    }
+
+    private static final class FakeUpstream implements UpstreamStream {
+        private List<StreamEvent> ahead;
+        final Deque<List<StreamEvent>> batches = new ArrayDeque<>();
+        boolean closed;
+
+        @SafeVarargs
+        FakeUpstream(List<StreamEvent> ahead, List<StreamEvent>... rest) {
+            this.ahead = ahead;
+            batches.addAll(List.of(rest));
+        }
+
+        @Override
+        public List<StreamEvent> readAhead() {
+            List<StreamEvent> first = ahead;
+            ahead = List.of();
+            return first;
+        }
+
+        @Override
+        public List<StreamEvent> next() {
+            if (!ahead.isEmpty()) {
+                return readAhead();
+            }
+            return batches.poll();
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    private static final class RecordingClient implements ClientChannel {
+        int status;
+        int begins;
+        Map<String, String> headers = Map.of();
+        final List<String> writes = new ArrayList<>();
+        boolean ended;
+
+        @Override
+        public void begin(int status, Map<String, String> headers) {
+            this.status = status;
+            this.headers = Map.copyOf(headers);
+            begins++;
+        }
+
+        @Override
+        public void write(byte[] bytes) {
+            writes.add(new String(bytes, StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void end() {
+            ended = true;
+        }
+
+        @Override
+        public boolean started() {
+            return begins > 0;
+        }
+
+        @Override
+        public boolean closed() {
+            return false;
+        }
+
+        @Override
+        public void abort() {
+        }
+
+        @Override
+        public void onClose(Runnable action) {
+        }
+    }
+}
