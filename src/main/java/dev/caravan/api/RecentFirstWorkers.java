@@ -63,9 +63,5 @@ public final class RecentFirstWorkers implements ExecutorServiceFactory {
                 }
             }
         }
-
-        int backlog() {
-            return backlog.size();
-        }
     }
 }

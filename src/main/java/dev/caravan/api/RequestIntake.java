@@ -8,6 +8,7 @@ import dev.caravan.streaming.VertxClientChannel;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /** Where a chat request enters: gives it an id and a {@link CallContext}, then reads and validates its body. */
@@ -17,11 +18,11 @@ public final class RequestIntake {
 
     private final OpenAiRequestParser openAi = new OpenAiRequestParser();
     private final SimpleChatParser simple = new SimpleChatParser();
-    private final StreamRelay relay;
+    private final Consumer<CallContext> openStream;
 
     /** {@code relay} opens a streamed answer's response as soon as the answer is committed. */
     public RequestIntake(StreamRelay relay) {
-        this.relay = relay;
+        this.openStream = relay::open;
     }
 
     /** Starts the journey for the API shape {@code api} (openai or simple). */
@@ -32,7 +33,7 @@ public final class RequestIntake {
         CallContext call = new CallContext(callerChose ? callerId : ownId, api, ownId);
         if (exchange.getIn() instanceof HttpMessage http) {
             call.client(new VertxClientChannel(http.getResponse()));
-            call.whenStreaming(relay::open);
+            call.whenStreaming(openStream);
         }
         exchange.setProperty(CallContext.PROPERTY, call);
     }

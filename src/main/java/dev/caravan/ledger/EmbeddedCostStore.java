@@ -29,9 +29,9 @@ public final class EmbeddedCostStore implements CostStore {
 
     private static final String ADD_TO_COUNTER = """
             MERGE INTO cost_counters c
-            USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS DECIMAL(38, 18)), CAST(? AS BIGINT),
-                           CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)))
-                  s(scope, period, cost, prompt_tokens, completion_tokens, unreported, requests)
+            USING (VALUES (CAST(? AS DECIMAL(38, 18)), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),
+                           CAST(? AS BIGINT), CAST(? AS VARCHAR), CAST(? AS VARCHAR)))
+                  s(cost, requests, prompt_tokens, completion_tokens, unreported, scope, period)
             ON c.scope = s.scope AND c.period = s.period
             WHEN MATCHED THEN UPDATE SET cost = c.cost + s.cost, requests = c.requests + s.requests,
                  prompt_tokens = c.prompt_tokens + s.prompt_tokens,
@@ -130,14 +130,7 @@ public final class EmbeddedCostStore implements CostStore {
         List<CounterDelta> missing = new ArrayList<>();
         try (PreparedStatement update = connection.prepareStatement(UPDATE_COUNTER)) {
             for (CounterDelta delta : deltas) {
-                update.setBigDecimal(1, delta.cost);
-                update.setLong(2, delta.requests);
-                update.setLong(3, delta.promptTokens);
-                update.setLong(4, delta.completionTokens);
-                update.setLong(5, delta.unreported);
-                update.setString(6, delta.scope);
-                update.setString(7, delta.periodKey);
-                update.addBatch();
+                delta.bind(update);
             }
             int[] updated = update.executeBatch();
             int i = 0;
@@ -152,14 +145,7 @@ public final class EmbeddedCostStore implements CostStore {
         }
         try (PreparedStatement add = connection.prepareStatement(ADD_TO_COUNTER)) {
             for (CounterDelta delta : missing) {
-                add.setString(1, delta.scope);
-                add.setString(2, delta.periodKey);
-                add.setBigDecimal(3, delta.cost);
-                add.setLong(4, delta.promptTokens);
-                add.setLong(5, delta.completionTokens);
-                add.setLong(6, delta.unreported);
-                add.setLong(7, delta.requests);
-                add.addBatch();
+                delta.bind(add);
             }
             add.executeBatch();
         }
@@ -186,6 +172,18 @@ public final class EmbeddedCostStore implements CostStore {
             promptTokens += record.promptTokens();
             completionTokens += record.completionTokens();
             unreported += record.usageReported() ? 0 : 1;
+        }
+
+        /** Adds this delta to a batch of {@link #UPDATE_COUNTER} or {@link #ADD_TO_COUNTER} (same parameters). */
+        void bind(PreparedStatement statement) throws SQLException {
+            statement.setBigDecimal(1, cost);
+            statement.setLong(2, requests);
+            statement.setLong(3, promptTokens);
+            statement.setLong(4, completionTokens);
+            statement.setLong(5, unreported);
+            statement.setString(6, scope);
+            statement.setString(7, periodKey);
+            statement.addBatch();
         }
     }
 

@@ -73,10 +73,9 @@ public final class SseUpstreamStream implements UpstreamStream {
 
     @Override
     public List<StreamEvent> next() {
-        if (peeked != null) {
-            List<StreamEvent> first = peeked;
-            peeked = null;
-            return first;
+        List<StreamEvent> ahead = readAhead();
+        if (!ahead.isEmpty()) {
+            return ahead;
         }
         if (decoder.finished() || closed.get()) {
             return null;

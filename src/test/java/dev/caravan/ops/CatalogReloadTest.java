@@ -1,5 +1,6 @@
 package dev.caravan.ops;
 
+import dev.caravan.support.Eventually;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.StreamCapture;
 import org.junit.jupiter.api.AfterAll;
@@ -59,14 +60,8 @@ class CatalogReloadTest {
         assertEquals(404, chat("fast").statusCode(), "no alias 'fast' yet");
         assertEquals("mock-echo", servedBy(chat("mock-unavailable")), "the chain before the edit");
 
-        CompletableFuture<StreamCapture> stream = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StreamCapture.post(gateway, "/v1/chat/completions",
-                        "{\"model\":\"mock-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<StreamCapture> stream = StreamCapture.postInBackground(gateway, "/v1/chat/completions",
+                "{\"model\":\"mock-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         Thread.sleep(300);
         assertFalse(stream.isDone(), "the stream is in flight during the edit");
         long edited = System.currentTimeMillis();
@@ -114,20 +109,9 @@ class CatalogReloadTest {
         }
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
-    }
-
     /** Polls until {@code check} holds; answers the moment it did. */
-    private static long until(Check check, String what) throws Exception {
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (System.currentTimeMillis() < deadline) {
-            if (check.ok()) {
-                return System.currentTimeMillis();
-            }
-            Thread.sleep(50);
-        }
-        return fail(what + ": not within 15 s");
+    private static long until(Eventually.Check check, String what) throws Exception {
+        return Eventually.until(check, 15_000, what);
     }
 
     private static HttpResponse<String> chat(String model) throws Exception {

@@ -2,6 +2,7 @@ package dev.caravan.ops;
 
 import dev.caravan.ledger.CostRecord;
 import dev.caravan.ledger.Ledger;
+import dev.caravan.support.Eventually;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.StreamCapture;
 import org.junit.jupiter.api.AfterAll;
@@ -70,14 +71,8 @@ class RouteReloadTest {
     void anEditGoesLiveWhileAStreamBegunBeforeItEndsIntactAndIsRecorded() throws Exception {
         assertFalse("a".equals(modelsVersion()), "not edited yet");
         int routesBefore = gateway.context().getRoutes().size();
-        CompletableFuture<StreamCapture> stream = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StreamCapture.post(gateway, "/v1/chat/completions",
-                        "{\"model\":\"mock-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<StreamCapture> stream = StreamCapture.postInBackground(gateway, "/v1/chat/completions",
+                "{\"model\":\"mock-stream\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         until(() -> gateway.context().getInflightRepository().size() > 0, "the stream is in flight");
 
         // api.yaml holds five routes and two route configurations; the chat route the stream runs on is among them.
@@ -232,35 +227,11 @@ class RouteReloadTest {
         return gateway.context().getRegistry().lookupByNameAndType("ledger", Ledger.class);
     }
 
-    private interface Check {
-        boolean ok() throws Exception;
+    private static void until(Eventually.Check check, String what) throws Exception {
+        Eventually.until(check, DEADLINE_MILLIS, what);
     }
 
-    private interface Lookup<T> {
-        Optional<T> find() throws Exception;
-    }
-
-    private static void until(Check check, String what) throws Exception {
-        long deadline = System.currentTimeMillis() + DEADLINE_MILLIS;
-        while (!check.ok()) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("not within " + DEADLINE_MILLIS + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static <T> T until(Lookup<T> lookup, String what) throws Exception {
-        long deadline = System.currentTimeMillis() + DEADLINE_MILLIS;
-        while (true) {
-            Optional<T> found = lookup.find();
-            if (found.isPresent()) {
-                return found.get();
-            }
-            if (System.currentTimeMillis() > deadline) {
-                fail("not within " + DEADLINE_MILLIS + " ms: " + what);
-            }
-            Thread.sleep(20);
-        }
+    private static <T> T until(Eventually.Lookup<T> lookup, String what) throws Exception {
+        return Eventually.until(lookup, DEADLINE_MILLIS, what);
     }
 }

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** A streamed answer as the client saw it: each SSE data line with the moment it arrived after the request. */
 public record StreamCapture(HttpResponse<InputStream> response, List<String> data, List<Long> arrivedMillis,
@@ -21,6 +22,17 @@ public record StreamCapture(HttpResponse<InputStream> response, List<String> dat
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** POSTs {@code json} to the gateway and reads the SSE answer to its end, line by line as it arrives. */
+    /** {@link #post} on another thread, for a stream that should be in flight while the test does something else. */
+    public static CompletableFuture<StreamCapture> postInBackground(Gateway gateway, String path, String json) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return post(gateway, path, json);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     public static StreamCapture post(Gateway gateway, String path, String json) throws Exception {
         long start = System.nanoTime();
         HttpResponse<InputStream> response = gateway.http().send(HttpRequest.newBuilder(
