@@ -338,7 +338,7 @@ public final class Bench {
         return o.repoRoot.toAbsolutePath().relativize(archive).toString();
     }
 
-    private static String gatewayClasspath() {
+    static String gatewayClasspath() {
         return Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
                 .filter(e -> !e.endsWith("test-classes") && !e.endsWith("test-classes/"))
                 .collect(Collectors.joining(java.io.File.pathSeparator));
@@ -460,7 +460,7 @@ public final class Bench {
         return String.format(Locale.ROOT, "%.1f", kib / 1024.0);
     }
 
-    private static void say(String message) {
+    static void say(String message) {
         System.out.println("[bench] " + message);
         System.out.flush();
     }

@@ -4,8 +4,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,5 +52,31 @@ class BenchmarkSmokeTest {
             assertTrue(files.anyMatch(f -> f.toString().endsWith(".md")), "a Markdown results file");
         }
         assertTrue(Files.list(out).anyMatch(f -> f.toString().endsWith(".json")), "a JSON results file");
+    }
+
+    /** Each floor of bench/run.sh --floors starts in its own JVM and answers; the proxies answer the upstream's body. */
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void everyFloorAnswersAndTheProxiesForward(@TempDir Path logs) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (FastUpstream upstream = new FastUpstream(1, 3, 0)) {
+            for (String kind : Floor.KINDS) {
+                try (GatewayProcess floor = new GatewayProcess(Path.of("").toAbsolutePath(),
+                        System.getProperty("java.class.path"), List.of("-Xmx128m"), upstream.baseUrl(),
+                        logs.resolve(kind + ".log"), Duration.ofSeconds(30), List.of(Floor.class.getName(), kind))) {
+                    long before = upstream.requests();
+                    HttpResponse<String> answer = http.send(HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + floor.port() + "/v1/chat/completions"))
+                            .header("content-type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(GatewayProcess.CHAT_BODY)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertEquals(200, answer.statusCode(), kind);
+                    boolean proxy = kind.endsWith("proxy");
+                    assertTrue(answer.body().contains(proxy ? "Hello from the bench upstream." : "Hello from the floor."),
+                            kind + ": " + answer.body());
+                    assertEquals(proxy ? 1 : 0, upstream.requests() - before, kind + ": calls to the upstream");
+                }
+            }
+        }
     }
 }

@@ -28,6 +28,12 @@ final class GatewayProcess implements AutoCloseable {
     /** Launches and waits for the first successful chat completion; the time to it is the start-up time. */
     GatewayProcess(Path repoRoot, String classpath, List<String> jvmOptions, String upstreamBaseUrl, Path log,
                    Duration startTimeout) throws IOException, InterruptedException {
+        this(repoRoot, classpath, jvmOptions, upstreamBaseUrl, log, startTimeout, List.of("dev.caravan.Caravan"));
+    }
+
+    /** The same launch with another main class and its arguments (the floors of {@link Floors}). */
+    GatewayProcess(Path repoRoot, String classpath, List<String> jvmOptions, String upstreamBaseUrl, Path log,
+                   Duration startTimeout, List<String> mainAndArgs) throws IOException, InterruptedException {
         this.port = Ports.free();
         int management = Ports.free();
         List<String> command = new ArrayList<>();
@@ -41,7 +47,7 @@ final class GatewayProcess implements AutoCloseable {
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(classpath);
-        command.add("dev.caravan.Caravan");
+        command.addAll(mainAndArgs);
         ProcessBuilder builder = new ProcessBuilder(command).directory(repoRoot.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
