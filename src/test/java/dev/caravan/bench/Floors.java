@@ -14,7 +14,7 @@ import java.util.Map;
 /**
  * What the platform costs before the gateway does anything: the non-streaming points of the benchmark (wrk,
  * concurrency 1 and 32) directly against the fake upstream, against each {@link Floor} and against the gateway, in
- * one run on one upstream, with each server's CPU time per request. {@code bench/floors.sh} runs it; the results go
+ * one run on one upstream, with each server's CPU time per request. {@code bench/run.sh --floors} runs it; the results go
  * to {@code bench/results/<date-time>-floors.md}.
  */
 public final class Floors {
@@ -100,7 +100,7 @@ public final class Floors {
     private static String report(Map<String, String> machine, List<Row> rows, double seconds, double warmup,
                                  double gatewayWarmup) {
         StringBuilder s = new StringBuilder("# Caravan floors, ").append(LocalDateTime.now().withNano(0)).append("\n\n");
-        s.append("What the platform costs before the gateway does anything (`bench/floors.sh`, `dev.caravan.bench.Floor`): ")
+        s.append("What the platform costs before the gateway does anything (`bench/run.sh --floors`, `dev.caravan.bench.Floor`): ")
                 .append("wrk against the fake upstream directly, against servers that only answer or only forward, and ")
                 .append("against the gateway, one after the other on one upstream, everything on 127.0.0.1.\n\n");
         machine.forEach((k, v) -> s.append("- ").append(k).append(": ").append(v).append('\n'));
