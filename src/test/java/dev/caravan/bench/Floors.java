@@ -26,7 +26,7 @@ public final class Floors {
 
     public static void main(String[] args) throws Exception {
         double seconds = 10;
-        double warmup = 20;
+        double warmup = 45;
         double gatewayWarmup = 45;
         String gatewayClasspath = null;
         for (int i = 0; i < args.length; i++) {
