@@ -1,9 +1,12 @@
 package dev.caravan.bench;
 
 import dev.caravan.api.ConfiguredPortHttpEngine;
+import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
@@ -11,22 +14,19 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.AbstractVerticle;
-import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.Processor;
+import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
-import org.apache.camel.support.AsyncProcessorSupport;
-import org.apache.camel.Exchange;
-import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.main.Main;
+import org.apache.camel.support.AsyncProcessorSupport;
 
 import java.net.URI;
 import java.util.List;
@@ -55,7 +55,7 @@ public final class Floor {
             + "\"content\":\"Hello from the floor.\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],"
             + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}";
 
-    /** The floors, cheapest first. */
+    /** The floors, in the order {@link Floors} measures them. */
     static final List<String> KINDS = List.of("camel-answer", "camel-proxy", "camel-loop-proxy", "vertx-proxy");
 
     private Floor() {
@@ -148,6 +148,11 @@ public final class Floor {
             Exchange exchange = createExchange(false);
             exchange.setPattern(ExchangePattern.InOut);
             processHttpRequest(exchange, ctx).onComplete(read -> {
+                if (read.failed()) {
+                    ctx.fail(read.cause());
+                    releaseExchange(exchange, false);
+                    return;
+                }
                 try {
                     createUoW(exchange);
                 } catch (Exception e) {
