@@ -20,14 +20,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RecentFirstWorkersTest {
 
-    private static ExecutorService pool(int max) {
-        return new RecentFirstWorkers().createExecutor(Executors.defaultThreadFactory(), max, max);
+    /** A check run against a fresh pool of at most {@code max} threads, shut down afterwards. */
+    private interface PoolCheck {
+        void run(RecentFirstWorkers.Pool pool) throws Exception;
+    }
+
+    private static void withPool(int max, PoolCheck check) throws Exception {
+        ExecutorService pool = new RecentFirstWorkers().createExecutor(Executors.defaultThreadFactory(), max, max);
+        try {
+            check.run((RecentFirstWorkers.Pool) pool);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
     void oneTaskAtATimeRunsOnOneThread() throws Exception {
-        ExecutorService pool = pool(16);
-        try {
+        withPool(16, pool -> {
             Set<Thread> threads = ConcurrentHashMap.newKeySet();
             for (int i = 0; i < 50; i++) {
                 pool.submit(() -> threads.add(Thread.currentThread())).get(5, TimeUnit.SECONDS);
@@ -35,16 +44,13 @@ class RecentFirstWorkersTest {
             }
             // Vert.x's fixed pool would have started 16 threads and taken turns on them.
             assertEquals(1, threads.size(), "sequential tasks should reuse the thread that went idle last");
-            assertEquals(1, ((RecentFirstWorkers.Pool) pool).getPoolSize());
-        } finally {
-            pool.shutdownNow();
-        }
+            assertEquals(1, pool.getPoolSize());
+        });
     }
 
     @Test
     void theMostRecentlyIdleThreadGoesFirst() throws Exception {
-        ExecutorService pool = pool(4);
-        try {
+        withPool(4, pool -> {
             CountDownLatch release = new CountDownLatch(1);
             CountDownLatch started = new CountDownLatch(3);
             List<Future<Thread>> first = new ArrayList<>();
@@ -69,15 +75,12 @@ class RecentFirstWorkersTest {
                 Thread.sleep(2);
             }
             assertTrue(three.contains(last));
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     @Test
     void beyondTheMaximumTasksWaitAndAllRun() throws Exception {
-        ExecutorService pool = pool(2);
-        try {
+        withPool(2, pool -> {
             CountDownLatch release = new CountDownLatch(1);
             AtomicInteger running = new AtomicInteger();
             AtomicInteger most = new AtomicInteger();
@@ -100,10 +103,8 @@ class RecentFirstWorkersTest {
             }
             assertEquals(7, done.get());
             assertEquals(2, most.get());
-            assertTrue(((RecentFirstWorkers.Pool) pool).getLargestPoolSize() <= 2);
-        } finally {
-            pool.shutdownNow();
-        }
+            assertTrue(pool.getLargestPoolSize() <= 2);
+        });
     }
 
     @Test

@@ -179,8 +179,7 @@ public final class Floor {
         private volatile HttpClient client;
 
         VertxCall(URI upstream) {
-            call = new RequestOptions().setMethod(HttpMethod.POST).setHost(upstream.getHost()).setPort(upstream.getPort())
-                    .setURI(upstream.getPath()).putHeader("content-type", "application/json");
+            call = forward(upstream);
         }
 
         @Override
@@ -188,8 +187,7 @@ public final class Floor {
             if (client == null) {
                 synchronized (this) {
                     if (client == null) {
-                        client = Vertx.currentContext().owner().createHttpClient(new HttpClientOptions().setKeepAlive(true),
-                                new PoolOptions().setHttp1MaxSize(256));
+                        client = upstreamClient(Vertx.currentContext().owner());
                     }
                 }
             }
@@ -212,6 +210,17 @@ public final class Floor {
         }
     }
 
+    /** The proxies' client: keep-alive connections, enough of them for every caller at once. */
+    private static HttpClient upstreamClient(Vertx vertx) {
+        return vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(256));
+    }
+
+    /** The forwarded request: POST of a JSON body to the upstream's chat completions. */
+    private static RequestOptions forward(URI upstream) {
+        return new RequestOptions().setMethod(HttpMethod.POST).setHost(upstream.getHost()).setPort(upstream.getPort())
+                .setURI(upstream.getPath()).putHeader("content-type", "application/json");
+    }
+
     private static void vertx(int port, URI upstream) {
         int loops = Runtime.getRuntime().availableProcessors();
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
@@ -230,10 +239,8 @@ public final class Floor {
 
         @Override
         public void start() {
-            HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-                    new PoolOptions().setHttp1MaxSize(256));
-            RequestOptions call = new RequestOptions().setMethod(HttpMethod.POST).setHost(upstream.getHost())
-                    .setPort(upstream.getPort()).setURI(upstream.getPath()).putHeader("content-type", "application/json");
+            HttpClient client = upstreamClient(vertx);
+            RequestOptions call = forward(upstream);
             vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
                     .requestHandler(request -> request.body()
                             .compose(body -> client.request(call).compose(r -> r.send(body)))
