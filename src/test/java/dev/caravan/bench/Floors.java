@@ -19,7 +19,7 @@ import java.util.Map;
  */
 public final class Floors {
 
-    private static final List<String> LAUNCHER = List.of("-Xmx256m", "-XX:+UseSerialGC");
+    private static final List<String> LAUNCHER = Bench.LAUNCHER_JVM_OPTIONS;
 
     private Floors() {
     }
