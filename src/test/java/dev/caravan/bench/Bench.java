@@ -485,6 +485,8 @@ public final class Bench {
             m.put("memory", mem);
             m.put("kernel", read("/proc/sys/kernel/osrelease"));
             m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+            // The launcher's -XX:+UseTransparentHugePages only takes effect in the modes madvise and always.
+            m.put("transparentHugePages", read("/sys/kernel/mm/transparent_hugepage/enabled"));
             m.put("loadAverage", loadAverage());
             return m;
         }
