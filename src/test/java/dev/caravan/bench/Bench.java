@@ -257,10 +257,13 @@ public final class Bench {
                 int warmed = ttftRun.warm(gateway.port(), o.ttftWarmupSeconds, 4)
                         + ttftRun.warm(upstream.port(), o.ttftWarmupSeconds, 4);
                 say("ttft: warmed with " + warmed + " short streams (" + o.ttftWarmupSeconds + " s each way)");
-                Ttft.Result ttft = ttftRun.run(upstream.port(), gateway.port(), o.ttftWarmup, o.ttftSamples,
+                Ttft.Result ttft = ttftRun.run(upstream, gateway.port(), o.ttftWarmup, o.ttftSamples,
                         o.ttftTokenDelayMs, 2);
                 say(String.format(Locale.ROOT, "ttft: direct p50 %.2f ms, gateway p50 %.2f ms, added %.2f ms",
                         ttft.directP50Ms(), ttft.gatewayP50Ms(), ttft.addedP50Ms()));
+                say(String.format(Locale.ROOT, "ttft: way in p50 direct %.3f ms, gateway %.3f ms; relay of the first "
+                        + "token p50 direct %.3f ms, gateway %.3f ms", ttft.directWayInP50Ms(),
+                        ttft.gatewayWayInP50Ms(), ttft.directRelayP50Ms(), ttft.gatewayRelayP50Ms()));
                 if (soak == null) {
                     soak = soak(o, gateway, upstream, clientVertx);
                 }
@@ -432,6 +435,9 @@ public final class Bench {
         Ttft.Result t = r.ttft();
         s.append(String.format(Locale.ROOT, "TTFT p50: direct %.2f ms, gateway %.2f ms, added %.2f ms (%d samples, "
                 + "%d failed)%n", t.directP50Ms(), t.gatewayP50Ms(), t.addedP50Ms(), t.samples(), t.failures()));
+        s.append(String.format(Locale.ROOT, "  of which p50 way in: direct %.3f ms, gateway %.3f ms; relay of the first "
+                + "token: direct %.3f ms, gateway %.3f ms%n", t.directWayInP50Ms(), t.gatewayWayInP50Ms(),
+                t.directRelayP50Ms(), t.gatewayRelayP50Ms()));
         s.append(String.format(Locale.ROOT, "start-up: %d ms (second launch %d ms); idle VmRSS %.1f MiB; %d streams: "
                         + "%d open at once, peak VmRSS %.1f MiB; VmHWM after the load runs %.1f MiB%n",
                 r.startupMillis(), r.startupMillisSecondLaunch(), r.idleRssKib() / 1024.0,

@@ -44,7 +44,15 @@ class BenchmarkSmokeTest {
             assertTrue(load.p50Ms() > 0 && load.p99Ms() >= load.p50Ms(), "latencies for " + load);
         }
         assertEquals(0, report.ttft().failures(), "TTFT streams");
-        assertTrue(report.ttft().directP50Ms() > 0 && report.ttft().gatewayP50Ms() > 0, "TTFT");
+        Ttft.Result ttft = report.ttft();
+        assertTrue(ttft.directP50Ms() > 0 && ttft.gatewayP50Ms() > 0, "TTFT");
+        // each leg of a stream lies inside its time to first token, so their medians do too
+        for (double[] legsAndWhole : new double[][] {
+                {ttft.directWayInP50Ms(), ttft.directRelayP50Ms(), ttft.directP50Ms()},
+                {ttft.gatewayWayInP50Ms(), ttft.gatewayRelayP50Ms(), ttft.gatewayP50Ms()}}) {
+            assertTrue(legsAndWhole[0] > 0 && legsAndWhole[0] < legsAndWhole[2], "way in " + ttft);
+            assertTrue(legsAndWhole[1] > 0 && legsAndWhole[1] < legsAndWhole[2], "relay " + ttft);
+        }
         assertEquals(10, report.streams().firstTokens(), "every stream got a first token");
         assertTrue(report.streams().peakRssKib() > 0, "RSS under streams");
         assertFalse(report.targets().isEmpty(), "targets evaluated");

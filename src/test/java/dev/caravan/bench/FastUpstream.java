@@ -49,6 +49,13 @@ public final class FastUpstream implements AutoCloseable {
     private final Buffer completion = Buffer.buffer(COMPLETION);
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong openStreams = new AtomicLong();
+    /** When the last streaming request had arrived whole, and when its first content token was written (nanoTime). */
+    private volatile long lastStreamArrived;
+    private volatile long lastStreamFirstToken;
+
+    /** The two instants of the latest stream, on this JVM's {@link System#nanoTime()} clock. */
+    record StreamInstants(long arrivedNanos, long firstTokenWrittenNanos) {
+    }
 
     /** Starts on a free loopback port, {@code eventLoops} event loops, streams of {@code tokens} every {@code delayMs}. */
     public FastUpstream(int eventLoops, int tokens, long delayMs) throws Exception {
@@ -84,6 +91,7 @@ public final class FastUpstream implements AutoCloseable {
                 delay = Long.parseLong(m.group(1));
                 tokens = Integer.parseInt(m.group(2));
             }
+            lastStreamArrived = System.nanoTime();
             stream(response, tokens, delay);
         }).onFailure(e -> request.response().setStatusCode(400).end());
     }
@@ -93,6 +101,7 @@ public final class FastUpstream implements AutoCloseable {
         response.setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
         response.write(ROLE);
         if (delay <= 0) {
+            lastStreamFirstToken = System.nanoTime();
             for (int i = 0; i < tokens; i++) {
                 response.write(TOKEN);
             }
@@ -106,7 +115,9 @@ public final class FastUpstream implements AutoCloseable {
                 return;
             }
             if (sent[0] < tokens) {
-                sent[0]++;
+                if (sent[0]++ == 0) {
+                    lastStreamFirstToken = System.nanoTime();
+                }
                 response.write(TOKEN);
             } else {
                 vertx.cancelTimer(id);
@@ -149,6 +160,11 @@ public final class FastUpstream implements AutoCloseable {
 
     public long openStreams() {
         return openStreams.get();
+    }
+
+    /** The latest stream's instants: meaningful when streams are requested one at a time ({@link Ttft}). */
+    StreamInstants lastStream() {
+        return new StreamInstants(lastStreamArrived, lastStreamFirstToken);
     }
 
     @Override
