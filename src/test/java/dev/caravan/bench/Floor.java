@@ -157,6 +157,7 @@ public final class Floor {
                     createUoW(exchange);
                 } catch (Exception e) {
                     ctx.fail(e);
+                    releaseExchange(exchange, false);
                     return;
                 }
                 getAsyncProcessor().process(exchange, doneSync -> {

@@ -19,8 +19,6 @@ import java.util.Map;
  */
 public final class Floors {
 
-    private static final List<String> LAUNCHER = Bench.LAUNCHER_JVM_OPTIONS;
-
     private Floors() {
     }
 
@@ -58,17 +56,18 @@ public final class Floors {
             servers.add("gateway");
             for (String floor : servers) {
                 boolean gateway = floor.equals("gateway");
-                List<String> jvm = new ArrayList<>(LAUNCHER);
+                List<String> jvm = new ArrayList<>(Bench.LAUNCHER_JVM_OPTIONS);
                 if (gateway) {
                     jvm.add("-Dcaravan.http.worker-threads=1100");
                 }
                 Path log = root.resolve("target/bench/" + name + "-" + floor + ".log");
                 Files.createDirectories(log.getParent());
                 Bench.say("floors: " + floor);
-                try (GatewayProcess server = gateway
-                        ? new GatewayProcess(root, gatewayClasspath != null ? gatewayClasspath : Bench.gatewayClasspath(), jvm, upstream.baseUrl(), log, Duration.ofSeconds(60))
-                        : new GatewayProcess(root, System.getProperty("java.class.path"), jvm, upstream.baseUrl(), log,
-                                Duration.ofSeconds(60), List.of(Floor.class.getName(), floor))) {
+                String classpath = !gateway ? System.getProperty("java.class.path")
+                        : gatewayClasspath != null ? gatewayClasspath : Bench.gatewayClasspath();
+                List<String> main = gateway ? GatewayProcess.GATEWAY_MAIN : List.of(Floor.class.getName(), floor);
+                try (GatewayProcess server = new GatewayProcess(root, classpath, jvm, upstream.baseUrl(), log,
+                        Duration.ofSeconds(60), main)) {
                     wrk.run(floor, server.port(), "/v1/chat/completions", GatewayProcess.CHAT_BODY, 32, 0,
                             gateway ? gatewayWarmup : warmup);
                     for (int c : new int[] {1, 32}) {
@@ -105,7 +104,7 @@ public final class Floors {
                 .append("against the gateway, one after the other on one upstream, everything on 127.0.0.1.\n\n");
         machine.forEach((k, v) -> s.append("- ").append(k).append(": ").append(v).append('\n'));
         s.append(String.format(Locale.ROOT, "- %.0f s per point after 2 s (direct) or a %.0f s warm-up at concurrency 32 "
-                + "(%.0f s for the gateway); JVMs %s%n%n", seconds, warmup, gatewayWarmup, String.join(" ", LAUNCHER)));
+                + "(%.0f s for the gateway); JVMs %s%n%n", seconds, warmup, gatewayWarmup, String.join(" ", Bench.LAUNCHER_JVM_OPTIONS)));
         s.append("| server | conc | req/s | p50 ms | p99 ms | +p50 ms | +p99 ms | server CPU us/request |\n");
         s.append("|---|---|---|---|---|---|---|---|\n");
         for (Row row : rows) {

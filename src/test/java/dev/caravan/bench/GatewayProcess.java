@@ -21,6 +21,9 @@ final class GatewayProcess implements AutoCloseable {
 
     static final String CHAT_BODY = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}";
 
+    /** The gateway's main class, launched without arguments. */
+    static final List<String> GATEWAY_MAIN = List.of("dev.caravan.Caravan");
+
     private final Process process;
     private final int port;
     private final long startupMillis;
@@ -28,7 +31,7 @@ final class GatewayProcess implements AutoCloseable {
     /** Launches and waits for the first successful chat completion; the time to it is the start-up time. */
     GatewayProcess(Path repoRoot, String classpath, List<String> jvmOptions, String upstreamBaseUrl, Path log,
                    Duration startTimeout) throws IOException, InterruptedException {
-        this(repoRoot, classpath, jvmOptions, upstreamBaseUrl, log, startTimeout, List.of("dev.caravan.Caravan"));
+        this(repoRoot, classpath, jvmOptions, upstreamBaseUrl, log, startTimeout, GATEWAY_MAIN);
     }
 
     /** The same launch with another main class and its arguments (the floors of {@link Floors}). */
