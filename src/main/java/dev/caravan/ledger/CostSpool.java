@@ -1,9 +1,6 @@
 package dev.caravan.ledger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -26,8 +20,6 @@ import java.util.function.Predicate;
  * the next replay takes first. Records may then be written twice, which the store's idempotency absorbs.
  */
 public final class CostSpool {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path spool;
     private final Path replaying;
@@ -50,7 +42,7 @@ public final class CostSpool {
 
     /** Keeps the record on disk until a replay gets it into the store. */
     public void append(CostRecord record) throws IOException {
-        append(List.of(toJson(record)));
+        append(List.of(CostRecordJson.line(record)));
     }
 
     /** How many records wait for the store. */
@@ -105,7 +97,7 @@ public final class CostSpool {
     private static boolean offer(Predicate<CostRecord> store, String line) {
         CostRecord record;
         try {
-            record = fromJson(line);
+            record = CostRecordJson.record(line);
         } catch (IOException | RuntimeException unreadable) {
             return true; // a torn last line from a crash during append: it was never acknowledged
         }
@@ -148,41 +140,5 @@ public final class CostSpool {
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
             return lines.filter(line -> !line.isBlank()).count();
         }
-    }
-
-    static String toJson(CostRecord r) throws IOException {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("requestId", r.requestId());
-        map.put("timestamp", r.timestamp().toString());
-        map.put("provider", r.provider());
-        map.put("requestedModel", r.requestedModel());
-        map.put("servedModel", r.servedModel());
-        map.put("promptTokens", r.promptTokens());
-        map.put("completionTokens", r.completionTokens());
-        map.put("cachedTokens", r.cachedTokens());
-        map.put("cacheWriteTokens", r.cacheWriteTokens());
-        map.put("cost", r.cost().toPlainString());
-        map.put("userId", r.userId());
-        map.put("application", r.application());
-        map.put("keyId", r.keyId());
-        map.put("status", r.status().wireName());
-        map.put("latencyMillis", r.latencyMillis());
-        map.put("timeToFirstTokenMillis", r.timeToFirstTokenMillis());
-        map.put("attempts", r.attempts());
-        map.put("usageReported", r.usageReported());
-        return JSON.writeValueAsString(map);
-    }
-
-    static CostRecord fromJson(String line) throws IOException {
-        Map<?, ?> m = JSON.readValue(line, Map.class);
-        Number ttft = (Number) m.get("timeToFirstTokenMillis");
-        return new CostRecord((String) m.get("requestId"), Instant.parse((String) m.get("timestamp")),
-                (String) m.get("provider"), (String) m.get("requestedModel"), (String) m.get("servedModel"),
-                ((Number) m.get("promptTokens")).longValue(), ((Number) m.get("completionTokens")).longValue(),
-                ((Number) m.get("cachedTokens")).longValue(), ((Number) m.get("cacheWriteTokens")).longValue(),
-                new BigDecimal((String) m.get("cost")), (String) m.get("userId"), (String) m.get("application"),
-                (String) m.get("keyId"), CostRecord.Status.fromWire((String) m.get("status")),
-                ((Number) m.get("latencyMillis")).longValue(), ttft == null ? null : ttft.longValue(),
-                ((Number) m.get("attempts")).intValue(), (Boolean) m.get("usageReported"));
     }
 }

@@ -9,8 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where cost records and their counters live. Writes are idempotent per requestId: a record written twice is
- * stored and counted once, also when the first write failed half way.
+ * Where cost records and their counters live. A write that failed may be repeated: {@link #record} is idempotent per
+ * requestId (a record written twice is stored and counted once, also when the first write failed half way), which
+ * is what the spool's replays use; {@link #recordAll} may instead write its records as one atomic batch (the
+ * embedded store), after whose failure nothing of it counts.
  */
 public interface CostStore extends AutoCloseable {
 

@@ -1,31 +1,44 @@
 package dev.caravan.ledger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.IOException;
 import java.math.BigDecimal;
-import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
- * The default cost store: records and counters in the embedded H2 database. The record and its counters are
- * written in one transaction, so a record is counted exactly when it is stored.
+ * The default cost store: records in an append-only journal of JSON lines per UTC day ({@link CostJournal}), counters
+ * in the embedded H2 database. A write appends its records to the journal tagged with a new batch id, then commits
+ * the batch id and the records' counter deltas in one transaction: a record counts, and is read back, exactly when
+ * its batch committed. Records are not rows of a table because every row insert copied a path of B-tree pages in
+ * four maps (rows, request id, two indexes) plus the undo log, and kept the pages live until the next store and
+ * in H2's cache: at concurrency 32 that was a fifth of the gateway's allocation and most of its GC pause time
+ * (bench/results/2026-11-26-hot-path-7.md). Reading records (by id, per user or application) scans the days asked for.
+ * <p>
+ * Idempotency: {@link #record} (one record; what a spool replay calls) claims the request id in the database in the
+ * same transaction, so a record replayed twice is stored and counted once. {@link #recordAll} (the ledger's group
+ * write of fresh records) writes a batch atomically: when it throws nothing of it counts, and writing it again
+ * (from the spool, through {@link #record}) is safe.
  */
 public final class EmbeddedCostStore implements CostStore {
-
-    private static final String COLUMNS = "request_id, ts_millis, ts, provider, requested_model, served_model, "
-            + "prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, cost, user_id, application, "
-            + "key_id, status, latency_millis, ttft_millis, attempts, usage_reported";
 
     private static final String ADD_TO_COUNTER = """
             MERGE INTO cost_counters c
@@ -39,9 +52,6 @@ public final class EmbeddedCostStore implements CostStore {
             WHEN NOT MATCHED THEN INSERT (scope, period, cost, requests, prompt_tokens, completion_tokens, unreported)
                  VALUES (s.scope, s.period, s.cost, s.requests, s.prompt_tokens, s.completion_tokens, s.unreported)""";
 
-    private static final String INSERT_RECORD = "INSERT INTO cost_records (" + COLUMNS
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
     private static final String UPDATE_COUNTER = "UPDATE cost_counters SET cost = cost + ?, requests = requests + ?, "
             + "prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, "
             + "unreported = unreported + ? WHERE scope = ? AND period = ?";
@@ -49,20 +59,44 @@ public final class EmbeddedCostStore implements CostStore {
     private static final String DUPLICATE_KEY = "23505";
 
     private final EmbeddedDatabase database;
+    private final CostJournal journal;
 
     public EmbeddedCostStore(EmbeddedDatabase database) {
         this.database = database;
+        this.journal = new CostJournal(database.dataDir());
     }
 
+    /** Stores one record unless its request id was stored this way before (a replay): then false. */
     @Override
     public boolean record(CostRecord record) {
-        return database.inTransaction(connection -> storeAll(connection, List.of(record))) == 1;
+        String batch = append(List.of(record));
+        return database.inTransaction(connection -> {
+            try (PreparedStatement claim = connection.prepareStatement(
+                    "INSERT INTO cost_record_ids (request_id) VALUES (?)")) {
+                claim.setString(1, record.requestId());
+                claim.executeUpdate();
+            } catch (SQLException e) {
+                if (DUPLICATE_KEY.equals(e.getSQLState())) {
+                    return false; // stored before: this batch never commits, so its journal line does not count
+                }
+                throw e;
+            }
+            commit(connection, batch, List.of(record));
+            return true;
+        });
     }
 
-    /** One transaction for all of them: each record stored, and each counter updated once with their sum. */
+    /** One journal write and one transaction for all of them: the batch id, and each counter updated once with their sum. */
     @Override
     public void recordAll(List<CostRecord> records) {
-        database.inTransaction(connection -> storeAll(connection, records));
+        if (records.isEmpty()) {
+            return;
+        }
+        String batch = append(records);
+        database.inTransaction(connection -> {
+            commit(connection, batch, records);
+            return null;
+        });
     }
 
     @Override
@@ -70,30 +104,24 @@ public final class EmbeddedCostStore implements CostStore {
         return true;
     }
 
-    /**
-     * Stores the records not stored yet and adds them to their counters; returns how many were new. A batch costs
-     * one batched insert and one batched counter update, whatever its size. The primary key tells which records
-     * were stored already (a replayed or repeated record): their inserts fail alone and they are not counted.
-     */
-    private static int storeAll(Connection connection, List<CostRecord> records) throws SQLException {
-        List<CostRecord> fresh = new ArrayList<>(records.size());
-        try (PreparedStatement insert = connection.prepareStatement(INSERT_RECORD)) {
-            for (CostRecord record : records) {
-                bindRecord(insert, record);
-                insert.addBatch();
-            }
-            int[] inserted = insertedOrDuplicate(insert);
-            for (int i = 0; i < inserted.length; i++) {
-                if (inserted[i] != Statement.EXECUTE_FAILED) {
-                    fresh.add(records.get(i));
-                }
-            }
+    private String append(List<CostRecord> records) {
+        String batch = UUID.randomUUID().toString();
+        try {
+            journal.append(batch, records);
+        } catch (IOException e) {
+            throw new IllegalStateException("cost journal: " + e.getMessage(), e);
         }
-        if (fresh.isEmpty()) {
-            return 0;
+        return batch;
+    }
+
+    /** Marks the batch committed and adds its records to their counters (inside the caller's transaction). */
+    private static void commit(Connection connection, String batch, List<CostRecord> records) throws SQLException {
+        try (PreparedStatement mark = connection.prepareStatement("INSERT INTO cost_batches (batch_id) VALUES (?)")) {
+            mark.setString(1, batch);
+            mark.executeUpdate();
         }
         Map<String, CounterDelta> deltas = new LinkedHashMap<>();
-        for (CostRecord record : fresh) {
+        for (CostRecord record : records) {
             for (String scope : record.scopes()) {
                 for (Period period : Period.values()) {
                     String periodKey = period.key(record.timestamp());
@@ -102,24 +130,6 @@ public final class EmbeddedCostStore implements CostStore {
             }
         }
         addToCounters(connection, deltas.values());
-        return fresh.size();
-    }
-
-    /** Runs the batch; the inserts refused as duplicate keys are marked failed, any other failure is thrown. */
-    private static int[] insertedOrDuplicate(PreparedStatement insert) throws SQLException {
-        try {
-            return insert.executeBatch();
-        } catch (BatchUpdateException e) {
-            for (SQLException each = e.getNextException(); each != null; each = each.getNextException()) {
-                if (!DUPLICATE_KEY.equals(each.getSQLState())) {
-                    throw each;
-                }
-            }
-            if (e.getNextException() == null && !DUPLICATE_KEY.equals(e.getSQLState())) {
-                throw e;
-            }
-            return e.getUpdateCounts();
-        }
     }
 
     /**
@@ -187,76 +197,124 @@ public final class EmbeddedCostStore implements CostStore {
         }
     }
 
-    private static void bindRecord(PreparedStatement insert, CostRecord r) throws SQLException {
-        insert.setString(1, r.requestId());
-        insert.setLong(2, r.timestamp().toEpochMilli());
-        insert.setString(3, r.timestamp().toString());
-        insert.setString(4, r.provider());
-        insert.setString(5, r.requestedModel());
-        insert.setString(6, r.servedModel());
-        insert.setLong(7, r.promptTokens());
-        insert.setLong(8, r.completionTokens());
-        insert.setLong(9, r.cachedTokens());
-        insert.setLong(10, r.cacheWriteTokens());
-        insert.setBigDecimal(11, r.cost());
-        insert.setString(12, r.userId());
-        insert.setString(13, r.application());
-        insert.setString(14, r.keyId());
-        insert.setString(15, r.status().wireName());
-        insert.setLong(16, r.latencyMillis());
-        if (r.timeToFirstTokenMillis() == null) {
-            insert.setNull(17, Types.BIGINT);
-        } else {
-            insert.setLong(17, r.timeToFirstTokenMillis());
-        }
-        insert.setInt(18, r.attempts());
-        insert.setBoolean(19, r.usageReported());
-    }
-
     @Override
     public Optional<CostRecord> find(String requestId) {
-        return database.inTransaction(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM cost_records WHERE request_id = ?")) {
-                select.setString(1, requestId);
-                List<CostRecord> found = read(select);
-                return found.stream().findFirst();
+        List<LocalDate> days = new ArrayList<>(scanDays());
+        Collections.reverse(days); // the newest first: a record is usually looked for soon after it was written
+        LocalDate likely = dayInRequestId(requestId);
+        if (likely != null) {
+            // The gateway's request ids begin with the time they were made, the record's time to the millisecond:
+            // its day, or a neighbour when the request crossed midnight, holds it.
+            days.sort(Comparator.comparingLong(day -> Math.abs(day.toEpochDay() - likely.toEpochDay())));
+        }
+        for (LocalDate day : days) {
+            List<JsonNode> found = new ArrayList<>();
+            readDay(day, line -> {
+                if (requestId.equals(line.path("requestId").textValue())) {
+                    found.add(line);
+                }
+            });
+            List<CostRecord> committed = committed(found);
+            if (!committed.isEmpty()) {
+                return Optional.of(committed.get(0));
             }
-        });
+        }
+        return Optional.empty();
     }
 
     @Override
     public List<CostRecord> records(String scope, Instant from, Instant to, int limit) {
-        String column = switch (Scope.kindOf(scope)) {
-            case Scope.USER -> "user_id";
+        String field = switch (Scope.kindOf(scope)) {
+            case Scope.USER -> "userId";
             case Scope.APPLICATION -> "application";
             default -> throw new IllegalArgumentException("records are read per user or application, not " + scope);
         };
-        return database.inTransaction(connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM cost_records WHERE "
-                    + column + " = ? AND ts_millis >= ? AND ts_millis < ? ORDER BY ts_millis, request_id LIMIT ?")) {
-                select.setString(1, Scope.idOf(scope));
-                select.setLong(2, from.toEpochMilli());
-                select.setLong(3, to.toEpochMilli());
-                select.setInt(4, limit);
-                return read(select);
-            }
-        });
+        String id = Scope.idOf(scope);
+        if (!to.isAfter(from)) {
+            return List.of();
+        }
+        LocalDate firstDay = LocalDate.ofInstant(from, ZoneOffset.UTC);
+        LocalDate lastDay = LocalDate.ofInstant(to.minusNanos(1), ZoneOffset.UTC);
+        long fromMillis = from.toEpochMilli();
+        long toMillis = to.toEpochMilli();
+        List<JsonNode> matching = new ArrayList<>();
+        try {
+            journal.read(firstDay, lastDay, line -> {
+                if (id.equals(line.path(field).textValue())) {
+                    long millis = Instant.parse(line.path("timestamp").textValue()).toEpochMilli();
+                    if (millis >= fromMillis && millis < toMillis) {
+                        matching.add(line);
+                    }
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException("cost journal: " + e.getMessage(), e);
+        }
+        List<CostRecord> records = new ArrayList<>(committed(matching));
+        records.sort(Comparator.comparing(CostRecord::timestamp).thenComparing(CostRecord::requestId));
+        return records.size() > limit ? List.copyOf(records.subList(0, limit)) : records;
     }
 
-    private static List<CostRecord> read(PreparedStatement select) throws SQLException {
+    /** The day in a gateway request id ({@code req_} and the time in 12 hex digits first), or null for other ids. */
+    static LocalDate dayInRequestId(String requestId) {
+        if (requestId.length() < 16 || !requestId.startsWith("req_")) {
+            return null;
+        }
+        try {
+            long millis = Long.parseLong(requestId.substring(4, 16), 16);
+            return LocalDate.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.UTC);
+        } catch (NumberFormatException | java.time.DateTimeException notOurs) {
+            return null;
+        }
+    }
+
+    private List<LocalDate> scanDays() {
+        try {
+            return journal.days();
+        } catch (IOException e) {
+            throw new IllegalStateException("cost journal: " + e.getMessage(), e);
+        }
+    }
+
+    private void readDay(LocalDate day, Consumer<JsonNode> each) {
+        try {
+            journal.read(day, each);
+        } catch (IOException e) {
+            throw new IllegalStateException("cost journal: " + e.getMessage(), e);
+        }
+    }
+
+    /** The records of those journal lines whose batch committed, in the lines' order. */
+    private List<CostRecord> committed(List<JsonNode> lines) {
+        if (lines.isEmpty()) {
+            return List.of();
+        }
+        Set<String> batches = new HashSet<>();
+        for (JsonNode line : lines) {
+            batches.add(CostRecordJson.batchOf(line));
+        }
+        Set<String> done = database.inTransaction(connection -> {
+            Set<String> found = new HashSet<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT 1 FROM cost_batches WHERE batch_id = ?")) {
+                for (String batch : batches) {
+                    if (batch == null) {
+                        continue;
+                    }
+                    select.setString(1, batch);
+                    try (ResultSet row = select.executeQuery()) {
+                        if (row.next()) {
+                            found.add(batch);
+                        }
+                    }
+                }
+            }
+            return found;
+        });
         List<CostRecord> records = new ArrayList<>();
-        try (ResultSet rows = select.executeQuery()) {
-            while (rows.next()) {
-                long ttft = rows.getLong("ttft_millis");
-                Long timeToFirstToken = rows.wasNull() ? null : ttft;
-                records.add(new CostRecord(rows.getString("request_id"), Instant.parse(rows.getString("ts")),
-                        rows.getString("provider"), rows.getString("requested_model"), rows.getString("served_model"),
-                        rows.getLong("prompt_tokens"), rows.getLong("completion_tokens"), rows.getLong("cached_tokens"),
-                        rows.getLong("cache_write_tokens"), rows.getBigDecimal("cost").stripTrailingZeros(),
-                        rows.getString("user_id"), rows.getString("application"), rows.getString("key_id"),
-                        CostRecord.Status.fromWire(rows.getString("status")), rows.getLong("latency_millis"),
-                        timeToFirstToken, rows.getInt("attempts"), rows.getBoolean("usage_reported")));
+        for (JsonNode line : lines) {
+            if (done.contains(CostRecordJson.batchOf(line))) {
+                records.add(CostRecordJson.record(line));
             }
         }
         return records;
@@ -303,6 +361,7 @@ public final class EmbeddedCostStore implements CostStore {
 
     @Override
     public void close() {
+        journal.close();
         database.close();
     }
 }

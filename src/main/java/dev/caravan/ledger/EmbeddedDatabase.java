@@ -28,15 +28,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private static final int MAX_IDLE = 32;
 
     private static final String[] SCHEMA = {
-        """
-        CREATE TABLE IF NOT EXISTS cost_records (
-          request_id VARCHAR PRIMARY KEY, ts_millis BIGINT NOT NULL, ts VARCHAR NOT NULL, provider VARCHAR,
-          requested_model VARCHAR, served_model VARCHAR, prompt_tokens BIGINT, completion_tokens BIGINT,
-          cached_tokens BIGINT, cache_write_tokens BIGINT, cost DECIMAL(38, 18) NOT NULL, user_id VARCHAR,
-          application VARCHAR, key_id VARCHAR, status VARCHAR NOT NULL, latency_millis BIGINT,
-          ttft_millis BIGINT, attempts INT, usage_reported BOOLEAN NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS cost_records_by_user ON cost_records (user_id, ts_millis)",
-        "CREATE INDEX IF NOT EXISTS cost_records_by_application ON cost_records (application, ts_millis)",
+        // The cost records themselves are in the journal (CostJournal); a batch of them counts once its id is here.
+        "CREATE TABLE IF NOT EXISTS cost_batches (batch_id VARCHAR PRIMARY KEY)",
+        // Request ids of records written one at a time (spool replays), so that a replay is counted once.
+        "CREATE TABLE IF NOT EXISTS cost_record_ids (request_id VARCHAR PRIMARY KEY)",
         """
         CREATE TABLE IF NOT EXISTS cost_counters (
           scope VARCHAR NOT NULL, period VARCHAR NOT NULL, cost DECIMAL(38, 18) NOT NULL, requests BIGINT NOT NULL,
@@ -59,6 +54,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         T run(Connection connection) throws SQLException;
     }
 
+    private final Path dataDir;
     private final String url;
     private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
     private final ConcurrentHashMap<Class<?>, Object> shared = new ConcurrentHashMap<>();
@@ -66,6 +62,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     private volatile boolean closed;
 
     public EmbeddedDatabase(Path dataDir) {
+        this.dataDir = dataDir;
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
@@ -75,7 +72,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
                 // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook would close the file while Camel's shutdown (another
                 // hook, running at the same time) still writes the last cost records and budget counters; close()
                 // shuts it after them.
-                + ";DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64";
+                + ";DB_CLOSE_DELAY=-1;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64"
+                // A 1 MB page cache (H2's default is 16 MB): the database holds counters, budgets, batch ids and keys,
+                // small and mostly written; pages it writes enter the cache and lived there long enough to be copied
+                // from one young collection to the next (bench/results/2026-11-26-hot-path-7.md).
+                + ";CACHE_SIZE=1024";
         try (Connection connection = DriverManager.getConnection(base); Statement statement = connection.createStatement()) {
             for (String ddl : SCHEMA) {
                 statement.execute(ddl);
@@ -85,6 +86,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
         }
         // Later connections must not silently create an empty database if the file went away.
         this.url = base + ";IFEXISTS=TRUE";
+    }
+
+    /** The directory of the database file, for the files kept beside it (the cost journal). */
+    public Path dataDir() {
+        return dataDir;
     }
 
     public <T> T inTransaction(Work<T> work) {

@@ -9,9 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The gateway as its users run it: {@code java -cp ... dev.caravan.Caravan} in its own JVM, from the repository root
@@ -25,6 +27,7 @@ final class GatewayProcess implements AutoCloseable {
     static final List<String> GATEWAY_MAIN = List.of("dev.caravan.Caravan");
 
     private final Process process;
+    private final Path dataDir;
     private final int port;
     private final long startupMillis;
 
@@ -47,6 +50,9 @@ final class GatewayProcess implements AutoCloseable {
         command.add("-Dcamel.server.host=127.0.0.1");
         command.add("-Dcamel.management.port=" + management);
         command.add("-Dcamel.management.host=127.0.0.1");
+        // A ledger of its own, deleted at the end: runs do not measure, nor fill, the repository's data/.
+        this.dataDir = Files.createTempDirectory("caravan-bench-data");
+        command.add("-Dcaravan.ledger.data-dir=" + dataDir);
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(classpath);
@@ -141,6 +147,13 @@ final class GatewayProcess implements AutoCloseable {
         if (!process.waitFor(15, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             process.waitFor(5, TimeUnit.SECONDS);
+        }
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            Bench.say("could not delete the gateway's ledger in " + dataDir + ": " + e);
         }
     }
 }

@@ -1,12 +1,25 @@
 package dev.caravan.ledger;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The contract on the embedded H2 store; an outage is the database file going away under the running store. */
 class EmbeddedCostStoreTest extends CostStoreContract {
@@ -43,5 +56,86 @@ class EmbeddedCostStoreTest extends CostStoreContract {
     @Override
     void startStore() throws Exception {
         Files.move(dataDir.resolve("ledger.mv.db.away"), dataDir.resolve("ledger.mv.db"));
+    }
+
+    private Path journalDay(String day) {
+        return dataDir.resolve("cost-records").resolve(day + ".jsonl");
+    }
+
+    private static long lines(Path file) throws Exception {
+        return Files.readAllLines(file, StandardCharsets.UTF_8).size();
+    }
+
+    @Test
+    void recordsGoToADayFileOfTheJournalAndAReplayedOneIsReadBackOnce() throws Exception {
+        CostStore store = closeLater(openCostStore());
+        CostRecord record = record("req-replayed", new BigDecimal("0.25"));
+        assertTrue(store.record(record));
+        assertFalse(store.record(record));
+        store.recordAll(List.of(record("req-grouped-1", BigDecimal.ONE), record("req-grouped-2", BigDecimal.TEN)));
+
+        // The refused replay wrote a line whose batch never committed: it is in the file and counts nowhere.
+        assertEquals(4, lines(journalDay("2025-03-02")));
+        List<CostRecord> alice = store.records("user:alice", NOW.minusSeconds(60), NOW.plusSeconds(60), 10);
+        assertEquals(List.of("req-grouped-1", "req-grouped-2", "req-replayed"),
+                alice.stream().map(CostRecord::requestId).sorted().toList());
+        assertEquals(record, store.find("req-replayed").orElseThrow());
+        assertEquals(3, store.counter("user:alice", "2025-03-02").requests());
+    }
+
+    @Test
+    void aLineTornByACrashIsSkippedAndTheNextRecordStartsOnALineOfItsOwn() throws Exception {
+        CostStore store = openCostStore();
+        store.record(record("req-before", BigDecimal.ONE));
+        store.close();
+        // A crash in the middle of an append: half a line, no line break, and no committed batch behind it.
+        Files.writeString(journalDay("2025-03-02"), "{\"batch\":\"b-torn\",\"requestId\":\"req-to",
+                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+
+        database = new EmbeddedDatabase(dataDir);
+        CostStore reopened = closeLater(new EmbeddedCostStore(database));
+        reopened.record(record("req-after", BigDecimal.TEN));
+
+        assertTrue(reopened.find("req-before").isPresent());
+        assertTrue(reopened.find("req-after").isPresent());
+        assertEquals(List.of("req-after", "req-before"), reopened.records("user:alice", NOW, NOW.plusMillis(1), 10)
+                .stream().map(CostRecord::requestId).sorted().toList());
+        assertEquals(2, reopened.counter("global", "2025-03-02").requests());
+    }
+
+    @Test
+    void aBatchWhoseTransactionFailsCountsNowhereThoughItsLinesWereWritten() throws Exception {
+        CostStore store = closeLater(openCostStore());
+        store.record(record("req-kept", BigDecimal.ONE));
+        stopStore();
+        assertThrows(RuntimeException.class, () -> store.recordAll(List.of(record("req-lost", BigDecimal.TEN))));
+        startStore();
+
+        assertEquals(2, lines(journalDay("2025-03-02")));
+        assertTrue(store.find("req-lost").isEmpty());
+        assertEquals(List.of("req-kept"), store.records("application:checkout", NOW, NOW.plusSeconds(1), 10)
+                .stream().map(CostRecord::requestId).toList());
+        assertEquals(1, store.counter("global", "2025-03-02").requests());
+    }
+
+    @Test
+    void recordsAreFoundOnTheDayOfTheirTimeAndAcrossDays() throws Exception {
+        CostStore store = closeLater(openCostStore());
+        Instant lateOnFirst = Instant.parse("2025-03-01T23:59:59.999Z");
+        Instant earlyOnSecond = Instant.parse("2025-03-02T00:00:00Z");
+        String id = "req_" + String.format("%012x", lateOnFirst.toEpochMilli()) + "0123456789abcdef0123";
+        store.recordAll(List.of(record(id, lateOnFirst, "gpt-4o", "openai", "bob", "search", BigDecimal.ONE),
+                record("other", earlyOnSecond, "gpt-4o", "openai", "bob", "search", BigDecimal.ONE)));
+
+        assertTrue(Files.exists(journalDay("2025-03-01")) && Files.exists(journalDay("2025-03-02")));
+        assertEquals(LocalDate.parse("2025-03-01"), EmbeddedCostStore.dayInRequestId(id));
+        assertNull(EmbeddedCostStore.dayInRequestId("req-17"));
+        assertEquals(lateOnFirst, store.find(id).orElseThrow().timestamp());
+        assertEquals(List.of(id, "other"), store.records("user:bob", lateOnFirst, earlyOnSecond.plusMillis(1), 10)
+                .stream().map(CostRecord::requestId).toList());
+        assertEquals(List.of(id), store.records("user:bob", lateOnFirst, earlyOnSecond, 10)
+                .stream().map(CostRecord::requestId).toList());
+        assertEquals(List.of(id), store.records("user:bob", lateOnFirst, earlyOnSecond.plusMillis(1), 1)
+                .stream().map(CostRecord::requestId).toList());
     }
 }

@@ -1,0 +1,164 @@
+package dev.caravan.ledger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The embedded store's cost records: an append-only journal of JSON lines, one file per UTC day of the records'
+ * time ({@code <dataDir>/cost-records/2025-03-01.jsonl}), each line tagged with the batch it was written in. A line
+ * counts once its batch is committed in the ledger database together with the batch's counters
+ * ({@link EmbeddedCostStore}); lines of a batch that failed, and a line torn by a crash, are skipped by readers.
+ */
+final class CostJournal implements AutoCloseable {
+
+    private static final String SUFFIX = ".jsonl";
+
+    private final Path dir;
+    /** Open day files; guarded by this. */
+    private final Map<LocalDate, FileChannel> open = new HashMap<>();
+
+    CostJournal(Path dataDir) {
+        this.dir = dataDir.resolve("cost-records");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the cost journal in " + dir, e);
+        }
+    }
+
+    /** Appends the records, tagged with {@code batch}: one write per day file (nearly always one). */
+    void append(String batch, List<CostRecord> records) throws IOException {
+        Map<LocalDate, ByteArrayOutputStream> lines = new TreeMap<>();
+        for (CostRecord record : records) {
+            ByteArrayOutputStream out = lines.computeIfAbsent(dayOf(record),
+                    day -> new ByteArrayOutputStream(records.size() * 480));
+            CostRecordJson.write(out, record, batch);
+        }
+        synchronized (this) {
+            for (Map.Entry<LocalDate, ByteArrayOutputStream> day : lines.entrySet()) {
+                write(day.getKey(), ByteBuffer.wrap(day.getValue().toByteArray()));
+            }
+        }
+    }
+
+    private void write(LocalDate day, ByteBuffer bytes) throws IOException {
+        FileChannel channel = open.get(day);
+        if (channel == null) {
+            channel = openDay(day);
+            open.put(day, channel);
+        }
+        try {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        } catch (IOException e) {
+            // The file may now end in a torn line: reopen it next time, which starts a new line first.
+            open.remove(day);
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** Opens a day file for appending; one that ends in a torn line gets a line break, so the next line is whole. */
+    private FileChannel openDay(LocalDate day) throws IOException {
+        // Written at its end by this journal only (under its lock), so no APPEND, which would forbid reading the end.
+        FileChannel channel = FileChannel.open(dir.resolve(day + SUFFIX), StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        long size = channel.size();
+        channel.position(size);
+        if (size > 0) {
+            ByteBuffer last = ByteBuffer.allocate(1);
+            channel.read(last, size - 1);
+            if (last.get(0) != '\n') {
+                channel.write(ByteBuffer.wrap(new byte[] {'\n'}));
+            }
+        }
+        return channel;
+    }
+
+    /** Every whole line of the days {@code from..to} that have a file, in day and then write order. */
+    void read(LocalDate from, LocalDate to, Consumer<JsonNode> each) throws IOException {
+        for (LocalDate day : days()) {
+            if (!day.isBefore(from) && !day.isAfter(to)) {
+                read(day, each);
+            }
+        }
+    }
+
+    /** Every whole line of one day's file, in write order; none when it has no file. */
+    void read(LocalDate day, Consumer<JsonNode> each) throws IOException {
+        Path file = dir.resolve(day + SUFFIX);
+        if (!Files.exists(file)) {
+            return;
+        }
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode node;
+                try {
+                    node = CostRecordJson.parse(line);
+                } catch (IOException torn) {
+                    continue; // a line torn by a crash: its batch never committed
+                }
+                each.accept(node);
+            }
+        }
+    }
+
+    /** The days that have a file, oldest first. */
+    List<LocalDate> days() throws IOException {
+        List<LocalDate> days = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(SUFFIX)) {
+                    try {
+                        days.add(LocalDate.parse(name.substring(0, name.length() - SUFFIX.length())));
+                    } catch (DateTimeParseException notOurs) {
+                        // another file in the directory
+                    }
+                }
+            }
+        }
+        days.sort(null);
+        return days;
+    }
+
+    static LocalDate dayOf(CostRecord record) {
+        return LocalDate.ofInstant(record.timestamp(), ZoneOffset.UTC);
+    }
+
+    @Override
+    public synchronized void close() {
+        for (FileChannel channel : open.values()) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing: nothing left to write
+            }
+        }
+        open.clear();
+    }
+}
