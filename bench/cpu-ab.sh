@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Gateway CPU per request, A/B of two builds back to back (bench/results/2026-11-25-cpu-per-request.md).
 #   bench/cpu-ab.sh A-dir B-dir [rounds] [warmup-seconds] [seconds] [concurrency]
-# A build directory holds caravan.jar and the routes/ and config/ it goes with (the gateway reads those from its
-# working directory), e.g.: mkdir -p /tmp/a && cp target/caravan-*-SNAPSHOT.jar /tmp/a/caravan.jar &&
-#   git archive HEAD routes config | tar -x -C /tmp/a
+# A build directory holds caravan.jar and the application.properties, routes/ and config/ it goes with (the gateway
+# reads those from its working directory; without application.properties it runs with Camel's defaults), e.g.:
+#   mkdir -p /tmp/a && cp target/caravan-*-SNAPSHOT.jar /tmp/a/caravan.jar &&
+#   git archive HEAD application.properties routes config | tar -x -C /tmp/a
+# Warm up for at least 45 s (the fourth argument): the gateway reaches its steady speed about a minute after launch.
 # Needs target/bench/cp-runtime.txt and cp-test.txt (bench/run.sh writes them) and target/test-classes (FastUpstream).
 # Each round launches A, then B, each on a fresh data directory, against one FastUpstream: wrk warm-up, then a
 # measured wrk run; CPU = utime+stime of the gateway's JVM (/proc/<pid>/stat) over the measured run / its requests.
