@@ -57,6 +57,7 @@ public final class EmbeddedCostStore implements CostStore {
             + "unreported = unreported + ? WHERE scope = ? AND period = ?";
 
     private static final String DUPLICATE_KEY = "23505";
+    private static final Period[] PERIODS = Period.values();
 
     private final EmbeddedDatabase database;
     private final CostJournal journal;
@@ -120,12 +121,12 @@ public final class EmbeddedCostStore implements CostStore {
             mark.setString(1, batch);
             mark.executeUpdate();
         }
-        Map<String, CounterDelta> deltas = new LinkedHashMap<>();
+        Map<CounterKey, CounterDelta> deltas = new LinkedHashMap<>();
         for (CostRecord record : records) {
             for (String scope : record.scopes()) {
-                for (Period period : Period.values()) {
-                    String periodKey = period.key(record.timestamp());
-                    deltas.computeIfAbsent(scope + '\n' + periodKey, k -> new CounterDelta(scope, periodKey)).add(record);
+                for (Period period : PERIODS) {
+                    deltas.computeIfAbsent(new CounterKey(scope, period.key(record.timestamp())), CounterDelta::new)
+                            .add(record);
                 }
             }
         }
@@ -161,6 +162,10 @@ public final class EmbeddedCostStore implements CostStore {
         }
     }
 
+    /** One counter: a scope in one period. */
+    private record CounterKey(String scope, String periodKey) {
+    }
+
     /** What a batch of records adds to one counter. */
     private static final class CounterDelta {
         final String scope;
@@ -171,9 +176,9 @@ public final class EmbeddedCostStore implements CostStore {
         long completionTokens;
         long unreported;
 
-        CounterDelta(String scope, String periodKey) {
-            this.scope = scope;
-            this.periodKey = periodKey;
+        CounterDelta(CounterKey key) {
+            this.scope = key.scope();
+            this.periodKey = key.periodKey();
         }
 
         void add(CostRecord record) {

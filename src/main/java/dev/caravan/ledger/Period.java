@@ -11,9 +11,22 @@ public enum Period {
 
     private static final DateTimeFormatter MONTH_KEY = DateTimeFormatter.ofPattern("yyyy-MM");
 
+    /** The key of the last day asked for: nearly every request and record asks for today's (no formatting then). */
+    private volatile DayKey last;
+
+    private record DayKey(long epochDay, String key) {
+    }
+
     public String key(Instant at) {
-        LocalDate date = LocalDate.ofInstant(at, ZoneOffset.UTC);
-        return this == DAY ? date.toString() : date.format(MONTH_KEY);
+        long epochDay = Math.floorDiv(at.getEpochSecond(), 86_400L);
+        DayKey cached = last;
+        if (cached != null && cached.epochDay() == epochDay) {
+            return cached.key();
+        }
+        LocalDate date = LocalDate.ofEpochDay(epochDay);
+        String key = this == DAY ? date.toString() : date.format(MONTH_KEY);
+        last = new DayKey(epochDay, key);
+        return key;
     }
 
     /** When the period containing {@code at} ends: the next UTC midnight, or the first of the next month. */

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,5 +48,17 @@ class BudgetConfigTest {
         assertEquals(java.time.Instant.parse("2024-03-01T00:00:00Z"), Period.MONTH.resetsAt(leapDay));
         assertEquals("2024-02-29", Period.DAY.key(leapDay));
         assertEquals("2024-02", Period.MONTH.key(leapDay));
+    }
+
+    @Test
+    void aPeriodKeyFollowsTheDayAskedForAcrossMidnightBothWays() {
+        java.time.Instant beforeMidnight = java.time.Instant.parse("2025-12-31T23:59:59.999Z");
+        java.time.Instant afterMidnight = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        java.time.Instant beforeEpoch = java.time.Instant.parse("1969-12-31T23:00:00Z");
+        for (java.time.Instant at : List.of(beforeMidnight, afterMidnight, afterMidnight, beforeMidnight, beforeEpoch)) {
+            String day = java.time.LocalDate.ofInstant(at, java.time.ZoneOffset.UTC).toString();
+            assertEquals(day, Period.DAY.key(at), at.toString());
+            assertEquals(day.substring(0, 7), Period.MONTH.key(at), at.toString());
+        }
     }
 }

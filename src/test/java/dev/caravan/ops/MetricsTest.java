@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,14 +67,20 @@ class MetricsTest {
         // Invalid: no messages. Answered 400, never reaches a provider.
         assertEquals(400, gateway.post("/v1/chat/completions", "{\"model\":\"mock-echo\"}").statusCode());
 
-        // The cost route is wire-tapped: wait until all five requests were observed.
+        // The cost route is wire-tapped: wait until all five requests were observed, and until the observation of
+        // the last one has ended (it counts the request first, then times it): two scrapes in a row agree on the
+        // gateway's own series.
         long deadline = System.currentTimeMillis() + 10_000;
+        String previous = null;
         do {
-            scrape = new Scrape(management("/observe/metrics").body());
-            if (scrape.sum("caravan_requests_total") >= 5) {
+            String body = management("/observe/metrics").body();
+            scrape = new Scrape(body);
+            String gateways = body.lines().filter(line -> line.startsWith("caravan_")).collect(Collectors.joining("\n"));
+            if (scrape.sum("caravan_requests_total") >= 5 && gateways.equals(previous)) {
                 break;
             }
-            Thread.sleep(50);
+            previous = gateways;
+            Thread.sleep(100);
         } while (System.currentTimeMillis() < deadline);
     }
 
