@@ -33,7 +33,7 @@ final class CostJournal implements AutoCloseable {
     private static final String SUFFIX = ".jsonl";
 
     private final Path dir;
-    /** Open day files; guarded by this. */
+    /** Open day files (today's, and yesterday's while records of it still come); guarded by this. */
     private final Map<LocalDate, FileChannel> open = new HashMap<>();
 
     CostJournal(Path dataDir) {
@@ -63,6 +63,7 @@ final class CostJournal implements AutoCloseable {
     private void write(LocalDate day, ByteBuffer bytes) throws IOException {
         FileChannel channel = open.get(day);
         if (channel == null) {
+            closeDaysBefore(day.minusDays(1));
             channel = openDay(day);
             open.put(day, channel);
         }
@@ -76,6 +77,21 @@ final class CostJournal implements AutoCloseable {
             channel.close();
             throw e;
         }
+    }
+
+    /** Closes the files of days before {@code first}: records go to today's file, now and then to yesterday's. */
+    private void closeDaysBefore(LocalDate first) {
+        open.entrySet().removeIf(entry -> {
+            if (!entry.getKey().isBefore(first)) {
+                return false;
+            }
+            try {
+                entry.getValue().close();
+            } catch (IOException e) {
+                // written already; nothing more goes to it
+            }
+            return true;
+        });
     }
 
     /** Opens a day file for appending; one that ends in a torn line gets a line break, so the next line is whole. */

@@ -138,4 +138,30 @@ class EmbeddedCostStoreTest extends CostStoreContract {
         assertEquals(List.of(id), store.records("user:bob", lateOnFirst, earlyOnSecond.plusMillis(1), 1)
                 .stream().map(CostRecord::requestId).toList());
     }
+
+    @Test
+    void aDayWrittenToAgainAfterLaterDaysKeepsItsEarlierRecords() throws Exception {
+        CostStore store = closeLater(openCostStore());
+        List<String> days = List.of("2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04", "2025-03-01");
+        for (int i = 0; i < days.size(); i++) {
+            Instant at = Instant.parse(days.get(i) + "T12:00:00Z");
+            store.recordAll(List.of(record("req-day-" + i, at, "gpt-4o", "openai", "carol", "search", BigDecimal.ONE)));
+        }
+        assertEquals(2, lines(journalDay("2025-03-01")));
+        assertEquals(List.of("req-day-0", "req-day-4", "req-day-1", "req-day-2", "req-day-3"),
+                store.records("user:carol", Instant.parse("2025-03-01T00:00:00Z"), Instant.parse("2025-03-05T00:00:00Z"), 10)
+                        .stream().map(CostRecord::requestId).toList());
+        assertTrue(store.records("user:carol", Instant.parse("2025-03-01T00:00:00Z"), Instant.parse("2025-03-05T00:00:00Z"), 0)
+                .isEmpty());
+    }
+
+    @Test
+    void batchIdsBeginWithTheirTimeSoThatTheyGrowAtTheEndOfTheirIndex() throws Exception {
+        String first = EmbeddedCostStore.batchId();
+        Thread.sleep(2);
+        String second = EmbeddedCostStore.batchId();
+        assertEquals(28, first.length());
+        assertTrue(first.substring(0, 12).compareTo(second.substring(0, 12)) < 0, first + " " + second);
+        assertTrue(Math.abs(Long.parseLong(first.substring(0, 12), 16) - System.currentTimeMillis()) < 60_000);
+    }
 }
