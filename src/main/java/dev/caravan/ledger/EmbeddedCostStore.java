@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * its batch committed. Records are not rows of a table because every row insert copied a path of B-tree pages in
  * four maps (rows, request id, two indexes) plus the undo log, and kept the pages live until the next store and
  * in H2's cache: at concurrency 32 that was a fifth of the gateway's allocation and most of its GC pause time
- * (bench/results/2026-11-26-hot-path-7.md). Reading records (by id, per user or application) scans the days asked for.
+ * (bench/results/2026-11-26-hot-path-7.md). Reading records (by id, per user or application) scans the days asked for,
+ * and the table of an earlier version's records where a data directory still has one ({@link LegacyCostRecords}).
  * <p>
  * Idempotency: {@link #record} (one record; what a spool replay calls) claims the request id in the database in the
  * same transaction, so a record replayed twice is stored and counted once. {@link #recordAll} (the ledger's group
@@ -61,10 +62,12 @@ public final class EmbeddedCostStore implements CostStore {
 
     private final EmbeddedDatabase database;
     private final CostJournal journal;
+    private final LegacyCostRecords legacy;
 
     public EmbeddedCostStore(EmbeddedDatabase database) {
         this.database = database;
         this.journal = new CostJournal(database.dataDir());
+        this.legacy = new LegacyCostRecords(database);
     }
 
     /** Stores one record unless its request id was stored this way before (a replay): then false. */
@@ -233,16 +236,17 @@ public final class EmbeddedCostStore implements CostStore {
                 return Optional.of(committed.get(0));
             }
         }
-        return Optional.empty();
+        return legacy.find(requestId);
     }
 
     @Override
     public List<CostRecord> records(String scope, Instant from, Instant to, int limit) {
-        String field = switch (Scope.kindOf(scope)) {
-            case Scope.USER -> "userId";
-            case Scope.APPLICATION -> "application";
+        boolean user = switch (Scope.kindOf(scope)) {
+            case Scope.USER -> true;
+            case Scope.APPLICATION -> false;
             default -> throw new IllegalArgumentException("records are read per user or application, not " + scope);
         };
+        String field = user ? "userId" : "application";
         String id = Scope.idOf(scope);
         if (!to.isAfter(from) || limit <= 0) {
             return List.of();
@@ -265,6 +269,7 @@ public final class EmbeddedCostStore implements CostStore {
             throw new IllegalStateException("cost journal: " + e.getMessage(), e);
         }
         List<CostRecord> records = new ArrayList<>(committed(matching));
+        records.addAll(legacy.records(user ? "user_id" : "application", id, from, to, limit));
         records.sort(Comparator.comparing(CostRecord::timestamp).thenComparing(CostRecord::requestId));
         return records.size() > limit ? List.copyOf(records.subList(0, limit)) : records;
     }

@@ -164,4 +164,34 @@ class EmbeddedCostStoreTest extends CostStoreContract {
         assertTrue(first.substring(0, 12).compareTo(second.substring(0, 12)) < 0, first + " " + second);
         assertTrue(Math.abs(Long.parseLong(first.substring(0, 12), 16) - System.currentTimeMillis()) < 60_000);
     }
+
+    @Test
+    void recordsAnEarlierVersionKeptInTheDatabaseAreStillRead() throws Exception {
+        dataDir = dataDirs.resolve("from-an-earlier-version");
+        database = new EmbeddedDatabase(dataDir);
+        database.inTransaction(connection -> {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("""
+                        CREATE TABLE cost_records (
+                          request_id VARCHAR PRIMARY KEY, ts_millis BIGINT NOT NULL, ts VARCHAR NOT NULL, provider VARCHAR,
+                          requested_model VARCHAR, served_model VARCHAR, prompt_tokens BIGINT, completion_tokens BIGINT,
+                          cached_tokens BIGINT, cache_write_tokens BIGINT, cost DECIMAL(38, 18) NOT NULL, user_id VARCHAR,
+                          application VARCHAR, key_id VARCHAR, status VARCHAR NOT NULL, latency_millis BIGINT,
+                          ttft_millis BIGINT, attempts INT, usage_reported BOOLEAN NOT NULL)""");
+                statement.execute("INSERT INTO cost_records VALUES ('req-old', " + NOW.minusSeconds(5).toEpochMilli()
+                        + ", '" + NOW.minusSeconds(5) + "', 'mock', 'mock-small', 'mock-small', 100, 20, 10, 0, 0.5, "
+                        + "'alice', 'checkout', 'key-1', 'ok', 250, 40, 1, TRUE)");
+            }
+            return null;
+        });
+        CostStore store = closeLater(new EmbeddedCostStore(database));
+        store.record(record("req-new", BigDecimal.ONE));
+
+        assertEquals(record("req-old", NOW.minusSeconds(5), "mock-small", "mock", "alice", "checkout",
+                new BigDecimal("0.5")), store.find("req-old").orElseThrow());
+        assertEquals(List.of("req-old", "req-new"), store.records("user:alice", NOW.minusSeconds(60), NOW.plusSeconds(1), 10)
+                .stream().map(CostRecord::requestId).toList());
+        assertEquals(List.of("req-old"), store.records("application:checkout", NOW.minusSeconds(60), NOW.plusSeconds(1), 1)
+                .stream().map(CostRecord::requestId).toList());
+    }
 }
