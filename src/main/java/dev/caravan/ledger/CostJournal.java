@@ -120,7 +120,7 @@ final class CostJournal implements AutoCloseable {
         }
     }
 
-    /** Every whole line of one day's file, in write order; none when it has no file. */
+    /** Every whole line of one day's file (with a request id and a time), in write order; none when it has no file. */
     void read(LocalDate day, Consumer<JsonNode> each) throws IOException {
         Path file = dir.resolve(day + SUFFIX);
         if (!Files.exists(file)) {
@@ -138,7 +138,9 @@ final class CostJournal implements AutoCloseable {
                 } catch (IOException torn) {
                     continue; // a line torn by a crash: its batch never committed
                 }
-                each.accept(node);
+                if (node.path("requestId").isTextual() && node.path("timestamp").isTextual()) {
+                    each.accept(node);
+                }
             }
         }
     }

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -259,7 +260,12 @@ public final class EmbeddedCostStore implements CostStore {
         try {
             journal.read(firstDay, lastDay, line -> {
                 if (id.equals(line.path(field).textValue())) {
-                    long millis = Instant.parse(line.path("timestamp").textValue()).toEpochMilli();
+                    long millis;
+                    try {
+                        millis = Instant.parse(line.path("timestamp").textValue()).toEpochMilli();
+                    } catch (DateTimeParseException unreadable) {
+                        return;
+                    }
                     if (millis >= fromMillis && millis < toMillis) {
                         matching.add(line);
                     }
@@ -333,7 +339,11 @@ public final class EmbeddedCostStore implements CostStore {
         List<CostRecord> records = new ArrayList<>();
         for (JsonNode line : lines) {
             if (done.contains(CostRecordJson.batchOf(line))) {
-                records.add(CostRecordJson.record(line));
+                try {
+                    records.add(CostRecordJson.record(line));
+                } catch (RuntimeException unreadable) {
+                    // a line this version cannot read (a damaged file): it is skipped, not fatal to the query
+                }
             }
         }
         return records;

@@ -88,9 +88,11 @@ class EmbeddedCostStoreTest extends CostStoreContract {
         CostStore store = openCostStore();
         store.record(record("req-before", BigDecimal.ONE));
         store.close();
-        // A crash in the middle of an append: half a line, no line break, and no committed batch behind it.
-        Files.writeString(journalDay("2025-03-02"), "{\"batch\":\"b-torn\",\"requestId\":\"req-to",
-                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        // Lines that are not records (a damaged file), then a crash in the middle of an append: half a line, no
+        // line break, and no committed batch behind it.
+        Files.writeString(journalDay("2025-03-02"), "{\"note\":\"not a record\"}\n[1, 2]\n"
+                + "{\"batch\":\"b-odd\",\"requestId\":\"req-odd\",\"timestamp\":\"yesterday\",\"userId\":\"alice\"}\n"
+                + "{\"batch\":\"b-torn\",\"requestId\":\"req-to", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
 
         database = new EmbeddedDatabase(dataDir);
         CostStore reopened = closeLater(new EmbeddedCostStore(database));
