@@ -45,19 +45,31 @@ final class CostJournal implements AutoCloseable {
         }
     }
 
-    /** Appends the records, tagged with {@code batch}: one write per day file (nearly always one). */
-    void append(String batch, List<CostRecord> records) throws IOException {
-        Map<LocalDate, ByteArrayOutputStream> lines = new TreeMap<>();
-        for (CostRecord record : records) {
-            ByteArrayOutputStream out = lines.computeIfAbsent(dayOf(record),
-                    day -> new ByteArrayOutputStream(records.size() * 480));
-            CostRecordJson.write(out, record, batch);
-        }
-        synchronized (this) {
-            for (Map.Entry<LocalDate, ByteArrayOutputStream> day : lines.entrySet()) {
-                write(day.getKey(), ByteBuffer.wrap(day.getValue().toByteArray()));
+    /**
+     * Appends the records, tagged with {@code batch}: one write per day file (nearly always one).
+     *
+     * @throws IllegalStateException when the file cannot be written (lines of the batch may be there: it never commits)
+     */
+    void append(String batch, List<CostRecord> records) {
+        try {
+            Map<LocalDate, ByteArrayOutputStream> lines = new TreeMap<>();
+            for (CostRecord record : records) {
+                ByteArrayOutputStream out = lines.computeIfAbsent(dayOf(record),
+                        day -> new ByteArrayOutputStream(records.size() * 480));
+                CostRecordJson.write(out, record, batch);
             }
+            synchronized (this) {
+                for (Map.Entry<LocalDate, ByteArrayOutputStream> day : lines.entrySet()) {
+                    write(day.getKey(), ByteBuffer.wrap(day.getValue().toByteArray()));
+                }
+            }
+        } catch (IOException e) {
+            throw failed(e);
         }
+    }
+
+    private static IllegalStateException failed(IOException e) {
+        return new IllegalStateException("cost journal: " + e.getMessage(), e);
     }
 
     private void write(LocalDate day, ByteBuffer bytes) throws IOException {
@@ -112,7 +124,7 @@ final class CostJournal implements AutoCloseable {
     }
 
     /** Every whole line of the days {@code from..to} that have a file, in day and then write order. */
-    void read(LocalDate from, LocalDate to, Consumer<JsonNode> each) throws IOException {
+    void read(LocalDate from, LocalDate to, Consumer<JsonNode> each) {
         for (LocalDate day : days()) {
             if (!day.isBefore(from) && !day.isAfter(to)) {
                 read(day, each);
@@ -121,7 +133,7 @@ final class CostJournal implements AutoCloseable {
     }
 
     /** Every whole line of one day's file (with a request id and a time), in write order; none when it has no file. */
-    void read(LocalDate day, Consumer<JsonNode> each) throws IOException {
+    void read(LocalDate day, Consumer<JsonNode> each) {
         Path file = dir.resolve(day + SUFFIX);
         if (!Files.exists(file)) {
             return;
@@ -142,11 +154,13 @@ final class CostJournal implements AutoCloseable {
                     each.accept(node);
                 }
             }
+        } catch (IOException e) {
+            throw failed(e);
         }
     }
 
     /** The days that have a file, oldest first. */
-    List<LocalDate> days() throws IOException {
+    List<LocalDate> days() {
         List<LocalDate> days = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
@@ -159,6 +173,8 @@ final class CostJournal implements AutoCloseable {
                     }
                 }
             }
+        } catch (IOException e) {
+            throw failed(e);
         }
         days.sort(null);
         return days;

@@ -1,9 +1,8 @@
 package dev.caravan.ledger;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.api.Json;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,9 +17,6 @@ import java.time.Instant;
  */
 final class CostRecordJson {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final JsonFactory FACTORY = JSON.getFactory();
-
     private CostRecordJson() {
     }
 
@@ -33,7 +29,7 @@ final class CostRecordJson {
 
     /** Writes the record as one line of JSON and its line break; {@code batch} may be null. */
     static void write(OutputStream out, CostRecord r, String batch) throws IOException {
-        try (JsonGenerator json = FACTORY.createGenerator(out)) {
+        try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out)) {
             json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             json.writeStartObject();
             if (batch != null) {
@@ -68,7 +64,7 @@ final class CostRecordJson {
 
     /** Reads a line; throws on anything that is not a whole record (e.g. a line torn by a crash). */
     static JsonNode parse(String line) throws IOException {
-        JsonNode node = JSON.readTree(line);
+        JsonNode node = Json.MAPPER.readTree(line);
         if (node == null || !node.isObject()) {
             throw new IOException("not a cost record");
         }

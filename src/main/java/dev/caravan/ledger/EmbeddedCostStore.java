@@ -2,7 +2,6 @@ package dev.caravan.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 
 /**
  * The default cost store: records in an append-only journal of JSON lines per UTC day ({@link CostJournal}), counters
@@ -111,11 +109,7 @@ public final class EmbeddedCostStore implements CostStore {
 
     private String append(List<CostRecord> records) {
         String batch = batchId();
-        try {
-            journal.append(batch, records);
-        } catch (IOException e) {
-            throw new IllegalStateException("cost journal: " + e.getMessage(), e);
-        }
+        journal.append(batch, records);
         return batch;
     }
 
@@ -217,7 +211,7 @@ public final class EmbeddedCostStore implements CostStore {
 
     @Override
     public Optional<CostRecord> find(String requestId) {
-        List<LocalDate> days = new ArrayList<>(scanDays());
+        List<LocalDate> days = new ArrayList<>(journal.days());
         Collections.reverse(days); // the newest first: a record is usually looked for soon after it was written
         LocalDate likely = dayInRequestId(requestId);
         if (likely != null) {
@@ -227,7 +221,7 @@ public final class EmbeddedCostStore implements CostStore {
         }
         for (LocalDate day : days) {
             List<JsonNode> found = new ArrayList<>();
-            readDay(day, line -> {
+            journal.read(day, line -> {
                 if (requestId.equals(line.path("requestId").textValue())) {
                     found.add(line);
                 }
@@ -257,23 +251,19 @@ public final class EmbeddedCostStore implements CostStore {
         long fromMillis = from.toEpochMilli();
         long toMillis = to.toEpochMilli();
         List<JsonNode> matching = new ArrayList<>();
-        try {
-            journal.read(firstDay, lastDay, line -> {
-                if (id.equals(line.path(field).textValue())) {
-                    long millis;
-                    try {
-                        millis = Instant.parse(line.path("timestamp").textValue()).toEpochMilli();
-                    } catch (DateTimeParseException unreadable) {
-                        return;
-                    }
-                    if (millis >= fromMillis && millis < toMillis) {
-                        matching.add(line);
-                    }
+        journal.read(firstDay, lastDay, line -> {
+            if (id.equals(line.path(field).textValue())) {
+                long millis;
+                try {
+                    millis = Instant.parse(line.path("timestamp").textValue()).toEpochMilli();
+                } catch (DateTimeParseException unreadable) {
+                    return;
                 }
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException("cost journal: " + e.getMessage(), e);
-        }
+                if (millis >= fromMillis && millis < toMillis) {
+                    matching.add(line);
+                }
+            }
+        });
         List<CostRecord> records = new ArrayList<>(committed(matching));
         records.addAll(legacy.records(user ? "user_id" : "application", id, from, to, limit));
         records.sort(Comparator.comparing(CostRecord::timestamp).thenComparing(CostRecord::requestId));
@@ -290,22 +280,6 @@ public final class EmbeddedCostStore implements CostStore {
             return LocalDate.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.UTC);
         } catch (NumberFormatException | java.time.DateTimeException notOurs) {
             return null;
-        }
-    }
-
-    private List<LocalDate> scanDays() {
-        try {
-            return journal.days();
-        } catch (IOException e) {
-            throw new IllegalStateException("cost journal: " + e.getMessage(), e);
-        }
-    }
-
-    private void readDay(LocalDate day, Consumer<JsonNode> each) {
-        try {
-            journal.read(day, each);
-        } catch (IOException e) {
-            throw new IllegalStateException("cost journal: " + e.getMessage(), e);
         }
     }
 
