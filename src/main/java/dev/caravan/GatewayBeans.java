@@ -13,6 +13,7 @@ import dev.caravan.ledger.CostRecorder;
 import dev.caravan.ledger.Ledger;
 import dev.caravan.ledger.LedgerSettings;
 import dev.caravan.ledger.SpendReport;
+import dev.caravan.ops.ContextEvents;
 import dev.caravan.providers.AccountCalls;
 import dev.caravan.providers.HttpProviderCall;
 import dev.caravan.providers.anthropic.AnthropicCodec;
@@ -38,7 +39,6 @@ import org.apache.camel.CamelContextAware;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.EventNotifierSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -289,16 +289,13 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
         EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
                 "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
                 "/admin/keys", "GET, POST"), maxBodySize, routeSwapHold());
-        context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
-            @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                    int serverPort = ConfiguredPortHttpEngine.configuredPort(context);
-                    edge.install(context, serverPort);
-                    LOG.info("Caravan is serving on port {}", serverPort);
-                } else if (event instanceof CamelEvent.CamelContextStoppedEvent) {
-                    closeOnStop();
-                }
+        ContextEvents.on(context, event -> {
+            if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                int serverPort = ConfiguredPortHttpEngine.configuredPort(context);
+                edge.install(context, serverPort);
+                LOG.info("Caravan is serving on port {}", serverPort);
+            } else if (event instanceof CamelEvent.CamelContextStoppedEvent) {
+                closeOnStop();
             }
         });
     }

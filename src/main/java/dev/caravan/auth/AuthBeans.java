@@ -5,6 +5,7 @@ import dev.caravan.ledger.DynamoSettings;
 import dev.caravan.ledger.EmbeddedDatabase;
 import dev.caravan.ledger.Ledger;
 import dev.caravan.ledger.LedgerSettings;
+import dev.caravan.ops.ContextEvents;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -12,7 +13,6 @@ import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.EventNotifierSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,12 +163,9 @@ public class AuthBeans implements CamelConfiguration {
             LOG.info(current.describe());
         }
         CorsPolicy cors = corsPolicy();
-        context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
-            @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                    install(context, current, context.getRegistry().lookupByNameAndType("corsPolicy", CorsPolicy.class));
-                }
+        ContextEvents.on(context, event -> {
+            if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                install(context, current, context.getRegistry().lookupByNameAndType("corsPolicy", CorsPolicy.class));
             }
         });
         if (cors.enabled()) {

@@ -11,9 +11,9 @@ import org.apache.camel.component.micrometer.MicrometerUtils;
 import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
-import org.apache.camel.support.EventNotifierSupport;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Metrics, the access log, the ledger's health check and live route reload: what operators watch and change. */
 @Configuration
@@ -51,27 +51,17 @@ public class OperationsBeans implements CamelConfiguration {
         context.getInflightRepository().setInflightBrowseEnabled(true);
         // Camel's route timings, for the routes callers call (camel.metrics.enableRoutePolicy is off).
         context.addRoutePolicyFactory(new RouteTimings());
-        EventNotifierSupport lifecycle = new EventNotifierSupport() {
-            private Thread drain;
-
-            @Override
-            public void notify(CamelEvent event) {
-                if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                    watch(context);
-                } else if (event instanceof CamelEvent.CamelContextStoppingEvent) {
-                    drain = ShutdownDrain.begin(context);
-                } else if (event instanceof CamelEvent.CamelContextStoppedEvent && drain != null) {
-                    drain.interrupt();
-                }
+        AtomicReference<Thread> drain = new AtomicReference<>();
+        ContextEvents.on(context, event -> {
+            if (event instanceof CamelEvent.CamelContextStartedEvent) {
+                ContextEvents.dropUnwantedExchangeEvents(context);
+                watch(context);
+            } else if (event instanceof CamelEvent.CamelContextStoppingEvent) {
+                drain.set(ShutdownDrain.begin(context));
+            } else if (event instanceof CamelEvent.CamelContextStoppedEvent && drain.get() != null) {
+                drain.get().interrupt();
             }
-        };
-        // Only the context's own start and stop matter here. Without these, Camel builds an event object for every
-        // exchange, step and service on the request path for this notifier to drop.
-        lifecycle.setIgnoreExchangeEvents(true);
-        lifecycle.setIgnoreRouteEvents(true);
-        lifecycle.setIgnoreServiceEvents(true);
-        lifecycle.setIgnoreStepEvents(true);
-        context.getManagementStrategy().addEventNotifier(lifecycle);
+        });
     }
 
     private void watch(CamelContext context) {

@@ -158,6 +158,17 @@ class MetricsTest {
         }
     }
 
+    /**
+     * Camel's route counts are still reported, and no notifier asks for exchange events, so Camel builds none for
+     * each exchange and step of a request (ContextEvents).
+     */
+    @Test
+    void countsRoutesWithoutEventsPerExchange() {
+        assertTrue(scrape.text().contains("camel_routes_running_routes"), scrape.text());
+        assertTrue(scrape.sum("camel_routes_running_routes") > 5, scrape.text());
+        assertFalse(gateway.context().getCamelContextExtension().isEventNotificationApplicable());
+    }
+
     @Test
     void healthAnswersOnTheManagementPort() throws Exception {
         HttpResponse<String> health = management("/observe/health");
