@@ -238,8 +238,15 @@ public final class Bench {
                 for (int c : o.concurrency) {
                     LoadResult direct = loader.run("direct", upstream.port(), c, o.warmupSeconds, o.seconds);
                     say(line(direct));
-                    LoadResult via = loader.run("gateway", gateway.port(), c, o.warmupSeconds, o.seconds);
-                    say(line(via));
+                    // The gateway's warm-up apart, so that its CPU time counts the measured requests only.
+                    if (o.warmupSeconds > 0) {
+                        loader.run("warmup", gateway.port(), c, 0, o.warmupSeconds);
+                    }
+                    long ticks = gateway.cpuTicks();
+                    LoadResult via = loader.run("gateway", gateway.port(), c, 0, o.seconds);
+                    double cpuMicros = ticks < 0 || gateway.cpuTicks() < 0 ? Double.NaN
+                            : (gateway.cpuTicks() - ticks) * 10_000.0 / Math.max(1, via.requests());
+                    say(line(via) + String.format(Locale.ROOT, ", gateway CPU %.1f us/request", cpuMicros));
                     load.add(direct);
                     load.add(via);
                     Map<String, Object> row = new LinkedHashMap<>();
@@ -249,6 +256,7 @@ public final class Bench {
                     row.put("p50Ratio", round(via.p50Ms() / direct.p50Ms()));
                     row.put("p99Ratio", round(via.p99Ms() / direct.p99Ms()));
                     row.put("throughputRatio", round(via.requestsPerSecond() / direct.requestsPerSecond()));
+                    row.put("gatewayCpuMicrosPerRequest", Double.isNaN(cpuMicros) ? null : round(cpuMicros));
                     overhead.add(row);
                 }
 
@@ -414,8 +422,8 @@ public final class Bench {
 
     static String summary(Report r) {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%-5s %-8s %10s %9s %9s   %9s %9s %7s%n", "conc", "target", "req/s",
-                "p50 ms", "p99 ms", "+p50 ms", "+p99 ms", "x rps"));
+        s.append(String.format(Locale.ROOT, "%-5s %-8s %10s %9s %9s   %9s %9s %7s %11s%n", "conc", "target", "req/s",
+                "p50 ms", "p99 ms", "+p50 ms", "+p99 ms", "x rps", "CPU us/req"));
         for (Map<String, Object> row : r.overhead()) {
             int c = (int) row.get("concurrency");
             for (LoadResult l : r.load()) {
@@ -423,10 +431,12 @@ public final class Bench {
                     continue;
                 }
                 boolean via = l.target().equals("gateway");
-                s.append(String.format(Locale.ROOT, "%-5d %-8s %10.0f %9.3f %9.3f   %9s %9s %7s%n", c, l.target(),
+                Object cpu = row.get("gatewayCpuMicrosPerRequest");
+                s.append(String.format(Locale.ROOT, "%-5d %-8s %10.0f %9.3f %9.3f   %9s %9s %7s %11s%n", c, l.target(),
                         l.requestsPerSecond(), l.p50Ms(), l.p99Ms(), via ? fmt((double) row.get("addedP50Ms")) : "",
                         via ? fmt((double) row.get("addedP99Ms")) : "",
-                        via ? fmt((double) row.get("throughputRatio")) : ""));
+                        via ? fmt((double) row.get("throughputRatio")) : "",
+                        via && cpu != null ? String.format(Locale.ROOT, "%.1f", (double) cpu) : ""));
                 if (l.errors() > 0) {
                     s.append("      (").append(l.errors()).append(" errors)\n");
                 }

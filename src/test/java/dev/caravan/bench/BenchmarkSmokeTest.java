@@ -43,6 +43,10 @@ class BenchmarkSmokeTest {
             assertEquals(0, load.errors(), "errors for " + load);
             assertTrue(load.p50Ms() > 0 && load.p99Ms() >= load.p50Ms(), "latencies for " + load);
         }
+        for (var row : report.overhead()) {
+            Object cpu = row.get("gatewayCpuMicrosPerRequest");
+            assertTrue(cpu instanceof Double && (Double) cpu > 0, "gateway CPU per request in " + row);
+        }
         assertEquals(0, report.ttft().failures(), "TTFT streams");
         Ttft.Result ttft = report.ttft();
         assertTrue(ttft.directP50Ms() > 0 && ttft.gatewayP50Ms() > 0, "TTFT");

@@ -71,10 +71,10 @@ public final class Floors {
                     wrk.run(floor, server.port(), "/v1/chat/completions", GatewayProcess.CHAT_BODY, 32, 0,
                             gateway ? gatewayWarmup : warmup);
                     for (int c : new int[] {1, 32}) {
-                        long before = cpuTicks(server.pid());
+                        long before = server.cpuTicks();
                         LoadResult r = wrk.run(floor, server.port(), "/v1/chat/completions", GatewayProcess.CHAT_BODY,
                                 c, 0, seconds);
-                        long ticks = cpuTicks(server.pid()) - before;
+                        long ticks = server.cpuTicks() - before;
                         rows.add(new Row(r, ticks * 10_000.0 / Math.max(1, r.requests())));
                     }
                 }
@@ -87,13 +87,6 @@ public final class Floors {
     }
 
     private record Row(LoadResult load, double cpuMicrosPerRequest) {
-    }
-
-    /** utime + stime of the process in clock ticks (100 per second on Linux). */
-    private static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private static String report(Map<String, String> machine, List<Row> rows, double seconds, double warmup,

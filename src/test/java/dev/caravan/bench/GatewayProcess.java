@@ -101,6 +101,17 @@ final class GatewayProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** utime + stime of the gateway's JVM in clock ticks (100 per second on Linux; -1 where unavailable). */
+    long cpuTicks() {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     long startupMillis() {
         return startupMillis;
     }
