@@ -1,6 +1,7 @@
 package dev.caravan.ops;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.micrometer.eventnotifier.MicrometerRouteEventNotifier;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.EventNotifier;
 import org.apache.camel.support.EventHelper;
@@ -40,7 +41,7 @@ public final class ContextEvents {
      */
     static void dropUnwantedExchangeEvents(CamelContext context) {
         for (EventNotifier notifier : context.getManagementStrategy().getEventNotifiers()) {
-            if (notifier.getClass().getName().endsWith(".MicrometerRouteEventNotifier")) {
+            if (notifier instanceof MicrometerRouteEventNotifier) {
                 notifier.setIgnoreExchangeEvents(true);
             }
         }

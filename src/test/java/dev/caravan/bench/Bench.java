@@ -242,10 +242,11 @@ public final class Bench {
                     if (o.warmupSeconds > 0) {
                         loader.run("warmup", gateway.port(), c, 0, o.warmupSeconds);
                     }
-                    long ticks = gateway.cpuTicks();
+                    long ticksBefore = gateway.cpuTicks();
                     LoadResult via = loader.run("gateway", gateway.port(), c, 0, o.seconds);
-                    double cpuMicros = ticks < 0 || gateway.cpuTicks() < 0 ? Double.NaN
-                            : (gateway.cpuTicks() - ticks) * 10_000.0 / Math.max(1, via.requests());
+                    long ticksAfter = gateway.cpuTicks();
+                    double cpuMicros = ticksBefore < 0 || ticksAfter < 0 ? Double.NaN
+                            : (ticksAfter - ticksBefore) * 10_000.0 / Math.max(1, via.requests());
                     say(line(via) + String.format(Locale.ROOT, ", gateway CPU %.1f us/request", cpuMicros));
                     load.add(direct);
                     load.add(via);
