@@ -1,6 +1,7 @@
 package dev.caravan.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.api.RequestIds;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The default cost store: records in an append-only journal of JSON lines per UTC day ({@link CostJournal}), counters
@@ -113,13 +113,9 @@ public final class EmbeddedCostStore implements CostStore {
         return batch;
     }
 
-    /**
-     * A new batch id: the time in milliseconds (12 hex digits) first, then 64 random bits, so that the ids of
-     * {@code cost_batches} grow at the end of its index, as the gateway's request ids do.
-     */
+    /** A new batch id, time first (as request ids), so that the ids of {@code cost_batches} grow at its index's end. */
     static String batchId() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        return String.format("%012x%016x", System.currentTimeMillis(), random.nextLong());
+        return RequestIds.timeFirstHex();
     }
 
     /** Marks the batch committed and adds its records to their counters (inside the caller's transaction). */
@@ -213,8 +209,9 @@ public final class EmbeddedCostStore implements CostStore {
     public Optional<CostRecord> find(String requestId) {
         List<LocalDate> days = new ArrayList<>(journal.days());
         Collections.reverse(days); // the newest first: a record is usually looked for soon after it was written
-        LocalDate likely = dayInRequestId(requestId);
-        if (likely != null) {
+        Optional<Instant> made = RequestIds.timeOf(requestId);
+        if (made.isPresent()) {
+            LocalDate likely = LocalDate.ofInstant(made.get(), ZoneOffset.UTC);
             // The gateway's request ids begin with the time they were made, the record's time to the millisecond:
             // its day, or a neighbour when the request crossed midnight, holds it.
             days.sort(Comparator.comparingLong(day -> Math.abs(day.toEpochDay() - likely.toEpochDay())));
@@ -268,19 +265,6 @@ public final class EmbeddedCostStore implements CostStore {
         records.addAll(legacy.records(user ? "user_id" : "application", id, from, to, limit));
         records.sort(Comparator.comparing(CostRecord::timestamp).thenComparing(CostRecord::requestId));
         return records.size() > limit ? List.copyOf(records.subList(0, limit)) : records;
-    }
-
-    /** The day in a gateway request id ({@code req_} and the time in 12 hex digits first), or null for other ids. */
-    static LocalDate dayInRequestId(String requestId) {
-        if (requestId.length() < 16 || !requestId.startsWith("req_")) {
-            return null;
-        }
-        try {
-            long millis = Long.parseLong(requestId.substring(4, 16), 16);
-            return LocalDate.ofInstant(Instant.ofEpochMilli(millis), ZoneOffset.UTC);
-        } catch (NumberFormatException | java.time.DateTimeException notOurs) {
-            return null;
-        }
     }
 
     /** The records of those journal lines whose batch committed, in the lines' order. */

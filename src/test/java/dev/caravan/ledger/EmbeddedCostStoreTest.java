@@ -1,5 +1,6 @@
 package dev.caravan.ledger;
 
+import dev.caravan.api.RequestIds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,12 +13,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -130,8 +130,9 @@ class EmbeddedCostStoreTest extends CostStoreContract {
                 record("other", earlyOnSecond, "gpt-4o", "openai", "bob", "search", BigDecimal.ONE)));
 
         assertTrue(Files.exists(journalDay("2025-03-01")) && Files.exists(journalDay("2025-03-02")));
-        assertEquals(LocalDate.parse("2025-03-01"), EmbeddedCostStore.dayInRequestId(id));
-        assertNull(EmbeddedCostStore.dayInRequestId("req-17"));
+        assertEquals(Optional.of(lateOnFirst), RequestIds.timeOf(id));
+        assertEquals(Optional.empty(), RequestIds.timeOf("req-17"));
+        assertEquals(Optional.empty(), RequestIds.timeOf("req_not-hex-digits-at-all"));
         assertEquals(lateOnFirst, store.find(id).orElseThrow().timestamp());
         assertEquals(List.of(id, "other"), store.records("user:bob", lateOnFirst, earlyOnSecond.plusMillis(1), 10)
                 .stream().map(CostRecord::requestId).toList());
