@@ -40,7 +40,11 @@ class RecentFirstWorkersTest {
             Set<Thread> threads = ConcurrentHashMap.newKeySet();
             for (int i = 0; i < 50; i++) {
                 pool.submit(() -> threads.add(Thread.currentThread())).get(5, TimeUnit.SECONDS);
-                Thread.sleep(1); // the thread goes back to waiting before the next task
+                // The thread finishes its task (afterExecute) and goes back to waiting before the next task.
+                while (pool.getActiveCount() > 0) {
+                    Thread.sleep(1);
+                }
+                Thread.sleep(1);
             }
             // Vert.x's fixed pool would have started 16 threads and taken turns on them.
             assertEquals(1, threads.size(), "sequential tasks should reuse the thread that went idle last");
