@@ -1,6 +1,5 @@
 package dev.caravan;
 
-import dev.caravan.api.AfterTaskExecutor;
 import dev.caravan.api.AnswerWriter;
 import dev.caravan.api.ConfiguredPortHttpEngine;
 import dev.caravan.api.EdgeHandlers;
@@ -143,12 +142,6 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
         // Streams are relayed from worker threads (blocking reads of the upstream), so the pool bounds concurrent streams.
         return new VertxOptions().setWorkerPoolSize(workerThreads)
                 .setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);
-    }
-
-    /** The wire taps' executor (routes/api.yaml): the cost route runs on the request's worker once it answered. */
-    @BindToRegistry
-    public AfterTaskExecutor afterTask(CamelContext context) {
-        return new AfterTaskExecutor(context.getExecutorServiceManager().newDefaultThreadPool(this, "WireTap"));
     }
 
     @BindToRegistry("platform-http-engine")

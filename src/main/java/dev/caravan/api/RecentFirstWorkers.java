@@ -52,13 +52,7 @@ public final class RecentFirstWorkers implements ExecutorServiceFactory {
         }
 
         @Override
-        protected void beforeExecute(Thread thread, Runnable task) {
-            AfterTaskExecutor.workerTaskStarts();
-        }
-
-        @Override
         protected void afterExecute(Runnable finished, Throwable failure) {
-            AfterTaskExecutor.workerTaskEnded();
             Runnable next;
             while ((next = backlog.poll()) != null) {
                 try {
@@ -67,7 +61,6 @@ public final class RecentFirstWorkers implements ExecutorServiceFactory {
                     Thread thread = Thread.currentThread();
                     thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
                 }
-                AfterTaskExecutor.workerTaskEnded();
             }
         }
     }
