@@ -244,9 +244,7 @@ public final class Bench {
                     }
                     long ticksBefore = gateway.cpuTicks();
                     LoadResult via = loader.run("gateway", gateway.port(), c, 0, o.seconds);
-                    long ticksAfter = gateway.cpuTicks();
-                    double cpuMicros = ticksBefore < 0 || ticksAfter < 0 ? Double.NaN
-                            : (ticksAfter - ticksBefore) * 10_000.0 / Math.max(1, via.requests());
+                    double cpuMicros = gateway.cpuMicrosPerRequestSince(ticksBefore, via.requests());
                     say(line(via) + String.format(Locale.ROOT, ", gateway CPU %.1f us/request", cpuMicros));
                     load.add(direct);
                     load.add(via);

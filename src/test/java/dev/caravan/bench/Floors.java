@@ -74,8 +74,7 @@ public final class Floors {
                         long before = server.cpuTicks();
                         LoadResult r = wrk.run(floor, server.port(), "/v1/chat/completions", GatewayProcess.CHAT_BODY,
                                 c, 0, seconds);
-                        long ticks = server.cpuTicks() - before;
-                        rows.add(new Row(r, ticks * 10_000.0 / Math.max(1, r.requests())));
+                        rows.add(new Row(r, server.cpuMicrosPerRequestSince(before, r.requests())));
                     }
                 }
             }

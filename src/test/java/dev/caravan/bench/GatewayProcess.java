@@ -101,6 +101,19 @@ final class GatewayProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Linux's clock tick (USER_HZ, 100 per second), in microseconds. */
+    private static final double MICROS_PER_TICK = 10_000.0;
+
+    /**
+     * The gateway's CPU time per request, in microseconds, from {@code ticksBefore} ({@link #cpuTicks}, read before
+     * the requests) to now; NaN where /proc cannot be read.
+     */
+    double cpuMicrosPerRequestSince(long ticksBefore, long requests) {
+        long ticksAfter = cpuTicks();
+        return ticksBefore < 0 || ticksAfter < 0 ? Double.NaN
+                : (ticksAfter - ticksBefore) * MICROS_PER_TICK / Math.max(1, requests);
+    }
+
     /** utime + stime of the gateway's JVM in clock ticks (100 per second on Linux; -1 where unavailable). */
     long cpuTicks() {
         try {
