@@ -11,7 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,7 +70,10 @@ class BenchmarkSmokeTest {
         assertTrue(legMs > 0 && legMs < wholeMs, leg + " " + legMs + " ms of " + wholeMs + " ms");
     }
 
-    /** Each floor of bench/run.sh --floors starts in its own JVM and answers; the proxies answer the upstream's body. */
+    /**
+     * Each floor of bench/run.sh --floors starts in its own JVM and answers; the proxies answer the upstream's body;
+     * the idle requests measure it beside the direct call.
+     */
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void everyFloorAnswersAndTheProxiesForward(@TempDir Path logs) throws Exception {
@@ -89,6 +94,16 @@ class BenchmarkSmokeTest {
                     assertTrue(answer.body().contains(proxy ? "Hello from the bench upstream." : "Hello from the floor."),
                             kind + ": " + answer.body());
                     assertEquals(proxy ? 1 : 0, upstream.requests() - before, kind + ": calls to the upstream");
+
+                    Map<String, Integer> ports = new LinkedHashMap<>();
+                    ports.put("direct", upstream.port());
+                    ports.put(kind, floor.port());
+                    List<IdleRequests.Result> idle = IdleRequests.measure(ports, 3, 1, 1);
+                    assertEquals(List.of("direct", kind), idle.stream().map(IdleRequests.Result::server).toList());
+                    for (IdleRequests.Result r : idle) {
+                        assertEquals(2, r.samples(), kind + ": idle requests kept");
+                        assertTrue(r.p50Micros() > 0 && r.p90Micros() >= r.p50Micros(), kind + ": " + r);
+                    }
                 }
             }
         }

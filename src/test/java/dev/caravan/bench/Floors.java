@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,10 +15,14 @@ import java.util.Map;
 /**
  * What the platform costs before the gateway does anything: the non-streaming points of the benchmark (wrk,
  * concurrency 1 and 32) directly against the fake upstream, against each {@link Floor} and against the gateway, in
- * one run on one upstream, with each server's CPU time per request. {@code bench/run.sh --floors} runs it; the results go
- * to {@code bench/results/<date-time>-floors.md}.
+ * one run on one upstream, with each server's CPU time per request; then one request at a time to each of them, idle in
+ * between ({@link IdleRequests}). {@code bench/run.sh --floors} runs it; the results go to
+ * {@code bench/results/<date-time>-floors.md}.
  */
 public final class Floors {
+
+    /** Rounds of idle requests not kept: the first connections' and the client's own first requests. */
+    private static final int IDLE_DISCARD = 20;
 
     private Floors() {
     }
@@ -27,12 +32,16 @@ public final class Floors {
         double warmup = 45;
         double gatewayWarmup = 45;
         String gatewayClasspath = null;
+        int idleRounds = 200;
+        long idleGapMillis = 10;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--warmup-seconds" -> warmup = Double.parseDouble(args[++i]);
                 case "--gateway-warmup-seconds" -> gatewayWarmup = Double.parseDouble(args[++i]);
                 case "--gateway-cp" -> gatewayClasspath = args[++i];
+                case "--idle-rounds" -> idleRounds = Integer.parseInt(args[++i]);
+                case "--idle-gap-ms" -> idleGapMillis = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -47,6 +56,7 @@ public final class Floors {
         Map<String, String> machine = Bench.Machine.describe();
         int cores = Runtime.getRuntime().availableProcessors();
         List<Row> rows = new ArrayList<>();
+        List<IdleRequests.Result> idle;
         try (FastUpstream upstream = new FastUpstream(cores, 3, 0)) {
             for (int c : new int[] {1, 32}) {
                 rows.add(new Row(wrk.run("direct", upstream.port(), "/v1/chat/completions", GatewayProcess.CHAT_BODY,
@@ -54,22 +64,19 @@ public final class Floors {
             }
             List<String> servers = new ArrayList<>(Floor.KINDS);
             servers.add("gateway");
-            for (String floor : servers) {
-                boolean gateway = floor.equals("gateway");
-                List<String> jvm = new ArrayList<>(Bench.LAUNCHER_JVM_OPTIONS);
-                if (gateway) {
-                    jvm.add("-Dcaravan.http.worker-threads=1100");
+            // All servers up at once, so that the idle requests can take them in turns; each one idles while the
+            // others are measured.
+            Map<String, GatewayProcess> running = new LinkedHashMap<>();
+            try {
+                for (String floor : servers) {
+                    running.put(floor, launch(root, name, floor, upstream, gatewayClasspath));
                 }
-                Path log = root.resolve("target/bench/" + name + "-" + floor + ".log");
-                Files.createDirectories(log.getParent());
-                Bench.say("floors: " + floor);
-                String classpath = !gateway ? System.getProperty("java.class.path")
-                        : gatewayClasspath != null ? gatewayClasspath : Bench.gatewayClasspath();
-                List<String> main = gateway ? GatewayProcess.GATEWAY_MAIN : List.of(Floor.class.getName(), floor);
-                try (GatewayProcess server = new GatewayProcess(root, classpath, jvm, upstream.baseUrl(), log,
-                        Duration.ofSeconds(60), main)) {
+                for (Map.Entry<String, GatewayProcess> entry : running.entrySet()) {
+                    String floor = entry.getKey();
+                    GatewayProcess server = entry.getValue();
+                    Bench.say("floors: " + floor);
                     wrk.run(floor, server.port(), "/v1/chat/completions", GatewayProcess.CHAT_BODY, 32, 0,
-                            gateway ? gatewayWarmup : warmup);
+                            floor.equals("gateway") ? gatewayWarmup : warmup);
                     for (int c : new int[] {1, 32}) {
                         long before = server.cpuTicks();
                         LoadResult r = wrk.run(floor, server.port(), "/v1/chat/completions", GatewayProcess.CHAT_BODY,
@@ -77,12 +84,52 @@ public final class Floors {
                         rows.add(new Row(r, server.cpuMicrosPerRequestSince(before, r.requests())));
                     }
                 }
+                Bench.say("floors: idle requests, " + idleRounds + " rounds, " + idleGapMillis + " ms apart");
+                Map<String, Integer> ports = new LinkedHashMap<>();
+                ports.put("direct", upstream.port());
+                running.forEach((floor, server) -> ports.put(floor, server.port()));
+                idle = IdleRequests.measure(ports, idleRounds + IDLE_DISCARD, IDLE_DISCARD, idleGapMillis);
+            } finally {
+                for (GatewayProcess server : running.values()) {
+                    server.close();
+                }
             }
         }
-        String report = report(machine, rows, seconds, warmup, gatewayWarmup);
+        String report = report(machine, rows, seconds, warmup, gatewayWarmup) + idleReport(idle, idleGapMillis);
         Files.writeString(out.resolve(name + ".md"), report);
         System.out.print(report);
         Bench.say("results: " + root.relativize(out.resolve(name + ".md")));
+    }
+
+    /** A floor, or the gateway, in its own JVM launched as the gateway is. */
+    private static GatewayProcess launch(Path root, String name, String floor, FastUpstream upstream,
+                                         String gatewayClasspath) throws IOException, InterruptedException {
+        boolean gateway = floor.equals("gateway");
+        List<String> jvm = new ArrayList<>(Bench.LAUNCHER_JVM_OPTIONS);
+        if (gateway) {
+            jvm.add("-Dcaravan.http.worker-threads=1100");
+        }
+        Path log = root.resolve("target/bench/" + name + "-" + floor + ".log");
+        Files.createDirectories(log.getParent());
+        String classpath = !gateway ? System.getProperty("java.class.path")
+                : gatewayClasspath != null ? gatewayClasspath : Bench.gatewayClasspath();
+        List<String> main = gateway ? GatewayProcess.GATEWAY_MAIN : List.of(Floor.class.getName(), floor);
+        return new GatewayProcess(root, classpath, jvm, upstream.baseUrl(), log, Duration.ofSeconds(60), main);
+    }
+
+    private static String idleReport(List<IdleRequests.Result> idle, long gapMillis) {
+        StringBuilder s = new StringBuilder("\n## One request at a time, servers idle in between\n\n");
+        s.append(String.format(Locale.ROOT, "Each server in turn, in a new random order each round, %d ms of nothing "
+                + "before every request, %d rounds after %d discarded (`IdleRequests`): the condition of a stream's "
+                + "first token, where the gateway idles between tokens.%n%n", gapMillis,
+                idle.isEmpty() ? 0 : idle.get(0).samples(), IDLE_DISCARD));
+        s.append("| server | p50 us | p90 us | +p50 us |\n|---|---|---|---|\n");
+        double base = idle.isEmpty() ? 0 : idle.get(0).p50Micros();
+        for (IdleRequests.Result r : idle) {
+            s.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %s |%n", r.server(), r.p50Micros(), r.p90Micros(),
+                    r == idle.get(0) ? "" : String.format(Locale.ROOT, "%.0f", r.p50Micros() - base)));
+        }
+        return s.toString();
     }
 
     private record Row(LoadResult load, double cpuMicrosPerRequest) {
