@@ -30,6 +30,6 @@ public final class CostRecorder {
                 call.request() == null ? null : call.request().model(), call.servedModel(), usage.promptTokens(),
                 usage.completionTokens(), usage.cacheReadTokens(), usage.cacheWriteTokens(), call.cost(),
                 call.userId(), call.application(), call.keyId(), CostRecord.Status.fromWire(outcome),
-                call.elapsedMillis(), call.firstTokenMillis(), call.attempts(), call.usageReported());
+                call.latencyMillis(), call.firstTokenMillis(), call.attempts(), call.usageReported());
     }
 }

@@ -29,7 +29,7 @@ public final class AccessLog {
                 safe(call.api()), safe(call.request() == null ? null : call.request().model()), safe(call.provider()),
                 safe(call.servedModel()), safe(call.outcome()), call.isStream(), call.attempts(),
                 usage.promptTokens(), usage.completionTokens(),
-                call.cost() == null ? "-" : call.cost().toPlainString(), call.elapsedMillis(),
+                call.cost() == null ? "-" : call.cost().toPlainString(), call.latencyMillis(),
                 call.firstTokenMillis() == null ? "-" : call.firstTokenMillis());
     }
 

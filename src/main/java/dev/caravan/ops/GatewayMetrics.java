@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -69,7 +70,7 @@ public final class GatewayMetrics {
         durations.computeIfAbsent(List.of(provider, status, stream), key ->
                 Timer.builder("caravan.request.duration").description("Time from request to the answer's end")
                         .tags("provider", provider, "status", status, "stream", stream).publishPercentileHistogram()
-                        .register(registry)).record(Duration.ofMillis(call.elapsedMillis()));
+                        .register(registry)).record(call.latencyNanos(), TimeUnit.NANOSECONDS);
         if (call.firstTokenMillis() != null) {
             firstTokens.computeIfAbsent(provider, key ->
                     Timer.builder("caravan.time.to.first.token").description("Time from request to the first streamed token")

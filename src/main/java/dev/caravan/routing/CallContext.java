@@ -53,6 +53,8 @@ public final class CallContext {
     private BigDecimal cost;
     private String outcome;
     private Long firstTokenMillis;
+    /** When the answer was settled ({@link #settled}); 0 while it is open. */
+    private volatile long settledNanos;
     private boolean usageReported = true;
     private final String recordId;
     private String userId;
@@ -301,6 +303,23 @@ public final class CallContext {
         this.cost = price;
         this.outcome = result;
         this.usageReported = reported;
+        this.settledNanos = System.nanoTime();
+    }
+
+    /**
+     * The request's latency: milliseconds from its arrival to its answer's settlement (a stream's last event), the
+     * figure the cost record, the metrics and the access log report. They run on the wire tap's thread, later (the
+     * ledger gathers records before it writes them), so the clock stops here, not when they read it. Until the
+     * answer is settled, the time so far.
+     */
+    public long latencyMillis() {
+        return latencyNanos() / 1_000_000;
+    }
+
+    /** {@link #latencyMillis()} in nanoseconds, for the metrics' histogram (most answers take under a millisecond). */
+    public long latencyNanos() {
+        long end = settledNanos;
+        return (end == 0 ? System.nanoTime() : end) - startNanos;
     }
 
     public Usage usage() {

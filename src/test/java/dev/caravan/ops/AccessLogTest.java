@@ -2,6 +2,9 @@ package dev.caravan.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.api.Json;
+import dev.caravan.ledger.CostRecord;
+import dev.caravan.ledger.CostStore;
+import dev.caravan.ledger.Ledger;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.StreamCapture;
 import org.junit.jupiter.api.AfterAll;
@@ -119,6 +122,14 @@ class AccessLogTest {
         assertEquals("20", stream.get("completion_tokens"));
         long ttft = Long.parseLong(stream.get("ttft_ms"));
         assertTrue(ttft >= 0 && ttft <= Long.parseLong(stream.get("latency_ms")), stream.toString());
+
+        // The latency is the answer's, stopped when it was settled: the access line (written after the ledger has
+        // gathered and stored the record, ~10 ms later) reports the same figure as the cost record.
+        CostStore costs = gateway.context().getRegistry().findSingleByType(Ledger.class).store();
+        for (Map<String, String> line : List.of(ok, stream)) {
+            CostRecord record = costs.find(line.get("request_id")).orElseThrow();
+            assertEquals(record.latencyMillis(), Long.parseLong(line.get("latency_ms")), line.toString());
+        }
 
         Map<String, String> unauthorized = byRequest.get(refused.headers().firstValue("x-request-id").orElseThrow());
         assertEquals("error", unauthorized.get("status"));
