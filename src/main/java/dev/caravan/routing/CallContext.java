@@ -54,7 +54,7 @@ public final class CallContext {
     private String outcome;
     private Long firstTokenMillis;
     /** When the answer was settled ({@link #settled}); 0 while it is open. */
-    private volatile long settledNanos;
+    private long settledNanos;
     private boolean usageReported = true;
     private final String recordId;
     private String userId;
@@ -281,7 +281,7 @@ public final class CallContext {
         return stream;
     }
 
-    public long elapsedMillis() {
+    private long elapsedMillis() {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }
 

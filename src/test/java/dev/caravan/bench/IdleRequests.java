@@ -62,14 +62,11 @@ final class IdleRequests {
         }
         List<Result> results = new ArrayList<>();
         samples.forEach((server, nanos) -> {
-            Collections.sort(nanos);
-            results.add(new Result(server, nanos.size(), at(nanos, 0.5) / 1000.0, at(nanos, 0.9) / 1000.0));
+            long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+            results.add(new Result(server, sorted.length, LoadResult.percentile(sorted, 50) / 1000.0,
+                    LoadResult.percentile(sorted, 90) / 1000.0));
         });
         return results;
-    }
-
-    private static long at(List<Long> sorted, double quantile) {
-        return sorted.isEmpty() ? 0 : sorted.get(Math.min(sorted.size() - 1, (int) (sorted.size() * quantile)));
     }
 
     private static byte[] request() {
