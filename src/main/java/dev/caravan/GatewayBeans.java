@@ -27,6 +27,7 @@ import dev.caravan.providers.mock.MockModels;
 import dev.caravan.providers.mock.MockProvider;
 import dev.caravan.providers.openai.OpenAiCodec;
 import dev.caravan.routing.CallPredicates;
+import dev.caravan.routing.Breakers;
 import dev.caravan.routing.FallbackChain;
 import dev.caravan.routing.ModelRouter;
 import dev.caravan.routing.ProviderAccounts;
@@ -206,6 +207,12 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     @BindToRegistry
     public RequestIntake requestIntake() throws IOException {
         return new RequestIntake(streamRelay());
+    }
+
+    /** The providers' circuit breakers, asked by the provider routes around each call. */
+    @BindToRegistry
+    public Breakers breakers() {
+        return Breakers.of(camelContext);
     }
 
     @BindToRegistry

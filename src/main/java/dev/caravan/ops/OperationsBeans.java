@@ -2,13 +2,13 @@ package dev.caravan.ops;
 
 import dev.caravan.api.RouteSwapHold;
 import dev.caravan.ledger.Ledger;
+import dev.caravan.routing.Breakers;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
-import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 
@@ -75,17 +75,12 @@ public class OperationsBeans implements CamelConfiguration {
                 health.register(new LedgerHealthCheck(ledger));
             }
         }
+        Breakers breakers = context.getRegistry().lookupByNameAndType("breakers", Breakers.class);
         for (String provider : PROVIDERS) {
-            String id = provider + "-breaker";
-            if (context.getProcessor(id, ResilienceProcessor.class) != null) {
-                // Looked up on every scrape: a reloaded provider route has a breaker of its own.
+            if (breakers != null && context.getRoute("provider-" + provider) != null) {
                 gauges.gauge("caravan.circuit.breaker.state", "0 closed, 1 open, 2 half-open (resilience4j order)",
-                        context, c -> breakerState(c.getProcessor(id, ResilienceProcessor.class)), "provider", provider);
+                        breakers.breaker(provider), b -> b.getState().getOrder(), "provider", provider);
             }
         }
-    }
-
-    private static double breakerState(ResilienceProcessor breaker) {
-        return breaker == null || breaker.getCircuitBreaker() == null ? -1 : breaker.getCircuitBreaker().getState().getOrder();
     }
 }

@@ -13,8 +13,9 @@ import java.util.Map;
 /**
  * Makes one route per named provider account that has a key, from the YAML route template {@code provider-account}
  * (routes/providers/accounts.yaml), once the routes are loaded and before the context starts. The account's
- * breaker and timeouts take its provider's settings ({@code caravan.<provider>.*}, with the same defaults as the
- * provider routes); the URL is the account's own.
+ * timeouts are its provider's ({@code caravan.<provider>.*}, with the same defaults as the provider routes), and so
+ * are its breaker's settings ({@link dev.caravan.routing.Breakers}, breaker {@code account-<name>}); the URL is the
+ * account's own.
  */
 public final class AccountRoutes extends MainListenerSupport {
 
@@ -36,7 +37,6 @@ public final class AccountRoutes extends MainListenerSupport {
                 continue;
             }
             try {
-                // The prefix makes the template's node ids the account's own: its breaker is account-<name>-breaker.
                 context.addRouteFromTemplate("account-" + account.name(), TEMPLATE, "account-" + account.name() + "-",
                         parameters(context, account));
             } catch (Exception e) {
@@ -53,13 +53,6 @@ public final class AccountRoutes extends MainListenerSupport {
         parameters.put("baseUrl", account.baseUrl());
         parameters.put("connectTimeoutMs", setting(context, p + "connect-timeout-ms", "5000"));
         parameters.put("idleTimeoutMs", setting(context, p + "idle-timeout-ms", "60000"));
-        parameters.put("failureRatePercent", setting(context, p + "breaker.failure-rate-percent", "50"));
-        parameters.put("minimumCalls", setting(context, p + "breaker.minimum-calls", "10"));
-        parameters.put("window", setting(context, p + "breaker.window", "20"));
-        parameters.put("openSeconds", setting(context, p + "breaker.open-seconds", "30"));
-        parameters.put("halfOpenCalls", setting(context, p + "breaker.half-open-calls", "3"));
-        parameters.put("slowCallPercent", setting(context, p + "breaker.slow-call-percent", "100"));
-        parameters.put("slowCallSeconds", setting(context, p + "breaker.slow-call-seconds", "60"));
         return parameters;
     }
 

@@ -5,8 +5,6 @@ import dev.caravan.core.GatewayException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
-import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +18,7 @@ import java.util.List;
  * Policy of the dispatch loop: which target the next attempt goes to (a retry of the same target after a backoff,
  * the next deployment, the next model of the fallback chain), what a failed attempt means, and the outcome once
  * the chain is exhausted or the request's deadline has passed. The loop itself is in {@code routes/dispatch.yaml};
- * each provider's circuit breaker is in its route ({@code <provider>-breaker}).
+ * each provider account's circuit breaker is in {@link Breakers}, asked by its provider's route.
  */
 public final class FallbackChain {
 
@@ -99,7 +97,7 @@ public final class FallbackChain {
         exchange.setProperty(CallContext.ACCOUNT_PROPERTY, call.account());
     }
 
-    /** The circuit breaker's fallback: notes why the attempt failed; the loop goes on (retry or next target). */
+    /** A failed attempt (the provider route's catch): notes why; the loop goes on (retry or next target). */
     public void attemptFailed(Exchange exchange) {
         CallContext call = call(exchange);
         GatewayException error = classify(call.provider(), exchange.getProperty(Exchange.EXCEPTION_CAUGHT,
@@ -130,21 +128,17 @@ public final class FallbackChain {
     }
 
     /**
-     * Whether the circuit breaker that guards {@code target} is open: its provider's ({@code <provider>-breaker}) on
-     * the default account, its account's own ({@code account-<name>-breaker}) on a named account.
+     * Whether the circuit breaker that guards {@code target} is open: its provider's ({@code <provider>}) on the
+     * default account, its account's own ({@code account-<name>}) on a named account.
      */
     public static boolean breakerOpen(CamelContext context, Target target) {
         return breakerOpen(context, target.account() == null ? target.provider() : "account-" + target.account());
     }
 
-    /** Whether the circuit breaker of {@code provider}'s route (id {@code <provider>-breaker}) is open. */
-    public static boolean breakerOpen(CamelContext context, String provider) {
-        Processor processor = context.getProcessor(provider + "-breaker");
-        if (processor instanceof ResilienceProcessor breaker) {
-            String state = breaker.getCircuitBreakerState();
-            return "OPEN".equals(state) || "FORCED_OPEN".equals(state);
-        }
-        return false;
+    /** Whether the named circuit breaker ({@link Breakers}) is open. */
+    public static boolean breakerOpen(CamelContext context, String breaker) {
+        Breakers breakers = context.getRegistry().lookupByNameAndType("breakers", Breakers.class);
+        return breakers != null && breakers.isOpen(breaker);
     }
 
     static GatewayException deadlinePassed(CallContext call, long timeoutMs) {

@@ -2,7 +2,7 @@ package dev.caravan.resilience;
 
 import dev.caravan.routing.FallbackChain;
 import dev.caravan.support.Gateway;
-import org.apache.camel.component.resilience4j.ResilienceProcessor;
+import dev.caravan.routing.Breakers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,12 +55,12 @@ class CircuitBreakerTest {
 
     @BeforeEach
     void closeTheBreaker() {
-        gateway.context().getProcessor("openai-breaker", ResilienceProcessor.class).transitionToCloseState();
+        gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class).breaker("openai", "openai").transitionToClosedState();
         upstream.reset();
     }
 
     private static String state() {
-        return gateway.context().getProcessor("openai-breaker", ResilienceProcessor.class).getCircuitBreakerState();
+        return gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class).breaker("openai", "openai").getState().name();
     }
 
     @Test
@@ -109,7 +109,7 @@ class CircuitBreakerTest {
 
     @Test
     void aFailedTrialOpensTheBreakerAgain() throws Exception {
-        gateway.context().getProcessor("openai-breaker", ResilienceProcessor.class).transitionToOpenState();
+        gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class).breaker("openai", "openai").transitionToOpenState();
         Thread.sleep(1_300);
         upstream.reset();
         upstream.always(FaultyUpstream.error(500));

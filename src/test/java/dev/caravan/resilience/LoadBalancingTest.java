@@ -3,7 +3,7 @@ package dev.caravan.resilience;
 import dev.caravan.routing.FallbackChain;
 import dev.caravan.routing.Target;
 import dev.caravan.support.Gateway;
-import org.apache.camel.component.resilience4j.ResilienceProcessor;
+import dev.caravan.routing.Breakers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +60,7 @@ class LoadBalancingTest {
     @BeforeEach
     void reset() {
         upstream.reset();
-        gateway.context().getProcessor("openai-breaker", ResilienceProcessor.class).transitionToCloseState();
+        gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class).breaker("openai", "openai").transitionToClosedState();
         // The warm-up's stream fails when its scripted answers were served out of order (its first request drawn to
         // the mock deployment); that must not leave openai/gpt-4o cooling down when a test begins.
         gateway.context().getRegistry().lookupByNameAndType("fallbackChain", FallbackChain.class).balancer()
@@ -122,7 +122,7 @@ class LoadBalancingTest {
 
     @Test
     void aDeploymentWhoseBreakerIsOpenIsSkipped() throws Exception {
-        gateway.context().getProcessor("openai-breaker", ResilienceProcessor.class).transitionToForcedOpenState();
+        gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class).breaker("openai", "openai").transitionToForcedOpenState();
         for (int i = 0; i < 20; i++) {
             HttpResponse<String> response = chat(gateway, "gpt-4o", i % 4 == 3);
             assertEquals(200, response.statusCode());
@@ -131,7 +131,7 @@ class LoadBalancingTest {
         }
         assertEquals(0, upstream.calls());
 
-        gateway.context().getProcessor("openai-breaker", ResilienceProcessor.class).transitionToCloseState();
+        gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class).breaker("openai", "openai").transitionToClosedState();
         int openai = 0;
         for (int i = 0; i < 40; i++) {
             if ("openai".equals(provider(chat(gateway, "gpt-4o", false)))) {

@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.caravan.ops.LogLines;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
-import org.apache.camel.component.resilience4j.ResilienceProcessor;
+import dev.caravan.routing.Breakers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,8 +127,9 @@ class SeveralAccountsTest {
 
     @BeforeEach
     void reset() {
-        for (String breaker : List.of("openai-breaker", "account-openai-backup-breaker", "account-azure-east-breaker")) {
-            gateway.context().getProcessor(breaker, ResilienceProcessor.class).transitionToCloseState();
+        for (String breaker : List.of("openai", "account-openai-backup", "account-azure-east")) {
+            breakers().breaker(breaker, breaker.equals("account-azure-east") ? "azure-openai" : "openai")
+                    .transitionToClosedState();
         }
         for (FakeOpenAi fake : List.of(primary, backup, azure)) {
             fake.received().clear();
@@ -166,7 +167,7 @@ class SeveralAccountsTest {
     void aFailingAccountOpensItsOwnBreakerAndStopsReceivingCallsWhileTheOtherServes() throws Exception {
         backup.always(FakeOpenAi.json(503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
         int moved = 0;
-        for (int i = 0; i < 400 && !breakerOpen("account-openai-backup-breaker"); i++) {
+        for (int i = 0; i < 400 && !breakerOpen("account-openai-backup"); i++) {
             HttpResponse<String> response = send("gpt-4o", false);
             assertEquals(200, response.statusCode(), "the other account serves: " + response.body());
             assertEquals("openai", provider(response));
@@ -174,10 +175,10 @@ class SeveralAccountsTest {
                 moved++;
             }
         }
-        assertTrue(breakerOpen("account-openai-backup-breaker"), "the failing account's breaker opened");
+        assertTrue(breakerOpen("account-openai-backup"), "the failing account's breaker opened");
         assertEquals(4, backup.received().size(), "four failed calls in the window of four opened it");
         assertEquals(4, moved, "each failed call was followed by the other account, in the same request");
-        assertFalse(breakerOpen("openai-breaker"), "the default account's breaker stays closed");
+        assertFalse(breakerOpen("openai"), "the default account's breaker stays closed");
 
         int before = primary.received().size();
         for (int i = 0; i < 40; i++) {
@@ -187,7 +188,7 @@ class SeveralAccountsTest {
         }
         assertEquals(4, backup.received().size(), "nothing reaches the account while its breaker is open");
         assertEquals(before + 40, primary.received().size());
-        assertFalse(breakerOpen("openai-breaker"));
+        assertFalse(breakerOpen("openai"));
     }
 
     @Test
@@ -335,8 +336,11 @@ class SeveralAccountsTest {
         return response;
     }
 
-    static boolean breakerOpen(String id) {
-        String state = gateway.context().getProcessor(id, ResilienceProcessor.class).getCircuitBreakerState();
-        return "OPEN".equals(state) || "FORCED_OPEN".equals(state);
+    static boolean breakerOpen(String name) {
+        return breakers().isOpen(name);
+    }
+
+    static Breakers breakers() {
+        return gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class);
     }
 }
