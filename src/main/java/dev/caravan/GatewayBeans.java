@@ -15,6 +15,7 @@ import dev.caravan.ledger.LedgerSettings;
 import dev.caravan.ledger.SpendReport;
 import dev.caravan.ops.ContextEvents;
 import dev.caravan.providers.AccountCalls;
+import dev.caravan.providers.EventLoopHttpCall;
 import dev.caravan.providers.HttpProviderCall;
 import dev.caravan.providers.anthropic.AnthropicCodec;
 import dev.caravan.providers.bedrock.BedrockClients;
@@ -250,6 +251,29 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
         ModelRouter models = modelRouter();
         return new HttpProviderCall(new AnthropicCodec(model -> models.defaultMaxTokens(new Target("anthropic", model))),
                 Map.of("x-api-key", anthropicKey, "anthropic-version", anthropicVersion));
+    }
+
+    /** OpenAI's single answers, sent from the event loop (streams go through camel-http, see openai.yaml). */
+    @BindToRegistry
+    public EventLoopHttpCall openAiSend() {
+        return eventLoopCall("openai", "/chat/completions");
+    }
+
+    /** Anthropic's single answers, sent from the event loop (streams go through camel-http, see anthropic.yaml). */
+    @BindToRegistry
+    public EventLoopHttpCall anthropicSend() {
+        return eventLoopCall("anthropic", "/v1/messages");
+    }
+
+    private EventLoopHttpCall eventLoopCall(String provider, String path) {
+        String p = "caravan." + provider + ".";
+        return new EventLoopHttpCall(setting(p + "base-url") + path, Integer.parseInt(setting(p + "connect-timeout-ms")),
+                Long.parseLong(setting(p + "idle-timeout-ms")), camelContext);
+    }
+
+    private String setting(String key) {
+        return camelContext.getPropertiesComponent().resolveProperty(key)
+                .orElseThrow(() -> new IllegalStateException(key + " is not set")).trim();
     }
 
     @BindToRegistry

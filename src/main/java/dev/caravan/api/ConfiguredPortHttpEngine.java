@@ -1,15 +1,27 @@
 package dev.caravan.api;
 
+import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.platform.http.vertx.WorkerReleasingHttpConsumer;
 
 /**
  * Binds the platform-http routes to the API server on {@code camel.server.port}. The stock engine guesses the
  * port by looking for a single HTTP server; with the management server beside it the guess falls back to 8080,
- * so the API could end up served on the management port (DESIGN.md §6).
+ * so the API could end up served on the management port (DESIGN.md §6). Its consumers let the worker thread go while
+ * a route waits on an asynchronous step ({@link WorkerReleasingHttpConsumer}).
  */
 public final class ConfiguredPortHttpEngine extends VertxPlatformHttpEngine {
 
     private volatile int port;
+
+    @Override
+    public PlatformHttpConsumer createConsumer(PlatformHttpEndpoint endpoint, Processor processor) {
+        return new WorkerReleasingHttpConsumer(endpoint, processor, getHandlers(),
+                VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
+    }
 
     @Override
     public int getServerPort() {

@@ -1,0 +1,153 @@
+package dev.caravan.providers;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.support.AsyncProcessorSupport;
+
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Sends a provider's prepared request (method, headers and body as its codec's {@code prepare} left them) with
+ * Vert.x's HTTP client, and leaves the answer as camel-http would: the status in {@code CamelHttpResponseCode}, the
+ * upstream's headers, the body's bytes. An asynchronous step: the call is made from the event loop that read the
+ * caller's request (Vert.x's client, called from another thread, can lose its callback), so no thread waits for
+ * the upstream; the route goes on from a worker thread once the answer is in, as it did after camel-http.
+ * <p>
+ * Failures surface as camel-http's do, for the dispatch loop's classification: refused or timed-out connections as
+ * {@code ConnectException}s, an idle timeout as a {@code SocketTimeoutException}, a dropped connection as a
+ * {@code SocketException}. Used for single answers; streams are read with camel-http on the worker.
+ */
+public final class EventLoopHttpCall extends AsyncProcessorSupport {
+
+    private static final int MAX_CONNECTIONS = 1000;
+
+    private final URI url;
+    private final int connectTimeoutMs;
+    private final long idleTimeoutMs;
+    private final CamelContext camel;
+    private volatile HttpClient client;
+
+    /** {@code url}: the endpoint's absolute URL; the time limits as camel-http's connect and response timeouts. */
+    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, CamelContext camel) {
+        this.url = URI.create(url);
+        if (this.url.getHost() == null || !("http".equals(this.url.getScheme()) || "https".equals(this.url.getScheme()))) {
+            throw new IllegalArgumentException("not an http(s) URL: " + url);
+        }
+        this.connectTimeoutMs = connectTimeoutMs;
+        this.idleTimeoutMs = idleTimeoutMs;
+        this.camel = camel;
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        // On platform-http's worker the current context is the event loop's that read the request.
+        Context current = Vertx.currentContext();
+        Context loop = current != null ? current : vertx().getOrCreateContext();
+        Message message = exchange.getMessage();
+        RequestOptions request = request(message);
+        byte[] body = message.getBody(byte[].class);
+        loop.runOnContext(go -> client(loop.owner()).request(request)
+                .compose(sent -> sent.send(body == null ? Buffer.buffer() : Buffer.buffer(body)))
+                .compose(response -> response.body().map(bytes -> answer(message, response, bytes)))
+                .onComplete(done -> {
+                    if (done.failed()) {
+                        exchange.setException(asCamelHttpWould(done.cause()));
+                    }
+                    // The route goes on on a worker: retries, fallbacks and stores may block.
+                    loop.owner().<Void>executeBlocking(resumed -> {
+                        callback.done(false);
+                        resumed.complete();
+                    }, false);
+                }));
+        return false;
+    }
+
+    private RequestOptions request(Message message) {
+        boolean tls = "https".equals(url.getScheme());
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        RequestOptions request = new RequestOptions()
+                .setMethod(HttpMethod.valueOf(message.getHeader(Exchange.HTTP_METHOD, "POST", String.class)))
+                .setHost(url.getHost())
+                .setPort(url.getPort() > 0 ? url.getPort() : tls ? 443 : 80)
+                .setSsl(tls)
+                .setURI(url.getRawQuery() == null ? path : path + "?" + url.getRawQuery())
+                .setIdleTimeout(idleTimeoutMs);
+        for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
+            if (header.getValue() != null && !header.getKey().startsWith("Camel")) {
+                request.putHeader(header.getKey(), header.getValue().toString());
+            }
+        }
+        return request;
+    }
+
+    private static Buffer answer(Message message, HttpClientResponse response, Buffer bytes) {
+        message.removeHeaders("*");
+        response.headers().forEach(header -> message.setHeader(header.getKey(), header.getValue()));
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, response.statusCode());
+        message.setBody(bytes.getBytes());
+        return bytes;
+    }
+
+    static Throwable asCamelHttpWould(Throwable failure) {
+        if (failure instanceof TimeoutException) {
+            SocketTimeoutException timeout = new SocketTimeoutException(failure.getMessage());
+            timeout.initCause(failure);
+            return timeout;
+        }
+        if (failure instanceof HttpClosedException) {
+            SocketException closed = new SocketException("the upstream closed the connection");
+            closed.initCause(failure);
+            return closed;
+        }
+        return failure;
+    }
+
+    private HttpClient client(Vertx vertx) {
+        HttpClient made = client;
+        if (made == null) {
+            synchronized (this) {
+                if (client == null) {
+                    client = vertx.createHttpClient(new HttpClientOptions()
+                                    .setConnectTimeout(connectTimeoutMs)
+                                    .setKeepAlive(true)
+                                    .setVerifyHost(true),
+                            new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
+                }
+                made = client;
+            }
+        }
+        return made;
+    }
+
+    private Vertx vertx() {
+        Vertx vertx = camel.getRegistry().findSingleByType(Vertx.class);
+        if (vertx == null) {
+            throw new IllegalStateException("no Vert.x instance in the registry");
+        }
+        return vertx;
+    }
+
+    @Override
+    protected void doStop() {
+        HttpClient made = client;
+        if (made != null) {
+            made.close();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.apache.camel.component.platform.http.vertx;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+
+import java.util.List;
+
+/**
+ * platform-http's consumer, except that the route runs asynchronously on its worker thread: when the route waits on
+ * an asynchronous step (a provider call made by Vert.x's client on the event loop), the worker goes back to its pool
+ * instead of waiting, and the answer is written once the route completes. A route with no asynchronous step runs and
+ * answers exactly as with the stock consumer: on a worker thread, the answer written from the event loop.
+ * <p>
+ * In Camel's package because the answer is written by platform-http's own writer
+ * ({@code VertxPlatformHttpSupport.writeResponse}, package-private), so that headers, status codes, streamed bodies
+ * and errors are written as everywhere else. No Caravan route takes form posts or runs as an HTTP proxy, so the
+ * stock consumer's form and proxy handling is not repeated here.
+ */
+public final class WorkerReleasingHttpConsumer extends VertxPlatformHttpConsumer {
+
+    public WorkerReleasingHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor,
+                                       List<Handler<RoutingContext>> handlers, String routerName) {
+        super(endpoint, processor, handlers, routerName);
+    }
+
+    @Override
+    protected void handleRequest(RoutingContext ctx) {
+        if (isSuspended()) {
+            ctx.response().setStatusCode(503);
+            ctx.end();
+            return;
+        }
+        Vertx vertx = ctx.vertx();
+        Exchange exchange = createExchange(false);
+        exchange.setPattern(ExchangePattern.InOut);
+        processHttpRequest(exchange, ctx).onComplete(read -> {
+            if (read.failed()) {
+                fail(exchange, ctx, read.cause());
+                return;
+            }
+            vertx.<Void>executeBlocking(routed -> {
+                try {
+                    createUoW(exchange);
+                } catch (Exception e) {
+                    routed.fail(e);
+                    return;
+                }
+                getAsyncProcessor().process(exchange, doneSync -> routed.complete());
+            }, false).onComplete(routed -> {
+                if (routed.failed()) {
+                    fail(exchange, ctx, routed.cause());
+                    return;
+                }
+                VertxPlatformHttpSupport.writeResponse(ctx, exchange, getEndpoint().getHeaderFilterStrategy(),
+                        getEndpoint().isMuteException()).onComplete(written -> {
+                            if (written.succeeded()) {
+                                complete(exchange);
+                            } else {
+                                fail(exchange, ctx, written.cause());
+                            }
+                        });
+            });
+        });
+    }
+
+    private void complete(Exchange exchange) {
+        doneUoW(exchange);
+        releaseExchange(exchange, false);
+    }
+
+    private void fail(Exchange exchange, RoutingContext ctx, Throwable failure) {
+        getExceptionHandler().handleException("Failed handling platform-http endpoint " + getEndpoint().getPath(),
+                failure);
+        ctx.fail(failure);
+        if (getEndpoint().isHandleWriteResponseError() && failure != null) {
+            Exception existing = exchange.getException();
+            if (existing != null) {
+                failure.addSuppressed(existing);
+            }
+            exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
+            exchange.setException(failure);
+        }
+        complete(exchange);
+    }
+}
