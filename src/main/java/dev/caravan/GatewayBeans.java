@@ -17,6 +17,7 @@ import dev.caravan.ops.ContextEvents;
 import dev.caravan.providers.AccountCalls;
 import dev.caravan.providers.EventLoopHttpCall;
 import dev.caravan.providers.HttpProviderCall;
+import dev.caravan.providers.OffEventLoop;
 import dev.caravan.providers.anthropic.AnthropicCodec;
 import dev.caravan.providers.bedrock.BedrockClients;
 import dev.caravan.providers.bedrock.BedrockCodec;
@@ -267,13 +268,21 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     private EventLoopHttpCall eventLoopCall(String provider, String path) {
         String p = "caravan." + provider + ".";
+        // After a good answer only the budget's settle could block, when budgets are counted in DynamoDB.
         return new EventLoopHttpCall(setting(p + "base-url") + path, Integer.parseInt(setting(p + "connect-timeout-ms")),
-                Long.parseLong(setting(p + "idle-timeout-ms")), camelContext);
+                Long.parseLong(setting(p + "idle-timeout-ms")), camelContext,
+                () -> ledger(camelContext).embeddedDatabase() != null);
     }
 
     private String setting(String key) {
         return camelContext.getPropertiesComponent().resolveProperty(key)
                 .orElseThrow(() -> new IllegalStateException(key + " is not set")).trim();
+    }
+
+    /** Puts an exchange that is on the event loop onto a worker thread (dispatch.yaml, before each attempt). */
+    @BindToRegistry
+    public OffEventLoop offEventLoop() {
+        return new OffEventLoop();
     }
 
     @BindToRegistry

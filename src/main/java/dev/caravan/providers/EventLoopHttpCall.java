@@ -21,13 +21,17 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Sends a provider's prepared request (method, headers and body as its codec's {@code prepare} left them) with
  * Vert.x's HTTP client, and leaves the answer as camel-http would: the status in {@code CamelHttpResponseCode}, the
  * upstream's headers, the body's bytes. An asynchronous step: the call is made from the event loop that read the
  * caller's request (Vert.x's client, called from another thread, can lose its callback), so no thread waits for
- * the upstream; the route goes on from a worker thread once the answer is in, as it did after camel-http.
+ * the upstream. A good answer (status below 400) is read and written on that event loop, which is awake anyway, when
+ * nothing after it can block (budgets counted in memory); otherwise, and after any failure, the route goes on from a
+ * worker thread, as after camel-http, since retries wait and stores may call over the network. (Each attempt of the
+ * dispatch loop starts off the event loop again, see {@code offEventLoop} in dispatch.yaml.)
  * <p>
  * Failures surface as camel-http's do, for the dispatch loop's classification: refused or timed-out connections as
  * {@code ConnectException}s, an idle timeout as a {@code SocketTimeoutException}, a dropped connection as a
@@ -41,10 +45,15 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
     private final int connectTimeoutMs;
     private final long idleTimeoutMs;
     private final CamelContext camel;
+    private final BooleanSupplier tailOnLoop;
     private volatile HttpClient client;
 
-    /** {@code url}: the endpoint's absolute URL; the time limits as camel-http's connect and response timeouts. */
-    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, CamelContext camel) {
+    /**
+     * {@code url}: the endpoint's absolute URL; the time limits as camel-http's connect and response timeouts;
+     * {@code tailOnLoop}: whether the steps after a good answer never block (asked per call).
+     */
+    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, CamelContext camel,
+                             BooleanSupplier tailOnLoop) {
         this.url = URI.create(url);
         if (this.url.getHost() == null || !("http".equals(this.url.getScheme()) || "https".equals(this.url.getScheme()))) {
             throw new IllegalArgumentException("not an http(s) URL: " + url);
@@ -52,6 +61,7 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
         this.connectTimeoutMs = connectTimeoutMs;
         this.idleTimeoutMs = idleTimeoutMs;
         this.camel = camel;
+        this.tailOnLoop = tailOnLoop;
     }
 
     @Override
@@ -68,8 +78,10 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
                 .onComplete(done -> {
                     if (done.failed()) {
                         exchange.setException(asCamelHttpWould(done.cause()));
+                    } else if (done.result() < 400 && tailOnLoop.getAsBoolean()) {
+                        callback.done(false);
+                        return;
                     }
-                    // The route goes on on a worker: retries, fallbacks and stores may block.
                     loop.owner().<Void>executeBlocking(resumed -> {
                         callback.done(false);
                         resumed.complete();
@@ -96,12 +108,13 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
         return request;
     }
 
-    private static Buffer answer(Message message, HttpClientResponse response, Buffer bytes) {
+    /** Leaves the answer on the message; returns its status. */
+    private static int answer(Message message, HttpClientResponse response, Buffer bytes) {
         message.removeHeaders("*");
         response.headers().forEach(header -> message.setHeader(header.getKey(), header.getValue()));
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, response.statusCode());
         message.setBody(bytes.getBytes());
-        return bytes;
+        return response.statusCode();
     }
 
     static Throwable asCamelHttpWould(Throwable failure) {

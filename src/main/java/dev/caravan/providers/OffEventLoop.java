@@ -1,0 +1,29 @@
+package dev.caravan.providers;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
+
+/**
+ * Moves an exchange that is running on a Vert.x event loop onto a worker thread, and lets any other go on in place.
+ * After a good answer read on the event loop ({@link EventLoopHttpCall}) a route may loop back to a retry or a
+ * fallback, whose backoff waits and whose providers may block; the dispatch loop passes here before each attempt.
+ */
+public final class OffEventLoop extends AsyncProcessorSupport {
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Context current = Vertx.currentContext();
+        if (current == null || !Context.isOnEventLoopThread()) {
+            callback.done(true);
+            return true;
+        }
+        current.owner().<Void>executeBlocking(moved -> {
+            callback.done(false);
+            moved.complete();
+        }, false);
+        return false;
+    }
+}
