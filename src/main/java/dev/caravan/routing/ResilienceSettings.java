@@ -7,7 +7,7 @@ import java.util.function.Function;
 /**
  * The resilience settings of {@code application.properties} ("Resilience" section): the request's total deadline,
  * each provider's retry policy, and how long a failed deployment is passed over by the load balancer.
- * The circuit breakers' settings are read by the provider routes themselves (their {@code resilience4jConfiguration}).
+ * The circuit breakers' settings are read by {@link Breakers}.
  */
 public record ResilienceSettings(long requestTimeoutMs, Map<String, RetryPolicy> retries, long deploymentCooldownMs) {
 

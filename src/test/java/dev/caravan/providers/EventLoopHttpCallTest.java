@@ -1,0 +1,147 @@
+package dev.caravan.providers;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The provider call made from the event loop, against a real HTTP server on 127.0.0.1: the answer as camel-http
+ * leaves it, failures as camel-http's exceptions, and on which thread the route goes on.
+ */
+class EventLoopHttpCallTest {
+
+    static Vertx vertx;
+    static HttpServer upstream;
+    static DefaultCamelContext camel;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        upstream = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+            switch (request.path()) {
+                case "/ok" -> request.response().putHeader("content-type", "application/json")
+                        .putHeader("x-request-id", "req-1")
+                        .end("{\"echo\":" + body + ",\"auth\":\"" + request.getHeader("Authorization") + "\"}");
+                case "/busy" -> request.response().setStatusCode(503).putHeader("retry-after", "2").end("{}");
+                default -> { } // never answers
+            }
+        })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        camel = new DefaultCamelContext();
+        camel.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        camel.stop();
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    /** Calls as platform-http's worker does: from a worker thread of the request's event-loop context. */
+    static Result call(String path, boolean tailOnLoop) throws Exception {
+        EventLoopHttpCall call = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + path, 2_000, 300,
+                camel, () -> tailOnLoop);
+        return callWith(call);
+    }
+
+    static Result callWith(EventLoopHttpCall call) throws Exception {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
+        exchange.getMessage().setHeader("Authorization", "Bearer sk-test");
+        exchange.getMessage().setHeader("CamelInternalThing", "not sent");
+        exchange.getMessage().setBody("{\"q\":1}".getBytes(StandardCharsets.UTF_8));
+        CompletableFuture<Result> result = new CompletableFuture<>();
+        Context loop = vertx.getOrCreateContext();
+        loop.runOnContext(go -> loop.<Void>executeBlocking(onWorker -> {
+            boolean sync = call.process(exchange, doneSync -> result.complete(
+                    new Result(exchange, Thread.currentThread().getName(), Context.isOnEventLoopThread())));
+            assertFalse(sync, "the call completes later");
+            onWorker.complete();
+        }, false));
+        return result.get(10, TimeUnit.SECONDS);
+    }
+
+    record Result(Exchange exchange, String thread, boolean onEventLoop) {
+        String body() {
+            return new String(exchange.getMessage().getBody(byte[].class), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aGoodAnswerIsLeftAsCamelHttpLeavesItAndReadOnTheEventLoop() throws Exception {
+        Result result = call("/ok", true);
+        assertNull(result.exchange().getException());
+        assertEquals(200, result.exchange().getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals("req-1", result.exchange().getMessage().getHeader("X-Request-Id", String.class));
+        assertEquals("{\"echo\":{\"q\":1},\"auth\":\"Bearer sk-test\"}", result.body());
+        assertTrue(result.onEventLoop(), "read on the event loop, ran on " + result.thread());
+    }
+
+    @Test
+    void whenWhatFollowsMayBlockTheRouteGoesOnOnAWorker() throws Exception {
+        Result result = call("/ok", false);
+        assertEquals(200, result.exchange().getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertFalse(result.onEventLoop(), "ran on " + result.thread());
+    }
+
+    @Test
+    void anErrorStatusGoesOnOnAWorkerWithTheUpstreamsHeaders() throws Exception {
+        Result result = call("/busy", true);
+        assertNull(result.exchange().getException());
+        assertEquals(503, result.exchange().getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals("2", result.exchange().getMessage().getHeader("Retry-After", String.class));
+        assertFalse(result.onEventLoop(), "ran on " + result.thread());
+    }
+
+    @Test
+    void anUpstreamThatGoesQuietTimesOutAsASocketTimeout() throws Exception {
+        Result result = call("/hang", true);
+        assertInstanceOf(SocketTimeoutException.class, result.exchange().getException());
+        assertFalse(result.onEventLoop(), "ran on " + result.thread());
+    }
+
+    @Test
+    void aRefusedConnectionIsAConnectException() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Result result = callWith(new EventLoopHttpCall("http://127.0.0.1:" + closed + "/ok", 2_000, 300, camel,
+                () -> true));
+        Throwable failure = result.exchange().getException();
+        assertTrue(failure instanceof ConnectException || failure.getCause() instanceof ConnectException,
+                "was " + failure);
+    }
+
+    @Test
+    void offEventLoopMovesOnlyWhatIsOnTheLoop() throws Exception {
+        OffEventLoop off = new OffEventLoop();
+        Exchange exchange = new DefaultExchange(camel);
+        assertTrue(off.process(exchange, doneSync -> { }), "off the loop already: goes on in place");
+
+        CompletableFuture<String> thread = new CompletableFuture<>();
+        CompletableFuture<Boolean> sync = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(go -> sync.complete(off.process(exchange,
+                doneSync -> thread.complete(Context.isOnEventLoopThread() + " " + Thread.currentThread().getName()))));
+        assertFalse(sync.get(10, TimeUnit.SECONDS), "on the loop: goes on later");
+        assertTrue(thread.get(10, TimeUnit.SECONDS).startsWith("false "), "went on on " + thread.get());
+    }
+}
