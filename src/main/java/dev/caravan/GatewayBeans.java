@@ -268,10 +268,20 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     private EventLoopHttpCall eventLoopCall(String provider, String path) {
         String p = "caravan." + provider + ".";
-        // After a good answer only the budget's settle could block, when budgets are counted in DynamoDB.
         return new EventLoopHttpCall(setting(p + "base-url") + path, Integer.parseInt(setting(p + "connect-timeout-ms")),
-                Long.parseLong(setting(p + "idle-timeout-ms")), camelContext,
-                () -> ledger(camelContext).embeddedDatabase() != null);
+                Long.parseLong(setting(p + "idle-timeout-ms")), this::budgetsInMemory);
+    }
+
+    private volatile Boolean budgetsInMemory;
+
+    /** After a good answer only the budget's settle could block: when budgets are counted in DynamoDB. */
+    private boolean budgetsInMemory() {
+        Boolean known = budgetsInMemory;
+        if (known == null) {
+            known = ledger(camelContext).embeddedDatabase() != null;
+            budgetsInMemory = known;
+        }
+        return known;
     }
 
     private String setting(String key) {

@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import org.apache.camel.AsyncCallback;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.support.AsyncProcessorSupport;
@@ -44,7 +43,6 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
     private final URI url;
     private final int connectTimeoutMs;
     private final long idleTimeoutMs;
-    private final CamelContext camel;
     private final BooleanSupplier tailOnLoop;
     private volatile HttpClient client;
 
@@ -52,23 +50,25 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
      * {@code url}: the endpoint's absolute URL; the time limits as camel-http's connect and response timeouts;
      * {@code tailOnLoop}: whether the steps after a good answer never block (asked per call).
      */
-    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, CamelContext camel,
-                             BooleanSupplier tailOnLoop) {
+    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, BooleanSupplier tailOnLoop) {
         this.url = URI.create(url);
         if (this.url.getHost() == null || !("http".equals(this.url.getScheme()) || "https".equals(this.url.getScheme()))) {
             throw new IllegalArgumentException("not an http(s) URL: " + url);
         }
         this.connectTimeoutMs = connectTimeoutMs;
         this.idleTimeoutMs = idleTimeoutMs;
-        this.camel = camel;
         this.tailOnLoop = tailOnLoop;
     }
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         // On platform-http's worker the current context is the event loop's that read the request.
-        Context current = Vertx.currentContext();
-        Context loop = current != null ? current : vertx().getOrCreateContext();
+        Context loop = Vertx.currentContext();
+        if (loop == null) {
+            exchange.setException(new IllegalStateException("a provider call outside an HTTP request's context"));
+            callback.done(true);
+            return true;
+        }
         Message message = exchange.getMessage();
         RequestOptions request = request(message);
         byte[] body = message.getBody(byte[].class);
@@ -146,14 +146,6 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
             }
         }
         return made;
-    }
-
-    private Vertx vertx() {
-        Vertx vertx = camel.getRegistry().findSingleByType(Vertx.class);
-        if (vertx == null) {
-            throw new IllegalStateException("no Vert.x instance in the registry");
-        }
-        return vertx;
     }
 
     @Override

@@ -58,7 +58,7 @@ class EventLoopHttpCallTest {
     /** Calls as platform-http's worker does: from a worker thread of the request's event-loop context. */
     static Result call(String path, boolean tailOnLoop) throws Exception {
         EventLoopHttpCall call = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + path, 2_000, 300,
-                camel, () -> tailOnLoop);
+                () -> tailOnLoop);
         return callWith(call);
     }
 
@@ -124,7 +124,7 @@ class EventLoopHttpCallTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closed = socket.getLocalPort();
         }
-        Result result = callWith(new EventLoopHttpCall("http://127.0.0.1:" + closed + "/ok", 2_000, 300, camel,
+        Result result = callWith(new EventLoopHttpCall("http://127.0.0.1:" + closed + "/ok", 2_000, 300,
                 () -> true));
         Throwable failure = result.exchange().getException();
         assertTrue(failure instanceof ConnectException || failure.getCause() instanceof ConnectException,
