@@ -34,7 +34,9 @@ import java.util.function.BooleanSupplier;
  * <p>
  * Failures surface as camel-http's do, for the dispatch loop's classification: refused or timed-out connections as
  * {@code ConnectException}s, an idle timeout as a {@code SocketTimeoutException}, a dropped connection as a
- * {@code SocketException}. Used for single answers; streams are read with camel-http on the worker.
+ * {@code SocketException}. Used for single answers; streams are read with camel-http on the worker. For {@code https}
+ * the server's certificate is checked against the JVM's trust store and its host name, and the host is named in the
+ * handshake (SNI) whatever its form, as TLS front ends shared by many hosts require.
  */
 public final class EventLoopHttpCall extends AsyncProcessorSupport {
 
@@ -139,7 +141,8 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
                     client = vertx.createHttpClient(new HttpClientOptions()
                                     .setConnectTimeout(connectTimeoutMs)
                                     .setKeepAlive(true)
-                                    .setVerifyHost(true),
+                                    .setVerifyHost(true)
+                                    .setForceSni(true),
                             new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
                 }
                 made = client;

@@ -131,6 +131,68 @@ class EventLoopHttpCallTest {
                 "was " + failure);
     }
 
+    /**
+     * An https base URL: the client verifies the certificate against the JVM's trust store and the host name, and
+     * names the host in the handshake (SNI), as providers behind shared TLS front ends require.
+     */
+    @Test
+    void httpsVerifiesTheServerAndNamesTheHost() throws Exception {
+        // A certificate for localhost, made with the JDK's keytool; the same store serves the key and the trust.
+        java.nio.file.Path store = java.nio.file.Files.createTempDirectory("tls").resolve("localhost.p12");
+        Process keytool = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool")
+                .toString(), "-genkeypair", "-alias", "upstream", "-keyalg", "RSA", "-keysize", "2048",
+                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", store.toString(), "-storepass", "changeit", "-keypass", "changeit")
+                .redirectErrorStream(true).start();
+        assertEquals(0, keytool.waitFor(), new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        CompletableFuture<String> named = new CompletableFuture<>();
+        HttpServer tls = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSsl(true).setSni(true)
+                        .setKeyCertOptions(new io.vertx.core.net.PfxOptions().setPath(store.toString())
+                                .setPassword("changeit")))
+                .requestHandler(request -> {
+                    named.complete(request.connection().indicatedServerName());
+                    request.response().putHeader("content-type", "application/json").end("{\"ok\":true}");
+                })
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        String[] keys = {"javax.net.ssl.trustStore", "javax.net.ssl.trustStorePassword", "javax.net.ssl.trustStoreType"};
+        String[] before = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            before[i] = System.getProperty(keys[i]);
+        }
+        System.setProperty(keys[0], store.toString());
+        System.setProperty(keys[1], "changeit");
+        System.setProperty(keys[2], "PKCS12");
+        try {
+            Result trustedCall = callWith(new EventLoopHttpCall("https://localhost:" + tls.actualPort() + "/ok", 2_000,
+                    2_000, () -> true));
+            assertNull(trustedCall.exchange().getException());
+            assertEquals(200, trustedCall.exchange().getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+            assertEquals("localhost", named.get(10, TimeUnit.SECONDS));
+
+            Result wrongHost = callWith(new EventLoopHttpCall("https://127.0.0.1:" + tls.actualPort() + "/ok", 2_000,
+                    2_000, () -> true));
+            assertInstanceOf(javax.net.ssl.SSLException.class, rootCause(wrongHost.exchange().getException()),
+                    "a certificate for localhost is refused for 127.0.0.1");
+        } finally {
+            for (int i = 0; i < keys.length; i++) {
+                if (before[i] == null) {
+                    System.clearProperty(keys[i]);
+                } else {
+                    System.setProperty(keys[i], before[i]);
+                }
+            }
+            tls.close();
+        }
+    }
+
+    static Throwable rootCause(Throwable failure) {
+        Throwable cause = failure;
+        while (cause != null && !(cause instanceof javax.net.ssl.SSLException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
     @Test
     void offEventLoopMovesOnlyWhatIsOnTheLoop() throws Exception {
         OffEventLoop off = new OffEventLoop();
