@@ -268,20 +268,10 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     private EventLoopHttpCall eventLoopCall(String provider, String path) {
         String p = "caravan." + provider + ".";
+        // After a good answer only the budget's settle could block: when budgets are counted in DynamoDB.
+        boolean budgetsInMemory = ledger(camelContext).embeddedDatabase() != null;
         return new EventLoopHttpCall(setting(p + "base-url") + path, Integer.parseInt(setting(p + "connect-timeout-ms")),
-                Long.parseLong(setting(p + "idle-timeout-ms")), this::budgetsInMemory);
-    }
-
-    private volatile Boolean budgetsInMemory;
-
-    /** After a good answer only the budget's settle could block: when budgets are counted in DynamoDB. */
-    private boolean budgetsInMemory() {
-        Boolean known = budgetsInMemory;
-        if (known == null) {
-            known = ledger(camelContext).embeddedDatabase() != null;
-            budgetsInMemory = known;
-        }
-        return known;
+                Long.parseLong(setting(p + "idle-timeout-ms")), budgetsInMemory);
     }
 
     private String setting(String key) {

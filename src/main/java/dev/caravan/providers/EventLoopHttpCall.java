@@ -20,7 +20,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 
 /**
  * Sends a provider's prepared request (method, headers and body as its codec's {@code prepare} left them) with
@@ -45,14 +44,14 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
     private final URI url;
     private final int connectTimeoutMs;
     private final long idleTimeoutMs;
-    private final BooleanSupplier tailOnLoop;
+    private final boolean tailOnLoop;
     private volatile HttpClient client;
 
     /**
      * {@code url}: the endpoint's absolute URL; the time limits as camel-http's connect and response timeouts;
-     * {@code tailOnLoop}: whether the steps after a good answer never block (asked per call).
+     * {@code tailOnLoop}: whether the steps after a good answer never block.
      */
-    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, BooleanSupplier tailOnLoop) {
+    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, boolean tailOnLoop) {
         this.url = URI.create(url);
         if (this.url.getHost() == null || !("http".equals(this.url.getScheme()) || "https".equals(this.url.getScheme()))) {
             throw new IllegalArgumentException("not an http(s) URL: " + url);
@@ -80,14 +79,11 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
                 .onComplete(done -> {
                     if (done.failed()) {
                         exchange.setException(asCamelHttpWould(done.cause()));
-                    } else if (done.result() < 400 && tailOnLoop.getAsBoolean()) {
+                    } else if (done.result() < 400 && tailOnLoop) {
                         callback.done(false);
                         return;
                     }
-                    loop.owner().<Void>executeBlocking(resumed -> {
-                        callback.done(false);
-                        resumed.complete();
-                    }, false);
+                    OffEventLoop.continueOnWorker(loop.owner(), callback);
                 }));
         return false;
     }

@@ -49,6 +49,8 @@ public final class HttpProviderCall {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         Message message = exchange.getMessage();
         Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        // The event-loop call leaves the answer's bytes; camel-http leaves a stream to read.
+        byte[] read = message.getBody() instanceof byte[] bytes ? bytes : null;
         InputStream body = message.getBody(InputStream.class);
         message.setBody(null);
         if (status == null || status >= 400) {
@@ -62,7 +64,8 @@ public final class HttpProviderCall {
             return;
         }
         if (!call.isStream()) {
-            call.answered(codec.decodeResponse(readAnswer(body, message.getHeader("Content-Length", Long.class))));
+            call.answered(codec.decodeResponse(read != null ? read
+                    : readAnswer(body, message.getHeader("Content-Length", Long.class))));
             return;
         }
         List<Synchronization> completions = takeHttpClientCleanup(exchange);
@@ -84,9 +87,10 @@ public final class HttpProviderCall {
     }
 
     /**
-     * camel-http releases a streamed response when the exchange completes by reading it to the end; inside the
-     * circuit breaker that is as soon as the breaker's step ends, which would swallow the whole stream before the
-     * relay sees it. The relay owns the stream from here and releases the connection itself (after aborting it).
+     * camel-http releases a streamed response when the exchange completes by reading it to the end (inside the
+     * former circuitBreaker EIP, as soon as its step ended, before the relay saw the stream), which for a stream
+     * the caller left would read the upstream's whole answer. The relay owns the stream from here and releases the
+     * connection itself (after aborting it).
      */
     private static List<Synchronization> takeHttpClientCleanup(Exchange exchange) {
         Exchange holder = new DefaultExchange(exchange.getContext());

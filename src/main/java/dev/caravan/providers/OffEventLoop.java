@@ -20,10 +20,15 @@ public final class OffEventLoop extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        current.owner().<Void>executeBlocking(moved -> {
+        continueOnWorker(current.owner(), callback);
+        return false;
+    }
+
+    /** Lets the route go on from one of Vert.x's worker threads. */
+    static void continueOnWorker(Vertx vertx, AsyncCallback callback) {
+        vertx.<Void>executeBlocking(moved -> {
             callback.done(false);
             moved.complete();
         }, false);
-        return false;
     }
 }

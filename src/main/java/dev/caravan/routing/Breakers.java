@@ -42,10 +42,15 @@ public final class Breakers {
         return new Breakers(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
     }
 
-    /** The breaker of the exchange's attempt: its account's, else its provider's default account's. */
+    /** The name of the breaker that guards an account of {@code provider}: null {@code account} is the default one. */
+    public static String name(String provider, String account) {
+        return account == null ? provider : "account-" + account;
+    }
+
+    /** Asks the breaker of the exchange's attempt; an open one refuses with {@code CallNotPermittedException}. */
     public void permit(Exchange exchange) {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
-        String name = call.account() == null ? call.provider() : "account-" + call.account();
+        String name = name(call.provider(), call.account());
         CircuitBreaker breaker = breaker(name, call.provider());
         exchange.removeProperty(PERMITTED);
         breaker.acquirePermission();

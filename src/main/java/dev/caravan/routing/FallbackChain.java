@@ -132,7 +132,7 @@ public final class FallbackChain {
      * default account, its account's own ({@code account-<name>}) on a named account.
      */
     public static boolean breakerOpen(CamelContext context, Target target) {
-        return breakerOpen(context, target.account() == null ? target.provider() : "account-" + target.account());
+        return breakerOpen(context, Breakers.name(target.provider(), target.account()));
     }
 
     /** Whether the named circuit breaker ({@link Breakers}) is open. */

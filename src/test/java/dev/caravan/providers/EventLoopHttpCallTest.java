@@ -58,7 +58,7 @@ class EventLoopHttpCallTest {
     /** Calls as platform-http's worker does: from a worker thread of the request's event-loop context. */
     static Result call(String path, boolean tailOnLoop) throws Exception {
         EventLoopHttpCall call = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + path, 2_000, 300,
-                () -> tailOnLoop);
+                tailOnLoop);
         return callWith(call);
     }
 
@@ -80,6 +80,10 @@ class EventLoopHttpCallTest {
     }
 
     record Result(Exchange exchange, String thread, boolean onEventLoop) {
+        Integer status() {
+            return exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        }
+
         String body() {
             return new String(exchange.getMessage().getBody(byte[].class), StandardCharsets.UTF_8);
         }
@@ -89,7 +93,7 @@ class EventLoopHttpCallTest {
     void aGoodAnswerIsLeftAsCamelHttpLeavesItAndReadOnTheEventLoop() throws Exception {
         Result result = call("/ok", true);
         assertNull(result.exchange().getException());
-        assertEquals(200, result.exchange().getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals(200, result.status());
         assertEquals("req-1", result.exchange().getMessage().getHeader("X-Request-Id", String.class));
         assertEquals("{\"echo\":{\"q\":1},\"auth\":\"Bearer sk-test\"}", result.body());
         assertTrue(result.onEventLoop(), "read on the event loop, ran on " + result.thread());
@@ -98,7 +102,7 @@ class EventLoopHttpCallTest {
     @Test
     void whenWhatFollowsMayBlockTheRouteGoesOnOnAWorker() throws Exception {
         Result result = call("/ok", false);
-        assertEquals(200, result.exchange().getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals(200, result.status());
         assertFalse(result.onEventLoop(), "ran on " + result.thread());
     }
 
@@ -106,7 +110,7 @@ class EventLoopHttpCallTest {
     void anErrorStatusGoesOnOnAWorkerWithTheUpstreamsHeaders() throws Exception {
         Result result = call("/busy", true);
         assertNull(result.exchange().getException());
-        assertEquals(503, result.exchange().getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals(503, result.status());
         assertEquals("2", result.exchange().getMessage().getHeader("Retry-After", String.class));
         assertFalse(result.onEventLoop(), "ran on " + result.thread());
     }
@@ -125,7 +129,7 @@ class EventLoopHttpCallTest {
             closed = socket.getLocalPort();
         }
         Result result = callWith(new EventLoopHttpCall("http://127.0.0.1:" + closed + "/ok", 2_000, 300,
-                () -> true));
+                true));
         Throwable failure = result.exchange().getException();
         assertTrue(failure instanceof ConnectException || failure.getCause() instanceof ConnectException,
                 "was " + failure);
@@ -164,13 +168,13 @@ class EventLoopHttpCallTest {
         System.setProperty(keys[2], "PKCS12");
         try {
             Result trustedCall = callWith(new EventLoopHttpCall("https://localhost:" + tls.actualPort() + "/ok", 2_000,
-                    2_000, () -> true));
+                    2_000, true));
             assertNull(trustedCall.exchange().getException());
-            assertEquals(200, trustedCall.exchange().getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+            assertEquals(200, trustedCall.status());
             assertEquals("localhost", named.get(10, TimeUnit.SECONDS));
 
             Result wrongHost = callWith(new EventLoopHttpCall("https://127.0.0.1:" + tls.actualPort() + "/ok", 2_000,
-                    2_000, () -> true));
+                    2_000, true));
             assertInstanceOf(javax.net.ssl.SSLException.class, rootCause(wrongHost.exchange().getException()),
                     "a certificate for localhost is refused for 127.0.0.1");
         } finally {
