@@ -13,6 +13,7 @@ import dev.caravan.ledger.CostRecorder;
 import dev.caravan.ledger.Ledger;
 import dev.caravan.ledger.LedgerSettings;
 import dev.caravan.ledger.SpendReport;
+import dev.caravan.ops.AfterAnswerExecutor;
 import dev.caravan.ops.ContextEvents;
 import dev.caravan.providers.AccountCalls;
 import dev.caravan.providers.EventLoopHttpCall;
@@ -199,6 +200,12 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     @BindToRegistry
     public CostRecorder costRecorder(CamelContext context) {
         return new CostRecorder(ledger(context));
+    }
+
+    /** Where the wire-tapped cost route runs (api.yaml): on the request's event loop when recording never blocks. */
+    @BindToRegistry
+    public AfterAnswerExecutor afterAnswer(CamelContext context) {
+        return new AfterAnswerExecutor(context, ledger(context).writesBehind());
     }
 
     @BindToRegistry

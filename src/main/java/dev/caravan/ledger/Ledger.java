@@ -13,9 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -41,9 +42,12 @@ public final class Ledger implements AutoCloseable {
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final ScheduledExecutorService replayer;
-    /** Records waiting for the write in progress (see {@link #record}). */
+    /** Records waiting for the writer (see {@link #record}). */
     private final ConcurrentLinkedQueue<CostRecord> queued = new ConcurrentLinkedQueue<>();
     private final ReentrantLock writing = new ReentrantLock();
+    /** Writes queued records (stores that write together only, else null). */
+    private final ScheduledExecutorService writer;
+    private final AtomicBoolean writeScheduled = new AtomicBoolean();
     private final Object replayState = new Object();
     private volatile boolean storeHealthy = true;
     private boolean replayScheduled;
@@ -56,6 +60,11 @@ public final class Ledger implements AutoCloseable {
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
         this.backoff = initialBackoff;
+        this.writer = store.writesTogether() ? Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "cost-write-behind");
+            thread.setDaemon(true);
+            return thread;
+        }) : null;
         this.replayer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "cost-spool-replay");
             thread.setDaemon(true);
@@ -106,28 +115,48 @@ public final class Ledger implements AutoCloseable {
 
     /**
      * Stores the record, or spools it when the store fails. Never throws: the request has been answered.
-     * With a store that writes records together (the embedded one), concurrent requests share one transaction
-     * (group commit): the caller that finds no write in progress lets records gather for a few milliseconds, stores
-     * every record queued by then in one go, and goes on while more arrive; the others return at once, their
-     * records queued.
+     * With a store that writes records together (the embedded one) the record is queued and the call returns at
+     * once: the ledger's writer lets records gather for a few milliseconds and stores every record queued by then in
+     * one transaction (group commit), so this never blocks and no thread is woken per record. Other stores (DynamoDB)
+     * are written by the caller.
      */
     public void record(CostRecord record) {
         if (!record.usageReported()) {
             LOG.warn("request {} ended without usage from {} ({}); recorded as unreported, cost {}",
                     record.requestId(), record.provider(), record.model(), record.cost().toPlainString());
         }
-        if (!store.writesTogether()) {
+        if (!writesBehind()) {
             storeOrSpool(List.of(record));
             return;
         }
         queued.add(record);
-        while (!queued.isEmpty() && writing.tryLock()) {
+        if (!writeScheduled.get() && writeScheduled.compareAndSet(false, true)) {
             try {
-                LockSupport.parkNanos(GATHER_NANOS);
-                writeQueued();
-            } finally {
-                writing.unlock();
+                writer.schedule(this::writeBehind, GATHER_NANOS, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                writeScheduled.set(false);
+                flush();
             }
+        }
+    }
+
+    /** Whether {@link #record} only queues (the store writes records together, on the ledger's writer thread). */
+    public boolean writesBehind() {
+        return writer != null;
+    }
+
+    private void writeBehind() {
+        writeScheduled.set(false);
+        flush();
+    }
+
+    /** Writes every record queued so far (spend is read after this, so that it includes them). */
+    public void flush() {
+        writing.lock();
+        try {
+            writeQueued();
+        } finally {
+            writing.unlock();
         }
     }
 
@@ -206,6 +235,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     public List<SpendRow> spend(SpendQuery query) {
+        flush();
         return store.spend(query);
     }
 
@@ -229,12 +259,10 @@ public final class Ledger implements AutoCloseable {
     /** Tries the spool once more, then closes; what the store still refuses stays spooled for the next start. */
     @Override
     public void close() {
-        writing.lock();
-        try {
-            writeQueued();
-        } finally {
-            writing.unlock();
+        if (writer != null) {
+            writer.shutdown();
         }
+        flush();
         replayer.shutdownNow();
         try {
             replayer.awaitTermination(10, TimeUnit.SECONDS);

@@ -169,6 +169,7 @@ abstract class CostStoreContract {
         } finally {
             pool.shutdown();
         }
+        ledger.flush(); // the embedded store's records are written behind
         long spooled = ledger.spoolDepth();
         assertTrue(spooled > 0 && spooled <= 100, "records spooled during the outage: " + spooled);
 
