@@ -1,5 +1,6 @@
 package dev.caravan.providers;
 
+import dev.caravan.ledger.Ledger;
 import dev.caravan.routing.ProviderAccounts;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
@@ -15,7 +16,8 @@ import java.util.Map;
  * (routes/providers/accounts.yaml), once the routes are loaded and before the context starts. The account's
  * timeouts are its provider's ({@code caravan.<provider>.*}, with the same defaults as the provider routes), and so
  * are its breaker's settings ({@link dev.caravan.routing.Breakers}, breaker {@code account-<name>}); the URL is the
- * account's own.
+ * account's own. Its single answers are sent from the event loop by an {@link EventLoopHttpCall} bound as
+ * {@code account-<name>-send}, with the same time limits; its streams go through camel-http.
  */
 public final class AccountRoutes extends MainListenerSupport {
 
@@ -37,13 +39,28 @@ public final class AccountRoutes extends MainListenerSupport {
                 continue;
             }
             try {
+                Map<String, Object> parameters = parameters(context, account);
+                context.getRegistry().bind(sender(account), new EventLoopHttpCall(account.baseUrl(),
+                        Integer.parseInt((String) parameters.get("connectTimeoutMs")),
+                        Long.parseLong((String) parameters.get("idleTimeoutMs")), budgetsInMemory(context)));
                 context.addRouteFromTemplate("account-" + account.name(), TEMPLATE, "account-" + account.name() + "-",
-                        parameters(context, account));
+                        parameters);
             } catch (Exception e) {
                 throw new IllegalStateException("cannot make the route of provider account " + account.name(), e);
             }
             LOG.info("Provider account {} ready: route account-{}", account, account.name());
         }
+    }
+
+    /** The registry name of the account's sender of single answers (the template's {@code account-<name>-send}). */
+    static String sender(ProviderAccounts.Account account) {
+        return "account-" + account.name() + "-send";
+    }
+
+    /** As for the default accounts: after a good answer only the budget's settle could block, with DynamoDB. */
+    private static boolean budgetsInMemory(CamelContext context) {
+        Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        return ledger != null && ledger.embeddedDatabase() != null;
     }
 
     static Map<String, Object> parameters(CamelContext context, ProviderAccounts.Account account) {

@@ -48,14 +48,12 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
     private volatile HttpClient client;
 
     /**
-     * {@code url}: the endpoint's absolute URL; the time limits as camel-http's connect and response timeouts;
+     * {@code url}: the endpoint's absolute URL, unless the prepared request names its own in {@code CamelHttpUri}
+     * (a named provider account's, built from its configuration by {@link AccountCalls}); the time limits as camel-http's connect and response timeouts;
      * {@code tailOnLoop}: whether the steps after a good answer never block.
      */
     public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, boolean tailOnLoop) {
-        this.url = URI.create(url);
-        if (this.url.getHost() == null || !("http".equals(this.url.getScheme()) || "https".equals(this.url.getScheme()))) {
-            throw new IllegalArgumentException("not an http(s) URL: " + url);
-        }
+        this.url = httpUrl(url);
         this.connectTimeoutMs = connectTimeoutMs;
         this.idleTimeoutMs = idleTimeoutMs;
         this.tailOnLoop = tailOnLoop;
@@ -71,7 +69,14 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
             return true;
         }
         Message message = exchange.getMessage();
-        RequestOptions request = request(message);
+        RequestOptions request;
+        try {
+            request = request(message);
+        } catch (IllegalArgumentException e) {
+            exchange.setException(e);
+            callback.done(true);
+            return true;
+        }
         byte[] body = message.getBody(byte[].class);
         loop.runOnContext(go -> client(loop.owner()).request(request)
                 .compose(sent -> sent.send(body == null ? Buffer.buffer() : Buffer.buffer(body)))
@@ -89,14 +94,16 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
     }
 
     private RequestOptions request(Message message) {
-        boolean tls = "https".equals(url.getScheme());
-        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        String perCall = message.getHeader(Exchange.HTTP_URI, String.class);
+        URI target = perCall == null ? url : httpUrl(perCall);
+        boolean tls = "https".equals(target.getScheme());
+        String path = target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath();
         RequestOptions request = new RequestOptions()
                 .setMethod(HttpMethod.valueOf(message.getHeader(Exchange.HTTP_METHOD, "POST", String.class)))
-                .setHost(url.getHost())
-                .setPort(url.getPort() > 0 ? url.getPort() : tls ? 443 : 80)
+                .setHost(target.getHost())
+                .setPort(target.getPort() > 0 ? target.getPort() : tls ? 443 : 80)
                 .setSsl(tls)
-                .setURI(url.getRawQuery() == null ? path : path + "?" + url.getRawQuery())
+                .setURI(target.getRawQuery() == null ? path : path + "?" + target.getRawQuery())
                 .setIdleTimeout(idleTimeoutMs);
         for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
             if (header.getValue() != null && !header.getKey().startsWith("Camel")) {
@@ -104,6 +111,14 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
             }
         }
         return request;
+    }
+
+    private static URI httpUrl(String url) {
+        URI parsed = URI.create(url);
+        if (parsed.getHost() == null || !("http".equals(parsed.getScheme()) || "https".equals(parsed.getScheme()))) {
+            throw new IllegalArgumentException("not an http(s) URL: " + url);
+        }
+        return parsed;
     }
 
     /** Leaves the answer on the message; returns its status. */

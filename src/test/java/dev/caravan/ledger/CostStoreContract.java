@@ -157,6 +157,7 @@ abstract class CostStoreContract {
                     for (Future<?> write : writes.subList(0, 20)) {
                         write.get(30, TimeUnit.SECONDS); // the outage starts with traffic flowing to the store
                     }
+                    ledger.flush(); // what was handed over so far reached the store (the embedded one writes behind)
                     stopStore();
                 }
                 if (i % 10 == 0) {

@@ -42,6 +42,8 @@ class EventLoopHttpCallTest {
                         .putHeader("x-request-id", "req-1")
                         .end("{\"echo\":" + body + ",\"auth\":\"" + request.getHeader("Authorization") + "\"}");
                 case "/busy" -> request.response().setStatusCode(503).putHeader("retry-after", "2").end("{}");
+                case "/account" -> request.response().end(request.uri() + " " + request.headers().names().stream()
+                        .filter(name -> name.startsWith("Camel")).toList());
                 default -> { } // never answers
             }
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -63,7 +65,10 @@ class EventLoopHttpCallTest {
     }
 
     static Result callWith(EventLoopHttpCall call) throws Exception {
-        Exchange exchange = new DefaultExchange(camel);
+        return callWith(call, new DefaultExchange(camel));
+    }
+
+    static Result callWith(EventLoopHttpCall call, Exchange exchange) throws Exception {
         exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
         exchange.getMessage().setHeader("Authorization", "Bearer sk-test");
         exchange.getMessage().setHeader("CamelInternalThing", "not sent");
@@ -120,6 +125,17 @@ class EventLoopHttpCallTest {
         Result result = call("/hang", true);
         assertInstanceOf(SocketTimeoutException.class, result.exchange().getException());
         assertFalse(result.onEventLoop(), "ran on " + result.thread());
+    }
+
+    @Test
+    void aNamedAccountsRequestGoesToTheUrlItsPrepareSet() throws Exception {
+        EventLoopHttpCall account = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort(), 2_000, 300, true);
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getMessage().setHeader(Exchange.HTTP_URI, "http://127.0.0.1:" + upstream.actualPort()
+                + "/account?api-version=2024-10-21");
+        Result result = callWith(account, exchange);
+        assertEquals(200, result.status());
+        assertEquals("/account?api-version=2024-10-21 []", result.body(), "path and query as set, no Camel header sent");
     }
 
     @Test
