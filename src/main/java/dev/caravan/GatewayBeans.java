@@ -42,6 +42,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.CamelContextAware;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.component.platform.http.vertx.ApiEventLoops;
 import org.apache.camel.spi.CamelEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +89,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     int mockStreamTokens;
     @PropertyInject(value = "caravan.mock.token-delay-ms", defaultValue = "50")
     long mockTokenDelay;
+    @PropertyInject(value = "caravan.http.event-loops", defaultValue = "0")
+    int eventLoops;
     @PropertyInject(value = "caravan.http.worker-threads", defaultValue = "1100")
     int workerThreads;
     @PropertyInject(value = "camel.server.maxBodySize", defaultValue = "1048576")
@@ -144,7 +147,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     @BindToRegistry
     public VertxOptions vertxOptions() {
         // Streams are relayed from worker threads (blocking reads of the upstream), so the pool bounds concurrent streams.
-        return new VertxOptions().setWorkerPoolSize(workerThreads)
+        // As many event loops as serve the API, so that its servers cover each loop once (ApiEventLoops).
+        return new VertxOptions().setEventLoopPoolSize(eventLoops()).setWorkerPoolSize(workerThreads)
                 .setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);
     }
 
@@ -333,6 +337,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     @Override
     public void configure(CamelContext context) {
         DirectBeanSteps.install(context);
+        ApiEventLoops apiLoops = new ApiEventLoops(eventLoops());
         EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
                 "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
                 "/admin/keys", "GET, POST"), maxBodySize, routeSwapHold());
@@ -340,11 +345,22 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
             if (event instanceof CamelEvent.CamelContextStartedEvent) {
                 int serverPort = ConfiguredPortHttpEngine.configuredPort(context);
                 edge.install(context, serverPort);
+                try {
+                    apiLoops.start(context);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot serve the API from " + eventLoops() + " event loops", e);
+                }
                 LOG.info("Caravan is serving on port {}", serverPort);
             } else if (event instanceof CamelEvent.CamelContextStoppedEvent) {
+                apiLoops.stop();
                 closeOnStop();
             }
         });
+    }
+
+    /** How many event loops serve the API: {@code caravan.http.event-loops}, or one per processor when 0. */
+    private int eventLoops() {
+        return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
     }
 
     /** The ledger flushes its spool; the AWS SDK clients (if Bedrock was ever called) release their connections. */

@@ -19,6 +19,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -39,13 +40,15 @@ import java.util.concurrent.TimeoutException;
  */
 public final class EventLoopHttpCall extends AsyncProcessorSupport {
 
+    /** Most connections to the upstream per event loop. */
     private static final int MAX_CONNECTIONS = 1000;
 
     private final URI url;
     private final int connectTimeoutMs;
     private final long idleTimeoutMs;
     private final boolean tailOnLoop;
-    private volatile HttpClient client;
+    /** Vert.x's clients by the event-loop thread they are used from (see {@link #client}). */
+    private final Map<Thread, HttpClient> clients = new ConcurrentHashMap<>();
 
     /**
      * {@code url}: the endpoint's absolute URL, unless the prepared request names its own in {@code CamelHttpUri}
@@ -144,29 +147,23 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
         return failure;
     }
 
+    /**
+     * The client of the event loop this runs on, made on first use. One per loop, so that a request's upstream
+     * connection lives on the loop that serves its caller: a connection made by another loop would hand every event
+     * of the call over between the two threads.
+     */
     private HttpClient client(Vertx vertx) {
-        HttpClient made = client;
-        if (made == null) {
-            synchronized (this) {
-                if (client == null) {
-                    client = vertx.createHttpClient(new HttpClientOptions()
-                                    .setConnectTimeout(connectTimeoutMs)
-                                    .setKeepAlive(true)
-                                    .setVerifyHost(true)
-                                    .setForceSni(true),
-                            new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
-                }
-                made = client;
-            }
-        }
-        return made;
+        return clients.computeIfAbsent(Thread.currentThread(), loop -> vertx.createHttpClient(new HttpClientOptions()
+                        .setConnectTimeout(connectTimeoutMs)
+                        .setKeepAlive(true)
+                        .setVerifyHost(true)
+                        .setForceSni(true),
+                new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS)));
     }
 
     @Override
     protected void doStop() {
-        HttpClient made = client;
-        if (made != null) {
-            made.close();
-        }
+        clients.values().forEach(HttpClient::close);
+        clients.clear();
     }
 }

@@ -15,8 +15,8 @@ import java.util.function.Predicate;
 /** Every event of one logger (and its children), kept in memory: an appender added to the running log4j2. */
 public final class LogLines extends AbstractAppender implements AutoCloseable {
 
-    /** A captured event: level, logger name and formatted message (with its exception's message, if any). */
-    public record Line(String level, String logger, String message) {
+    /** A captured event: level, logger name, formatted message (with its exception's message, if any), thread. */
+    public record Line(String level, String logger, String message, String thread) {
     }
 
     private final List<Line> lines = new CopyOnWriteArrayList<>();
@@ -55,7 +55,7 @@ public final class LogLines extends AbstractAppender implements AutoCloseable {
         if (event.getThrown() != null) {
             message += " | " + event.getThrown();
         }
-        lines.add(new Line(event.getLevel().name(), event.getLoggerName(), message));
+        lines.add(new Line(event.getLevel().name(), event.getLoggerName(), message, event.getThreadName()));
     }
 
     public List<Line> lines() {

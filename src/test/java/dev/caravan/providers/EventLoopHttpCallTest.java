@@ -44,6 +44,7 @@ class EventLoopHttpCallTest {
                 case "/busy" -> request.response().setStatusCode(503).putHeader("retry-after", "2").end("{}");
                 case "/account" -> request.response().end(request.uri() + " " + request.headers().names().stream()
                         .filter(name -> name.startsWith("Camel")).toList());
+                case "/peer" -> request.response().end(String.valueOf(request.remoteAddress().port()));
                 default -> { } // never answers
             }
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -69,12 +70,15 @@ class EventLoopHttpCallTest {
     }
 
     static Result callWith(EventLoopHttpCall call, Exchange exchange) throws Exception {
+        return callOn(call, vertx.getOrCreateContext(), exchange);
+    }
+
+    static Result callOn(EventLoopHttpCall call, Context loop, Exchange exchange) throws Exception {
         exchange.getMessage().setHeader(Exchange.HTTP_METHOD, "POST");
         exchange.getMessage().setHeader("Authorization", "Bearer sk-test");
         exchange.getMessage().setHeader("CamelInternalThing", "not sent");
         exchange.getMessage().setBody("{\"q\":1}".getBytes(StandardCharsets.UTF_8));
         CompletableFuture<Result> result = new CompletableFuture<>();
-        Context loop = vertx.getOrCreateContext();
         loop.runOnContext(go -> loop.<Void>executeBlocking(onWorker -> {
             boolean sync = call.process(exchange, doneSync -> result.complete(
                     new Result(exchange, Thread.currentThread().getName(), Context.isOnEventLoopThread())));
@@ -136,6 +140,42 @@ class EventLoopHttpCallTest {
         Result result = callWith(account, exchange);
         assertEquals(200, result.status());
         assertEquals("/account?api-version=2024-10-21 []", result.body(), "path and query as set, no Camel header sent");
+    }
+
+    @Test
+    void eachEventLoopCallsOverConnectionsOfItsOwn() throws Exception {
+        EventLoopHttpCall call = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + "/peer", 2_000,
+                1_000, true);
+        java.util.List<Context> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
+        vertx.deployVerticle(() -> new io.vertx.core.AbstractVerticle() {
+            @Override
+            public void start() {
+                loops.add(context);
+            }
+        }, new io.vertx.core.DeploymentOptions().setInstances(2)).toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        Context first = loops.get(0);
+        Context second = loops.get(1);
+        String firstLoop = loopThread(first);
+        String secondLoop = loopThread(second);
+        assertFalse(firstLoop.equals(secondLoop), "two loops to compare");
+        java.util.Map<String, java.util.Set<String>> connectionsByLoop = new java.util.HashMap<>();
+        for (int i = 0; i < 6; i++) {
+            Context loop = i % 2 == 0 ? first : second;
+            Result result = callOn(call, loop, new DefaultExchange(camel));
+            assertEquals(loopThread(loop), result.thread(), "the answer is read on the loop that made the call");
+            connectionsByLoop.computeIfAbsent(result.thread(), thread -> new java.util.HashSet<>()).add(result.body());
+        }
+        assertEquals(1, connectionsByLoop.get(firstLoop).size(), "one kept-alive connection per loop");
+        assertEquals(1, connectionsByLoop.get(secondLoop).size(), "one kept-alive connection per loop");
+        assertFalse(connectionsByLoop.get(firstLoop).equals(connectionsByLoop.get(secondLoop)),
+                "the loops do not share a connection: " + connectionsByLoop);
+    }
+
+    private static String loopThread(Context loop) throws Exception {
+        CompletableFuture<String> name = new CompletableFuture<>();
+        loop.runOnContext(go -> name.complete(Thread.currentThread().getName()));
+        return name.get(10, TimeUnit.SECONDS);
     }
 
     @Test
