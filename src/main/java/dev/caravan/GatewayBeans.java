@@ -1,5 +1,6 @@
 package dev.caravan;
 
+import dev.caravan.api.PreCallPlacement;
 import dev.caravan.api.AnswerWriter;
 import dev.caravan.api.ConfiguredPortHttpEngine;
 import dev.caravan.api.EdgeHandlers;
@@ -52,6 +53,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -154,7 +156,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     @BindToRegistry("platform-http-engine")
     public ConfiguredPortHttpEngine platformHttpEngine() {
-        return new ConfiguredPortHttpEngine();
+        return new ConfiguredPortHttpEngine(Set.of("/v1/chat/completions", "/ai/chat"));
     }
 
     @BindToRegistry
@@ -290,10 +292,21 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
                 .orElseThrow(() -> new IllegalStateException(key + " is not set")).trim();
     }
 
-    /** Puts an exchange that is on the event loop onto a worker thread (dispatch.yaml, before each attempt). */
+    /**
+     * Puts an exchange that is on the event loop onto a worker thread (dispatch.yaml, before each attempt), unless
+     * the attempt is a single answer sent from the loop (OpenAI, Anthropic and named accounts, no backoff).
+     */
     @BindToRegistry
     public OffEventLoop offEventLoop() {
-        return new OffEventLoop();
+        return new OffEventLoop(Set.of("openai", "anthropic"));
+    }
+
+    /** The chat route's first step: stays on the event loop when no step before the call can wait on I/O. */
+    @BindToRegistry
+    public PreCallPlacement preCallPlacement(CamelContext context) {
+        // The authenticator is AuthBeans'; looked up on first use, when every bean is bound.
+        return new PreCallPlacement(() -> context.getRegistry().lookupByNameAndType("authenticator",
+                dev.caravan.auth.Authenticator.class), ledger(context).embeddedDatabase() != null);
     }
 
     @BindToRegistry

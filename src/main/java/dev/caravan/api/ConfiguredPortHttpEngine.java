@@ -7,20 +7,33 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.WorkerReleasingHttpConsumer;
 
+import java.util.Set;
+
 /**
  * Binds the platform-http routes to the API server on {@code camel.server.port}. The stock engine guesses the
  * port by looking for a single HTTP server; with the management server beside it the guess falls back to 8080,
  * so the API could end up served on the management port (DESIGN.md §6). Its consumers let the worker thread go while
- * a route waits on an asynchronous step ({@link WorkerReleasingHttpConsumer}).
+ * a route waits on an asynchronous step, and start the chat routes on the event loop
+ * ({@link WorkerReleasingHttpConsumer}).
  */
 public final class ConfiguredPortHttpEngine extends VertxPlatformHttpEngine {
 
     private volatile int port;
+    private final Set<String> onEventLoop;
+
+    /**
+     * {@code onEventLoop}: the paths whose routes start on the event loop that read the request, because they move
+     * themselves to a worker before any step that may block (the chat routes' {@code preCallPlacement}).
+     */
+    public ConfiguredPortHttpEngine(Set<String> onEventLoop) {
+        this.onEventLoop = Set.copyOf(onEventLoop);
+    }
 
     @Override
     public PlatformHttpConsumer createConsumer(PlatformHttpEndpoint endpoint, Processor processor) {
         return new WorkerReleasingHttpConsumer(endpoint, processor, getHandlers(),
-                VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
+                VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()),
+                onEventLoop.contains(endpoint.getPath()));
     }
 
     @Override

@@ -57,6 +57,29 @@ public final class Authenticator {
         }
     }
 
+    /**
+     * Whether {@link #authenticate} would answer this request without I/O: no authentication, a key known to the
+     * cache, or a credential refused on its form. A key the cache does not know is read from the key store, and a
+     * JWT may need the identity provider's keys fetched.
+     */
+    public boolean answersFromMemory(Exchange exchange) {
+        if (mode.open()) {
+            return true;
+        }
+        Message message = exchange.getMessage();
+        String credential;
+        try {
+            credential = credential(message.getHeader("Authorization", String.class),
+                    message.getHeader("x-api-key", String.class));
+        } catch (AuthFailure refused) {
+            return true;
+        }
+        if (KeySecrets.looksLikeKey(credential) && keys != null) {
+            return keys.knows(KeySecrets.hash(credential));
+        }
+        return !(JwtVerifier.looksLikeJwt(credential) && jwts != null);
+    }
+
     private Identity identify(Exchange exchange, String authorization, String apiKey) {
         if (mode.open()) {
             return Identity.anonymous();

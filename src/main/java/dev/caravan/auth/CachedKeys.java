@@ -49,6 +49,12 @@ public final class CachedKeys {
         return key;
     }
 
+    /** Whether {@link #bySecretHash} would answer this hash from memory, without reading the store. */
+    public boolean knows(String hash) {
+        Entry entry = byHash.get(hash);
+        return entry != null && nanoClock.getAsLong() - entry.expiresAtNanos() < 0;
+    }
+
     /** Forgets what is known about this hash (after a revoke or rotate on this instance). */
     public void forget(String hash) {
         byHash.remove(hash);

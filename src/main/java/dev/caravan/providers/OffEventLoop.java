@@ -1,27 +1,47 @@
 package dev.caravan.providers;
 
+import dev.caravan.routing.CallContext;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
 
+import java.util.Set;
+
 /**
- * Moves an exchange that is running on a Vert.x event loop onto a worker thread, and lets any other go on in place.
- * After a good answer read on the event loop ({@link EventLoopHttpCall}) a route may loop back to a retry or a
- * fallback, whose backoff waits and whose providers may block; the dispatch loop passes here before each attempt.
+ * Moves an exchange that is running on a Vert.x event loop onto a worker thread before an attempt that may block, and
+ * lets any other go on in place. The dispatch loop passes here before each attempt: a chat request can reach it on
+ * the event loop (its steps before the call ran there, or a good answer was read there by {@link EventLoopHttpCall}
+ * and the route looped back to a retry or a fallback). What may block: a backoff before a retry, a stream (read with
+ * camel-http on the worker), a provider whose calls block (Bedrock's SDK, the mock's pauses). A single answer of a
+ * provider sent with {@link EventLoopHttpCall} (the given providers' default accounts, and named accounts), with no
+ * backoff, is sent from the loop.
  */
 public final class OffEventLoop extends AsyncProcessorSupport {
+
+    private final Set<String> sentFromLoop;
+
+    /** {@code sentFromLoop}: the providers whose default account's single answers are sent with EventLoopHttpCall. */
+    public OffEventLoop(Set<String> sentFromLoop) {
+        this.sentFromLoop = Set.copyOf(sentFromLoop);
+    }
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
         Context current = Vertx.currentContext();
-        if (current == null || !Context.isOnEventLoopThread()) {
+        if (current == null || !Context.isOnEventLoopThread()
+                || sentFromLoop(exchange.getProperty(CallContext.PROPERTY, CallContext.class))) {
             callback.done(true);
             return true;
         }
         continueOnWorker(current.owner(), callback);
         return false;
+    }
+
+    private boolean sentFromLoop(CallContext call) {
+        return call != null && !call.isStream() && call.backoffMillis() == 0
+                && (call.account() != null || sentFromLoop.contains(call.provider()));
     }
 
     /** Lets the route go on from one of Vert.x's worker threads. */

@@ -4,9 +4,6 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -18,35 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CachedKeysTest {
 
     private final AtomicLong now = new AtomicLong();
-    private final AtomicInteger reads = new AtomicInteger();
-    private final List<ApiKey> keys = new ArrayList<>();
-    private final KeyStore store = new KeyStore() {
-        @Override
-        public void create(ApiKey key) {
-            keys.add(key);
-        }
-
-        @Override
-        public void update(ApiKey key) {
-            keys.replaceAll(k -> k.id().equals(key.id()) ? key : k);
-        }
-
-        @Override
-        public Optional<ApiKey> find(String id) {
-            return keys.stream().filter(k -> k.id().equals(id)).findFirst();
-        }
-
-        @Override
-        public Optional<ApiKey> findBySecretHash(String hash) {
-            reads.incrementAndGet();
-            return keys.stream().filter(k -> k.secretHash().equals(hash)).findFirst();
-        }
-
-        @Override
-        public List<ApiKey> list() {
-            return keys;
-        }
-    };
+    private final CountingKeyStore store = new CountingKeyStore();
+    private final AtomicInteger reads = store.reads;
 
     @Test
     void aKeyRevokedOnAnotherInstanceStopsWorkingWhenItsEntryExpires() {

@@ -79,7 +79,7 @@ public final class Floor {
      */
     private static void camel(int port, boolean proxy, URI upstream) throws Exception {
         Main main = camelMain(port);
-        main.bind("platform-http-engine", new ConfiguredPortHttpEngine());
+        main.bind("platform-http-engine", new ConfiguredPortHttpEngine(java.util.Set.of()));
         main.configure().addRoutesBuilder(new RouteBuilder() {
             @Override
             public void configure() {

@@ -255,15 +255,53 @@ class EventLoopHttpCallTest {
 
     @Test
     void offEventLoopMovesOnlyWhatIsOnTheLoop() throws Exception {
-        OffEventLoop off = new OffEventLoop();
+        OffEventLoop off = new OffEventLoop(java.util.Set.of("openai"));
         Exchange exchange = new DefaultExchange(camel);
         assertTrue(off.process(exchange, doneSync -> { }), "off the loop already: goes on in place");
+        assertEquals("moved", onLoop(off, exchange), "no call known: moved to a worker");
+    }
 
-        CompletableFuture<String> thread = new CompletableFuture<>();
-        CompletableFuture<Boolean> sync = new CompletableFuture<>();
-        vertx.getOrCreateContext().runOnContext(go -> sync.complete(off.process(exchange,
-                doneSync -> thread.complete(Context.isOnEventLoopThread() + " " + Thread.currentThread().getName()))));
-        assertFalse(sync.get(10, TimeUnit.SECONDS), "on the loop: goes on later");
-        assertTrue(thread.get(10, TimeUnit.SECONDS).startsWith("false "), "went on on " + thread.get());
+    @Test
+    void offEventLoopLeavesOnTheLoopOnlyASingleAnswerSentFromIt() throws Exception {
+        OffEventLoop off = new OffEventLoop(java.util.Set.of("openai", "anthropic"));
+        assertEquals("in place", onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), false, 0)));
+        assertEquals("in place", onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o", "backup"), false, 0)),
+                "a named account's single answer");
+        assertEquals("moved", onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), true, 0)),
+                "a stream is read on a worker");
+        assertEquals("moved", onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), false, 200)),
+                "a backoff waits");
+        assertEquals("moved", onLoop(off, attempt(new dev.caravan.routing.Target("bedrock", "claude"), false, 0)),
+                "Bedrock's calls block");
+    }
+
+    private static Exchange attempt(dev.caravan.routing.Target target, boolean stream, long backoffMillis) {
+        dev.caravan.routing.CallContext call = new dev.caravan.routing.CallContext("req_1", "openai");
+        call.request(new dev.caravan.core.ChatRequest(target.model(), java.util.List.of(
+                dev.caravan.core.ChatMessage.of("user", "hi")), null, null, null, null, stream, false, null, null,
+                null, null));
+        call.attempt(target);
+        if (backoffMillis > 0) {
+            call.retry(backoffMillis);
+        }
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.setProperty(dev.caravan.routing.CallContext.PROPERTY, call);
+        return exchange;
+    }
+
+    /** Runs the step on an event loop: "in place" if the route went on there at once, "moved" if on a worker. */
+    private static String onLoop(OffEventLoop off, Exchange exchange) throws Exception {
+        CompletableFuture<String> went = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(go -> {
+            boolean sync = off.process(exchange, doneSync -> {
+                if (!Context.isOnEventLoopThread() && !doneSync) {
+                    went.complete("moved");
+                }
+            });
+            if (sync) {
+                went.complete(Context.isOnEventLoopThread() ? "in place" : "in place off the loop");
+            }
+        });
+        return went.get(10, TimeUnit.SECONDS);
     }
 }

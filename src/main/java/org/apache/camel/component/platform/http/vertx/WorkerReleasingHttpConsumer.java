@@ -1,5 +1,6 @@
 package org.apache.camel.component.platform.http.vertx;
 
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
@@ -11,7 +12,9 @@ import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import java.util.List;
 
 /**
- * platform-http's consumer, except that the route runs asynchronously on its worker thread: when the route waits on
+ * platform-http's consumer, except that the route runs asynchronously: on the event loop that read the request for
+ * routes that move themselves off it before anything that may block (the chat routes), else on a worker thread. On
+ * a worker, when the route waits on
  * an asynchronous step (a provider call made by Vert.x's client on the event loop), the worker goes back to its pool
  * instead of waiting, and the answer is written once the route completes. A route with no asynchronous step runs and
  * answers exactly as with the stock consumer: on a worker thread, the answer written from the event loop.
@@ -23,9 +26,17 @@ import java.util.List;
  */
 public final class WorkerReleasingHttpConsumer extends VertxPlatformHttpConsumer {
 
+    private final boolean startOnEventLoop;
+
+    /**
+     * {@code startOnEventLoop}: the route starts on the event loop that read the request (it moves itself to a worker
+     * before any step that may block); otherwise on a worker thread.
+     */
     public WorkerReleasingHttpConsumer(PlatformHttpEndpoint endpoint, Processor processor,
-                                       List<Handler<RoutingContext>> handlers, String routerName) {
+                                       List<Handler<RoutingContext>> handlers, String routerName,
+                                       boolean startOnEventLoop) {
         super(endpoint, processor, handlers, routerName);
+        this.startOnEventLoop = startOnEventLoop;
     }
 
     @Override
@@ -43,6 +54,10 @@ public final class WorkerReleasingHttpConsumer extends VertxPlatformHttpConsumer
                 fail(exchange, ctx, read.cause());
                 return;
             }
+            if (startOnEventLoop) {
+                routeOnEventLoop(exchange, ctx);
+                return;
+            }
             vertx.<Void>executeBlocking(routed -> {
                 try {
                     createUoW(exchange);
@@ -56,16 +71,39 @@ public final class WorkerReleasingHttpConsumer extends VertxPlatformHttpConsumer
                     fail(exchange, ctx, routed.cause());
                     return;
                 }
-                VertxPlatformHttpSupport.writeResponse(ctx, exchange, getEndpoint().getHeaderFilterStrategy(),
-                        getEndpoint().isMuteException()).onComplete(written -> {
-                            if (written.succeeded()) {
-                                complete(exchange);
-                            } else {
-                                fail(exchange, ctx, written.cause());
-                            }
-                        });
+                write(exchange, ctx);
             });
         });
+    }
+
+    /** Runs the route here, on the event loop; the answer is written from this loop whichever thread ends the route. */
+    private void routeOnEventLoop(Exchange exchange, RoutingContext ctx) {
+        Context loop = Vertx.currentContext();
+        Thread loopThread = Thread.currentThread();
+        try {
+            createUoW(exchange);
+        } catch (Exception e) {
+            fail(exchange, ctx, e);
+            return;
+        }
+        getAsyncProcessor().process(exchange, doneSync -> {
+            if (Thread.currentThread() == loopThread) {
+                write(exchange, ctx);
+            } else {
+                loop.runOnContext(ignored -> write(exchange, ctx));
+            }
+        });
+    }
+
+    private void write(Exchange exchange, RoutingContext ctx) {
+        VertxPlatformHttpSupport.writeResponse(ctx, exchange, getEndpoint().getHeaderFilterStrategy(),
+                getEndpoint().isMuteException()).onComplete(written -> {
+                    if (written.succeeded()) {
+                        complete(exchange);
+                    } else {
+                        fail(exchange, ctx, written.cause());
+                    }
+                });
     }
 
     private void complete(Exchange exchange) {

@@ -1,0 +1,59 @@
+package dev.caravan.api;
+
+import dev.caravan.auth.Authenticator;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
+
+import java.util.function.Supplier;
+
+/**
+ * The chat route's first step. Its route starts on the event loop that read the request (see
+ * {@code ConfiguredPortHttpEngine}); the steps up to the provider call stay there when none of them can wait on I/O for
+ * this request, and move to a worker thread otherwise.
+ * <p>
+ * Waiting on I/O means: authentication reading the key store (a key the cache does not know) or fetching an identity
+ * provider's keys (a JWT), and budgets held in DynamoDB. Parsing, the rate limiter, the plan and budgets counted in
+ * memory do not. The embedded budgets read a budget window's counters from H2 the first time that window is used,
+ * once per scope and period.
+ */
+public final class PreCallPlacement extends AsyncProcessorSupport {
+
+    private final Supplier<Authenticator> authenticators;
+    private final boolean budgetsInMemory;
+    private volatile Authenticator authenticator;
+
+    /** {@code authenticators}: where the chat route's authenticator is found (asked once). */
+    public PreCallPlacement(Supplier<Authenticator> authenticators, boolean budgetsInMemory) {
+        this.authenticators = authenticators;
+        this.budgetsInMemory = budgetsInMemory;
+    }
+
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
+        Context current = Vertx.currentContext();
+        if (current == null || !Context.isOnEventLoopThread() || staysOnLoop(exchange)) {
+            callback.done(true);
+            return true;
+        }
+        current.owner().<Void>executeBlocking(moved -> {
+            callback.done(false);
+            moved.complete();
+        }, false);
+        return false;
+    }
+
+    boolean staysOnLoop(Exchange exchange) {
+        if (!budgetsInMemory) {
+            return false;
+        }
+        Authenticator found = authenticator;
+        if (found == null) {
+            found = authenticators.get();
+            authenticator = found;
+        }
+        return found != null && found.answersFromMemory(exchange);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.caravan.auth;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Whether authentication can answer a request without I/O, which decides whether the chat route's steps before the
+ * call may stay on the event loop (PreCallPlacement): asking never reads the key store.
+ */
+class AnswersFromMemoryTest {
+
+    private final AtomicLong now = new AtomicLong();
+    private final CountingKeyStore store = new CountingKeyStore();
+    private final AtomicInteger reads = store.reads;
+    private final CachedKeys cache = new CachedKeys(store, Duration.ofSeconds(5), now::get);
+
+    @Test
+    void withoutAuthenticationEveryRequestIsAnsweredFromMemory() {
+        Authenticator open = new Authenticator(new AuthMode(false, false, false), null, null, Clock.systemUTC());
+        assertTrue(open.answersFromMemory(request("Bearer sk-anything")));
+    }
+
+    @Test
+    void aKeyIsAnsweredFromMemoryOnlyWhileTheCacheKnowsIt() {
+        Authenticator authenticator = new Authenticator(new AuthMode(true, false, true), cache, null, Clock.systemUTC());
+        String secret = KeySecrets.newSecret();
+        store.create(KeyStoreContract.key(secret));
+
+        assertFalse(authenticator.answersFromMemory(request("Bearer " + secret)), "not yet read: the store is");
+        assertEquals(0, reads.get(), "asking does not read the store");
+        cache.bySecretHash(KeySecrets.hash(secret));
+        assertTrue(authenticator.answersFromMemory(request("Bearer " + secret)), "cached");
+        assertTrue(authenticator.answersFromMemory(request(null, secret)), "the same key as x-api-key");
+        now.addAndGet(Duration.ofSeconds(6).toNanos());
+        assertFalse(authenticator.answersFromMemory(request("Bearer " + secret)), "the entry expired");
+        assertEquals(1, reads.get());
+    }
+
+    @Test
+    void aCredentialRefusedOnItsFormNeedsNoStore() {
+        Authenticator authenticator = new Authenticator(new AuthMode(true, false, true), cache, null, Clock.systemUTC());
+        assertTrue(authenticator.answersFromMemory(request(null)), "no credential: 401 at once");
+        assertTrue(authenticator.answersFromMemory(request("Basic dXNlcjpwYXNz")), "not a bearer credential");
+        assertTrue(authenticator.answersFromMemory(request("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln")),
+                "a JWT with no identity provider configured: 401 at once");
+        assertEquals(0, reads.get());
+    }
+
+    private static Exchange request(String authorization) {
+        return request(authorization, null);
+    }
+
+    private static Exchange request(String authorization, String apiKey) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.getMessage().setHeader("Authorization", authorization);
+        exchange.getMessage().setHeader("x-api-key", apiKey);
+        return exchange;
+    }
+}
