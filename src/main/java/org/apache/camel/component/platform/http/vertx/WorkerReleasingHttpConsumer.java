@@ -12,12 +12,12 @@ import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import java.util.List;
 
 /**
- * platform-http's consumer, except that the route runs asynchronously: on the event loop that read the request for
- * routes that move themselves off it before anything that may block (the chat routes), else on a worker thread. On
- * a worker, when the route waits on
- * an asynchronous step (a provider call made by Vert.x's client on the event loop), the worker goes back to its pool
- * instead of waiting, and the answer is written once the route completes. A route with no asynchronous step runs and
- * answers exactly as with the stock consumer: on a worker thread, the answer written from the event loop.
+ * platform-http's consumer, except that the route runs asynchronously. Routes that move themselves off the event
+ * loop before anything that may block (the chat routes) start on the loop that read the request; all others start
+ * on a worker thread. On a worker, when the route waits on an asynchronous step (a provider call made by Vert.x's
+ * client on the event loop), the worker goes back to its pool instead of waiting, and the answer is written once
+ * the route completes. A route with no asynchronous step runs and answers exactly as with the stock consumer: on a
+ * worker thread, the answer written from the event loop.
  * <p>
  * In Camel's package because the answer is written by platform-http's own writer
  * ({@code VertxPlatformHttpSupport.writeResponse}, package-private), so that headers, status codes, streamed bodies
