@@ -1,6 +1,5 @@
 package dev.caravan;
 
-import dev.caravan.api.PreCallPlacement;
 import dev.caravan.api.AnswerWriter;
 import dev.caravan.api.ConfiguredPortHttpEngine;
 import dev.caravan.api.EdgeHandlers;
@@ -282,9 +281,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     private EventLoopHttpCall eventLoopCall(String provider, String path) {
         String p = "caravan." + provider + ".";
         // After a good answer only the budget's settle could block: when budgets are counted in DynamoDB.
-        boolean budgetsInMemory = ledger(camelContext).embeddedDatabase() != null;
         return new EventLoopHttpCall(setting(p + "base-url") + path, Integer.parseInt(setting(p + "connect-timeout-ms")),
-                Long.parseLong(setting(p + "idle-timeout-ms")), budgetsInMemory);
+                Long.parseLong(setting(p + "idle-timeout-ms")), ledger(camelContext).budgetsInMemory());
     }
 
     private String setting(String key) {
@@ -299,14 +297,6 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     @BindToRegistry
     public OffEventLoop offEventLoop() {
         return new OffEventLoop(Set.of("openai", "anthropic"));
-    }
-
-    /** The chat route's first step: stays on the event loop when no step before the call can wait on I/O. */
-    @BindToRegistry
-    public PreCallPlacement preCallPlacement(CamelContext context) {
-        // The authenticator is AuthBeans'; looked up on first use, when every bean is bound.
-        return new PreCallPlacement(() -> context.getRegistry().lookupByNameAndType("authenticator",
-                dev.caravan.auth.Authenticator.class), ledger(context).embeddedDatabase() != null);
     }
 
     @BindToRegistry

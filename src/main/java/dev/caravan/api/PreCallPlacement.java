@@ -1,13 +1,12 @@
 package dev.caravan.api;
 
 import dev.caravan.auth.Authenticator;
+import dev.caravan.providers.OffEventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.AsyncProcessorSupport;
-
-import java.util.function.Supplier;
 
 /**
  * The chat route's first step. Its route starts on the event loop that read the request (see
@@ -21,13 +20,11 @@ import java.util.function.Supplier;
  */
 public final class PreCallPlacement extends AsyncProcessorSupport {
 
-    private final Supplier<Authenticator> authenticators;
+    private final Authenticator authenticator;
     private final boolean budgetsInMemory;
-    private volatile Authenticator authenticator;
 
-    /** {@code authenticators}: where the chat route's authenticator is found (asked once). */
-    public PreCallPlacement(Supplier<Authenticator> authenticators, boolean budgetsInMemory) {
-        this.authenticators = authenticators;
+    public PreCallPlacement(Authenticator authenticator, boolean budgetsInMemory) {
+        this.authenticator = authenticator;
         this.budgetsInMemory = budgetsInMemory;
     }
 
@@ -38,22 +35,11 @@ public final class PreCallPlacement extends AsyncProcessorSupport {
             callback.done(true);
             return true;
         }
-        current.owner().<Void>executeBlocking(moved -> {
-            callback.done(false);
-            moved.complete();
-        }, false);
+        OffEventLoop.continueOnWorker(current.owner(), callback);
         return false;
     }
 
-    boolean staysOnLoop(Exchange exchange) {
-        if (!budgetsInMemory) {
-            return false;
-        }
-        Authenticator found = authenticator;
-        if (found == null) {
-            found = authenticators.get();
-            authenticator = found;
-        }
-        return found != null && found.answersFromMemory(exchange);
+    private boolean staysOnLoop(Exchange exchange) {
+        return budgetsInMemory && authenticator.answersFromMemory(exchange);
     }
 }

@@ -1,6 +1,7 @@
 package dev.caravan.auth;
 
 import dev.caravan.api.ConfiguredPortHttpEngine;
+import dev.caravan.api.PreCallPlacement;
 import dev.caravan.ledger.DynamoSettings;
 import dev.caravan.ledger.EmbeddedDatabase;
 import dev.caravan.ledger.Ledger;
@@ -72,6 +73,7 @@ public class AuthBeans implements CamelConfiguration {
 
     private AuthMode mode;
     private CachedKeys keys;
+    private Authenticator authenticator;
     private boolean keysOpened;
 
     @BindToRegistry
@@ -90,9 +92,22 @@ public class AuthBeans implements CamelConfiguration {
     }
 
     @BindToRegistry
-    public Authenticator authenticator(CamelContext context) {
-        JwtVerifier jwts = authMode().identityProvider() ? new JwtVerifier(oidcSettings()) : null;
-        return new Authenticator(authMode(), keys(context), jwts, Clock.systemUTC());
+    public synchronized Authenticator authenticator(CamelContext context) {
+        if (authenticator == null) {
+            JwtVerifier jwts = authMode().identityProvider() ? new JwtVerifier(oidcSettings()) : null;
+            authenticator = new Authenticator(authMode(), keys(context), jwts, Clock.systemUTC());
+        }
+        return authenticator;
+    }
+
+    /**
+     * The chat route's first step: its steps before the call stay on the event loop when none of them can wait on
+     * I/O (this authenticator answers from memory, budgets are counted in memory).
+     */
+    @BindToRegistry
+    public PreCallPlacement preCallPlacement(CamelContext context) {
+        Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        return new PreCallPlacement(authenticator(context), ledger != null && ledger.budgetsInMemory());
     }
 
     @BindToRegistry

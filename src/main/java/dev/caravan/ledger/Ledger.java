@@ -108,6 +108,11 @@ public final class Ledger implements AutoCloseable {
         return ledger;
     }
 
+    /** Whether budgets are counted in memory (the embedded store), so that holding and settling them never waits. */
+    public boolean budgetsInMemory() {
+        return database != null;
+    }
+
     /** The embedded database (for other embedded stores to share), or null with DynamoDB. */
     public EmbeddedDatabase embeddedDatabase() {
         return database;

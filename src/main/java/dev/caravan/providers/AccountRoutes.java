@@ -60,7 +60,7 @@ public final class AccountRoutes extends MainListenerSupport {
     /** As for the default accounts: after a good answer only the budget's settle could block, with DynamoDB. */
     private static boolean budgetsInMemory(CamelContext context) {
         Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
-        return ledger != null && ledger.embeddedDatabase() != null;
+        return ledger != null && ledger.budgetsInMemory();
     }
 
     static Map<String, Object> parameters(CamelContext context, ProviderAccounts.Account account) {

@@ -45,7 +45,7 @@ public final class OffEventLoop extends AsyncProcessorSupport {
     }
 
     /** Lets the route go on from one of Vert.x's worker threads. */
-    static void continueOnWorker(Vertx vertx, AsyncCallback callback) {
+    public static void continueOnWorker(Vertx vertx, AsyncCallback callback) {
         vertx.<Void>executeBlocking(moved -> {
             callback.done(false);
             moved.complete();

@@ -2,15 +2,13 @@ package dev.caravan.api;
 
 import dev.caravan.auth.AuthMode;
 import dev.caravan.auth.Authenticator;
-import io.vertx.core.Context;
+import dev.caravan.support.EventLoopSteps;
 import io.vertx.core.Vertx;
-import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,31 +21,18 @@ class PreCallPlacementTest {
 
     @Test
     void withBudgetsInMemoryAndNoAuthenticationTheStepsStayOnTheLoop() throws Exception {
-        assertEquals("in place", onLoop(new PreCallPlacement(() -> OPEN, true)));
+        assertEquals(EventLoopSteps.IN_PLACE, onLoop(new PreCallPlacement(OPEN, true)));
     }
 
     @Test
     void withBudgetsInDynamoDbTheyMoveToAWorker() throws Exception {
-        assertEquals("moved", onLoop(new PreCallPlacement(() -> OPEN, false)));
+        assertEquals(EventLoopSteps.MOVED, onLoop(new PreCallPlacement(OPEN, false)));
     }
 
-    /** "in place" if the route went on on the loop at once, "moved" if it went on on a worker. */
     private static String onLoop(PreCallPlacement placement) throws Exception {
         Vertx vertx = Vertx.vertx();
         try {
-            Exchange exchange = new DefaultExchange(new DefaultCamelContext());
-            CompletableFuture<String> went = new CompletableFuture<>();
-            vertx.getOrCreateContext().runOnContext(go -> {
-                boolean sync = placement.process(exchange, doneSync -> {
-                    if (!doneSync && !Context.isOnEventLoopThread()) {
-                        went.complete("moved");
-                    }
-                });
-                if (sync && Context.isOnEventLoopThread()) {
-                    went.complete("in place");
-                }
-            });
-            return went.get(10, TimeUnit.SECONDS);
+            return EventLoopSteps.wentOn(placement, new DefaultExchange(new DefaultCamelContext()), vertx);
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }

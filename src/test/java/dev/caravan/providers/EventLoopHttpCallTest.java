@@ -258,20 +258,20 @@ class EventLoopHttpCallTest {
         OffEventLoop off = new OffEventLoop(java.util.Set.of("openai"));
         Exchange exchange = new DefaultExchange(camel);
         assertTrue(off.process(exchange, doneSync -> { }), "off the loop already: goes on in place");
-        assertEquals("moved", onLoop(off, exchange), "no call known: moved to a worker");
+        assertEquals(dev.caravan.support.EventLoopSteps.MOVED, onLoop(off, exchange), "no call known: moved to a worker");
     }
 
     @Test
     void offEventLoopLeavesOnTheLoopOnlyASingleAnswerSentFromIt() throws Exception {
         OffEventLoop off = new OffEventLoop(java.util.Set.of("openai", "anthropic"));
-        assertEquals("in place", onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), false, 0)));
-        assertEquals("in place", onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o", "backup"), false, 0)),
+        assertEquals(dev.caravan.support.EventLoopSteps.IN_PLACE, onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), false, 0)));
+        assertEquals(dev.caravan.support.EventLoopSteps.IN_PLACE, onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o", "backup"), false, 0)),
                 "a named account's single answer");
-        assertEquals("moved", onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), true, 0)),
+        assertEquals(dev.caravan.support.EventLoopSteps.MOVED, onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), true, 0)),
                 "a stream is read on a worker");
-        assertEquals("moved", onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), false, 200)),
+        assertEquals(dev.caravan.support.EventLoopSteps.MOVED, onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), false, 200)),
                 "a backoff waits");
-        assertEquals("moved", onLoop(off, attempt(new dev.caravan.routing.Target("bedrock", "claude"), false, 0)),
+        assertEquals(dev.caravan.support.EventLoopSteps.MOVED, onLoop(off, attempt(new dev.caravan.routing.Target("bedrock", "claude"), false, 0)),
                 "Bedrock's calls block");
     }
 
@@ -289,19 +289,7 @@ class EventLoopHttpCallTest {
         return exchange;
     }
 
-    /** Runs the step on an event loop: "in place" if the route went on there at once, "moved" if on a worker. */
     private static String onLoop(OffEventLoop off, Exchange exchange) throws Exception {
-        CompletableFuture<String> went = new CompletableFuture<>();
-        vertx.getOrCreateContext().runOnContext(go -> {
-            boolean sync = off.process(exchange, doneSync -> {
-                if (!Context.isOnEventLoopThread() && !doneSync) {
-                    went.complete("moved");
-                }
-            });
-            if (sync) {
-                went.complete(Context.isOnEventLoopThread() ? "in place" : "in place off the loop");
-            }
-        });
-        return went.get(10, TimeUnit.SECONDS);
+        return dev.caravan.support.EventLoopSteps.wentOn(off, exchange, vertx);
     }
 }
