@@ -43,7 +43,6 @@ import org.apache.camel.CamelContextAware;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.platform.http.vertx.ApiEventLoops;
-import org.apache.camel.spi.CamelEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -344,20 +343,19 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
         EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
                 "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
                 "/admin/keys", "GET, POST"), maxBodySize, routeSwapHold());
-        ContextEvents.on(context, event -> {
-            if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                int serverPort = ConfiguredPortHttpEngine.configuredPort(context);
-                edge.install(context, serverPort);
-                try {
-                    apiLoops.start(context);
-                } catch (Exception e) {
-                    throw new IllegalStateException("cannot serve the API from " + eventLoops() + " event loops", e);
-                }
-                LOG.info("Caravan is serving on port {}", serverPort);
-            } else if (event instanceof CamelEvent.CamelContextStoppedEvent) {
-                apiLoops.stop();
-                closeOnStop();
+        ContextEvents.onStarted(context, () -> {
+            int serverPort = ConfiguredPortHttpEngine.configuredPort(context);
+            edge.install(context, serverPort);
+            try {
+                apiLoops.start(context);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot serve the API from " + eventLoops() + " event loops", e);
             }
+            LOG.info("Caravan is serving on port {}", serverPort);
+        });
+        ContextEvents.onStopped(context, () -> {
+            apiLoops.stop();
+            closeOnStop();
         });
     }
 

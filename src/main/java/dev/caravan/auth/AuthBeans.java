@@ -13,7 +13,6 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
-import org.apache.camel.spi.CamelEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -178,11 +177,8 @@ public class AuthBeans implements CamelConfiguration {
             LOG.info(current.describe());
         }
         CorsPolicy cors = corsPolicy();
-        ContextEvents.on(context, event -> {
-            if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                install(context, current, context.getRegistry().lookupByNameAndType("corsPolicy", CorsPolicy.class));
-            }
-        });
+        ContextEvents.onStarted(context,
+                () -> install(context, current, context.getRegistry().lookupByNameAndType("corsPolicy", CorsPolicy.class)));
         if (cors.enabled()) {
             LOG.info("CORS is enabled for origins {}", corsOrigins);
         }

@@ -2,36 +2,70 @@ package dev.caravan.ops;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.eventnotifier.MicrometerRouteEventNotifier;
-import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.EventNotifier;
 import org.apache.camel.support.EventHelper;
-import org.apache.camel.support.EventNotifierSupport;
-
-import java.util.function.Consumer;
+import org.apache.camel.support.LifecycleStrategySupport;
 
 /**
- * Listeners for the context's own start and stop that cost nothing per request. While any event notifier takes
- * exchange events, Camel builds and offers an event for every exchange created, sent and completed and every step
- * on the request path (several per chat request); with none, it skips all of that.
+ * What to do when the context has started, begins to stop or has stopped, at no cost per request. These are
+ * lifecycle strategies, not event notifiers: Camel walks its list of event notifiers for every exchange created,
+ * sent and completed, and for every step of a request that goes on asynchronously (a dozen levels of the chat route
+ * each time its provider call is sent), whether or not a notifier wants those events.
  */
 public final class ContextEvents {
 
     private ContextEvents() {
     }
 
-    /** Calls {@code listener} with the context's own events only (started, stopping, stopped and the like). */
-    public static void on(CamelContext context, Consumer<CamelEvent> listener) {
-        EventNotifierSupport notifier = new EventNotifierSupport() {
-            @Override
-            public void notify(CamelEvent event) {
-                listener.accept(event);
+    /** Runs {@code action} once the context and its routes have started. */
+    public static void onStarted(CamelContext context, Runnable action) {
+        context.addLifecycleStrategy(new Hook(action, null, null));
+    }
+
+    /** Runs {@code action} once when the context begins to stop, before its routes are stopped. */
+    public static void onStopping(CamelContext context, Runnable action) {
+        context.addLifecycleStrategy(new Hook(null, action, null));
+    }
+
+    /** Runs {@code action} once the context has stopped. */
+    public static void onStopped(CamelContext context, Runnable action) {
+        context.addLifecycleStrategy(new Hook(null, null, action));
+    }
+
+    private static final class Hook extends LifecycleStrategySupport {
+        private final Runnable started;
+        private final Runnable stopping;
+        private final Runnable stopped;
+
+        Hook(Runnable started, Runnable stopping, Runnable stopped) {
+            this.started = started;
+            this.stopping = stopping;
+            this.stopped = stopped;
+        }
+
+        @Override
+        public void onContextStarted(CamelContext context) {
+            run(started);
+        }
+
+        @Override
+        public void onContextStopping(CamelContext context) {
+            // Camel tells its strategies on every call of stop(), also once it has stopped or is stopping.
+            if (!context.isStopped() && !context.isStopping()) {
+                run(stopping);
             }
-        };
-        notifier.setIgnoreExchangeEvents(true);
-        notifier.setIgnoreRouteEvents(true);
-        notifier.setIgnoreServiceEvents(true);
-        notifier.setIgnoreStepEvents(true);
-        context.getManagementStrategy().addEventNotifier(notifier);
+        }
+
+        @Override
+        public void onContextStopped(CamelContext context) {
+            run(stopped);
+        }
+
+        private static void run(Runnable action) {
+            if (action != null) {
+                action.run();
+            }
+        }
     }
 
     /**

@@ -10,7 +10,6 @@ import org.apache.camel.Configuration;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
 import org.apache.camel.health.HealthCheckRegistry;
-import org.apache.camel.spi.CamelEvent;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -52,13 +51,13 @@ public class OperationsBeans implements CamelConfiguration {
         // Camel's route timings, for the routes callers call (camel.metrics.enableRoutePolicy is off).
         context.addRoutePolicyFactory(new RouteTimings());
         AtomicReference<Thread> drain = new AtomicReference<>();
-        ContextEvents.on(context, event -> {
-            if (event instanceof CamelEvent.CamelContextStartedEvent) {
-                ContextEvents.dropUnwantedExchangeEvents(context);
-                watch(context);
-            } else if (event instanceof CamelEvent.CamelContextStoppingEvent) {
-                drain.set(ShutdownDrain.begin(context));
-            } else if (event instanceof CamelEvent.CamelContextStoppedEvent && drain.get() != null) {
+        ContextEvents.onStarted(context, () -> {
+            ContextEvents.dropUnwantedExchangeEvents(context);
+            watch(context);
+        });
+        ContextEvents.onStopping(context, () -> drain.set(ShutdownDrain.begin(context)));
+        ContextEvents.onStopped(context, () -> {
+            if (drain.get() != null) {
                 drain.get().interrupt();
             }
         });
