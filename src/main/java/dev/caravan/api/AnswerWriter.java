@@ -28,7 +28,7 @@ public final class AnswerWriter {
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        ResponseHeaders.put(message, call);
+        ResponseHeaders.putOnResponse(exchange, call);
         String id = "simple".equals(call.api()) ? call.requestId() : "chatcmpl-" + call.requestId();
         message.setBody(Json.responseBody("simple".equals(call.api())
                 ? SimpleAnswerRenderer.render(id, call.provider(), call.servedModel(), answer, cost)
