@@ -1,10 +1,14 @@
 package dev.caravan.ops;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.StartupListener;
+import org.apache.camel.component.platform.http.main.MainHttpServerUtil;
 import org.apache.camel.component.micrometer.eventnotifier.MicrometerRouteEventNotifier;
 import org.apache.camel.spi.EventNotifier;
 import org.apache.camel.support.EventHelper;
 import org.apache.camel.support.LifecycleStrategySupport;
+
+import java.util.List;
 
 /**
  * What to do when the context has started, begins to stop or has stopped, at no cost per request. These are
@@ -66,6 +70,30 @@ public final class ContextEvents {
                 action.run();
             }
         }
+    }
+
+    /**
+     * Once the context has fully started, removes the event notifiers that camel-platform-http-main leaves behind to
+     * log the list of HTTP endpoints: they have logged it (at the start), and would log it again only after Camel's own
+     * route reloading, which Caravan leaves off (its route reloader logs what it swaps). Every notifier left costs every
+     * request a little (see the class comment).
+     */
+    static void dropEndpointSummaries(CamelContext context) throws Exception {
+        context.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) throws Exception {
+                String summaries = MainHttpServerUtil.class.getName() + "$";
+                for (EventNotifier notifier : List.copyOf(started.getManagementStrategy().getEventNotifiers())) {
+                    if (notifier.getClass().getName().startsWith(summaries)) {
+                        started.getManagementStrategy().removeEventNotifier(notifier);
+                    }
+                }
+            }
+        });
     }
 
     /**

@@ -45,12 +45,13 @@ public class OperationsBeans implements CamelConfiguration {
     }
 
     @Override
-    public void configure(CamelContext context) {
+    public void configure(CamelContext context) throws Exception {
         // The shutdown drain finds open streams among the in-flight exchanges (off by default in Camel).
         context.getInflightRepository().setInflightBrowseEnabled(true);
         // Camel's route timings, for the routes callers call (camel.metrics.enableRoutePolicy is off).
         context.addRoutePolicyFactory(new RouteTimings());
         AtomicReference<Thread> drain = new AtomicReference<>();
+        ContextEvents.dropEndpointSummaries(context);
         ContextEvents.onStarted(context, () -> {
             ContextEvents.dropUnwantedExchangeEvents(context);
             watch(context);
