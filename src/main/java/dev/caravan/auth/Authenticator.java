@@ -42,11 +42,14 @@ public final class Authenticator {
      */
     public void authenticate(Exchange exchange) {
         Message message = exchange.getMessage();
+        HashedKey hashed = exchange.removeProperty(HashedKey.PROPERTY) instanceof HashedKey h ? h : null;
+        String knownHash = hashed == null ? null
+                : hashed.hashOf(message.getHeader("Authorization"), message.getHeader("x-api-key"));
         String authorization = message.getHeader("Authorization", String.class);
         String apiKey = message.getHeader("x-api-key", String.class);
         message.removeHeader("Authorization");
         message.removeHeader("x-api-key");
-        Identity identity = identify(exchange, authorization, apiKey);
+        Identity identity = identify(exchange, authorization, apiKey, knownHash);
         exchange.setProperty(Identity.PROPERTY, identity);
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         if (call != null && identity.kind() != Identity.Kind.ANONYMOUS) {
@@ -75,19 +78,35 @@ public final class Authenticator {
             return true;
         }
         if (KeySecrets.looksLikeKey(credential) && keys != null) {
-            return keys.knows(KeySecrets.hash(credential));
+            String hash = KeySecrets.hash(credential);
+            exchange.setProperty(HashedKey.PROPERTY, new HashedKey(message.getHeader("Authorization"),
+                    message.getHeader("x-api-key"), hash));
+            return keys.knows(hash);
         }
         return !(JwtVerifier.looksLikeJwt(credential) && jwts != null);
     }
 
-    private Identity identify(Exchange exchange, String authorization, String apiKey) {
+    /**
+     * The hash {@link #answersFromMemory} computed, kept for {@link #authenticate} so that a key is hashed once per
+     * request. It holds the very header objects it was computed from (compared by identity, not by content), never a
+     * copy of a secret, and is removed by {@link #authenticate}.
+     */
+    private record HashedKey(Object authorization, Object apiKey, String hash) {
+        static final String PROPERTY = "CaravanHashedKey";
+
+        String hashOf(Object authorizationHeader, Object apiKeyHeader) {
+            return authorization == authorizationHeader && apiKey == apiKeyHeader ? hash : null;
+        }
+    }
+
+    private Identity identify(Exchange exchange, String authorization, String apiKey, String knownHash) {
         if (mode.open()) {
             return Identity.anonymous();
         }
         try {
             String credential = credential(authorization, apiKey);
             if (KeySecrets.looksLikeKey(credential) && keys != null) {
-                return checkKey(credential);
+                return checkKey(knownHash != null ? knownHash : KeySecrets.hash(credential));
             }
             if (JwtVerifier.looksLikeJwt(credential) && jwts != null) {
                 return jwts.verify(credential);
@@ -116,8 +135,7 @@ public final class Authenticator {
         }
     }
 
-    private Identity checkKey(String secret) {
-        String hash = KeySecrets.hash(secret);
+    private Identity checkKey(String hash) {
         Optional<ApiKey> found = keys.bySecretHash(hash);
         if (found.isEmpty() || !KeySecrets.sameHash(found.get().secretHash(), hash)) {
             throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect API key provided");

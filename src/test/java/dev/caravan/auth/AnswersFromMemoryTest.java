@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -55,6 +57,31 @@ class AnswersFromMemoryTest {
         assertTrue(authenticator.answersFromMemory(request("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln")),
                 "a JWT with no identity provider configured: 401 at once");
         assertEquals(0, reads.get());
+    }
+
+    /**
+     * The hash worked out while asking is the one authentication then uses, for the very header it came from: a
+     * header replaced in between is hashed afresh, and nothing of it is left on the exchange.
+     */
+    @Test
+    void authenticationUsesTheHashWorkedOutWhileAskingOnlyForTheSameHeader() {
+        Authenticator authenticator = new Authenticator(new AuthMode(true, false, true), cache, null, Clock.systemUTC());
+        String first = KeySecrets.newSecret();
+        String second = KeySecrets.newSecret();
+        store.create(KeyStoreContract.key(first));
+
+        Exchange same = request("Bearer " + first);
+        authenticator.answersFromMemory(same);
+        authenticator.authenticate(same);
+        assertNotNull(same.getProperty(Identity.PROPERTY, Identity.class));
+        assertTrue(same.getProperties().keySet().stream().noneMatch(name -> name.contains("Hashed")),
+                same.getProperties().toString());
+
+        Exchange replaced = request("Bearer " + first);
+        authenticator.answersFromMemory(replaced);
+        replaced.getMessage().setHeader("Authorization", "Bearer " + second);
+        assertThrows(RuntimeException.class, () -> authenticator.authenticate(replaced),
+                "the replaced header's key is unknown: refused, not let in on the first key's hash");
     }
 
     private static Exchange request(String authorization) {
