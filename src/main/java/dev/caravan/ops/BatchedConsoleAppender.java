@@ -16,6 +16,8 @@ import org.apache.logging.log4j.core.layout.PatternLayout;
 import java.io.OutputStream;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,11 +27,14 @@ import java.util.concurrent.TimeUnit;
  * when it is full or at the latest {@code flushMillis} after they were logged, one system call for many lines
  * instead of one per request on the event loop (log4j2's Console appender flushes every event). Only whole lines
  * are written, so they never interleave with other loggers' lines on the same output. The last lines are written when
- * logging stops, at shutdown; a process killed outright loses at most {@code flushMillis} of them (every request's
- * cost record is in the ledger, not here).
+ * the gateway's Camel context has stopped ({@link #flushAll}, after the last request's line) and when logging stops;
+ * a process killed outright loses at most {@code flushMillis} of them (every request's cost record is in the ledger,
+ * not here).
  */
 @Plugin(name = "BatchedConsole", category = Core.CATEGORY_NAME, elementType = Appender.ELEMENT_TYPE, printObject = true)
 public final class BatchedConsoleAppender extends AbstractOutputStreamAppender<OutputStreamManager> {
+
+    private static final Set<BatchedConsoleAppender> STARTED = ConcurrentHashMap.newKeySet();
 
     private final long flushMillis;
     private ScheduledExecutorService flusher;
@@ -66,10 +71,20 @@ public final class BatchedConsoleAppender extends AbstractOutputStreamAppender<O
         });
         flusher.scheduleWithFixedDelay(this::flush, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
         super.start();
+        STARTED.add(this);
+    }
+
+    /**
+     * Writes what every started appender holds. Called once the Camel context has stopped: at shutdown the JVM does
+     * not wait for log4j2 to stop its appenders, and a line logged just before would otherwise be lost.
+     */
+    public static void flushAll() {
+        STARTED.forEach(BatchedConsoleAppender::flush);
     }
 
     @Override
     public boolean stop(long timeout, TimeUnit timeUnit) {
+        STARTED.remove(this);
         if (flusher != null) {
             flusher.shutdownNow();
         }

@@ -95,6 +95,20 @@ class BatchedConsoleAppenderTest {
     }
 
     @Test
+    void flushAllWritesWhatEveryStartedAppenderHolds() {
+        Writes out = new Writes();
+        BatchedConsoleAppender appender = appender(out, 8192, 60_000);
+        try {
+            log(appender, "the last request");
+            assertEquals("", out.all());
+            BatchedConsoleAppender.flushAll();
+            assertEquals("the last request\n", out.all());
+        } finally {
+            appender.stop(1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aLineLongerThanTheBufferIsWrittenInParts() {
         Writes out = new Writes();
         BatchedConsoleAppender appender = appender(out, 1024, 60_000);
