@@ -105,8 +105,7 @@ public class AuthBeans implements CamelConfiguration {
      */
     @BindToRegistry
     public PreCallPlacement preCallPlacement(CamelContext context) {
-        Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
-        return new PreCallPlacement(authenticator(context), ledger != null && ledger.budgetsInMemory());
+        return new PreCallPlacement(authenticator(context), Ledger.budgetsInMemory(context));
     }
 
     @BindToRegistry

@@ -60,16 +60,8 @@ public final class Ledger implements AutoCloseable {
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
         this.backoff = initialBackoff;
-        this.writer = store.writesTogether() ? Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "cost-write-behind");
-            thread.setDaemon(true);
-            return thread;
-        }) : null;
-        this.replayer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "cost-spool-replay");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.writer = store.writesTogether() ? daemonScheduler("cost-write-behind") : null;
+        this.replayer = daemonScheduler("cost-spool-replay");
         if (spool.spoolDepth() > 0) {
             LOG.info("{} cost records wait in the spool from an earlier run; replaying them", spool.spoolDepth());
             scheduleReplay(Duration.ZERO);
@@ -111,6 +103,20 @@ public final class Ledger implements AutoCloseable {
     /** Whether budgets are counted in memory (the embedded store), so that holding and settling them never waits. */
     public boolean budgetsInMemory() {
         return database != null;
+    }
+
+    /** Whether the context's ledger counts budgets in memory (false without a ledger). */
+    public static boolean budgetsInMemory(CamelContext context) {
+        Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        return ledger != null && ledger.budgetsInMemory();
+    }
+
+    private static ScheduledExecutorService daemonScheduler(String threadName) {
+        return Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, threadName);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** The embedded database (for other embedded stores to share), or null with DynamoDB. */

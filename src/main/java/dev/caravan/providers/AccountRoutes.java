@@ -42,7 +42,8 @@ public final class AccountRoutes extends MainListenerSupport {
                 Map<String, Object> parameters = parameters(context, account);
                 context.getRegistry().bind(sender(account), new EventLoopHttpCall(account.baseUrl(),
                         Integer.parseInt((String) parameters.get("connectTimeoutMs")),
-                        Long.parseLong((String) parameters.get("idleTimeoutMs")), budgetsInMemory(context)));
+                        // As for the default accounts: after a good answer only the budget's settle could block.
+                        Long.parseLong((String) parameters.get("idleTimeoutMs")), Ledger.budgetsInMemory(context)));
                 context.addRouteFromTemplate("account-" + account.name(), TEMPLATE, "account-" + account.name() + "-",
                         parameters);
             } catch (Exception e) {
@@ -55,12 +56,6 @@ public final class AccountRoutes extends MainListenerSupport {
     /** The registry name of the account's sender of single answers (the template's {@code account-<name>-send}). */
     static String sender(ProviderAccounts.Account account) {
         return "account-" + account.name() + "-send";
-    }
-
-    /** As for the default accounts: after a good answer only the budget's settle could block, with DynamoDB. */
-    private static boolean budgetsInMemory(CamelContext context) {
-        Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
-        return ledger != null && ledger.budgetsInMemory();
     }
 
     static Map<String, Object> parameters(CamelContext context, ProviderAccounts.Account account) {
