@@ -17,6 +17,7 @@ import dev.caravan.ops.AfterAnswerExecutor;
 import dev.caravan.ops.ContextEvents;
 import dev.caravan.providers.AccountCalls;
 import dev.caravan.providers.EventLoopHttpCall;
+import dev.caravan.providers.HttpProviderCodec;
 import dev.caravan.providers.HttpProviderCall;
 import dev.caravan.providers.OffEventLoop;
 import dev.caravan.providers.anthropic.AnthropicCodec;
@@ -240,7 +241,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     @BindToRegistry
     public StreamRelay streamRelay() throws IOException {
-        return new StreamRelay(modelRouter());
+        // After a stream only the budget's settle could block: when budgets are counted in DynamoDB.
+        return new StreamRelay(modelRouter(), ledger(camelContext).budgetsInMemory());
     }
 
     @BindToRegistry
@@ -260,28 +262,32 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     @BindToRegistry
     public HttpProviderCall anthropicCall() throws IOException {
-        ModelRouter models = modelRouter();
-        return new HttpProviderCall(new AnthropicCodec(model -> models.defaultMaxTokens(new Target("anthropic", model))),
-                Map.of("x-api-key", anthropicKey, "anthropic-version", anthropicVersion));
+        return new HttpProviderCall(anthropicCodec(), Map.of("x-api-key", anthropicKey, "anthropic-version",
+                anthropicVersion));
     }
 
-    /** OpenAI's single answers, sent from the event loop (streams go through camel-http, see openai.yaml). */
+    private AnthropicCodec anthropicCodec() throws IOException {
+        ModelRouter models = modelRouter();
+        return new AnthropicCodec(model -> models.defaultMaxTokens(new Target("anthropic", model)));
+    }
+
+    /** OpenAI's calls, sent from the event loop (see openai.yaml). */
     @BindToRegistry
     public EventLoopHttpCall openAiSend() {
-        return eventLoopCall("openai", "/chat/completions");
+        return eventLoopCall("openai", "/chat/completions", new OpenAiCodec());
     }
 
-    /** Anthropic's single answers, sent from the event loop (streams go through camel-http, see anthropic.yaml). */
+    /** Anthropic's calls, sent from the event loop (see anthropic.yaml). */
     @BindToRegistry
-    public EventLoopHttpCall anthropicSend() {
-        return eventLoopCall("anthropic", "/v1/messages");
+    public EventLoopHttpCall anthropicSend() throws IOException {
+        return eventLoopCall("anthropic", "/v1/messages", anthropicCodec());
     }
 
-    private EventLoopHttpCall eventLoopCall(String provider, String path) {
+    private EventLoopHttpCall eventLoopCall(String provider, String path, HttpProviderCodec codec) {
         String p = "caravan." + provider + ".";
         // After a good answer only the budget's settle could block: when budgets are counted in DynamoDB.
         return new EventLoopHttpCall(setting(p + "base-url") + path, Integer.parseInt(setting(p + "connect-timeout-ms")),
-                Long.parseLong(setting(p + "idle-timeout-ms")), ledger(camelContext).budgetsInMemory());
+                Long.parseLong(setting(p + "idle-timeout-ms")), ledger(camelContext).budgetsInMemory(), codec);
     }
 
     private String setting(String key) {
@@ -300,10 +306,9 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     @BindToRegistry
     public AccountCalls accountCalls() throws IOException {
-        ModelRouter models = modelRouter();
+        AnthropicCodec anthropic = anthropicCodec();
         return new AccountCalls(providerAccounts().offered(), provider -> "anthropic".equals(provider)
-                ? new AnthropicCodec(model -> models.defaultMaxTokens(new Target("anthropic", model)))
-                : new OpenAiCodec(), anthropicVersion);
+                ? anthropic : new OpenAiCodec(), anthropicVersion);
     }
 
     @BindToRegistry

@@ -4,7 +4,6 @@ import dev.caravan.routing.CallContext;
 import dev.caravan.routing.ProviderAccounts.Account;
 import org.apache.camel.Exchange;
 
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -22,7 +21,7 @@ import java.util.function.Function;
  */
 public final class AccountCalls {
 
-    private record Call(Account account, HttpProviderCall http) {
+    private record Call(Account account, HttpProviderCall http, HttpProviderCodec codec) {
     }
 
     private final Map<String, Call> calls = new HashMap<>();
@@ -33,8 +32,9 @@ public final class AccountCalls {
      */
     public AccountCalls(List<Account> accounts, Function<String, HttpProviderCodec> codecs, String anthropicVersion) {
         for (Account account : accounts) {
-            calls.put(account.name(), new Call(account,
-                    new HttpProviderCall(codecs.apply(account.provider()), headers(account, anthropicVersion))));
+            HttpProviderCodec codec = codecs.apply(account.provider());
+            calls.put(account.name(), new Call(account, new HttpProviderCall(codec, headers(account, anthropicVersion)),
+                    codec));
         }
     }
 
@@ -45,8 +45,17 @@ public final class AccountCalls {
         exchange.getMessage().setHeader(Exchange.HTTP_URI, url(account.account(), call.servedModel()));
     }
 
-    public void read(Exchange exchange) throws IOException {
+    public void read(Exchange exchange) {
         call(exchange.getProperty(CallContext.PROPERTY, CallContext.class)).http().read(exchange);
+    }
+
+    /** The wire format of an offered account's provider, for the sender that reads its streams. */
+    public HttpProviderCodec codec(String account) {
+        Call found = calls.get(account);
+        if (found == null) {
+            throw new IllegalStateException("no provider account '" + account + "'");
+        }
+        return found.codec();
     }
 
     /** The URL of a chat call of {@code model} on {@code account}. */

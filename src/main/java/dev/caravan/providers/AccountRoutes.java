@@ -8,7 +8,6 @@ import org.apache.camel.main.MainListenerSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -16,8 +15,8 @@ import java.util.Map;
  * (routes/providers/accounts.yaml), once the routes are loaded and before the context starts. The account's
  * timeouts are its provider's ({@code caravan.<provider>.*}, with the same defaults as the provider routes), and so
  * are its breaker's settings ({@link dev.caravan.routing.Breakers}, breaker {@code account-<name>}); the URL is the
- * account's own. Its single answers are sent from the event loop by an {@link EventLoopHttpCall} bound as
- * {@code account-<name>-send}, with the same time limits; its streams go through camel-http.
+ * account's own. Its calls are sent from the event loop by an {@link EventLoopHttpCall} bound as
+ * {@code account-<name>-send}, which reads the account provider's wire format ({@link AccountCalls#codec}).
  */
 public final class AccountRoutes extends MainListenerSupport {
 
@@ -29,7 +28,8 @@ public final class AccountRoutes extends MainListenerSupport {
         CamelContext context = main.getCamelContext();
         ProviderAccounts accounts = context.getRegistry().lookupByNameAndType("providerAccounts",
                 ProviderAccounts.class);
-        if (accounts == null) {
+        AccountCalls calls = context.getRegistry().lookupByNameAndType("accountCalls", AccountCalls.class);
+        if (accounts == null || calls == null) {
             return;
         }
         for (ProviderAccounts.Account account : accounts.all()) {
@@ -39,13 +39,14 @@ public final class AccountRoutes extends MainListenerSupport {
                 continue;
             }
             try {
-                Map<String, Object> parameters = parameters(context, account);
+                String p = "caravan." + account.provider() + ".";
                 context.getRegistry().bind(sender(account), new EventLoopHttpCall(account.baseUrl(),
-                        Integer.parseInt((String) parameters.get("connectTimeoutMs")),
+                        Integer.parseInt(setting(context, p + "connect-timeout-ms", "5000")),
+                        Long.parseLong(setting(context, p + "idle-timeout-ms", "60000")),
                         // As for the default accounts: after a good answer only the budget's settle could block.
-                        Long.parseLong((String) parameters.get("idleTimeoutMs")), Ledger.budgetsInMemory(context)));
+                        Ledger.budgetsInMemory(context), calls.codec(account.name())));
                 context.addRouteFromTemplate("account-" + account.name(), TEMPLATE, "account-" + account.name() + "-",
-                        parameters);
+                        Map.of("account", account.name()));
             } catch (Exception e) {
                 throw new IllegalStateException("cannot make the route of provider account " + account.name(), e);
             }
@@ -56,16 +57,6 @@ public final class AccountRoutes extends MainListenerSupport {
     /** The registry name of the account's sender of single answers (the template's {@code account-<name>-send}). */
     static String sender(ProviderAccounts.Account account) {
         return "account-" + account.name() + "-send";
-    }
-
-    static Map<String, Object> parameters(CamelContext context, ProviderAccounts.Account account) {
-        String p = "caravan." + account.provider() + ".";
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("account", account.name());
-        parameters.put("baseUrl", account.baseUrl());
-        parameters.put("connectTimeoutMs", setting(context, p + "connect-timeout-ms", "5000"));
-        parameters.put("idleTimeoutMs", setting(context, p + "idle-timeout-ms", "60000"));
-        return parameters;
     }
 
     private static String setting(CamelContext context, String key, String fallback) {

@@ -1,5 +1,7 @@
 package dev.caravan.providers;
 
+import dev.caravan.routing.CallContext;
+import dev.caravan.streaming.EventLoopSseStream;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,19 +26,22 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Sends a provider's prepared request (method, headers and body as its codec's {@code prepare} left them) with
- * Vert.x's HTTP client, and leaves the answer as camel-http would: the status in {@code CamelHttpResponseCode}, the
- * upstream's headers, the body's bytes. An asynchronous step: the call is made from the event loop that read the
+ * Vert.x's HTTP client, and leaves the answer on the message: the status in {@code CamelHttpResponseCode}, the
+ * upstream's headers, and as the body the answer's bytes, or for a streamed answer (status below 400) the
+ * {@link EventLoopSseStream} that reads it. An asynchronous step: the call is made from the event loop that read the
  * caller's request (Vert.x's client, called from another thread, can lose its callback), so no thread waits for
- * the upstream. A good answer (status below 400) is read and written on that event loop, which is awake anyway, when
- * nothing after it can block (budgets counted in memory); otherwise, and after any failure, the route goes on from a
- * worker thread, as after camel-http, since retries wait and stores may call over the network. (Each attempt of the
- * dispatch loop starts off the event loop again, see {@code offEventLoop} in dispatch.yaml.)
+ * the upstream. A good single answer is read and written on that event loop, which is awake anyway, when nothing
+ * after it can block (budgets counted in memory); a stream is handed on, on the loop, once it has really begun (its
+ * events are relayed from there, see {@link dev.caravan.streaming.StreamRelay}); otherwise, and after any failure,
+ * the route goes on from a worker thread, since retries wait and stores may call over the network. (Each attempt of
+ * the dispatch loop starts off the event loop again when it may block, see {@code offEventLoop} in dispatch.yaml.)
  * <p>
- * Failures surface as camel-http's do, for the dispatch loop's classification: refused or timed-out connections as
- * {@code ConnectException}s, an idle timeout as a {@code SocketTimeoutException}, a dropped connection as a
- * {@code SocketException}. Used for single answers; streams are read with camel-http on the worker. For {@code https}
- * the server's certificate is checked against the JVM's trust store and its host name, and the host is named in the
- * handshake (SNI) whatever its form, as TLS front ends shared by many hosts require.
+ * Failures surface as a blocking HTTP client's would, for the dispatch loop's classification: refused or timed-out
+ * connections as {@code ConnectException}s, an idle timeout as a {@code SocketTimeoutException}, a dropped connection
+ * as a {@code SocketException}; a stream that fails before its answer began, as the {@code GatewayException} its
+ * reader gives. For {@code https} the server's certificate is checked against the JVM's trust store and its host
+ * name, and the host is named in the handshake (SNI) whatever its form, as TLS front ends shared by many hosts
+ * require.
  */
 public final class EventLoopHttpCall extends AsyncProcessorSupport {
 
@@ -47,15 +52,19 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
     private final int connectTimeoutMs;
     private final long idleTimeoutMs;
     private final boolean tailOnLoop;
+    private final HttpProviderCodec codec;
     /** Vert.x's clients by the event-loop thread they are used from (see {@link #client}). */
     private final Map<Thread, HttpClient> clients = new ConcurrentHashMap<>();
 
     /**
      * {@code url}: the endpoint's absolute URL, unless the prepared request names its own in {@code CamelHttpUri}
-     * (a named provider account's, built from its configuration by {@link AccountCalls}); the time limits as camel-http's connect and response timeouts;
-     * {@code tailOnLoop}: whether the steps after a good answer never block.
+     * (a named provider account's, built from its configuration by {@link AccountCalls}); the time limits: to
+     * connect, and for the answer's head and between its bytes (a stream's events); {@code tailOnLoop}: whether the
+     * steps after a good answer never block; {@code codec}: the provider's wire format, to read streamed answers.
      */
-    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, boolean tailOnLoop) {
+    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, boolean tailOnLoop,
+                             HttpProviderCodec codec) {
+        this.codec = codec;
         this.url = httpUrl(url);
         this.connectTimeoutMs = connectTimeoutMs;
         this.idleTimeoutMs = idleTimeoutMs;
@@ -81,13 +90,18 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
             return true;
         }
         byte[] body = message.getBody(byte[].class);
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        boolean stream = call != null && call.isStream();
         loop.runOnContext(go -> client(loop.owner()).request(request)
                 .compose(sent -> sent.send(body == null ? Buffer.buffer() : Buffer.buffer(body)))
-                .compose(response -> response.body().map(bytes -> answer(message, response, bytes)))
+                .compose(response -> stream && response.statusCode() < 400
+                        ? EventLoopSseStream.read(codec.provider(), response, loop, codec.newStreamDecoder(), idleTimeoutMs)
+                                .map(begun -> answer(message, response, begun))
+                        : response.body().map(bytes -> answer(message, response, bytes.getBytes())))
                 .onComplete(done -> {
                     if (done.failed()) {
                         exchange.setException(asCamelHttpWould(done.cause()));
-                    } else if (done.result() < 400 && tailOnLoop) {
+                    } else if (done.result() < 400 && (stream || tailOnLoop)) {
                         callback.done(false);
                         return;
                     }
@@ -124,12 +138,12 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
         return parsed;
     }
 
-    /** Leaves the answer on the message; returns its status. */
-    private static int answer(Message message, HttpClientResponse response, Buffer bytes) {
+    /** Leaves the answer on the message (its bytes, or the stream that reads it); returns its status. */
+    private static int answer(Message message, HttpClientResponse response, Object body) {
         message.removeHeaders("*");
         response.headers().forEach(header -> message.setHeader(header.getKey(), header.getValue()));
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, response.statusCode());
-        message.setBody(bytes.getBytes());
+        message.setBody(body);
         return response.statusCode();
     }
 

@@ -12,17 +12,17 @@ import java.util.Set;
 /**
  * Moves an exchange that is running on a Vert.x event loop onto a worker thread before an attempt that may block, and
  * lets any other go on in place. The dispatch loop passes here before each attempt: a chat request can reach it on
- * the event loop (its steps before the call ran there, or a good answer was read there by {@link EventLoopHttpCall}
- * and the route looped back to a retry or a fallback). What may block: a backoff before a retry, a stream (read with
- * camel-http on the worker), a provider whose calls block (Bedrock's SDK, the mock's pauses). A single answer of a
- * provider sent with {@link EventLoopHttpCall} (the given providers' default accounts, and named accounts), with no
- * backoff, is sent from the loop.
+ * the event loop (its steps before the call ran there, or an answer was read there by {@link EventLoopHttpCall}
+ * and the route looped back to a retry or a fallback). What may block: a backoff before a retry, a provider whose
+ * calls block (Bedrock's SDK, the mock's pauses). A call of a provider sent with {@link EventLoopHttpCall} (the
+ * given providers' default accounts, and named accounts), single answer or stream, with no backoff, is sent from the
+ * loop.
  */
 public final class OffEventLoop extends AsyncProcessorSupport {
 
     private final Set<String> sentFromLoop;
 
-    /** {@code sentFromLoop}: the providers whose default account's single answers are sent with EventLoopHttpCall. */
+    /** {@code sentFromLoop}: the providers whose default account's calls are sent with EventLoopHttpCall. */
     public OffEventLoop(Set<String> sentFromLoop) {
         this.sentFromLoop = Set.copyOf(sentFromLoop);
     }
@@ -40,7 +40,7 @@ public final class OffEventLoop extends AsyncProcessorSupport {
     }
 
     private boolean sentFromLoop(CallContext call) {
-        return call != null && !call.isStream() && call.backoffMillis() == 0
+        return call != null && call.backoffMillis() == 0
                 && (call.account() != null || sentFromLoop.contains(call.provider()));
     }
 

@@ -8,8 +8,22 @@ public interface ClientChannel {
     /** Sends the status line and headers; the body follows chunked. */
     void begin(int status, Map<String, String> headers);
 
-    /** Sends bytes at once (flushed); blocks while the client is slow to read. Ignored once the client is gone. */
+    /**
+     * Sends bytes at once (flushed). Off the event loop it blocks while the client is slow to read; on the loop it
+     * never blocks, and the writer is to wait for {@link #writable} ({@link #whenWritable}) before it goes on.
+     * Ignored once the client is gone.
+     */
     void write(byte[] bytes);
+
+    /** False while the client is slow to read what was written (its write queue is full). */
+    default boolean writable() {
+        return true;
+    }
+
+    /** Runs {@code action} once the client has caught up (at once if it has). */
+    default void whenWritable(Runnable action) {
+        action.run();
+    }
 
     /** Ends the answer. */
     void end();

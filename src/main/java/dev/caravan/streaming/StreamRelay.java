@@ -9,7 +9,12 @@ import dev.caravan.core.Usage;
 import dev.caravan.pricing.Price;
 import dev.caravan.routing.CallContext;
 import dev.caravan.routing.ModelRouter;
+import dev.caravan.providers.OffEventLoop;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,22 +26,31 @@ import java.util.Map;
  * Relays a provider's stream to the caller event by event, straight onto the connection: each event is written
  * the moment it is decoded. A failure after the first byte ends the stream with an error event; a client that
  * goes away stops the upstream. Either way the usage streamed so far is settled for the cost record.
+ * <p>
+ * The chat route's relay step. A stream that pushes its events (an HTTP provider's, read on the event loop) is
+ * relayed from that loop as the events come, from the moment the answer is committed; the step only waits, without a
+ * thread, for the stream to end, and the route goes on from the loop when nothing after it can block (budgets
+ * counted in memory), else from a worker. A stream the relay pulls (Bedrock, the mock) is read here, on the worker
+ * the attempt ran on.
  */
-public final class StreamRelay {
+public final class StreamRelay extends AsyncProcessorSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamRelay.class);
 
     private final ModelRouter router;
+    private final boolean tailOnLoop;
 
-    public StreamRelay(ModelRouter router) {
+    /** {@code tailOnLoop}: whether the steps after the relay never block. */
+    public StreamRelay(ModelRouter router, boolean tailOnLoop) {
         this.router = router;
+        this.tailOnLoop = tailOnLoop;
     }
 
     /**
      * Opens the caller's stream the moment the answer is committed ({@link CallContext#streaming}, inside the
      * provider's call): the response head and the events the provider call read ahead go out at once, instead of
-     * after the route has unwound to the relay step. Never throws: a failure among those events waits for
-     * {@link #relay}.
+     * after the route has unwound to the relay step; a stream that pushes its events is relayed from here on. Never
+     * throws: a failure among those events waits for the relay step.
      */
     public void open(CallContext call) {
         if (call.relayProgress() != null) {
@@ -53,19 +67,48 @@ public final class StreamRelay {
             headers.put("cache-control", "no-cache");
             headers.put("x-accel-buffering", "no");
             client.begin(200, headers);
-            deliver(call, client, progress, upstream.readAhead());
+            progress.pushed = upstream.push(new Sink(call, upstream, progress));
+            if (!progress.pushed) {
+                deliver(call, client, progress, upstream.readAhead());
+            }
         } catch (RuntimeException e) {
             progress.failure = e;
         }
     }
 
-    public void relay(Exchange exchange) {
+    @Override
+    public boolean process(Exchange exchange, AsyncCallback callback) {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
-        UpstreamStream upstream = call.stream();
-        ClientChannel client = call.client();
+        exchange.getMessage().setBody(null);
         open(call);
         RelayProgress progress = call.relayProgress();
-        String outcome = "partial";
+        if (progress.pushed && progress.failure == null) {
+            if (progress.done.isDone()) {
+                callback.done(true);
+                return true;
+            }
+            progress.done.whenComplete((ended, failure) -> goOn(callback));
+            return false;
+        }
+        relayPulled(call, progress);
+        callback.done(true);
+        return true;
+    }
+
+    /** The route goes on after a pushed stream ended: on its loop when the steps after never block. */
+    private void goOn(AsyncCallback callback) {
+        Context current = Vertx.currentContext();
+        if (current != null && Context.isOnEventLoopThread() && !tailOnLoop) {
+            OffEventLoop.continueOnWorker(current.owner(), callback);
+        } else {
+            callback.done(false);
+        }
+    }
+
+    private void relayPulled(CallContext call, RelayProgress progress) {
+        UpstreamStream upstream = call.stream();
+        ClientChannel client = call.client();
+        GatewayException failure = null;
         try {
             if (progress.failure != null) {
                 throw progress.failure;
@@ -74,23 +117,76 @@ public final class StreamRelay {
             while ((events = upstream.next()) != null && !client.closed()) {
                 deliver(call, client, progress, events);
             }
-            if (!client.closed()) {
+        } catch (GatewayException e) {
+            failure = e;
+        } finally {
+            finish(call, upstream, progress, failure);
+        }
+    }
+
+    /** Ends the caller's answer (with the closing events, or an error event) and settles what was streamed. */
+    private void finish(CallContext call, UpstreamStream upstream, RelayProgress progress, GatewayException failure) {
+        ClientChannel client = call.client();
+        String outcome = "error";
+        try {
+            if (failure != null) {
+                LOG.warn("Stream {} from {} failed after it began: {}", call.requestId(), call.current(),
+                        failure.getMessage());
+                outcome = "error";
+                client.write(progress.renderer.error(failure));
+            } else if (client.closed()) {
+                outcome = "partial";
+            } else {
                 outcome = "ok";
                 client.write(progress.renderer.end(progress.usage == null ? Usage.NONE : progress.usage,
                         cost(call, progress.usage)));
             }
-        } catch (GatewayException e) {
-            LOG.warn("Stream {} from {} failed after it began: {}", call.requestId(), call.current(), e.getMessage());
-            outcome = "error";
-            client.write(progress.renderer.error(e));
         } finally {
             client.end();
             upstream.close();
             settle(call, progress.usage, outcome);
+            progress.done.complete(null);
         }
-        exchange.getMessage().setBody(null);
     }
 
+    /** Where a pushed stream's events go, on its event loop. */
+    private final class Sink implements StreamSink {
+
+        private final CallContext call;
+        private final UpstreamStream upstream;
+        private final RelayProgress progress;
+
+        Sink(CallContext call, UpstreamStream upstream, RelayProgress progress) {
+            this.call = call;
+            this.upstream = upstream;
+            this.progress = progress;
+        }
+
+        @Override
+        public void events(List<StreamEvent> events) {
+            deliver(call, call.client(), progress, events);
+        }
+
+        @Override
+        public boolean ready() {
+            return call.client().writable();
+        }
+
+        @Override
+        public void whenReady(Runnable action) {
+            call.client().whenWritable(action);
+        }
+
+        @Override
+        public void ended() {
+            finish(call, upstream, progress, null);
+        }
+
+        @Override
+        public void failed(GatewayException error) {
+            finish(call, upstream, progress, error);
+        }
+    }
     private static void deliver(CallContext call, ClientChannel client, RelayProgress progress, List<StreamEvent> events) {
         for (StreamEvent event : events) {
             if (event instanceof StreamEvent.UsageReport report) {

@@ -5,8 +5,10 @@ import dev.caravan.core.StreamEvent;
 import java.util.List;
 
 /**
- * An answer streaming in from a provider, already decoded into normalized events. Pull-based so the relay can
- * write each event to the client as soon as it is here.
+ * An answer streaming in from a provider, already decoded into normalized events. Either the relay pulls them
+ * ({@link #next}, on a worker thread, for providers whose clients block: Bedrock's SDK, the mock), or the stream
+ * pushes them to the relay from the event loop that owns its connection ({@link #push}, the HTTP providers): either
+ * way each event is written to the client as soon as it is here.
  */
 public interface UpstreamStream extends AutoCloseable {
 
@@ -16,6 +18,15 @@ public interface UpstreamStream extends AutoCloseable {
      * failure or when the idle timeout between events passes.
      */
     List<StreamEvent> next();
+
+    /**
+     * Starts handing this stream's events to {@code sink}, the ones read ahead first, and returns true; {@link #next}
+     * and {@link #readAhead} are then not called. False (the default) for a stream the relay pulls. Callable from any
+     * thread; the sink is called on the stream's event loop.
+     */
+    default boolean push(StreamSink sink) {
+        return false;
+    }
 
     /**
      * The events already read ahead (to tell a real answer from an early failure), handed over once without

@@ -1,5 +1,6 @@
 package dev.caravan.streaming;
 
+import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -10,7 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link ClientChannel} over Vert.x's response: each write goes to the socket at once (no 4 KiB pump buffer),
- * with back-pressure from Vert.x's write queue so a slow client cannot make the gateway buffer without bound.
+ * with back-pressure from Vert.x's write queue so a slow client cannot make the gateway buffer without bound: a
+ * writer on a worker thread waits for the queue to drain; one on the event loop (a pushed stream) pauses its
+ * upstream instead ({@link #writable}, {@link #whenWritable}).
  */
 public final class VertxClientChannel implements ClientChannel {
 
@@ -44,7 +47,7 @@ public final class VertxClientChannel implements ClientChannel {
         if (gone.get()) {
             return;
         }
-        if (response.writeQueueFull()) {
+        if (response.writeQueueFull() && !Context.isOnEventLoopThread()) {
             CountDownLatch drained = new CountDownLatch(1);
             response.drainHandler(v -> drained.countDown());
             try {
@@ -60,6 +63,20 @@ public final class VertxClientChannel implements ClientChannel {
             }
         }
         response.write(Buffer.buffer(bytes));
+    }
+
+    @Override
+    public boolean writable() {
+        return gone.get() || !response.writeQueueFull();
+    }
+
+    @Override
+    public void whenWritable(Runnable action) {
+        if (writable()) {
+            action.run();
+        } else {
+            response.drainHandler(v -> action.run());
+        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.caravan.providers;
 
+import dev.caravan.providers.openai.OpenAiCodec;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -24,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The provider call made from the event loop, against a real HTTP server on 127.0.0.1: the answer as camel-http
- * leaves it, failures as camel-http's exceptions, and on which thread the route goes on.
+ * The provider call made from the event loop, against a real HTTP server on 127.0.0.1: the answer as a blocking
+ * HTTP client would leave it, failures as its exceptions, and on which thread the route goes on.
  */
 class EventLoopHttpCallTest {
 
@@ -61,7 +62,7 @@ class EventLoopHttpCallTest {
     /** Calls as platform-http's worker does: from a worker thread of the request's event-loop context. */
     static Result call(String path, boolean tailOnLoop) throws Exception {
         EventLoopHttpCall call = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + path, 2_000, 300,
-                tailOnLoop);
+                tailOnLoop, new OpenAiCodec());
         return callWith(call);
     }
 
@@ -133,7 +134,8 @@ class EventLoopHttpCallTest {
 
     @Test
     void aNamedAccountsRequestGoesToTheUrlItsPrepareSet() throws Exception {
-        EventLoopHttpCall account = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort(), 2_000, 300, true);
+        EventLoopHttpCall account = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort(), 2_000, 300, true,
+                new OpenAiCodec());
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setHeader(Exchange.HTTP_URI, "http://127.0.0.1:" + upstream.actualPort()
                 + "/account?api-version=2024-10-21");
@@ -145,7 +147,7 @@ class EventLoopHttpCallTest {
     @Test
     void eachEventLoopCallsOverConnectionsOfItsOwn() throws Exception {
         EventLoopHttpCall call = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + "/peer", 2_000,
-                1_000, true);
+                1_000, true, new OpenAiCodec());
         java.util.List<Context> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
         vertx.deployVerticle(() -> new io.vertx.core.AbstractVerticle() {
             @Override
@@ -185,7 +187,7 @@ class EventLoopHttpCallTest {
             closed = socket.getLocalPort();
         }
         Result result = callWith(new EventLoopHttpCall("http://127.0.0.1:" + closed + "/ok", 2_000, 300,
-                true));
+                true, new OpenAiCodec()));
         Throwable failure = result.exchange().getException();
         assertTrue(failure instanceof ConnectException || failure.getCause() instanceof ConnectException,
                 "was " + failure);
@@ -224,13 +226,13 @@ class EventLoopHttpCallTest {
         System.setProperty(keys[2], "PKCS12");
         try {
             Result trustedCall = callWith(new EventLoopHttpCall("https://localhost:" + tls.actualPort() + "/ok", 2_000,
-                    2_000, true));
+                    2_000, true, new OpenAiCodec()));
             assertNull(trustedCall.exchange().getException());
             assertEquals(200, trustedCall.status());
             assertEquals("localhost", named.get(10, TimeUnit.SECONDS));
 
             Result wrongHost = callWith(new EventLoopHttpCall("https://127.0.0.1:" + tls.actualPort() + "/ok", 2_000,
-                    2_000, true));
+                    2_000, true, new OpenAiCodec()));
             assertInstanceOf(javax.net.ssl.SSLException.class, rootCause(wrongHost.exchange().getException()),
                     "a certificate for localhost is refused for 127.0.0.1");
         } finally {
@@ -262,13 +264,15 @@ class EventLoopHttpCallTest {
     }
 
     @Test
-    void offEventLoopLeavesOnTheLoopOnlyASingleAnswerSentFromIt() throws Exception {
+    void offEventLoopLeavesOnTheLoopOnlyACallSentFromIt() throws Exception {
         OffEventLoop off = new OffEventLoop(java.util.Set.of("openai", "anthropic"));
         assertEquals(dev.caravan.support.EventLoopSteps.IN_PLACE, onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), false, 0)));
         assertEquals(dev.caravan.support.EventLoopSteps.IN_PLACE, onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o", "backup"), false, 0)),
                 "a named account's single answer");
-        assertEquals(dev.caravan.support.EventLoopSteps.MOVED, onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), true, 0)),
-                "a stream is read on a worker");
+        assertEquals(dev.caravan.support.EventLoopSteps.IN_PLACE, onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), true, 0)),
+                "a stream is read on the loop");
+        assertEquals(dev.caravan.support.EventLoopSteps.MOVED, onLoop(off, attempt(new dev.caravan.routing.Target("mock", "echo"), true, 0)),
+                "the mock's stream pauses between its pieces");
         assertEquals(dev.caravan.support.EventLoopSteps.MOVED, onLoop(off, attempt(new dev.caravan.routing.Target("openai", "gpt-4o"), false, 200)),
                 "a backoff waits");
         assertEquals(dev.caravan.support.EventLoopSteps.MOVED, onLoop(off, attempt(new dev.caravan.routing.Target("bedrock", "claude"), false, 0)),

@@ -24,11 +24,16 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The relay opens the caller's stream when the answer is committed, then relays the rest in the route's step. */
+/**
+ * The relay opens the caller's stream when the answer is committed; a pulled stream's rest is relayed in the route's
+ * step, a pushed one's as it comes, the step waiting for its end.
+ */
 class StreamRelayTest {
 
     @TempDir
@@ -44,7 +49,7 @@ class StreamRelayTest {
                 models:
                   openai/gpt-4o: {input: 2.50, output: 10.00}
                 """);
-        relay = new StreamRelay(new ModelRouter(catalog, provider -> true));
+        relay = new StreamRelay(new ModelRouter(catalog, provider -> true), true);
     }
 
     private CallContext call() {
@@ -63,6 +68,14 @@ class StreamRelayTest {
         return exchange;
     }
 
+    /** Runs the relay step; the result completes when the route may go on, with whether the step ended in place. */
+    private CompletableFuture<Boolean> relayStep(CallContext call) {
+        CompletableFuture<Boolean> goesOn = new CompletableFuture<>();
+        boolean inPlace = relay.process(exchange(call), goesOn::complete);
+        assertEquals(inPlace, goesOn.isDone(), "the step said it ended in place exactly when it did");
+        return goesOn;
+    }
+
     @Test
     void theHeadAndTheEventsReadAheadGoOutWhenTheAnswerIsCommitted() {
         CallContext call = call();
@@ -79,7 +92,7 @@ class StreamRelayTest {
         assertTrue(client.writes.get(0).contains("\"content\":\"Hel\""), client.writes.get(0));
         assertEquals(2, upstream.batches.size());
 
-        relay.relay(exchange(call));
+        assertTrue(relayStep(call).getNow(false), "a pulled stream is relayed within the step");
         String all = String.join("", client.writes);
         assertTrue(all.indexOf("\"content\":\"Hel\"") < all.indexOf("\"content\":\"lo\""), all);
         assertTrue(all.contains("\"finish_reason\":\"stop\""), all);
@@ -99,7 +112,7 @@ class StreamRelayTest {
         call.streaming(upstream); // inside the provider call: must not throw, or it would count against the provider
         assertEquals(200, client.status);
 
-        relay.relay(exchange(call));
+        assertTrue(relayStep(call).getNow(false), "a pulled stream is relayed within the step");
         String all = String.join("", client.writes);
         assertTrue(all.contains("\"content\":\"Hi\""), all);
         assertTrue(all.contains("overloaded"), all);
@@ -119,10 +132,90 @@ class StreamRelayTest {
         call.streaming(upstream); // no whenStreaming registered
         assertEquals(0, client.begins);
 
-        relay.relay(exchange(call));
+        assertTrue(relayStep(call).getNow(false), "a pulled stream is relayed within the step");
         assertEquals(1, client.begins);
         assertTrue(String.join("", client.writes).contains("\"content\":\"A\""));
         assertEquals("ok", call.outcome());
+    }
+
+    @Test
+    void aPushedStreamIsRelayedAsItsEventsComeAndTheStepWaitsForItsEnd() {
+        CallContext call = call();
+        PushingUpstream upstream = new PushingUpstream(List.of(new StreamEvent.TextDelta("Hel")));
+
+        call.streaming(upstream);
+        assertEquals(1, client.writes.size(), "the events held until the commit went out with the head");
+        upstream.sink.events(List.of(new StreamEvent.TextDelta("lo")));
+        assertEquals(2, client.writes.size(), "an event pushed before the relay step is written at once");
+
+        CompletableFuture<Boolean> goesOn = relayStep(call);
+        assertFalse(goesOn.isDone(), "the step waits, without a thread, for the stream to end");
+        upstream.sink.events(List.of(new StreamEvent.Finished("stop"), new StreamEvent.UsageReport(Usage.of(7, 2))));
+        assertFalse(goesOn.isDone());
+        upstream.sink.ended();
+
+        assertEquals(Boolean.FALSE, goesOn.getNow(null), "the route goes on once the stream has ended");
+        String all = String.join("", client.writes);
+        assertTrue(all.indexOf("\"content\":\"Hel\"") < all.indexOf("\"content\":\"lo\""), all);
+        assertTrue(all.endsWith("data: [DONE]\n\n"), all);
+        assertTrue(client.ended);
+        assertEquals("ok", call.outcome());
+        assertEquals(Usage.of(7, 2), call.usage());
+    }
+
+    @Test
+    void aPushedStreamThatEndsBeforeTheRelayStepLetsTheStepEndInPlace() {
+        CallContext call = call();
+        PushingUpstream upstream = new PushingUpstream(List.of(new StreamEvent.TextDelta("Hi")));
+        call.streaming(upstream);
+        upstream.sink.failed(GatewayException.timeout("openai", "no stream event within the idle timeout"));
+
+        assertTrue(relayStep(call).getNow(null));
+        String all = String.join("", client.writes);
+        assertTrue(all.contains("idle timeout"), all);
+        assertEquals("error", call.outcome());
+        assertTrue(client.ended);
+    }
+
+    @Test
+    void aPushedStreamPausesWhileTheClientIsSlowToRead() {
+        CallContext call = call();
+        PushingUpstream upstream = new PushingUpstream(List.of(new StreamEvent.TextDelta("Hi")));
+        client.writable = false;
+        call.streaming(upstream);
+
+        assertFalse(upstream.sink.ready());
+        List<String> resumed = new ArrayList<>();
+        upstream.sink.whenReady(() -> resumed.add("resumed"));
+        assertEquals(List.of(), resumed);
+        client.drain();
+        assertEquals(List.of("resumed"), resumed);
+    }
+
+    /** A stream that pushes its events to the relay's sink, as EventLoopSseStream does from its event loop. */
+    private static final class PushingUpstream implements UpstreamStream {
+        private final List<StreamEvent> held;
+        StreamSink sink;
+
+        PushingUpstream(List<StreamEvent> held) {
+            this.held = held;
+        }
+
+        @Override
+        public boolean push(StreamSink target) {
+            sink = target;
+            target.events(held);
+            return true;
+        }
+
+        @Override
+        public List<StreamEvent> next() {
+            throw new AssertionError("a pushed stream is never pulled");
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private static final class FakeUpstream implements UpstreamStream {
@@ -163,6 +256,23 @@ class StreamRelayTest {
         Map<String, String> headers = Map.of();
         final List<String> writes = new ArrayList<>();
         boolean ended;
+        boolean writable = true;
+        private Runnable onDrain;
+
+        @Override
+        public boolean writable() {
+            return writable;
+        }
+
+        @Override
+        public void whenWritable(Runnable action) {
+            onDrain = action;
+        }
+
+        void drain() {
+            writable = true;
+            onDrain.run();
+        }
 
         @Override
         public void begin(int status, Map<String, String> headers) {

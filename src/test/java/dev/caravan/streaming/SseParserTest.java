@@ -14,7 +14,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-class SseReaderTest {
+class SseParserTest {
 
     @ParameterizedTest(name = "line ending {0}")
     @ValueSource(strings = {"LF", "CRLF", "CR"})

@@ -1,0 +1,290 @@
+package dev.caravan.streaming;
+
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.StreamEvent;
+import dev.caravan.providers.StreamDecoder;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An SSE answer read by Vert.x's client on the event loop that owns its upstream connection (the loop that serves
+ * the caller, see {@code EventLoopHttpCall}): its bytes are parsed and decoded as they arrive and the events pushed
+ * to the relay, which writes them to the caller from the same loop. No thread waits for the upstream, and an event
+ * crosses no thread on its way through the gateway.
+ * <p>
+ * Until the answer has really begun (text, a tool call or a finish) its events are held: an error sent as the first
+ * event, or a stream that ends or stalls first, fails the attempt ({@link #read}'s future), which may then fall back.
+ * After that, failures go to the relay's sink. A caller slow to read pauses the upstream's response until it has
+ * caught up, so the gateway never buffers a stream without bound. The upstream may be silent for at most the idle
+ * timeout (the request's own idle timeout ends at the answer's head): one timer per stream, re-armed for what is
+ * left when bytes came meanwhile, not one per event; a pause for a slow caller is not silence. A stream cut short is
+ * reset, never drained; a finished one leaves its connection to the client's pool.
+ * <p>
+ * All state is touched on the loop; {@link #push} and {@link #abort} may be called from any thread.
+ */
+public final class EventLoopSseStream implements UpstreamStream {
+
+    private final String provider;
+    private final HttpClientResponse response;
+    private final Context loop;
+    private final Thread loopThread = Thread.currentThread();
+    private final StreamDecoder decoder;
+    private final long idleTimeoutMs;
+    private long lastBytesNanos = System.nanoTime();
+    private boolean paused;
+    private long idleTimer = -1;
+    private final SseParser parser = new SseParser(this::onEvent);
+    /** Until the answer has begun: its outcome; null after. */
+    private Promise<EventLoopSseStream> beginning = Promise.promise();
+    /** Events decoded before a sink was attached. */
+    private List<StreamEvent> held = new ArrayList<>();
+    private StreamSink sink;
+    private boolean over;
+    /** How the stream ended before a sink was attached: a failure, or a clean end (null). */
+    private GatewayException endedWith;
+    private boolean endedEarly;
+
+    private EventLoopSseStream(String provider, HttpClientResponse response, Context loop, StreamDecoder decoder,
+                               long idleTimeoutMs) {
+        this.provider = provider;
+        this.response = response;
+        this.loop = loop;
+        this.decoder = decoder;
+        this.idleTimeoutMs = idleTimeoutMs;
+    }
+
+    /**
+     * Starts reading a 2xx event-stream answer; call on the response's event loop ({@code loop} runs actions there). The future completes with the
+     * stream once the answer has really begun, or fails with the {@link GatewayException} that ends the attempt.
+     */
+    public static Future<EventLoopSseStream> read(String provider, HttpClientResponse response, Context loop,
+                                                  StreamDecoder decoder, long idleTimeoutMs) {
+        EventLoopSseStream stream = new EventLoopSseStream(provider, response, loop, decoder, idleTimeoutMs);
+        Future<EventLoopSseStream> begun = stream.beginning.future();
+        response.exceptionHandler(stream::onFailure);
+        response.endHandler(end -> stream.onEnd());
+        response.handler(stream::onBytes);
+        stream.armIdleTimer(idleTimeoutMs);
+        return begun;
+    }
+
+    private void onBytes(Buffer bytes) {
+        if (over) {
+            return;
+        }
+        lastBytesNanos = System.nanoTime();
+        parser.feed(bytes.getBytes());
+        if (!over && sink != null && !sink.ready()) {
+            pauseUntilReady();
+        }
+    }
+
+    private void pauseUntilReady() {
+        paused = true;
+        response.pause();
+        sink.whenReady(() -> {
+            if (!over) {
+                paused = false;
+                lastBytesNanos = System.nanoTime();
+                response.resume();
+            }
+        });
+    }
+
+    private void armIdleTimer(long delayMs) {
+        if (idleTimeoutMs > 0) {
+            idleTimer = loop.owner().setTimer(Math.max(1, delayMs), fired -> idleCheck());
+        }
+    }
+
+    private void idleCheck() {
+        idleTimer = -1;
+        if (over) {
+            return;
+        }
+        long silentMs = (System.nanoTime() - lastBytesNanos) / 1_000_000;
+        if (paused || silentMs < idleTimeoutMs) {
+            armIdleTimer(paused ? idleTimeoutMs : idleTimeoutMs - silentMs);
+        } else {
+            fail(GatewayException.timeout(provider, "no stream event within the idle timeout"));
+        }
+    }
+
+    private void onEvent(SseEvent event) {
+        if (over) {
+            return;
+        }
+        List<StreamEvent> events;
+        try {
+            events = decoder.decode(event);
+        } catch (GatewayException e) {
+            fail(e);
+            return;
+        } catch (RuntimeException e) {
+            fail(GatewayException.upstreamUnavailable(provider, "an event the gateway could not read: "
+                    + e.getClass().getSimpleName()));
+            return;
+        }
+        int failure = failureAt(events);
+        List<StreamEvent> good = failure < 0 ? events : events.subList(0, failure);
+        if (sink != null) {
+            if (!good.isEmpty()) {
+                sink.events(good);
+            }
+        } else {
+            held.addAll(good);
+        }
+        if (failure >= 0) {
+            fail(((StreamEvent.Failed) events.get(failure)).error());
+            return;
+        }
+        if (beginning != null && begins(good)) {
+            Promise<EventLoopSseStream> begun = beginning;
+            beginning = null;
+            begun.complete(this);
+        }
+        if (decoder.finished()) {
+            end();
+        }
+    }
+
+    private static int failureAt(List<StreamEvent> events) {
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i) instanceof StreamEvent.Failed) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean begins(List<StreamEvent> events) {
+        for (StreamEvent event : events) {
+            if (event instanceof StreamEvent.TextDelta || event instanceof StreamEvent.ToolCallDelta
+                    || event instanceof StreamEvent.Finished) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void onEnd() {
+        parser.end();
+        if (!over) {
+            if (beginning != null) {
+                fail(GatewayException.upstreamUnavailable(provider, "the stream ended before any answer"));
+            } else {
+                end();
+            }
+        }
+    }
+
+    private void onFailure(Throwable failure) {
+        fail(failure instanceof TimeoutException
+                ? GatewayException.timeout(provider, "no stream event within the idle timeout")
+                : GatewayException.upstreamUnavailable(provider, "the stream broke off: "
+                        + failure.getClass().getSimpleName()));
+    }
+
+    /** Ends the stream cleanly: the provider finished it (its connection goes back to the pool), or it was stopped. */
+    private void end() {
+        if (over) {
+            return;
+        }
+        over();
+        if (beginning != null) {
+            Promise<EventLoopSseStream> attempt = beginning;
+            beginning = null;
+            attempt.fail(GatewayException.upstreamUnavailable(provider, "the stream was stopped before any answer"));
+        } else if (sink != null) {
+            sink.ended();
+        } else {
+            endedEarly = true;
+        }
+    }
+
+    private void fail(GatewayException error) {
+        if (over) {
+            return;
+        }
+        over();
+        reset();
+        if (beginning != null) {
+            Promise<EventLoopSseStream> attempt = beginning;
+            beginning = null;
+            attempt.fail(error);
+        } else if (sink != null) {
+            sink.failed(error);
+        } else {
+            endedWith = error;
+        }
+    }
+
+    private void over() {
+        over = true;
+        if (idleTimer >= 0) {
+            loop.owner().cancelTimer(idleTimer);
+            idleTimer = -1;
+        }
+    }
+
+    /** Stops the upstream's answer at once: an unfinished HTTP/1.1 answer's connection is closed, not drained. */
+    private void reset() {
+        response.request().reset();
+    }
+
+    @Override
+    public boolean push(StreamSink target) {
+        onLoop(() -> {
+            sink = target;
+            List<StreamEvent> ahead = held;
+            held = null;
+            if (!ahead.isEmpty()) {
+                target.events(ahead);
+            }
+            if (endedWith != null) {
+                target.failed(endedWith);
+            } else if (endedEarly) {
+                target.ended();
+            } else if (!target.ready()) {
+                pauseUntilReady();
+            }
+        });
+        return true;
+    }
+
+    @Override
+    public List<StreamEvent> next() {
+        throw new IllegalStateException("a pushed stream is not read with next()");
+    }
+
+    /** The caller went away (or the gateway cut the stream): the upstream's answer is reset, the sink told it ended. */
+    @Override
+    public void abort() {
+        onLoop(() -> {
+            if (!over) {
+                end();
+                reset(); // after: the reset's own exception finds the stream over
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        abort();
+    }
+
+    private void onLoop(Runnable action) {
+        if (Thread.currentThread() == loopThread) {
+            action.run();
+        } else {
+            loop.runOnContext(go -> action.run());
+        }
+    }
+}
