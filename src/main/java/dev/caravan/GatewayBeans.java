@@ -147,7 +147,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     @BindToRegistry
     public VertxOptions vertxOptions() {
-        // Streams are relayed from worker threads (blocking reads of the upstream), so the pool bounds concurrent streams.
+        // Bedrock's and the mock's streams are relayed from worker threads (blocking reads), so the pool bounds those.
         // As many event loops as serve the API, so that its servers cover each loop once (ApiEventLoops).
         return new VertxOptions().setEventLoopPoolSize(eventLoops()).setWorkerPoolSize(workerThreads)
                 .setMaxWorkerExecuteTime(1).setMaxWorkerExecuteTimeUnit(TimeUnit.HOURS);

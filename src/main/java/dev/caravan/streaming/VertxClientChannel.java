@@ -1,6 +1,7 @@
 package dev.caravan.streaming;
 
 import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -70,12 +71,27 @@ public final class VertxClientChannel implements ClientChannel {
         return gone.get() || !response.writeQueueFull();
     }
 
+    /**
+     * Runs {@code action} once the client has caught up; a client that has not within the same 30 s a writer on a
+     * worker waits is cut ({@link #abort}), so a caller that stops reading cannot hold a stream open for ever.
+     */
     @Override
     public void whenWritable(Runnable action) {
+        Context loop = Vertx.currentContext();
         if (writable()) {
             action.run();
-        } else {
+        } else if (loop == null) {
             response.drainHandler(v -> action.run());
+        } else {
+            long cut = loop.owner().setTimer(TimeUnit.SECONDS.toMillis(DRAIN_WAIT_SECONDS), late -> {
+                if (!writable()) {
+                    abort();
+                }
+            });
+            response.drainHandler(v -> {
+                loop.owner().cancelTimer(cut);
+                action.run();
+            });
         }
     }
 
