@@ -18,14 +18,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class VertxClientChannel implements ClientChannel {
 
-    private static final long DRAIN_WAIT_SECONDS = 30;
+    private static final long DRAIN_WAIT_MS = TimeUnit.SECONDS.toMillis(30);
 
     private final HttpServerResponse response;
+    private final long drainWaitMs;
     private final AtomicBoolean gone = new AtomicBoolean();
     private volatile Runnable onClose = () -> { };
 
     public VertxClientChannel(HttpServerResponse response) {
+        this(response, DRAIN_WAIT_MS);
+    }
+
+    /** {@code drainWaitMs}: how long a caller who stopped reading is waited for before it is cut. */
+    VertxClientChannel(HttpServerResponse response, long drainWaitMs) {
         this.response = response;
+        this.drainWaitMs = drainWaitMs;
         response.closeHandler(v -> clientGone());
         response.exceptionHandler(e -> clientGone());
     }
@@ -52,7 +59,7 @@ public final class VertxClientChannel implements ClientChannel {
             CountDownLatch drained = new CountDownLatch(1);
             response.drainHandler(v -> drained.countDown());
             try {
-                if (response.writeQueueFull() && !drained.await(DRAIN_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                if (response.writeQueueFull() && !drained.await(drainWaitMs, TimeUnit.MILLISECONDS)) {
                     gone.set(true);
                     response.reset();
                     onClose.run();
@@ -72,8 +79,9 @@ public final class VertxClientChannel implements ClientChannel {
     }
 
     /**
-     * Runs {@code action} once the client has caught up; a client that has not within the same 30 s a writer on a
-     * worker waits is cut ({@link #abort}), so a caller that stops reading cannot hold a stream open for ever.
+     * Runs {@code action} once the client has caught up; a client that has not within the drain wait (30 s, as long
+     * as a writer on a worker waits) is cut ({@link #abort}), so a caller that stops reading cannot hold a stream
+     * open for ever.
      */
     @Override
     public void whenWritable(Runnable action) {
@@ -83,7 +91,7 @@ public final class VertxClientChannel implements ClientChannel {
         } else if (loop == null) {
             response.drainHandler(v -> action.run());
         } else {
-            long cut = loop.owner().setTimer(TimeUnit.SECONDS.toMillis(DRAIN_WAIT_SECONDS), late -> {
+            long cut = loop.owner().setTimer(drainWaitMs, late -> {
                 if (!writable()) {
                     abort();
                 }
