@@ -38,7 +38,7 @@ import java.util.List;
  * <ul>
  *   <li>{@code camel-answer}: Camel Main with one platform-http route that answers a fixed chat completion, the
  *   gateway's HTTP edge with nothing behind it;</li>
- *   <li>{@code camel-proxy}: the same route calling the upstream with camel-http as the gateway's provider routes do
+ *   <li>{@code camel-proxy}: the same route calling the upstream with camel-http, as the gateway's provider routes did
  *   ({@code throwExceptionOnFailure=false}, {@code disableStreamCache=true}) and answering its body;</li>
  *   <li>{@code camel-loop-proxy}: a Camel route run on the event loop that read the request (a consumer without
  *   platform-http's hand-off to a worker thread), calling the upstream with Vert.x's client as an asynchronous step:

@@ -3,6 +3,7 @@ package dev.caravan.ledger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.support.BudgetApi;
+import dev.caravan.support.Eventually;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Two real gateways whose ledger is one dynalite (the DynamoDB store, written through camel-aws2-ddb): concurrent
  * requests spread over both never overshoot a shared budget, and the spend either gateway reports counts every
- * request of both exactly once.
+ * request of both exactly once; a stream, relayed from the event loop, is settled in the shared counters.
  */
 class DynamoGatewaysTest {
 
@@ -84,6 +86,38 @@ class DynamoGatewaysTest {
                 assertEquals(requests, row.path("requests").asLong(), "refused requests are recorded too: " + row);
                 assertEquals(0, expected.compareTo(row.path("cost").decimalValue()), row.toString());
             }
+        }
+    }
+
+    @Test
+    void aStreamIsRelayedFromTheEventLoopAndSettledInDynamoDb() throws Exception {
+        Path budgets = Files.createTempFile(dir, "budgets", ".yaml");
+        Files.writeString(budgets, "global: {daily: 1.0}\n");
+        try (FakeOpenAi openAi = new FakeOpenAi(); Gateway gateway = dynamoGateway(openAi, budgets)) {
+            openAi.always(FakeOpenAi.sse(20, FakeOpenAi.streamChunks(List.of("Streamed", " and", " counted"), 7)));
+            // The dynalite is shared by this class's tests: what this one adds is counted from what is there.
+            BigDecimal spentBefore = BudgetApi.globalDaily(gateway).path("spent").decimalValue();
+            JsonNode rowBefore = BudgetApi.spendRow(gateway, "model", "gpt-4o-mini");
+            long requestsBefore = rowBefore == null ? 0 : rowBefore.path("requests").asLong();
+            BigDecimal costBefore = rowBefore == null ? BigDecimal.ZERO : rowBefore.path("cost").decimalValue();
+
+            var response = gateway.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+            assertEquals(200, response.statusCode(), response.body());
+            assertTrue(response.body().contains("\"content\":\" counted\""), response.body());
+            assertTrue(response.body().endsWith("data: [DONE]\n\n"), response.body());
+            // 7 prompt and 3 completion tokens of gpt-4o-mini: settled in the shared counters once the relay step
+            // has ended (a moment after the caller's answer, from a worker thread: DynamoDB's calls wait)
+            BigDecimal cost = new BigDecimal("0.00000285");
+            JsonNode global = Eventually.until(() -> {
+                JsonNode now = BudgetApi.globalDaily(gateway);
+                return now.path("reserved").decimalValue().signum() == 0 ? Optional.of(now) : Optional.empty();
+            }, 10_000, "the stream's reservation settled");
+            assertEquals(0, spentBefore.add(cost).compareTo(global.path("spent").decimalValue()), global.toString());
+            JsonNode row = pollSpend(gateway, (int) requestsBefore + 1);
+            assertEquals(requestsBefore + 1, row.path("requests").asLong(), row.toString());
+            assertEquals(0, costBefore.add(cost).compareTo(row.path("cost").decimalValue()), row.toString());
         }
     }
 
