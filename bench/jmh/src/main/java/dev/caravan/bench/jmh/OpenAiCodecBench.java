@@ -7,6 +7,7 @@ import dev.caravan.core.StreamEvent;
 import dev.caravan.providers.StreamDecoder;
 import dev.caravan.providers.openai.OpenAiCodec;
 import dev.caravan.streaming.SseEvent;
+import dev.caravan.streaming.SseParser;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,7 +22,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** OpenAI: the caller's request parsed and re-encoded for upstream, an answer decoded, one stream chunk decoded. */
+/**
+ * OpenAI: the caller's request parsed and re-encoded for upstream, an answer decoded, one stream chunk decoded (from
+ * its event, and from its bytes on the wire).
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -49,6 +53,9 @@ public class OpenAiCodecBench {
     private byte[] response;
     private SseEvent chunk;
     private StreamDecoder decoder;
+    private byte[] wireChunk;
+    private SseParser framed;
+    private int decodedEvents;
 
     @Setup
     public void setUp() {
@@ -59,6 +66,10 @@ public class OpenAiCodecBench {
         chunk = new SseEvent(null, CHUNK);
         decoder = codec.newStreamDecoder();
         decoder.decode(chunk); // past the first chunk, which also announces the stream's start
+        wireChunk = Samples.bytes("data: " + CHUNK + "\n\n");
+        StreamDecoder framedDecoder = codec.newStreamDecoder();
+        framedDecoder.decode(chunk);
+        framed = new SseParser(event -> decodedEvents += framedDecoder.decode(event).size());
     }
 
     /** The gateway's intake of a caller's request (parse and validate). */
@@ -85,5 +96,17 @@ public class OpenAiCodecBench {
     @Benchmark
     public List<StreamEvent> decodeStreamEvent() {
         return decoder.decode(chunk);
+    }
+
+    /**
+     * One chunk as it comes off the upstream's socket: its SSE framing parsed, then decoded (what the gateway does
+     * per event of a stream it relays from the event loop).
+     */
+    @Benchmark
+    public int parseAndDecodeStreamEvent() {
+        framed.feed(wireChunk);
+        int events = decodedEvents;
+        decodedEvents = 0;
+        return events;
     }
 }
