@@ -61,8 +61,9 @@ public final class EventLoopSseStream implements UpstreamStream {
     }
 
     /**
-     * Starts reading a 2xx event-stream answer; call on the response's event loop ({@code loop} runs actions there). The future completes with the
-     * stream once the answer has really begun, or fails with the {@link GatewayException} that ends the attempt.
+     * Starts reading a 2xx event-stream answer; call on the response's event loop ({@code loop} runs actions there).
+     * The future completes with the stream once the answer has really begun, or fails with the
+     * {@link GatewayException} that ends the attempt.
      */
     public static Future<EventLoopSseStream> read(String provider, HttpClientResponse response, Context loop,
                                                   StreamDecoder decoder, long idleTimeoutMs) {
@@ -87,6 +88,9 @@ public final class EventLoopSseStream implements UpstreamStream {
     }
 
     private void pauseUntilReady() {
+        if (paused) {
+            return;
+        }
         paused = true;
         response.pause();
         sink.whenReady(() -> {
@@ -231,6 +235,11 @@ public final class EventLoopSseStream implements UpstreamStream {
         if (idleTimer >= 0) {
             loop.owner().cancelTimer(idleTimer);
             idleTimer = -1;
+        }
+        if (paused) {
+            // what is left of a finished answer (its last chunk) is read and dropped, so its connection is free again
+            paused = false;
+            response.resume();
         }
     }
 
