@@ -81,7 +81,12 @@ public final class EventLoopSseStream implements UpstreamStream {
             return;
         }
         lastBytesNanos = System.nanoTime();
-        parser.feed(bytes.getBytes());
+        try {
+            parser.feed(bytes.getBytes());
+        } catch (SseParser.EventTooLarge e) {
+            fail(GatewayException.upstreamUnavailable(provider, e.getMessage()));
+            return;
+        }
         if (!over && sink != null && !sink.ready()) {
             pauseUntilReady();
         }

@@ -9,10 +9,25 @@ import java.util.function.Consumer;
  * moment its blank line is here. Follows the WHATWG framing: lines end in LF, CR or CRLF (a CRLF may be split
  * between two pieces); a blank line ends an event; comment lines start with ':'; fields other than {@code event}
  * and {@code data} are skipped. Not thread-safe: one connection's bytes, in order.
+ * <p>
+ * An event may hold at most {@link #MAX_EVENT_BYTES}: an upstream that sends a longer line or event (a broken or
+ * hostile one; providers' events are a few hundred bytes, a few KiB with tool arguments) gets
+ * {@link EventTooLarge} instead of the gateway's memory.
  */
 public final class SseParser {
 
+    /** The most bytes of one event (its lines together) that the parser holds. */
+    public static final int MAX_EVENT_BYTES = 4 * 1024 * 1024;
+
+    /** An event longer than {@link #MAX_EVENT_BYTES}; what was fed is not parsed further. */
+    public static final class EventTooLarge extends IllegalStateException {
+        EventTooLarge() {
+            super("a stream event longer than " + MAX_EVENT_BYTES + " bytes");
+        }
+    }
+
     private final Consumer<SseEvent> events;
+    private int eventBytes;
     private byte[] line = new byte[256];
     private int length;
     private boolean lastWasCr;
@@ -39,6 +54,9 @@ public final class SseParser {
             if (b == '\n' || b == '\r') {
                 lineEnded();
             } else {
+                if (++eventBytes > MAX_EVENT_BYTES) {
+                    throw new EventTooLarge();
+                }
                 if (length == line.length) {
                     line = Arrays.copyOf(line, length * 2);
                 }
@@ -60,6 +78,7 @@ public final class SseParser {
 
     private void lineEnded() {
         if (length == 0) {
+            eventBytes = 0;
             if (data != null) {
                 dispatch();
             } else {

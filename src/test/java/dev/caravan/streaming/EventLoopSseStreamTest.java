@@ -130,6 +130,23 @@ class EventLoopSseStreamTest {
     }
 
     @Test
+    void anUpstreamThatSendsAnEndlessLineFailsTheAttemptInsteadOfFillingTheMemory() {
+        String megabyte = "z".repeat(1024 * 1024);
+        answer = request -> {
+            HttpServerResponse response = sseHead(request);
+            response.write("data: ");
+            for (int i = 0; i < 6; i++) {
+                response.write(megabyte);
+            }
+        };
+
+        GatewayException error = failure(open(5_000));
+
+        assertEquals(502, error.status());
+        assertTrue(error.getMessage().contains("longer than"), error.getMessage());
+    }
+
+    @Test
     void aStreamSilentBeforeItsAnswerBeganTimesOutAfterTheIdleTimeout() {
         answer = request -> sseHead(request).write(": keep-alive\n\n");
         long start = System.nanoTime();

@@ -112,6 +112,26 @@ class SseParserTest {
         assertEquals(1, in.reads, "the second event was not waited for");
     }
 
+    @Test
+    void anEventLongerThanTheLimitIsRefusedWhileManyEventsTogetherLongerThanItAreNot() {
+        List<SseEvent> parsed = new ArrayList<>();
+        SseParser parser = new SseParser(parsed::add);
+        byte[] event = ("data: " + "x".repeat(64 * 1024) + "\n\n").getBytes(StandardCharsets.UTF_8);
+        int many = SseParser.MAX_EVENT_BYTES / event.length * 2;
+        for (int i = 0; i < many; i++) {
+            parser.feed(event);
+        }
+        assertEquals(many, parsed.size());
+
+        byte[] endless = ("data: " + "y".repeat(1024 * 1024)).getBytes(StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertThrows(SseParser.EventTooLarge.class, () -> {
+            for (int i = 0; i < 5; i++) {
+                parser.feed(endless);
+            }
+        });
+        assertEquals(many, parsed.size(), "nothing of the oversized event was delivered");
+    }
+
     private static List<SseEvent> readAll(String wire, boolean oneBytePerRead) throws IOException {
         SseReader reader = reader(wire, oneBytePerRead);
         List<SseEvent> events = new ArrayList<>();
