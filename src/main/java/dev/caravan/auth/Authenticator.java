@@ -62,8 +62,8 @@ public final class Authenticator {
 
     /**
      * Whether {@link #authenticate} would answer this request without I/O: no authentication, a key known to the
-     * cache, or a credential refused on its form. A key the cache does not know is read from the key store, and a
-     * JWT may need the identity provider's keys fetched.
+     * cache, a JWT whose key is in the identity provider's cached key set, or a credential refused on its form. A key
+     * the cache does not know is read from the key store, and another JWT needs the provider's keys fetched.
      */
     public boolean answersFromMemory(Exchange exchange) {
         if (mode.open()) {
@@ -83,7 +83,7 @@ public final class Authenticator {
                     message.getHeader("x-api-key"), hash));
             return keys.knows(hash);
         }
-        return !(JwtVerifier.looksLikeJwt(credential) && jwts != null);
+        return !(JwtVerifier.looksLikeJwt(credential) && jwts != null) || jwts.verifiesFromMemory(credential);
     }
 
     /**

@@ -2,7 +2,10 @@ package dev.caravan.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.RemoteKeySourceException;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.source.CachingJWKSetSource;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.BadJOSEException;
@@ -12,6 +15,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.ExpiredJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import com.nimbusds.jose.util.Base64URL;
 import dev.caravan.core.GatewayException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +25,7 @@ import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -31,16 +36,40 @@ public final class JwtVerifier {
 
     private static final Logger LOG = LoggerFactory.getLogger(JwtVerifier.class);
 
+    /** How much sooner than the cache's own expiry a fetched key set stops counting as in memory. */
+    private static final long EXPIRY_MARGIN_MILLIS = 1_000;
+
     private final OidcSettings settings;
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    private final LongSupplier clock;
+    /** The key ids of the key set the cache holds, and until when it holds it without asking the provider again. */
+    private volatile CachedKeys cached = new CachedKeys(Set.of(), Long.MIN_VALUE);
+    private volatile long fetchStartedMillis;
+
+    private record CachedKeys(Set<String> keyIds, long freshUntilMillis) {
+    }
 
     public JwtVerifier(OidcSettings settings) {
+        this(settings, System::currentTimeMillis);
+    }
+
+    JwtVerifier(OidcSettings settings, LongSupplier clock) {
         this.settings = settings;
+        this.clock = clock;
         JWKSource<SecurityContext> keys;
         try {
             long ttl = settings.jwksCacheTtl().toMillis();
             keys = JWKSourceBuilder.<SecurityContext>create(settings.jwksUrl().toURL())
-                    .cache(ttl, Math.min(ttl, 15_000)).retrying(true).build();
+                    .cache(ttl, Math.min(ttl, 15_000), event -> {
+                        // The cache's expiry counts from before the fetch: so does this.
+                        if (event instanceof CachingJWKSetSource.RefreshInitiatedEvent) {
+                            fetchStartedMillis = clock.getAsLong();
+                        } else if (event instanceof CachingJWKSetSource.RefreshCompletedEvent<SecurityContext> fetched) {
+                            cached = new CachedKeys(fetched.getJWKSet().getKeys().stream().map(JWK::getKeyID)
+                                    .filter(id -> id != null).collect(Collectors.toUnmodifiableSet()),
+                                    fetchStartedMillis + ttl - EXPIRY_MARGIN_MILLIS);
+                        }
+                    }).retrying(true).build();
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException("caravan.auth.oidc.jwks-url is not a URL: " + settings.jwksUrl(), e);
         }
@@ -56,6 +85,26 @@ public final class JwtVerifier {
     /** A JWT has three dot-separated parts; anything else is not for this verifier. */
     public static boolean looksLikeJwt(String credential) {
         return credential != null && credential.chars().filter(c -> c == '.').count() == 2;
+    }
+
+    /**
+     * Whether verifying {@code token} needs nothing but memory: the key it names (its {@code kid}) is in the key set
+     * the cache fetched, and the cache still holds that set, so the identity provider is not asked. A token with no
+     * key id needs only a cached set; one whose header cannot be read is refused without any key. Reads only the
+     * token's header; checks nothing.
+     */
+    public boolean verifiesFromMemory(String token) {
+        CachedKeys keys = cached;
+        if (clock.getAsLong() >= keys.freshUntilMillis()) {
+            return false;
+        }
+        String keyId;
+        try {
+            keyId = JWSHeader.parse(Base64URL.from(token.substring(0, token.indexOf('.')))).getKeyID();
+        } catch (ParseException | RuntimeException unreadable) {
+            return true;
+        }
+        return keyId == null || keys.keyIds().contains(keyId);
     }
 
     public Identity verify(String token) {

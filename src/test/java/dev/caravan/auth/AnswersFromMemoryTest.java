@@ -60,6 +60,38 @@ class AnswersFromMemoryTest {
     }
 
     /**
+     * A JWT is answered from memory while the identity provider's key set the cache fetched holds its key: not before
+     * the first fetch, not for a key id the set does not have (the cache would fetch again), not once the cache's
+     * time to live has passed.
+     */
+    @Test
+    void aJwtIsAnsweredFromMemoryOnlyWhileTheCachedKeySetHoldsItsKey() throws Exception {
+        try (FakeIdentityProvider idp = new FakeIdentityProvider()) {
+            AtomicLong millis = new AtomicLong(System.currentTimeMillis());
+            JwtVerifier jwts = new JwtVerifier(idp.settings(Duration.ofMinutes(5)), millis::get);
+            Authenticator authenticator = new Authenticator(new AuthMode(false, true, false), null, jwts,
+                    Clock.systemUTC());
+            String token = idp.token();
+
+            assertFalse(authenticator.answersFromMemory(request("Bearer " + token)), "no key set fetched yet");
+            assertEquals(0, idp.jwksFetches.get(), "asking fetches nothing");
+            Exchange first = request("Bearer " + token);
+            authenticator.authenticate(first);
+            assertNotNull(first.getProperty(Identity.PROPERTY, Identity.class));
+            assertEquals(1, idp.jwksFetches.get());
+
+            assertTrue(authenticator.answersFromMemory(request("Bearer " + idp.token())), "its key is cached");
+            assertFalse(authenticator.answersFromMemory(request("Bearer " + idp.tokenSignedWithNewKey("next-key"))),
+                    "a key id the cached set does not have: verifying it would fetch the set again");
+            assertTrue(authenticator.answersFromMemory(request("Bearer not.a.jwt")),
+                    "an unreadable token is refused without any key");
+            millis.addAndGet(Duration.ofMinutes(5).toMillis());
+            assertFalse(authenticator.answersFromMemory(request("Bearer " + token)), "the cached set expired");
+            assertEquals(1, idp.jwksFetches.get());
+        }
+    }
+
+    /**
      * The hash worked out while asking is the one authentication then uses, for the very header it came from: a
      * header replaced in between is hashed afresh, and nothing of it is left on the exchange.
      */

@@ -84,6 +84,17 @@ final class FakeIdentityProvider implements AutoCloseable {
         return sign(stranger, claims(c -> { }));
     }
 
+    /** A good token signed with a key the JWKS does not have yet, under another key id (a rotation to come). */
+    String tokenSignedWithNewKey(String keyId) throws Exception {
+        return sign(new RSAKeyGenerator(2048).keyID(keyId).generate(), claims(c -> { }));
+    }
+
+    /** The settings of a verifier that trusts this issuer, its key set cached for {@code cacheTtl}. */
+    OidcSettings settings(java.time.Duration cacheTtl) {
+        return new OidcSettings(issuer(), java.net.URI.create(jwksUrl()), AUDIENCE, java.util.List.of("RS256"),
+                "email", "app", null, java.time.Duration.ofSeconds(60), cacheTtl, null);
+    }
+
     /** An unsecured JWT ({@code alg: none}) with good claims. */
     String unsecuredToken() {
         return new PlainJWT(claims(c -> { })).serialize();
