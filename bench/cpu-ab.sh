@@ -26,7 +26,7 @@ for r in $(seq "$ROUNDS"); do
     dir=$A; [ "$side" = B ] && dir=$B
     port=$((20000 + RANDOM % 20000)); mgmt=$((port + 1))
     rm -rf "$work/data"
-    (cd "$dir" && OPENAI_BASE_URL=$upstream OPENAI_API_KEY=bench exec java -Xmx256m -XX:+UseSerialGC -XX:+UseTransparentHugePages -Dcaravan.http.worker-threads=1100 \
+    (cd "$dir" && OPENAI_BASE_URL=$upstream OPENAI_API_KEY=bench exec java -Xmx256m -Xmn170m -XX:+UseSerialGC -XX:+UseTransparentHugePages -Dcaravan.http.worker-threads=1100 \
       -Dcamel.server.port=$port -Dcamel.server.host=127.0.0.1 -Dcamel.management.port=$mgmt \
       -Dcamel.management.host=127.0.0.1 -Dcaravan.ledger.data-dir="$work/data" \
       -cp "caravan.jar:$(cat "$repo/target/bench/cp-runtime.txt")" dev.caravan.Caravan) > "$work/gw-$side-$r.log" 2>&1 &
