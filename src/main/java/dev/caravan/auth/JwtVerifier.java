@@ -16,6 +16,7 @@ import com.nimbusds.jwt.proc.ExpiredJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.events.Event;
 import dev.caravan.core.GatewayException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,16 +61,7 @@ public final class JwtVerifier {
         try {
             long ttl = settings.jwksCacheTtl().toMillis();
             keys = JWKSourceBuilder.<SecurityContext>create(settings.jwksUrl().toURL())
-                    .cache(ttl, Math.min(ttl, 15_000), event -> {
-                        // The cache's expiry counts from before the fetch: so does this.
-                        if (event instanceof CachingJWKSetSource.RefreshInitiatedEvent) {
-                            fetchStartedMillis = clock.getAsLong();
-                        } else if (event instanceof CachingJWKSetSource.RefreshCompletedEvent<SecurityContext> fetched) {
-                            cached = new CachedKeys(fetched.getJWKSet().getKeys().stream().map(JWK::getKeyID)
-                                    .filter(id -> id != null).collect(Collectors.toUnmodifiableSet()),
-                                    fetchStartedMillis + ttl - EXPIRY_MARGIN_MILLIS);
-                        }
-                    }).retrying(true).build();
+                    .cache(ttl, Math.min(ttl, 15_000), event -> remember(event, ttl)).retrying(true).build();
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException("caravan.auth.oidc.jwks-url is not a URL: " + settings.jwksUrl(), e);
         }
@@ -85,6 +77,20 @@ public final class JwtVerifier {
     /** A JWT has three dot-separated parts; anything else is not for this verifier. */
     public static boolean looksLikeJwt(String credential) {
         return credential != null && credential.chars().filter(c -> c == '.').count() == 2;
+    }
+
+    /**
+     * Follows the JWKS cache's fetches: which key ids it holds, and until when (counted, as its own expiry is, from
+     * before the fetch).
+     */
+    private void remember(Event<CachingJWKSetSource<SecurityContext>, SecurityContext> event, long ttl) {
+        if (event instanceof CachingJWKSetSource.RefreshInitiatedEvent) {
+            fetchStartedMillis = clock.getAsLong();
+        } else if (event instanceof CachingJWKSetSource.RefreshCompletedEvent<SecurityContext> fetched) {
+            cached = new CachedKeys(fetched.getJWKSet().getKeys().stream().map(JWK::getKeyID)
+                    .filter(id -> id != null).collect(Collectors.toUnmodifiableSet()),
+                    fetchStartedMillis + ttl - EXPIRY_MARGIN_MILLIS);
+        }
     }
 
     /**

@@ -95,8 +95,8 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
         loop.runOnContext(go -> client(loop.owner()).request(request)
                 .compose(sent -> sent.send(body == null ? Buffer.buffer() : Buffer.buffer(body)))
                 .compose(response -> stream && response.statusCode() < 400
-                        ? EventLoopSseStream.read(codec.provider(), response, loop, codec.newStreamDecoder(), idleTimeoutMs)
-                                .map(begun -> answer(message, response, begun))
+                        ? EventLoopSseStream.read(codec.provider(), response, loop, codec.newStreamDecoder(),
+                                idleTimeoutMs).map(begun -> answer(message, response, begun))
                         : response.body().map(bytes -> answer(message, response, bytes.getBytes())))
                 .onComplete(done -> {
                     if (done.failed()) {

@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The two halves of an HTTP provider call around the route's send step ({@link EventLoopHttpCall}): {@link #prepare}
- * turns the call into the upstream's request, {@link #read} turns the upstream's answer into the call's outcome. Retryable
- * failures are thrown (the circuit breaker counts them and its fallback moves on); the caller's own errors end
+ * turns the call into the upstream's request, {@link #read} turns the upstream's answer into the call's outcome.
+ * Retryable failures are thrown (the circuit breaker counts them and its fallback moves on); the caller's own errors end
  * the call without counting against the provider.
  */
 public final class HttpProviderCall {

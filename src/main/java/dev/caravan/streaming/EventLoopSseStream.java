@@ -155,9 +155,7 @@ public final class EventLoopSseStream implements UpstreamStream {
             return;
         }
         if (beginning != null && begins(good)) {
-            Promise<EventLoopSseStream> begun = beginning;
-            beginning = null;
-            begun.complete(this);
+            takeBeginning().complete(this);
         }
         if (decoder.finished()) {
             end();
@@ -185,13 +183,7 @@ public final class EventLoopSseStream implements UpstreamStream {
 
     private void onEnd() {
         parser.end();
-        if (!over) {
-            if (beginning != null) {
-                fail(GatewayException.upstreamUnavailable(provider, "the stream ended before any answer"));
-            } else {
-                end();
-            }
-        }
+        end();
     }
 
     private void onFailure(Throwable failure) {
@@ -201,16 +193,17 @@ public final class EventLoopSseStream implements UpstreamStream {
                         + failure.getClass().getSimpleName()));
     }
 
-    /** Ends the stream cleanly: the provider finished it (its connection goes back to the pool), or it was stopped. */
+    /**
+     * Ends the stream cleanly: the provider finished it (its connection goes back to the pool), or it was stopped.
+     * Before any answer that fails the attempt.
+     */
     private void end() {
         if (over) {
             return;
         }
         over();
         if (beginning != null) {
-            Promise<EventLoopSseStream> attempt = beginning;
-            beginning = null;
-            attempt.fail(GatewayException.upstreamUnavailable(provider, "the stream was stopped before any answer"));
+            takeBeginning().fail(GatewayException.upstreamUnavailable(provider, "the stream ended before any answer"));
         } else if (sink != null) {
             sink.ended();
         } else {
@@ -225,14 +218,19 @@ public final class EventLoopSseStream implements UpstreamStream {
         over();
         reset();
         if (beginning != null) {
-            Promise<EventLoopSseStream> attempt = beginning;
-            beginning = null;
-            attempt.fail(error);
+            takeBeginning().fail(error);
         } else if (sink != null) {
             sink.failed(error);
         } else {
             endedWith = error;
         }
+    }
+
+    /** The attempt's outcome, to be settled once: from then on failures go to the sink. */
+    private Promise<EventLoopSseStream> takeBeginning() {
+        Promise<EventLoopSseStream> attempt = beginning;
+        beginning = null;
+        return attempt;
     }
 
     private void over() {

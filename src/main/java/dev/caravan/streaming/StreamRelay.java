@@ -67,7 +67,7 @@ public final class StreamRelay extends AsyncProcessorSupport {
             headers.put("cache-control", "no-cache");
             headers.put("x-accel-buffering", "no");
             client.begin(200, headers);
-            progress.pushed = upstream.push(new Sink(call, upstream, progress));
+            progress.pushed = upstream.push(new Sink(call, progress));
             if (!progress.pushed) {
                 deliver(call, client, progress, upstream.readAhead());
             }
@@ -120,19 +120,18 @@ public final class StreamRelay extends AsyncProcessorSupport {
         } catch (GatewayException e) {
             failure = e;
         } finally {
-            finish(call, upstream, progress, failure);
+            finish(call, progress, failure);
         }
     }
 
     /** Ends the caller's answer (with the closing events, or an error event) and settles what was streamed. */
-    private void finish(CallContext call, UpstreamStream upstream, RelayProgress progress, GatewayException failure) {
+    private void finish(CallContext call, RelayProgress progress, GatewayException failure) {
         ClientChannel client = call.client();
         String outcome = "error";
         try {
             if (failure != null) {
                 LOG.warn("Stream {} from {} failed after it began: {}", call.requestId(), call.current(),
                         failure.getMessage());
-                outcome = "error";
                 client.write(progress.renderer.error(failure));
             } else if (client.closed()) {
                 outcome = "partial";
@@ -143,7 +142,7 @@ public final class StreamRelay extends AsyncProcessorSupport {
             }
         } finally {
             client.end();
-            upstream.close();
+            call.stream().close();
             settle(call, progress.usage, outcome);
             progress.done.complete(null);
         }
@@ -153,12 +152,10 @@ public final class StreamRelay extends AsyncProcessorSupport {
     private final class Sink implements StreamSink {
 
         private final CallContext call;
-        private final UpstreamStream upstream;
         private final RelayProgress progress;
 
-        Sink(CallContext call, UpstreamStream upstream, RelayProgress progress) {
+        Sink(CallContext call, RelayProgress progress) {
             this.call = call;
-            this.upstream = upstream;
             this.progress = progress;
         }
 
@@ -179,14 +176,15 @@ public final class StreamRelay extends AsyncProcessorSupport {
 
         @Override
         public void ended() {
-            finish(call, upstream, progress, null);
+            finish(call, progress, null);
         }
 
         @Override
         public void failed(GatewayException error) {
-            finish(call, upstream, progress, error);
+            finish(call, progress, error);
         }
     }
+
     private static void deliver(CallContext call, ClientChannel client, RelayProgress progress, List<StreamEvent> events) {
         for (StreamEvent event : events) {
             if (event instanceof StreamEvent.UsageReport report) {
