@@ -4,6 +4,7 @@ import dev.caravan.auth.AuthBeans;
 import dev.caravan.ops.OperationsBeans;
 import dev.caravan.providers.AccountRoutes;
 import org.apache.camel.main.Main;
+import org.slf4j.LoggerFactory;
 
 /** Starts the gateway: Camel Main with the routes under {@code routes/} and the beans of {@link GatewayBeans}. */
 public final class Caravan {
@@ -14,7 +15,15 @@ public final class Caravan {
     public static void main(String[] args) throws Exception {
         Main main = new Main();
         configure(main);
-        main.run(args);
+        try {
+            main.run(args);
+        } catch (Exception e) {
+            // A gateway that did not start as configured stops and says so in its exit status, so that its supervisor
+            // (Kubernetes, systemd) sees the failure instead of a process that serves nothing.
+            LoggerFactory.getLogger(Caravan.class).error("Caravan could not start: {}", e.getMessage(), e);
+            main.stop();
+            System.exit(1);
+        }
     }
 
     /** The configuration classes of the gateway, for the launcher and for tests that start the real thing. */

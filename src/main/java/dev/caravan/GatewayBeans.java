@@ -349,6 +349,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
                 "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
                 "/admin/keys", "GET, POST"), maxBodySize, routeSwapHold());
         ContextEvents.onStarted(context, () -> {
+            ApiEventLoops.requireListening(context);
             int serverPort = ConfiguredPortHttpEngine.configuredPort(context);
             edge.install(context, serverPort);
             try {

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * What to do when the context has started, begins to stop or has stopped, at no cost per request. These are
- * lifecycle strategies, not event notifiers: Camel walks its list of event notifiers for every exchange created,
+ * startup listeners and lifecycle strategies, not event notifiers: Camel walks its list of event notifiers for every exchange created,
  * sent and completed, and for every step of a request that goes on asynchronously (a dozen levels of the chat route
  * each time its provider call is sent), whether or not a notifier wants those events.
  */
@@ -21,35 +21,48 @@ public final class ContextEvents {
     private ContextEvents() {
     }
 
-    /** Runs {@code action} once the context and its routes have started. */
+    /**
+     * Runs {@code action} once the context, its routes and its HTTP servers have started. If it fails, the context
+     * fails to start (and the launcher exits): a gateway that cannot serve as configured must not look as if it did.
+     * Camel ignores a lifecycle strategy's failure at start, so this is a startup listener.
+     */
     public static void onStarted(CamelContext context, Runnable action) {
-        context.addLifecycleStrategy(new Hook(action, null, null));
+        try {
+            context.addStartupListener(new StartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+                    if (alreadyStarted) { // registered after the start: Camel calls this once, now
+                        action.run();
+                    }
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                    action.run();
+                }
+            });
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot run a start hook", e);
+        }
     }
 
     /** Runs {@code action} once when the context begins to stop, before its routes are stopped. */
     public static void onStopping(CamelContext context, Runnable action) {
-        context.addLifecycleStrategy(new Hook(null, action, null));
+        context.addLifecycleStrategy(new Hook(action, null));
     }
 
     /** Runs {@code action} once the context has stopped. */
     public static void onStopped(CamelContext context, Runnable action) {
-        context.addLifecycleStrategy(new Hook(null, null, action));
+        context.addLifecycleStrategy(new Hook(null, action));
     }
 
     private static final class Hook extends LifecycleStrategySupport {
-        private final Runnable started;
         private final Runnable stopping;
         private final Runnable stopped;
 
-        Hook(Runnable started, Runnable stopping, Runnable stopped) {
-            this.started = started;
+        Hook(Runnable stopping, Runnable stopped) {
             this.stopping = stopping;
             this.stopped = stopped;
-        }
-
-        @Override
-        public void onContextStarted(CamelContext context) {
-            run(started);
         }
 
         @Override

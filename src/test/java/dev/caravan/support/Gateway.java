@@ -39,7 +39,12 @@ public final class Gateway implements AutoCloseable {
         all.putAll(properties);
         this.managementPort = Integer.parseInt(all.get("camel.management.port"));
         all.forEach(main::addOverrideProperty);
-        main.start();
+        try {
+            main.start();
+        } catch (Exception | Error e) {
+            main.stop(); // what did start stops again, as the launcher does (Caravan.main)
+            throw e;
+        }
         long deadline = System.currentTimeMillis() + 30_000;
         while (main.getCamelContext() == null || !main.getCamelContext().isStarted()) {
             if (System.currentTimeMillis() > deadline) {

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.impl.TCPServerBase;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.slf4j.Logger;
@@ -66,6 +67,20 @@ public final class ApiEventLoops {
                 }, new DeploymentOptions().setInstances(loops))
                 .toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         LOG.info("The API is served by {} event loops", loops);
+    }
+
+    /**
+     * Fails unless each of platform-http's servers (the API's, the management's) listens. When one cannot bind its
+     * port (already in use, say), platform-http logs the error from its event loop and its start goes on as if it had
+     * succeeded; the gateway would run, healthy by its own checks, with nothing on that port.
+     */
+    public static void requireListening(CamelContext context) {
+        for (VertxPlatformHttpServer platform : context.hasServices(VertxPlatformHttpServer.class)) {
+            if (platform.getServer() instanceof TCPServerBase server && !server.isListening()) {
+                throw new IllegalStateException("nothing listens on " + platform.getHost() + ":"
+                        + platform.getConfigurationPort() + ": its HTTP server could not start (see the error above)");
+            }
+        }
     }
 
     /** Closes the servers started here (platform-http closes its own). */
