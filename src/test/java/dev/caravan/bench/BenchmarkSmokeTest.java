@@ -27,6 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchmarkSmokeTest {
 
     @Test
+    void startUpIsTheMedianOfTheLaunches() {
+        assertEquals(1900, Bench.median(List.of(2400L, 1600L, 1900L)));
+        assertEquals(1750, Bench.median(List.of(2400L, 1600L, 1900L, 1500L)));
+        assertEquals(1601, Bench.median(List.of(1601L)));
+    }
+
+    @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void quickModeProducesEveryFigure(@TempDir Path out) throws Exception {
         Bench.Options options = Bench.Options.quick();
@@ -38,6 +45,7 @@ class BenchmarkSmokeTest {
         Bench.Report report = Bench.run(options);
 
         assertTrue(report.startupMillis() > 0, "start-up time");
+        assertEquals(List.of(report.startupMillis()), report.startupLaunchesMillis(), "quick mode: one launch");
         assertTrue(report.idleRssKib() > 0, "idle RSS");
         assertEquals(4, report.load().size(), "direct and gateway at two concurrencies");
         for (LoadResult load : report.load()) {
