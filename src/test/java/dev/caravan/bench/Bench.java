@@ -45,6 +45,8 @@ public final class Bench {
         public double seconds = 10;
         public double warmupSeconds = 2;
         public double gatewayWarmupSeconds = 45;
+        /** The warm-up is measured in windows this long: how a fresh gateway's throughput grows (its JIT compiling). */
+        public double rampWindowSeconds = 5;
         public int ttftWarmup = 20;
         /** Streams back to back (4 clients) through the gateway and directly before the TTFT samples, as the load phases' warm-up. */
         public double ttftWarmupSeconds = 10;
@@ -104,7 +106,7 @@ public final class Bench {
 
     /** Everything one run measured. */
     public record Report(String startedAt, String mode, Map<String, String> machine, Map<String, Object> conditions,
-                         long startupMillis, List<Long> startupLaunchesMillis, long idleRssKib, long idleHwmKib, List<LoadResult> load,
+                         long startupMillis, List<Long> startupLaunchesMillis, List<Double> warmupRamp, long idleRssKib, long idleHwmKib, List<LoadResult> load,
                          List<Map<String, Object>> overhead, Ttft.Result ttft, StreamSoak.Result streams,
                          long finalHwmKib, List<Target> targets, double elapsedSeconds) {
     }
@@ -135,6 +137,7 @@ public final class Bench {
                 case "--seconds" -> o.seconds = Double.parseDouble(args[++i]);
                 case "--warmup-seconds" -> o.warmupSeconds = Double.parseDouble(args[++i]);
                 case "--gateway-warmup-seconds" -> o.gatewayWarmupSeconds = Double.parseDouble(args[++i]);
+                case "--ramp-window-seconds" -> o.rampWindowSeconds = Double.parseDouble(args[++i]);
                 case "--ttft-samples" -> o.ttftSamples = Integer.parseInt(args[++i]);
                 case "--ttft-warmup-seconds" -> o.ttftWarmupSeconds = Double.parseDouble(args[++i]);
                 case "--ttft-token-delay-ms" -> o.ttftTokenDelayMs = Long.parseLong(args[++i]);
@@ -186,6 +189,8 @@ public final class Bench {
         conditions.put("secondsPerPoint", o.seconds);
         conditions.put("warmupSecondsPerPoint", o.warmupSeconds);
         conditions.put("gatewayWarmupSeconds", o.gatewayWarmupSeconds);
+        conditions.put("rampWindowSeconds", o.rampWindowSeconds);
+        conditions.put("rampConcurrency", Math.min(32, maxOf(o.concurrency)));
         conditions.put("ttftWarmupSeconds", o.ttftWarmupSeconds);
         conditions.put("gatewayJvmOptions", String.join(" ", jvm));
         conditions.put("upstream", "Vert.x fake OpenAI in the benchmark's JVM, " + cores + " event loops");
@@ -246,9 +251,15 @@ public final class Bench {
                         ? (t, port, c, w, sec) -> wrk.run(t, port, "/v1/chat/completions", GatewayProcess.CHAT_BODY,
                                 c, w, sec)
                         : new JavaLoader(new JavaLoad(clientVertx));
+                List<Double> ramp = new ArrayList<>();
                 if (o.gatewayWarmupSeconds > 0) {
                     say("gateway: warm-up " + o.gatewayWarmupSeconds + " s at concurrency 32");
-                    loader.run("warmup", gateway.port(), Math.min(32, maxOf(o.concurrency)), 0, o.gatewayWarmupSeconds);
+                    for (double left = o.gatewayWarmupSeconds; left > 1e-9; left -= o.rampWindowSeconds) {
+                        ramp.add((double) Math.round(loader.run("warmup", gateway.port(),
+                                Math.min(32, maxOf(o.concurrency)), 0, Math.min(left, o.rampWindowSeconds))
+                                .requestsPerSecond()));
+                    }
+                    say("gateway: warm-up, requests/s per window: " + ramp);
                 }
                 List<LoadResult> load = new ArrayList<>();
                 List<Map<String, Object>> overhead = new ArrayList<>();
@@ -295,7 +306,7 @@ public final class Bench {
                 machine.put("loadAverageAfter", Machine.loadAverage());
                 long startup = median(launches);
                 Report report = new Report(startedAt, o.quick ? "quick" : "full", machine, conditions, startup,
-                        launches, idle[0], idle[1], load, overhead, ttft, soak, finalHwm,
+                        launches, ramp, idle[0], idle[1], load, overhead, ttft, soak, finalHwm,
                         targets(startup, launches.size(), overhead, load, ttft, soak),
                         round((System.nanoTime() - begun) / 1e9));
                 Files.writeString(out.resolve(name + ".json"), JSON.writeValueAsString(report));
@@ -430,6 +441,13 @@ public final class Bench {
         for (Target t : r.targets()) {
             s.append("| ").append(t.name()).append(" | ").append(t.limit()).append(" | ").append(t.measured())
                     .append(" | ").append(t.met() == null ? "n/a" : t.met() ? "yes" : "**no**").append(" |\n");
+        }
+        if (!r.warmupRamp().isEmpty()) {
+            s.append("\n## Warm-up\n\n").append(String.format(Locale.ROOT, "Requests/s through the freshly launched "
+                    + "gateway at concurrency %s, in consecutive windows of %s s from its first answer (the warm-up "
+                    + "before the load points; its JIT compilers at work): %s.%n", r.conditions().get("rampConcurrency"),
+                    r.conditions().get("rampWindowSeconds"), r.warmupRamp().stream()
+                            .map(v -> String.format(Locale.ROOT, "%,.0f", v)).collect(Collectors.joining(", "))));
         }
         StreamSoak.Result st = r.streams();
         s.append("\n## Streams\n\n").append(String.format(Locale.ROOT,

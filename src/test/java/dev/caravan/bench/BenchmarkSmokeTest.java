@@ -46,6 +46,8 @@ class BenchmarkSmokeTest {
 
         assertTrue(report.startupMillis() > 0, "start-up time");
         assertEquals(List.of(report.startupMillis()), report.startupLaunchesMillis(), "quick mode: one launch");
+        assertEquals(1, report.warmupRamp().size(), "quick mode: its half-second warm-up is one window");
+        assertTrue(report.warmupRamp().get(0) > 0, "requests/s in the warm-up");
         assertTrue(report.idleRssKib() > 0, "idle RSS");
         assertEquals(4, report.load().size(), "direct and gateway at two concurrencies");
         for (LoadResult load : report.load()) {
