@@ -1,6 +1,5 @@
 package dev.caravan.api;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,11 +12,18 @@ import java.nio.ByteBuffer;
 /** The one ObjectMapper of the gateway, and reading a request body as a JSON object. */
 public final class Json {
 
+    /**
+     * A JSON object with a key twice is refused wherever it is in the tree (FAIL_ON_READING_DUP_TREE_KEY, checked as
+     * the tree is built at no cost). The parser's own check (STRICT_DUPLICATE_DETECTION) would do the same again with
+     * a set of the names of every object read: every request and every provider answer.
+     */
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(com.fasterxml.jackson.core.JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+    /** How Jackson's message for a key read twice begins (FAIL_ON_READING_DUP_TREE_KEY). */
+    private static final String DUPLICATE = "Duplicate field '";
 
     private Json() {
     }
@@ -63,6 +69,10 @@ public final class Json {
             return "";
         }
         int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
+        String line = newline < 0 ? message : message.substring(0, newline);
+        // Jackson names its feature in this one; the caller needs the key.
+        int end = line.startsWith(DUPLICATE) ? line.indexOf('\'', DUPLICATE.length()) : -1;
+        return end < 0 ? line : "the key '" + line.substring(DUPLICATE.length(), end) + "' appears twice in one object";
     }
+
 }

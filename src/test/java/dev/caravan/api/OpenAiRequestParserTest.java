@@ -41,6 +41,14 @@ class OpenAiRequestParserTest {
         return "{\"model\":\"gpt-4o\",\"messages\":[" + messages + "]}";
     }
 
+    @Test
+    void aKeyReadTwiceIsNamedInTheError() {
+        GatewayException error = assertThrows(GatewayException.class, () -> parser.parse(bytes(
+                messages("{\"role\":\"user\",\"content\":\"a\",\"content\":\"b\"}"))));
+        assertEquals("The request body is not valid JSON: the key 'content' appears twice in one object",
+                error.getMessage());
+    }
+
     static Stream<Arguments> badBodies() {
         return Stream.of(
                 // what, body, param (null: the body as a whole), code
@@ -51,6 +59,8 @@ class OpenAiRequestParserTest {
                 Arguments.of("a JSON string", "\"hello\"", null, "invalid_json"),
                 Arguments.of("a duplicate key", "{\"model\":\"a\",\"model\":\"b\",\"messages\":[" + USER + "]}", null,
                         "invalid_json"),
+                Arguments.of("a duplicate key in a message", messages("{\"role\":\"user\",\"content\":\"a\","
+                        + "\"content\":\"b\"}"), null, "invalid_json"),
                 Arguments.of("trailing garbage", with("\"seed\":1") + " {}", null, "invalid_json"),
                 Arguments.of("no model", "{\"messages\":[" + USER + "]}", "model", "invalid_value"),
                 Arguments.of("a numeric model", "{\"model\":4,\"messages\":[" + USER + "]}", "model", "invalid_value"),
