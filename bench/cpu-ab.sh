@@ -24,7 +24,7 @@ cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
 for r in $(seq "$ROUNDS"); do
   for side in A B; do
     dir=$A; [ "$side" = B ] && dir=$B
-    port=$((20000 + RANDOM % 20000)); mgmt=$((port + 1))
+    port=$((10000 + RANDOM % 20000)); mgmt=$((port + 1))  # below the kernel's ephemeral ports (32768-), which clients take
     rm -rf "$work/data"
     (cd "$dir" && OPENAI_BASE_URL=$upstream OPENAI_API_KEY=bench exec java -Xmx256m -Xmn170m -XX:+UseSerialGC -XX:+UseTransparentHugePages -Dcaravan.http.worker-threads=1100 \
       -Dcamel.server.port=$port -Dcamel.server.host=127.0.0.1 -Dcamel.management.port=$mgmt \

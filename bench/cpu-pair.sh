@@ -19,7 +19,7 @@ declare -A gw url
 for side in A B; do
   dir=$A; [ "$side" = B ] && dir=$B
   opts=${A_OPTS:-}; [ "$side" = B ] && opts=${B_OPTS:-}
-  port=$((20000 + RANDOM % 20000)); mgmt=$((port + 1))
+  port=$((10000 + RANDOM % 20000)); mgmt=$((port + 1))  # below the kernel's ephemeral ports (32768-), which clients take
   (cd "$dir" && OPENAI_BASE_URL=$upstream OPENAI_API_KEY=bench exec java -Xmx256m -Xmn170m -XX:+UseSerialGC -XX:+UseTransparentHugePages -Dcaravan.http.worker-threads=1100 $opts \
     -Dcamel.server.port=$port -Dcamel.server.host=127.0.0.1 -Dcamel.management.port=$mgmt \
     -Dcamel.management.host=127.0.0.1 -Dcaravan.ledger.data-dir="$work/data-$side" \
