@@ -74,5 +74,4 @@ public final class Json {
         int end = line.startsWith(DUPLICATE) ? line.indexOf('\'', DUPLICATE.length()) : -1;
         return end < 0 ? line : "the key '" + line.substring(DUPLICATE.length(), end) + "' appears twice in one object";
     }
-
 }

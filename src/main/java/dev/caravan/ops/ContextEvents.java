@@ -12,9 +12,9 @@ import java.util.List;
 
 /**
  * What to do when the context has started, begins to stop or has stopped, at no cost per request. These are
- * startup listeners and lifecycle strategies, not event notifiers: Camel walks its list of event notifiers for every exchange created,
- * sent and completed, and for every step of a request that goes on asynchronously (a dozen levels of the chat route
- * each time its provider call is sent), whether or not a notifier wants those events.
+ * startup listeners and lifecycle strategies, not event notifiers: Camel walks its list of event notifiers for every
+ * exchange created, sent and completed, and for every step of a request that goes on asynchronously (a dozen levels
+ * of the chat route each time its provider call is sent), whether or not a notifier wants those events.
  */
 public final class ContextEvents {
 

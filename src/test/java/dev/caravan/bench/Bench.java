@@ -106,7 +106,8 @@ public final class Bench {
 
     /** Everything one run measured. */
     public record Report(String startedAt, String mode, Map<String, String> machine, Map<String, Object> conditions,
-                         long startupMillis, List<Long> startupLaunchesMillis, List<Double> warmupRamp, long idleRssKib, long idleHwmKib, List<LoadResult> load,
+                         long startupMillis, List<Long> startupLaunchesMillis, List<Double> warmupRamp,
+                         long idleRssKib, long idleHwmKib, List<LoadResult> load,
                          List<Map<String, Object>> overhead, Ttft.Result ttft, StreamSoak.Result streams,
                          long finalHwmKib, List<Target> targets, double elapsedSeconds) {
     }
@@ -243,7 +244,8 @@ public final class Bench {
             try (GatewayProcess gateway = new GatewayProcess(o.repoRoot, classpath, jvm, upstream.baseUrl(), logB,
                     o.startTimeout)) {
                 launches.add(gateway.startupMillis());
-                say("gateway: first answer " + gateway.startupMillis() + " ms after launch (pid " + gateway.pid() + ")");
+                say("gateway: first answer " + gateway.startupMillis() + " ms after launch (pid " + gateway.pid()
+                        + ")");
                 if (o.quick) {
                     idle = idle(gateway, 200);
                 }
@@ -445,7 +447,8 @@ public final class Bench {
         if (!r.warmupRamp().isEmpty()) {
             s.append("\n## Warm-up\n\n").append(String.format(Locale.ROOT, "Requests/s through the freshly launched "
                     + "gateway at concurrency %s, in consecutive windows of %s s from its first answer (the warm-up "
-                    + "before the load points; its JIT compilers at work): %s.%n", r.conditions().get("rampConcurrency"),
+                    + "before the load points; its JIT compilers at work): %s.%n",
+                    r.conditions().get("rampConcurrency"),
                     r.conditions().get("rampWindowSeconds"), r.warmupRamp().stream()
                             .map(v -> String.format(Locale.ROOT, "%,.0f", v)).collect(Collectors.joining(", "))));
         }

@@ -72,7 +72,9 @@ public final class ApiEventLoops {
     /**
      * Fails unless each of platform-http's servers (the API's, the management's) listens. When one cannot bind its
      * port (already in use, say), platform-http logs the error from its event loop and its start goes on as if it had
-     * succeeded; the gateway would run, healthy by its own checks, with nothing on that port.
+     * succeeded; the gateway would run, healthy by its own checks, with nothing on that port. Whether a server
+     * listens is Vert.x's own answer ({@code TCPServerBase.isListening}; its actual port is set even when the bind
+     * failed); PortInUseTest fails should a Vert.x upgrade take that away.
      */
     public static void requireListening(CamelContext context) {
         for (VertxPlatformHttpServer platform : context.hasServices(VertxPlatformHttpServer.class)) {
