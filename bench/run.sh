@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Caravan's benchmark: fake OpenAI upstream + load generator + the gateway, all on 127.0.0.1.
-#   bench/run.sh            full run (about 3 minutes), results in bench/results/<date-time>.md and .json
+#   bench/run.sh            full run (about 3-4 minutes), results in bench/results/<date-time>.md and .json
 #   bench/run.sh --quick    smoke run (seconds, tiny scale, Java load generator), results in target/bench/
 #   bench/run.sh --floors   the platform's floors (about 8 minutes): wrk against servers that only answer or only
 #                           forward, beside the gateway and the direct call; results in bench/results/<date-time>-floors.md
