@@ -15,8 +15,8 @@ import org.apache.camel.support.AsyncProcessorSupport;
  * <p>
  * Waiting on I/O means: authentication reading the key store (a key the cache does not know) or fetching an identity
  * provider's keys (a JWT whose key is not in the cached key set), and budgets held in DynamoDB. Parsing, the rate
- * limiter, the plan and budgets counted in memory do not. The embedded budgets read a budget window's counters from H2 the first time that window is used,
- * once per scope and period.
+ * limiter, the plan and budgets counted in memory do not. The embedded budgets read a budget window's counters from
+ * H2 the first time that window is used, once per scope and period.
  */
 public final class PreCallPlacement extends AsyncProcessorSupport {
 
