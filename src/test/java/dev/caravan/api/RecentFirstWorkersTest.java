@@ -25,6 +25,27 @@ class RecentFirstWorkersTest {
         void run(RecentFirstWorkers.Pool pool) throws Exception;
     }
 
+    /**
+     * Waits until {@code worker} is back waiting for a task (parked in the pool's queue). A task finished and its
+     * result read is not enough: on a busy machine the thread may not yet be waiting when the next task comes, and
+     * the pool rightly gives that task to another thread.
+     */
+    private static void awaitIdle(Thread worker) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (worker.getState() != Thread.State.TIMED_WAITING) {
+            assertTrue(System.nanoTime() < deadline, worker + " did not go back to waiting: " + worker.getState());
+            Thread.sleep(1);
+        }
+    }
+
+    /** Waits until {@code count} reaches {@code expected}, for up to 5 s. */
+    private static void awaitCount(AtomicInteger count, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (count.get() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+    }
+
     private static void withPool(int max, PoolCheck check) throws Exception {
         ExecutorService pool = new RecentFirstWorkers().createExecutor(Executors.defaultThreadFactory(), max, max);
         try {
@@ -39,12 +60,11 @@ class RecentFirstWorkersTest {
         withPool(16, pool -> {
             Set<Thread> threads = ConcurrentHashMap.newKeySet();
             for (int i = 0; i < 50; i++) {
-                pool.submit(() -> threads.add(Thread.currentThread())).get(5, TimeUnit.SECONDS);
-                // The thread finishes its task (afterExecute) and goes back to waiting before the next task.
-                while (pool.getActiveCount() > 0) {
-                    Thread.sleep(1);
-                }
-                Thread.sleep(1);
+                Thread ran = pool.submit(() -> {
+                    threads.add(Thread.currentThread());
+                    return Thread.currentThread();
+                }).get(5, TimeUnit.SECONDS);
+                awaitIdle(ran); // the thread finishes its task (afterExecute) and waits again before the next task
             }
             // Vert.x's fixed pool would have started 16 threads and taken turns on them.
             assertEquals(1, threads.size(), "sequential tasks should reuse the thread that went idle last");
@@ -71,12 +91,14 @@ class RecentFirstWorkersTest {
             for (Future<Thread> f : first) {
                 three.add(f.get(5, TimeUnit.SECONDS));
             }
-            Thread.sleep(50); // all three idle now
+            for (Thread t : three) {
+                awaitIdle(t);
+            }
             Thread last = pool.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
-            Thread.sleep(20);
+            awaitIdle(last);
             for (int i = 0; i < 20; i++) {
                 assertEquals(last, pool.submit(Thread::currentThread).get(5, TimeUnit.SECONDS));
-                Thread.sleep(2);
+                awaitIdle(last);
             }
             assertTrue(three.contains(last));
         });
@@ -98,7 +120,8 @@ class RecentFirstWorkersTest {
                     return done.incrementAndGet();
                 }));
             }
-            Thread.sleep(100);
+            awaitCount(running, 2);
+            Thread.sleep(100); // time for a third to start, were the pool to start one
             assertEquals(2, running.get(), "two threads at most, the rest wait");
             assertEquals(0, done.get());
             release.countDown();
@@ -118,29 +141,37 @@ class RecentFirstWorkersTest {
             CountDownLatch release = new CountDownLatch(1);
             AtomicInteger running = new AtomicInteger();
             AtomicInteger most = new AtomicInteger();
-            List<io.vertx.core.Future<String>> all = new ArrayList<>();
+            List<io.vertx.core.Future<Thread>> all = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 all.add(vertx.executeBlocking(() -> {
                     most.accumulateAndGet(running.incrementAndGet(), Math::max);
                     release.await(5, TimeUnit.SECONDS);
                     running.decrementAndGet();
-                    return Thread.currentThread().getName();
+                    return Thread.currentThread();
                 }, false));
             }
-            Thread.sleep(100);
+            awaitCount(running, 3);
+            Thread.sleep(100); // time for a fourth to start, were the pool to start one
             assertEquals(3, running.get());
             release.countDown();
-            for (io.vertx.core.Future<String> f : all) {
-                assertTrue(f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)
-                        .startsWith("vert.x-worker-thread"));
+            Set<Thread> workers = ConcurrentHashMap.newKeySet();
+            for (io.vertx.core.Future<Thread> f : all) {
+                Thread worker = f.toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                assertTrue(worker.getName().startsWith("vert.x-worker-thread"), worker.getName());
+                workers.add(worker);
             }
             assertEquals(3, most.get());
+            for (Thread worker : workers) {
+                awaitIdle(worker);
+            }
             // one at a time afterwards: always the same, most recently idle, worker
             Set<String> names = ConcurrentHashMap.newKeySet();
             for (int i = 0; i < 20; i++) {
-                names.add(vertx.executeBlocking(() -> Thread.currentThread().getName(), false)
-                        .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS));
-                Thread.sleep(2);
+                Thread ran = vertx.executeBlocking(() -> {
+                    names.add(Thread.currentThread().getName());
+                    return Thread.currentThread();
+                }, false).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                awaitIdle(ran);
             }
             assertEquals(1, names.size(), names.toString());
         } finally {
