@@ -21,7 +21,7 @@ import java.util.function.Function;
  */
 public final class AccountCalls {
 
-    private record Call(Account account, HttpProviderCall http, HttpProviderCodec codec) {
+    private record Call(Account account, HttpProviderCall http) {
     }
 
     private final Map<String, Call> calls = new HashMap<>();
@@ -32,9 +32,8 @@ public final class AccountCalls {
      */
     public AccountCalls(List<Account> accounts, Function<String, HttpProviderCodec> codecs, String anthropicVersion) {
         for (Account account : accounts) {
-            HttpProviderCodec codec = codecs.apply(account.provider());
-            calls.put(account.name(), new Call(account, new HttpProviderCall(codec, headers(account, anthropicVersion)),
-                    codec));
+            calls.put(account.name(), new Call(account,
+                    new HttpProviderCall(codecs.apply(account.provider()), headers(account, anthropicVersion))));
         }
     }
 
@@ -55,7 +54,7 @@ public final class AccountCalls {
         if (found == null) {
             throw new IllegalStateException("no provider account '" + account + "'");
         }
-        return found.codec();
+        return found.http().codec();
     }
 
     /** The URL of a chat call of {@code model} on {@code account}. */

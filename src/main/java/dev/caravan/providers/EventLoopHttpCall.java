@@ -38,10 +38,10 @@ import java.util.concurrent.TimeoutException;
  * <p>
  * Failures surface as a blocking HTTP client's would, for the dispatch loop's classification: refused or timed-out
  * connections as {@code ConnectException}s, an idle timeout as a {@code SocketTimeoutException}, a dropped connection
- * as a {@code SocketException}; a stream that fails before its answer began, as the {@code GatewayException} its
- * reader gives. For {@code https} the server's certificate is checked against the JVM's trust store and its host
- * name, and the host is named in the handshake (SNI) whatever its form, as TLS front ends shared by many hosts
- * require.
+ * as a {@code SocketException}; a stream that fails before its answer began, or a single answer over its bound
+ * ({@link BoundedBody}), as a {@code GatewayException}. For {@code https} the server's certificate is checked
+ * against the JVM's trust store and its host name, and the host is named in the handshake (SNI) whatever its form,
+ * as TLS front ends shared by many hosts require.
  */
 public final class EventLoopHttpCall extends AsyncProcessorSupport {
 
@@ -97,10 +97,11 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
                 .compose(response -> stream && response.statusCode() < 400
                         ? EventLoopSseStream.read(codec.provider(), response, loop, codec.newStreamDecoder(),
                                 idleTimeoutMs).map(begun -> answer(message, response, begun))
-                        : response.body().map(bytes -> answer(message, response, bytes.getBytes())))
+                        : BoundedBody.read(codec.provider(), response)
+                                .map(bytes -> answer(message, response, bytes.getBytes())))
                 .onComplete(done -> {
                     if (done.failed()) {
-                        exchange.setException(asCamelHttpWould(done.cause()));
+                        exchange.setException(asSocketFailure(done.cause()));
                     } else if (done.result() < 400 && (stream || tailOnLoop)) {
                         callback.done(false);
                         return;
@@ -147,7 +148,7 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
         return response.statusCode();
     }
 
-    static Throwable asCamelHttpWould(Throwable failure) {
+    static Throwable asSocketFailure(Throwable failure) {
         if (failure instanceof TimeoutException) {
             SocketTimeoutException timeout = new SocketTimeoutException(failure.getMessage());
             timeout.initCause(failure);

@@ -36,6 +36,11 @@ public final class HttpProviderCall {
         message.setBody(codec.encodeRequest(call.request(), call.current().model()));
     }
 
+    /** The provider's wire format. */
+    public HttpProviderCodec codec() {
+        return codec;
+    }
+
     public void read(Exchange exchange) {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         Message message = exchange.getMessage();

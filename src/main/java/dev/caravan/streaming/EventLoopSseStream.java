@@ -47,8 +47,9 @@ public final class EventLoopSseStream implements UpstreamStream {
     private List<StreamEvent> held = new ArrayList<>();
     private StreamSink sink;
     private boolean over;
-    /** How the stream ended before a sink was attached: a failure, or a clean end (null). */
+    /** The failure that ended the stream before a sink was attached, if one did. */
     private GatewayException endedWith;
+    /** Whether the stream ended cleanly before a sink was attached. */
     private boolean endedEarly;
 
     private EventLoopSseStream(String provider, HttpClientResponse response, Context loop, StreamDecoder decoder,

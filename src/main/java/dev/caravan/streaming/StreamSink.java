@@ -12,7 +12,10 @@ import java.util.List;
  */
 public interface StreamSink {
 
-    /** The next events, in order. A {@link StreamEvent.Failed} among them ends the stream as {@link #failed} would. */
+    /**
+     * The next events, in order; never a {@link StreamEvent.Failed}: a stream reports its failure with
+     * {@link #failed}.
+     */
     void events(List<StreamEvent> events);
 
     /** False while the caller is slow to read: the stream then pauses its upstream until {@link #whenReady}. */

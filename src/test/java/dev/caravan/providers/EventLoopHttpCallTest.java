@@ -1,5 +1,6 @@
 package dev.caravan.providers;
 
+import dev.caravan.core.GatewayException;
 import dev.caravan.providers.openai.OpenAiCodec;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -46,11 +47,23 @@ class EventLoopHttpCallTest {
                 case "/account" -> request.response().end(request.uri() + " " + request.headers().names().stream()
                         .filter(name -> name.startsWith("Camel")).toList());
                 case "/peer" -> request.response().end(String.valueOf(request.remoteAddress().port()));
+                case "/huge" -> sendChunked(request.response().setStatusCode(200), BoundedBody.MAX_ANSWER_BYTES + 1);
+                case "/huge-error" -> sendChunked(request.response().setStatusCode(500), 200 * 1024);
                 default -> { } // never answers
             }
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         camel = new DefaultCamelContext();
         camel.start();
+    }
+
+    /** {@code total} bytes in 64 KiB chunks, with no declared length. */
+    private static void sendChunked(io.vertx.core.http.HttpServerResponse response, int total) {
+        response.setChunked(true);
+        io.vertx.core.buffer.Buffer chunk = io.vertx.core.buffer.Buffer.buffer(new byte[64 * 1024]);
+        for (int sent = 0; sent < total; sent += chunk.length()) {
+            response.write(sent + chunk.length() <= total ? chunk : chunk.slice(0, total - sent));
+        }
+        response.end();
     }
 
     @AfterAll
@@ -123,6 +136,23 @@ class EventLoopHttpCallTest {
         assertEquals(503, result.status());
         assertEquals("2", result.exchange().getMessage().getHeader("Retry-After", String.class));
         assertFalse(result.onEventLoop(), "ran on " + result.thread());
+    }
+
+    @Test
+    void anAnswerLargerThanTheBoundFailsTheAttempt() throws Exception {
+        Result result = call("/huge", true);
+        GatewayException error = assertInstanceOf(GatewayException.class, result.exchange().getException());
+        assertTrue(error.retryable(), "another provider may answer");
+        assertTrue(error.getMessage().contains("larger than 16 MiB"), error.getMessage());
+        assertFalse(result.onEventLoop(), "ran on " + result.thread());
+    }
+
+    @Test
+    void anErrorAnswerIsKeptToItsFirst64KiB() throws Exception {
+        Result result = call("/huge-error", true);
+        assertNull(result.exchange().getException());
+        assertEquals(500, result.status());
+        assertEquals(BoundedBody.MAX_ERROR_BYTES, result.exchange().getMessage().getBody(byte[].class).length);
     }
 
     @Test
