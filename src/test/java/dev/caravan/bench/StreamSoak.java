@@ -45,6 +45,34 @@ final class StreamSoak {
         AtomicInteger failed = new AtomicInteger();
         long started = System.nanoTime();
         long[] allFirstAt = {-1};
+        // Sent from one event loop: Vert.x's client, called from a thread outside its contexts, can lose a callback.
+        vertx.getOrCreateContext().runOnContext(go -> open(client, options, body, streams, first, open, completed,
+                failed, allFirstAt));
+        long deadline = started + (long) (timeoutSeconds * 1e9);
+        long peakRss = 0;
+        long peakThreads = 0;
+        int peakOpen = 0;
+        int peakUpstream = 0;
+        while (System.nanoTime() < deadline && completed.get() + failed.get() < streams) {
+            long[] memory = gateway.memoryKib();
+            peakRss = Math.max(peakRss, memory[0]);
+            peakThreads = Math.max(peakThreads, gateway.threads());
+            peakOpen = Math.max(peakOpen, open.get());
+            peakUpstream = Math.max(peakUpstream, upstreamOpen.getAsInt());
+            Thread.sleep(100);
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        long hwm = gateway.memoryKib()[1];
+        client.close().toCompletionStage().toCompletableFuture().join();
+        Thread.sleep(200);
+        return new Result(streams, tokenDelayMs, tokens, first.get(), completed.get(), failed.get(), peakOpen,
+                peakUpstream, allFirstAt[0] < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(allFirstAt[0] - started),
+                peakRss, hwm, peakThreads, elapsed);
+    }
+
+    /** Opens the streams, counting first tokens, ends and failures; call on an event loop of the client's Vert.x. */
+    private static void open(HttpClient client, RequestOptions options, Buffer body, int streams, AtomicInteger first,
+                             AtomicInteger open, AtomicInteger completed, AtomicInteger failed, long[] allFirstAt) {
         for (int i = 0; i < streams; i++) {
             boolean[] seen = {false};
             client.request(options).compose(request -> request.send(body)).onSuccess(response -> {
@@ -71,25 +99,5 @@ final class StreamSoak {
                 });
             }).onFailure(e -> failed.incrementAndGet());
         }
-        long deadline = started + (long) (timeoutSeconds * 1e9);
-        long peakRss = 0;
-        long peakThreads = 0;
-        int peakOpen = 0;
-        int peakUpstream = 0;
-        while (System.nanoTime() < deadline && completed.get() + failed.get() < streams) {
-            long[] memory = gateway.memoryKib();
-            peakRss = Math.max(peakRss, memory[0]);
-            peakThreads = Math.max(peakThreads, gateway.threads());
-            peakOpen = Math.max(peakOpen, open.get());
-            peakUpstream = Math.max(peakUpstream, upstreamOpen.getAsInt());
-            Thread.sleep(100);
-        }
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        long hwm = gateway.memoryKib()[1];
-        client.close().toCompletionStage().toCompletableFuture().join();
-        Thread.sleep(200);
-        return new Result(streams, tokenDelayMs, tokens, first.get(), completed.get(), failed.get(), peakOpen,
-                peakUpstream, allFirstAt[0] < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(allFirstAt[0] - started),
-                peakRss, hwm, peakThreads, elapsed);
     }
 }
