@@ -215,24 +215,21 @@ public final class ModelRouter {
     }
 
     /**
-     * Rejects a catalog whose deployments name an account that is not configured, or one of another provider than
-     * their target's, and Azure OpenAI deployments without an account (Azure has no default account). An account
-     * without a key is configured, only not offered.
+     * Rejects a catalog with a fallback or deployment that names no model (a typo would turn every request for the
+     * model it serves into a 404), with deployments that name an account that is not configured, or one of another
+     * provider than their target's, and Azure OpenAI deployments without an account (Azure has no default account).
+     * An account without a key is configured, only not offered.
      */
     private ModelCatalog checked(ModelCatalog parsed) {
+        for (Map.Entry<String, List<String>> entry : parsed.fallbacks().entrySet()) {
+            checkFallbacks(parsed, "catalog: fallbacks." + entry.getKey(), entry.getValue());
+        }
+        checkFallbacks(parsed, "catalog: defaultFallbacks", parsed.defaultFallbacks());
         for (Map.Entry<String, List<ModelCatalog.Deployment>> entry : parsed.deployments().entrySet()) {
             for (int i = 0; i < entry.getValue().size(); i++) {
                 ModelCatalog.Deployment deployment = entry.getValue().get(i);
                 String at = "catalog: deployments." + entry.getKey() + "[" + i + "]";
-                if (deployment.account() == null && !deployment.model().startsWith("azure-openai/")) {
-                    continue;
-                }
-                Target target;
-                try {
-                    target = resolve(parsed, deployment.model());
-                } catch (GatewayException e) {
-                    throw new IllegalArgumentException(at + ".target: " + e.getMessage());
-                }
+                Target target = resolved(parsed, deployment.model(), at + ".target");
                 if (deployment.account() == null) {
                     if ("azure-openai".equals(target.provider())) {
                         throw new IllegalArgumentException(at + " needs an account: Azure OpenAI deployments run on "
@@ -258,6 +255,23 @@ public final class ModelRouter {
             }
         }
         return parsed;
+    }
+
+    /** Each element of a chain must be a model name, or a name with deployments, as {@link #candidates} reads it. */
+    private static void checkFallbacks(ModelCatalog parsed, String at, List<String> chain) {
+        for (int i = 0; i < chain.size(); i++) {
+            if (along(parsed, chain.get(i), parsed.deployments()) == null) {
+                resolved(parsed, chain.get(i), at + "[" + i + "]");
+            }
+        }
+    }
+
+    private static Target resolved(ModelCatalog parsed, String name, String at) {
+        try {
+            return resolve(parsed, name);
+        } catch (GatewayException e) {
+            throw new IllegalArgumentException(at + ": " + e.getMessage());
+        }
     }
 
     /** The price of a target, or null when the catalog does not list it. */

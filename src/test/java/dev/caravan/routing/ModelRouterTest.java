@@ -312,6 +312,38 @@ class ModelRouterTest {
         assertEquals(new Target("openai", "gpt-4o"), router.resolve("fast"));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "a typo in a fallback chain        | gpt-4o: [openai/gpt-4o-mini, fast]  ==>  gpt-4o: [gpt4o-mini, fast]"
+                    + "  ==>  catalog: fallbacks.gpt-4o[0]: The model 'gpt4o-mini' does not exist",
+            "a typo in the default fallbacks   | defaultFallbacks: [mock-echo]  ==>  defaultFallbacks: [mock-echo, mokc-echo]"
+                    + "  ==>  catalog: defaultFallbacks[1]: The model 'mokc-echo' does not exist",
+            "an alias loop in a fallback chain | mock/mock-stream: [gpt-4]  ==>  mock/mock-stream: [loop-a]"
+                    + "  ==>  catalog: fallbacks.mock/mock-stream[0]: The model 'loop-a' is an alias loop",
+            "a typo in a deployment's target   | defaultFallbacks:  ==>  deployments: {gpt-4o: [openai/gpt-4o, gpt4o]}\\ndefaultFallbacks:"
+                    + "  ==>  catalog: deployments.gpt-4o[1].target: The model 'gpt4o' does not exist"})
+    void rejectsACatalogNamingAModelThatDoesNotExistAtLoadAndOnReload(String what, String edit) throws IOException {
+        String[] change = edit.split("  ==>  ");
+        assertTrue(CATALOG.contains(change[0]), "the edit applies: " + change[0]);
+        String broken = CATALOG.replace(change[0], change[1].replace("\\n", "\n"));
+        ModelCatalog before = router.catalog();
+        edit(broken);
+
+        assertFalse(router.reloadIfChanged(), what);
+        assertSame(before, router.catalog(), "the previous catalog keeps serving");
+        assertEquals(List.of(new Target("openai", "gpt-4o"), new Target("openai", "gpt-4o-mini"),
+                new Target("mock", "mock-echo")), router.chain("gpt-4o"));
+        IllegalArgumentException atStart = assertThrows(IllegalArgumentException.class,
+                () -> new ModelRouter(file, offered::contains), what + " is refused at start too");
+        assertTrue(atStart.getMessage().startsWith(change[2]), atStart.getMessage());
+
+        // A chain may name a model that only has deployments: that is no typo.
+        edit(CATALOG.replace("defaultFallbacks: [mock-echo]", "defaultFallbacks: [pool]\ndeployments:\n  pool: "
+                + "[mock/mock-echo]"));
+        assertTrue(router.reloadIfChanged(), "a later valid edit is picked up");
+        assertEquals(List.of(new Target("openai", "gpt-4.1"), new Target("mock", "mock-echo")), router.chain("gpt-4.1"));
+    }
+
     @Test
     void theRepositoryCatalogParsesAndEveryNameInItResolves() throws IOException {
         ModelRouter real = new ModelRouter(Path.of("config", "catalog.yaml"), provider -> true);
