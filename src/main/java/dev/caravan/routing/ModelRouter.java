@@ -138,7 +138,7 @@ public final class ModelRouter {
     public List<List<WeightedTarget>> candidates(String name) {
         ModelCatalog current = catalog;
         List<ModelCatalog.Deployment> deployed = along(current, name, current.deployments());
-        Target primary = deployed == null ? resolve(name) : null;
+        Target primary = deployed == null ? resolve(current, name) : null;
         if (deployed == null) {
             deployed = current.deployments().getOrDefault(primary.name(),
                     current.deployments().get(primary.model()));
@@ -306,7 +306,7 @@ public final class ModelRouter {
         }
         for (String alias : current.aliases().keySet()) {
             try {
-                if (offered.test(resolve(alias).provider())) {
+                if (offered.test(resolve(current, alias).provider())) {
                     names.add(alias);
                 }
             } catch (GatewayException e) {
