@@ -3,6 +3,7 @@ package dev.caravan.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.routing.ModelRouter;
+import dev.caravan.routing.ServableModel;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -19,9 +20,9 @@ public final class ModelList {
     public void list(Exchange exchange) {
         ObjectNode root = Json.MAPPER.createObjectNode().put("object", "list");
         ArrayNode data = root.putArray("data");
-        for (String name : router.servableModels()) {
-            data.addObject().put("id", name).put("object", "model").put("created", created)
-                    .put("owned_by", router.resolve(name).provider());
+        for (ServableModel model : router.servableModels()) {
+            data.addObject().put("id", model.id()).put("object", "model").put("created", created)
+                    .put("owned_by", model.provider());
         }
         Message message = exchange.getMessage();
         message.removeHeaders("*", ResponseHeaders.REQUEST_ID);

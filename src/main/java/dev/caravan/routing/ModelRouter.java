@@ -13,7 +13,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 import org.slf4j.Logger;
@@ -43,6 +45,8 @@ public final class ModelRouter {
     private volatile ModelCatalog catalog;
     /** The file's content when last read (loaded or rejected): a reload happens when the content differs. */
     private volatile byte[] seen;
+    /** Aliases already logged as left out of the model list. */
+    private final Set<String> unlisted = ConcurrentHashMap.newKeySet();
 
     public ModelRouter(Path file, Predicate<String> offered) throws IOException {
         this(file, offered, ProviderAccounts.none());
@@ -294,26 +298,44 @@ public final class ModelRouter {
         return price != null && price.maxOutputTokens() != null ? price.maxOutputTokens() : 4096;
     }
 
-    /** Every model and alias a caller may name and that a configured provider can serve. */
-    public List<String> servableModels() {
+    /**
+     * Every model and alias a caller may name and that a configured provider can serve, with that provider. A priced
+     * model is listed by its bare name when that name leads to it, else by its catalog name (a fine-tune such as
+     * {@code openai/ft:gpt-4o-mini:acme::x1} matches no prefix rule); an alias that leads nowhere is left out, and
+     * logged the first time.
+     */
+    public List<ServableModel> servableModels() {
         ModelCatalog current = catalog;
-        Set<String> names = new TreeSet<>();
+        Map<String, String> listed = new TreeMap<>();
         for (String priced : current.prices().keySet()) {
-            String provider = priced.substring(0, priced.indexOf('/'));
-            if (offered.test(provider)) {
-                names.add(priced.substring(priced.indexOf('/') + 1));
+            Target target = explicit(priced);
+            if (target != null && offered.test(target.provider())) {
+                listed.put(leadsTo(current, target.model(), target) ? target.model() : priced, target.provider());
             }
         }
         for (String alias : current.aliases().keySet()) {
             try {
-                if (offered.test(resolve(current, alias).provider())) {
-                    names.add(alias);
+                String provider = resolve(current, alias).provider();
+                if (offered.test(provider)) {
+                    listed.put(alias, provider);
                 }
             } catch (GatewayException e) {
-                LOG.debug("Alias {} does not resolve: {}", alias, e.getMessage());
+                if (unlisted.add(alias)) {
+                    LOG.warn("Alias {} is left out of the model list: {}", alias, e.getMessage());
+                }
             }
         }
-        return List.copyOf(names);
+        List<ServableModel> models = new ArrayList<>();
+        listed.forEach((id, provider) -> models.add(new ServableModel(id, provider)));
+        return List.copyOf(models);
+    }
+
+    private static boolean leadsTo(ModelCatalog current, String name, Target target) {
+        try {
+            return resolve(current, name).equals(target);
+        } catch (GatewayException e) {
+            return false;
+        }
     }
 
     private static Target explicit(String model) {

@@ -247,11 +247,29 @@ class ModelRouterTest {
     void servableModelsListsPricedModelsAndResolvableAliasesOfConfiguredProviders() {
         assertEquals(List.of("amazon.nova-lite-v1:0", "anthropic.claude-3-5-sonnet-20240620-v1:0", "chat",
                 "claude-3-haiku-20240307", "claude-3.5-sonnet", "fast", "gpt-4", "gpt-4o", "mock-echo", "mock-stream",
-                "summary", "us.amazon.nova-lite-v1:0"), router.servableModels());
+                "summary", "us.amazon.nova-lite-v1:0"), ids(router.servableModels()));
+        assertTrue(router.servableModels().contains(new ServableModel("chat", "bedrock")));
 
         offered.retainAll(Set.of("mock"));
 
-        assertEquals(List.of("fast", "mock-echo", "mock-stream"), router.servableModels());
+        assertEquals(List.of(new ServableModel("fast", "mock"), new ServableModel("mock-echo", "mock"),
+                new ServableModel("mock-stream", "mock")), router.servableModels());
+    }
+
+    @Test
+    void aPricedModelItsBareNameDoesNotReachIsListedByItsCatalogName() throws IOException {
+        edit(CATALOG.replace("models:\n", "models:\n  openai/ft:gpt-4o-mini:acme::x1: {input: 0.30, output: 1.20}\n"
+                + "  openai/claude-in-house: {input: 1.00, output: 2.00}\n"));
+        assertTrue(router.reloadIfChanged());
+        offered.retainAll(Set.of("openai"));
+
+        assertEquals(List.of(new ServableModel("gpt-4", "openai"), new ServableModel("gpt-4o", "openai"),
+                new ServableModel("openai/claude-in-house", "openai"),
+                new ServableModel("openai/ft:gpt-4o-mini:acme::x1", "openai"),
+                new ServableModel("summary", "openai")), router.servableModels());
+        for (ServableModel listed : router.servableModels()) {
+            assertEquals(listed.provider(), router.resolve(listed.id()).provider(), listed.id() + " is servable as listed");
+        }
     }
 
     // ---- reload --------------------------------------------------------------------------------------------
@@ -364,7 +382,11 @@ class ModelRouterTest {
             assertEquals(target, real.resolve(target.model()), priced + " is reachable by its bare name");
         }
         assertEquals(List.of("mock-echo", "mock-stream"),
-                new ModelRouter(Path.of("config", "catalog.yaml"), "mock"::equals).servableModels());
+                ids(new ModelRouter(Path.of("config", "catalog.yaml"), "mock"::equals).servableModels()));
+    }
+
+    private static List<String> ids(List<ServableModel> models) {
+        return models.stream().map(ServableModel::id).toList();
     }
 
     private void edit(String content) throws IOException {
