@@ -110,7 +110,7 @@ public class AuthBeans implements CamelConfiguration {
 
     @BindToRegistry
     public KeyAdmin keyAdmin(CamelContext context) {
-        return new KeyAdmin(authMode().adminApi() ? master() : "", keys(context), Clock.systemUTC());
+        return new KeyAdmin(master(), keys(context), Clock.systemUTC());
     }
 
     @BindToRegistry

@@ -25,27 +25,49 @@ public final class KeyAdmin {
     private final CachedKeys keys;
     private final Clock clock;
 
-    /** {@code masterKey} blank: the admin API is off. {@code keys} null: no key store (open mode). */
+    /**
+     * {@code masterKey} blank: the admin API is off, and spend cannot be read. {@code keys} null: no key store (API keys
+     * off); the master key then still reads spend, but the admin API is off.
+     */
     public KeyAdmin(String masterKey, CachedKeys keys, Clock clock) {
         this.masterKey = masterKey == null ? "" : masterKey.trim();
         this.keys = keys;
         this.clock = clock;
     }
 
+    /** Whether the admin API is on: a master key and a key store. */
     public boolean enabled() {
         return !masterKey.isEmpty() && keys != null;
     }
 
     /** Route step first on every admin route: 404 when off, 401 without the master key. */
     public void checkMasterKey(Exchange exchange) {
+        if (!enabled()) {
+            forgetCredentials(exchange.getMessage());
+            throw GatewayException.notFound("unknown_url", "The admin API is disabled: no master key is configured");
+        }
+        requireMasterKey(exchange);
+    }
+
+    /**
+     * Route step first on the spend and budget routes: they show every tenant's spend, so only the master key reads
+     * them, whichever other credentials the gateway accepts; 403 when no master key is configured.
+     */
+    public void checkSpendReader(Exchange exchange) {
+        if (masterKey.isEmpty()) {
+            forgetCredentials(exchange.getMessage());
+            throw new GatewayException(403, "permission_error", "master_key_not_configured", null,
+                    "Spend and budgets show every caller's spend and are read with the master key, but no master key "
+                            + "is configured (set CARAVAN_MASTER_KEY)", false, 0);
+        }
+        requireMasterKey(exchange);
+    }
+
+    private void requireMasterKey(Exchange exchange) {
         Message message = exchange.getMessage();
         String authorization = message.getHeader("Authorization", String.class);
         String apiKey = message.getHeader("x-api-key", String.class);
-        message.removeHeader("Authorization");
-        message.removeHeader("x-api-key");
-        if (!enabled()) {
-            throw GatewayException.notFound("unknown_url", "The admin API is disabled: no master key is configured");
-        }
+        forgetCredentials(message);
         String presented;
         try {
             presented = Authenticator.credential(authorization, apiKey);
@@ -56,6 +78,11 @@ public final class KeyAdmin {
             LOG.warn("Admin API call refused: wrong master key");
             throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect master key provided").appliedTo(exchange);
         }
+    }
+
+    private static void forgetCredentials(Message message) {
+        message.removeHeader("Authorization");
+        message.removeHeader("x-api-key");
     }
 
     public void create(Exchange exchange) {
