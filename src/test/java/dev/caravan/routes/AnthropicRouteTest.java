@@ -200,6 +200,41 @@ class AnthropicRouteTest {
                 JSON.readTree(second.body()).path("choices").path(0).path("message").path("content").asText());
     }
 
+    private static final String TOOL_LOOP = "["
+            + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+            + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"toolu_1\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"toolu_1\",\"content\":\"18C, sunny\"},"
+            + "{\"role\":\"user\",\"content\":\"Now sum it up in words.\"}]";
+
+    @Test
+    void aToolLoopFollowUpWithToolChoiceNoneKeepsTheToolBlocksAndForbidsCalls() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL,
+                "\"tools\":[" + WEATHER_TOOL + "],\"tool_choice\":\"none\",", TOOL_LOOP));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals("none", sent.path("tool_choice").path("type").asText());
+        assertEquals("tool_use", sent.path("messages").get(1).path("content").path(0).path("type").asText());
+    }
+
+    @Test
+    void aToolLoopFollowUpWithoutToolsSendsTheEarlierToolTurnsAsText() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL, "", TOOL_LOOP));
+
+        assertEquals(200, response.statusCode(), response.body());
+        FakeAnthropic.Received sent = anthropic.received().get(0);
+        assertEquals(200, sent.status(), "the fake accepted the request");
+        JsonNode messages = sent.json().path("messages");
+        assertFalse(sent.json().has("tools"));
+        assertEquals(3, messages.size(), messages.toString());
+        assertEquals("[called tool get_weather (id toolu_1) with {\"city\":\"Paris\"}]",
+                messages.get(1).path("content").path(0).path("text").asText());
+        assertEquals("[result of tool get_weather (id toolu_1): 18C, sunny]",
+                messages.get(2).path("content").path(0).path("text").asText());
+        assertEquals("Now sum it up in words.", messages.get(2).path("content").path(1).path("text").asText());
+    }
+
     @Test
     void streamsEachEventToTheClientAsItArrives() throws Exception {
         List<String> words = List.of("one", " two", " three", " four", " five", " six", " seven", " eight",
@@ -440,6 +475,10 @@ class AnthropicRouteTest {
         assertRejected(400, "invalid_request_error", "tool_use_id", direct(good,
                 "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":"
                         + "\"tool_result\",\"tool_use_id\":\"toolu_nowhere\",\"content\":\"x\"}]}]}"));
+        assertRejected(400, "invalid_request_error", "must define tools", direct(good,
+                "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[" + user + ",{\"role\":\"assistant\",\"content\":[{"
+                        + "\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"f\",\"input\":{}}]},{\"role\":\"user\","
+                        + "\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_1\",\"content\":\"x\"}]}]}"));
         assertEquals(0, anthropic.received().stream().filter(r -> r.status() == 200).count());
 
         HttpResponse<String> overloaded;

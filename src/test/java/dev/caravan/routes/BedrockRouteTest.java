@@ -227,6 +227,50 @@ class BedrockRouteTest {
                 JSON.readTree(second.body()).path("choices").path(0).path("message").path("content").asText());
     }
 
+    private static final String TOOL_LOOP = "["
+            + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+            + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"tooluse_1\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"tooluse_1\",\"content\":\"18C, sunny\"},"
+            + "{\"role\":\"user\",\"content\":\"Now sum it up in words.\"}]";
+
+    @Test
+    void aToolLoopFollowUpWithToolChoiceNoneSendsTheEarlierToolTurnsAsText() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL,
+                "\"tools\":[" + WEATHER_TOOL + "],\"tool_choice\":\"none\",", TOOL_LOOP));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertToolTurnsSentAsText(bedrock.lastReceived().body());
+    }
+
+    @Test
+    void aToolLoopFollowUpWithoutToolsSendsTheEarlierToolTurnsAsTextAlsoWhenStreamed() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL, "", TOOL_LOOP));
+        assertEquals(200, response.statusCode(), response.body());
+        assertToolTurnsSentAsText(bedrock.lastReceived().body());
+
+        HttpResponse<String> streamed = gateway.post("/v1/chat/completions",
+                chat(MODEL, "\"stream\":true,", TOOL_LOOP));
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        assertTrue(streamed.body().contains("Hello from"), streamed.body());
+        assertToolTurnsSentAsText(bedrock.lastReceived().body());
+    }
+
+    /** No toolConfig (Converse has no "none" choice) and no tool blocks, which Converse refuses without one. */
+    private static void assertToolTurnsSentAsText(JsonNode sent) {
+        assertFalse(sent.has("toolConfig"), sent.toString());
+        assertFalse(sent.toString().contains("toolUse"), sent.toString());
+        assertFalse(sent.toString().contains("toolResult"), sent.toString());
+        JsonNode messages = sent.path("messages");
+        assertEquals(3, messages.size(), messages.toString());
+        assertEquals("[called tool get_weather (id tooluse_1) with {\"city\":\"Paris\"}]",
+                messages.get(1).path("content").path(0).path("text").asText());
+        assertEquals("user", messages.get(2).path("role").asText());
+        assertEquals("[result of tool get_weather (id tooluse_1): 18C, sunny]",
+                messages.get(2).path("content").path(0).path("text").asText());
+        assertEquals("Now sum it up in words.", messages.get(2).path("content").path(1).path("text").asText());
+    }
+
     @Test
     void streamsEachEventToTheClientAsItArrives() throws Exception {
         List<String> words = List.of("one", " two", " three", " four", " five", " six", " seven", " eight",

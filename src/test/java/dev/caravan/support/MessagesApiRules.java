@@ -40,11 +40,14 @@ final class MessagesApiRules {
         if (messages.isEmpty()) {
             return "messages: at least one message is required";
         }
-        return conversation(messages);
+        return conversation(messages, request.path("tools").isArray());
     }
 
-    /** Roles alternate from a user turn; each tool_use is answered by a tool_result in the next turn. */
-    private static String conversation(JsonNode messages) {
+    /**
+     * Roles alternate from a user turn; each tool_use is answered by a tool_result in the next turn; tool blocks need
+     * tools defined.
+     */
+    private static String conversation(JsonNode messages, boolean toolsDefined) {
         List<String> openToolUses = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             JsonNode message = messages.get(i);
@@ -62,6 +65,9 @@ final class MessagesApiRules {
             problem = toolResultsAnswer(i, openToolUses, results);
             if (problem != null) {
                 return problem;
+            }
+            if ((!uses.isEmpty() || !results.isEmpty()) && !toolsDefined) {
+                return "Requests which include `tool_use` or `tool_result` blocks must define tools.";
             }
             openToolUses = uses;
         }

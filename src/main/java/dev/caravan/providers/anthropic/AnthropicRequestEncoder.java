@@ -9,6 +9,7 @@ import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.ToolChoice;
 import dev.caravan.core.ToolDefinition;
+import dev.caravan.core.ToolTurnsAsText;
 
 import java.io.UncheckedIOException;
 import java.util.function.ToIntFunction;
@@ -36,7 +37,10 @@ final class AnthropicRequestEncoder {
         if (system != null) {
             body.put("system", system);
         }
-        body.set("messages", messages.messages(request.messages()));
+        // Anthropic refuses tool_use and tool_result blocks in a request that defines no tools (OpenAI allows a
+        // follow-up without them): then the earlier tool turns go as text.
+        body.set("messages", messages.messages(request.tools().isEmpty()
+                ? ToolTurnsAsText.rewrite(request.messages()) : request.messages()));
         putSampling(body, request);
         if (request.user() != null && !request.user().isBlank()) {
             body.putObject("metadata").put("user_id", request.user());

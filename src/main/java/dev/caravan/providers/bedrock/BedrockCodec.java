@@ -2,11 +2,13 @@ package dev.caravan.providers.bedrock;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolChoice;
 import dev.caravan.core.ToolDefinition;
+import dev.caravan.core.ToolTurnsAsText;
 import dev.caravan.core.Usage;
 import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
@@ -34,7 +36,7 @@ public final class BedrockCodec {
 
     /** The Converse request for {@code request}, sent to {@code modelId} (a model id or inference profile). */
     public ConverseRequest converseRequest(ChatRequest request, String modelId, ToolNameMap toolNames) {
-        BedrockMessages conversation = BedrockMessages.of(request.messages(), toolNames);
+        BedrockMessages conversation = BedrockMessages.of(turns(request), toolNames);
         ConverseRequest.Builder builder = ConverseRequest.builder()
                 .modelId(modelId)
                 .messages(conversation.turns());
@@ -50,6 +52,20 @@ public final class BedrockCodec {
             builder.toolConfig(tools);
         }
         return builder.build();
+    }
+
+    /**
+     * The conversation as sent. Converse refuses toolUse and toolResult blocks without a toolConfig, and a toolConfig
+     * cannot forbid calls (there is no "none" choice): with no tools offered, or tool_choice "none", earlier tool
+     * turns go as text.
+     */
+    private static List<ChatMessage> turns(ChatRequest request) {
+        return offersTools(request) ? request.messages() : ToolTurnsAsText.rewrite(request.messages());
+    }
+
+    private static boolean offersTools(ChatRequest request) {
+        ToolChoice choice = request.toolChoice();
+        return !request.tools().isEmpty() && !(choice != null && "none".equals(choice.mode()));
     }
 
     /** The same request for ConverseStream. */
@@ -148,10 +164,10 @@ public final class BedrockCodec {
     }
 
     private static ToolConfiguration toolConfig(ChatRequest request, ToolNameMap toolNames) {
-        ToolChoice choice = request.toolChoice();
-        if (request.tools().isEmpty() || (choice != null && "none".equals(choice.mode()))) {
+        if (!offersTools(request)) {
             return null;
         }
+        ToolChoice choice = request.toolChoice();
         List<Tool> tools = new ArrayList<>();
         for (ToolDefinition definition : request.tools()) {
             ToolSpecification.Builder spec = ToolSpecification.builder()

@@ -84,7 +84,7 @@ class AnthropicRequestEncodingTest {
     @ParameterizedTest(name = "arguments [{0}] become an empty input object")
     @ValueSource(strings = {"", "   ", "not json", "[1,2]", "{\"city\": \"Par"})
     void sendsEmptyInputWhenToolCallArgumentsAreEmptyOrInvalid(String arguments) {
-        ChatRequest request = request(List.of(user("weather?"),
+        ChatRequest request = offeringWeather(List.of(user("weather?"),
                 new ChatMessage("assistant", List.of(), List.of(new ToolCall("toolu_1", "get_weather", arguments)),
                         null, null)));
 
@@ -96,7 +96,7 @@ class AnthropicRequestEncodingTest {
 
     @Test
     void putsToolResultsBeforeTextWhenAUserTurnPrecedesTheToolAnswer() {
-        ChatRequest request = request(List.of(user("weather?"),
+        ChatRequest request = offeringWeather(List.of(user("weather?"),
                 new ChatMessage("assistant", List.of(ContentPart.text("Checking.")),
                         List.of(new ToolCall(PARIS_CALL, "get_weather", "{\"city\":\"Paris\"}")), null, null),
                 user("Use celsius."),
@@ -161,6 +161,12 @@ class AnthropicRequestEncodingTest {
 
     private static ChatRequest request(List<ChatMessage> messages) {
         return new ChatRequest("claude", messages, null, null, null, null, false, false, null, null, null, null);
+    }
+
+    /** Anthropic refuses tool blocks in a request that defines no tools. */
+    private static ChatRequest offeringWeather(List<ChatMessage> messages) {
+        return new ChatRequest("claude", messages, null, null, null, null, false, false,
+                List.of(new ToolDefinition("get_weather", null, null)), null, null, null);
     }
 
     private static ChatRequest withMaxTokens(int maxTokens, ChatRequest request) {

@@ -92,8 +92,8 @@ class BedrockCodecTest {
 
     @Test
     void rejectsToolCallArgumentsThatAreNotJson() {
-        ChatRequest request = chat(ChatMessage.of("user", "Hi"),
-                assistantCalling(new ToolCall("call_1", "f", "{not json")));
+        ChatRequest request = request(List.of(ChatMessage.of("user", "Hi"),
+                assistantCalling(new ToolCall("call_1", "f", "{not json"))), List.of(weatherTool("f")), null);
 
         GatewayException error = assertThrows(GatewayException.class, () -> encode(request));
         assertEquals(400, error.status());

@@ -147,7 +147,8 @@ public final class FakeBedrock implements AutoCloseable {
 
     /**
      * What the real service checks before a model sees the conversation: it starts with a user turn, user and
-     * assistant alternate, each toolResult answers a toolUse of the turn before, and each toolUse is answered.
+     * assistant alternate, each toolResult answers a toolUse of the turn before, each toolUse is answered, and tool
+     * blocks come with a toolConfig.
      */
     static String validate(JsonNode request) {
         if (request == null || !request.path("messages").isArray() || request.path("messages").isEmpty()) {
@@ -188,6 +189,9 @@ public final class FakeBedrock implements AutoCloseable {
                 }
             }
             openToolUses = uses;
+            if ((!uses.isEmpty() || !results.isEmpty()) && !request.has("toolConfig")) {
+                return "The toolConfig field must be defined when using toolUse and toolResult content blocks.";
+            }
         }
         return null;
     }
