@@ -22,7 +22,11 @@ public final class OpenAiAnswerRenderer {
         } else {
             message.put("content", answer.content());
         }
-        message.putNull("refusal");
+        if (answer.refusal() == null) {
+            message.putNull("refusal");
+        } else {
+            message.put("refusal", answer.refusal());
+        }
         if (!answer.toolCalls().isEmpty()) {
             ArrayNode calls = message.putArray("tool_calls");
             for (ToolCall call : answer.toolCalls()) {

@@ -32,6 +32,9 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
         if (event instanceof StreamEvent.TextDelta text) {
             chunk = chunk(null);
             delta(chunk).put("content", text.text());
+        } else if (event instanceof StreamEvent.RefusalDelta refusal) {
+            chunk = chunk(null);
+            delta(chunk).put("refusal", refusal.text());
         } else if (event instanceof StreamEvent.ToolCallDelta call) {
             chunk = chunk(null);
             ObjectNode entry = delta(chunk).putArray("tool_calls").addObject().put("index", call.index());

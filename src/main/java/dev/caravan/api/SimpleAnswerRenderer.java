@@ -15,6 +15,9 @@ public final class SimpleAnswerRenderer {
     public static ObjectNode render(String id, String provider, String model, ChatResponse answer, BigDecimal cost) {
         ObjectNode root = Json.MAPPER.createObjectNode().put("id", id).put("provider", provider).put("model", model)
                 .put("content", answer.content() == null ? "" : answer.content());
+        if (answer.refusal() != null) {
+            root.put("refusal", answer.refusal());
+        }
         root.set("usage", usage(answer.usage()));
         if (cost == null) {
             root.putNull("cost");

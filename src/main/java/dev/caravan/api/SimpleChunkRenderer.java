@@ -22,6 +22,11 @@ public final class SimpleChunkRenderer implements StreamRenderer {
         if (event instanceof StreamEvent.TextDelta text) {
             return chunk(text.text(), false);
         }
+        if (event instanceof StreamEvent.RefusalDelta refusal) {
+            ObjectNode node = Json.MAPPER.createObjectNode().put("id", id).put("content", "")
+                    .put("refusal", refusal.text()).put("finished", false);
+            return StreamRenderer.sse(Json.write(node));
+        }
         if (event instanceof StreamEvent.Finished) {
             return chunk("", true);
         }

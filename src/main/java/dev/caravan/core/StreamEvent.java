@@ -11,6 +11,10 @@ public sealed interface StreamEvent {
     record TextDelta(String text) implements StreamEvent {
     }
 
+    /** More of the model's refusal text (OpenAI's {@code delta.refusal}). */
+    record RefusalDelta(String text) implements StreamEvent {
+    }
+
     /** A tool call begins ({@code id} and {@code name} set) or continues (more {@code argumentsDelta}). */
     record ToolCallDelta(int index, String id, String name, String argumentsDelta) implements StreamEvent {
     }

@@ -174,8 +174,8 @@ public final class EventLoopSseStream implements UpstreamStream {
 
     private static boolean begins(List<StreamEvent> events) {
         for (StreamEvent event : events) {
-            if (event instanceof StreamEvent.TextDelta || event instanceof StreamEvent.ToolCallDelta
-                    || event instanceof StreamEvent.Finished) {
+            if (event instanceof StreamEvent.TextDelta || event instanceof StreamEvent.RefusalDelta
+                    || event instanceof StreamEvent.ToolCallDelta || event instanceof StreamEvent.Finished) {
                 return true;
             }
         }

@@ -170,6 +170,48 @@ class OpenAiRouteTest {
         assertEquals("[DONE]", events.get(events.size() - 1));
     }
 
+    private static final String STRUCTURED = "{\"model\":\"gpt-4o-mini\",\"response_format\":{\"type\":\"json_schema\","
+            + "\"json_schema\":{\"name\":\"plan\",\"schema\":{\"type\":\"object\"}}},"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Plan a heist\"}]";
+    private static final String SIMPLE = "{\"model\":\"gpt-4o-mini\","
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Plan a heist\"}]";
+
+    @Test
+    void passesOpenAisRefusalOnToTheCaller() throws Exception {
+        openAi.always(FakeOpenAi.json(200, FakeOpenAi.refusal("I can't help with that.", 12, 6)));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", STRUCTURED + "}");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode message = JSON.readTree(response.body()).path("choices").path(0).path("message");
+        assertTrue(message.path("content").isNull(), message.toString());
+        assertEquals("I can't help with that.", message.path("refusal").asText());
+
+        HttpResponse<String> simple = gateway.post("/ai/chat", SIMPLE + "}");
+        assertEquals(200, simple.statusCode(), simple.body());
+        assertEquals("I can't help with that.", JSON.readTree(simple.body()).path("refusal").asText());
+    }
+
+    @Test
+    void streamsOpenAisRefusalPieceByPiece() throws Exception {
+        List<String> pieces = List.of("I can't", " help with that.");
+        openAi.then(FakeOpenAi.sse(0, FakeOpenAi.refusalChunks(pieces, 12)));
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", STRUCTURED + ",\"stream\":true}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        StringBuilder refusal = new StringBuilder();
+        for (String data : dataEvents(response.body())) {
+            if (!"[DONE]".equals(data)) {
+                refusal.append(JSON.readTree(data).path("choices").path(0).path("delta").path("refusal").asText(""));
+            }
+        }
+        assertEquals("I can't help with that.", refusal.toString());
+
+        openAi.then(FakeOpenAi.sse(0, FakeOpenAi.refusalChunks(pieces, 12)));
+        HttpResponse<String> simple = gateway.post("/ai/chat", SIMPLE + ",\"stream\":true}");
+        assertTrue(simple.body().contains("\"refusal\":\"I can't\""), simple.body());
+        assertTrue(simple.body().contains("\"refusal\":\" help with that.\""), simple.body());
+    }
+
     @Test
     void keepsTheStatusAndMessageOfTheCallersOwnErrors() throws Exception {
         openAi.always(FakeOpenAi.json(400, "{\"error\":{\"message\":\"This model's maximum context length is 128000 "

@@ -129,6 +129,22 @@ public final class FakeOpenAi implements AutoCloseable {
                 + "\"completion_tokens_details\":{\"reasoning_tokens\":0}},\"system_fingerprint\":\"fp_fake\"}";
     }
 
+    /** A structured-outputs answer in which the model declined: {@code content} null, the reason in {@code refusal}. */
+    public static String refusal(String refusal, int promptTokens, int completionTokens) {
+        return chatCompletion("", promptTokens, completionTokens)
+                .replace("\"content\":\"\",\"refusal\":null", "\"content\":null,\"refusal\":\"" + refusal + "\"");
+    }
+
+    /** The chunks of a streamed refusal: each piece as {@code delta.refusal}, as OpenAI streams one. */
+    public static List<String> refusalChunks(List<String> pieces, int promptTokens) {
+        List<String> out = streamChunks(pieces, promptTokens);
+        for (int i = 1; i <= pieces.size(); i++) {
+            out.set(i, out.get(i).replace("\"delta\":{\"content\":", "\"delta\":{\"refusal\":"));
+        }
+        out.set(0, out.get(0).replace("\"content\":\"\",\"refusal\":null", "\"content\":null,\"refusal\":\"\""));
+        return out;
+    }
+
     /** The chunks of a streamed answer of {@code words}, with the usage chunk and [DONE], as OpenAI sends them. */
     public static List<String> streamChunks(List<String> words, int promptTokens) {
         List<String> out = new java.util.ArrayList<>();

@@ -50,6 +50,10 @@ final class OpenAiStreamDecoder implements StreamDecoder {
         if (content.isTextual() && !content.asText().isEmpty()) {
             events.add(new StreamEvent.TextDelta(content.asText()));
         }
+        JsonNode refusal = delta.path("refusal");
+        if (refusal.isTextual() && !refusal.asText().isEmpty()) {
+            events.add(new StreamEvent.RefusalDelta(refusal.asText()));
+        }
         for (JsonNode call : delta.path("tool_calls")) {
             JsonNode function = call.path("function");
             events.add(new StreamEvent.ToolCallDelta(call.path("index").asInt(), call.path("id").asText(null),
