@@ -6,6 +6,8 @@ package dev.caravan.core;
  */
 public class GatewayException extends RuntimeException {
 
+    private static final String STREAM_INCOMPLETE = "stream_incomplete";
+
     private final int status;
     private final String type;
     private final String code;
@@ -38,6 +40,15 @@ public class GatewayException extends RuntimeException {
                 provider + ": " + message, true, 0);
     }
 
+    /**
+     * The provider's stream ended (its connection closed cleanly) without the provider saying its answer was over
+     * ({@code [DONE]}, {@code message_stop}, {@code messageStop}): what the caller got is only part of an answer.
+     */
+    public static GatewayException streamCutShort(String provider) {
+        return new GatewayException(502, "upstream_error", STREAM_INCOMPLETE, null,
+                provider + ": the stream ended before the provider finished its answer", true, 0);
+    }
+
     public static GatewayException timeout(String provider, String message) {
         return new GatewayException(504, "upstream_error", "upstream_timeout", null, provider + ": " + message, true, 0);
     }
@@ -64,5 +75,10 @@ public class GatewayException extends RuntimeException {
 
     public long retryAfterMillis() {
         return retryAfterMillis;
+    }
+
+    /** Whether this is {@link #streamCutShort}: the caller got part of an answer, not an error instead of one. */
+    public boolean cutShort() {
+        return STREAM_INCOMPLETE.equals(code);
     }
 }

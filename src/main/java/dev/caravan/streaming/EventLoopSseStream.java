@@ -182,9 +182,18 @@ public final class EventLoopSseStream implements UpstreamStream {
         return false;
     }
 
+    /**
+     * The upstream's answer is complete on the wire. A stream the provider never said was over (no {@code [DONE]} or
+     * {@code message_stop}) was cut short: once begun, that is a failure, never a finished answer.
+     */
     private void onEnd() {
         parser.end();
-        end();
+        if (!over && beginning == null && !decoder.finished()) {
+            over();
+            failed(GatewayException.streamCutShort(provider));
+        } else {
+            end();
+        }
     }
 
     private void onFailure(Throwable failure) {
@@ -218,6 +227,11 @@ public final class EventLoopSseStream implements UpstreamStream {
         }
         over();
         reset();
+        failed(error);
+    }
+
+    /** Tells the attempt, the sink, or (until one is attached) the stream itself that it failed. */
+    private void failed(GatewayException error) {
         if (beginning != null) {
             takeBeginning().fail(error);
         } else if (sink != null) {

@@ -133,6 +133,7 @@ public final class StreamRelay extends AsyncProcessorSupport {
                 LOG.warn("Stream {} from {} failed after it began: {}", call.requestId(), call.current(),
                         failure.getMessage());
                 client.write(progress.renderer.error(failure));
+                outcome = failure.cutShort() ? "partial" : "error";
             } else if (client.closed()) {
                 outcome = "partial";
             } else {

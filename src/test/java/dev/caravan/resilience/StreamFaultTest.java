@@ -1,6 +1,9 @@
 package dev.caravan.resilience;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.ledger.CostRecord;
+import dev.caravan.ledger.Ledger;
+import dev.caravan.support.Eventually;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
@@ -59,6 +62,12 @@ class StreamFaultTest {
         upstream.close();
     }
 
+    private static CostRecord record(HttpResponse<String> response) throws Exception {
+        String id = response.headers().firstValue("x-request-id").orElseThrow();
+        Ledger ledger = gateway.context().getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        return Eventually.until(() -> ledger.store().find(id), 5_000, "the cost record of " + id);
+    }
+
     @BeforeEach
     void reset() {
         upstream.reset();
@@ -103,6 +112,41 @@ class StreamFaultTest {
         for (String event : events) {
             assertFalse(event.contains("\"complete\""), response.body());
         }
+    }
+
+    @Test
+    void aStreamThatEndsCleanlyWithoutDoneAfterItBeganEndsWithAnErrorEventAndIsRecordedAsPartial() throws Exception {
+        upstream.always(FaultyUpstream.stream(CHUNKS.subList(0, 3))); // role chunk, "one", " two"; no finish, no [DONE]
+
+        HttpResponse<String> response = chat(gateway, "gpt-4o-mini", true);
+
+        assertEquals(200, response.statusCode());
+        assertEquals(1, upstream.calls(), "no retry once the answer began");
+        List<String> events = dataEvents(response.body());
+        assertFalse(events.contains("[DONE]"), "a cut answer is not shown as complete: " + response.body());
+        JsonNode last = JSON.readTree(events.get(events.size() - 1));
+        assertEquals("upstream_error", last.path("error").path("type").asText(), response.body());
+        assertEquals("stream_incomplete", last.path("error").path("code").asText(), response.body());
+        assertEquals("one two", Calls.text(response), "what came before the end reached the client");
+        assertEquals(CostRecord.Status.PARTIAL, record(response).status());
+    }
+
+    @Test
+    void aStreamThatEndsCleanlyWithoutDoneEndsWithASimpleErrorEventOnAiChat() throws Exception {
+        upstream.always(FaultyUpstream.stream(CHUNKS.subList(0, 3)));
+
+        HttpResponse<String> response = Calls.chat(gateway, "simple", "gpt-4o-mini", true);
+
+        assertEquals(200, response.statusCode());
+        List<String> events = dataEvents(response.body());
+        assertEquals(List.of("one", " two"), List.of(JSON.readTree(events.get(0)).path("content").asText(),
+                JSON.readTree(events.get(1)).path("content").asText()));
+        JsonNode last = JSON.readTree(events.get(events.size() - 1));
+        assertEquals("error", last.path("type").asText(), response.body());
+        for (String event : events) {
+            assertFalse(event.contains("\"complete\""), response.body());
+        }
+        assertEquals(CostRecord.Status.PARTIAL, record(response).status());
     }
 
     @Test

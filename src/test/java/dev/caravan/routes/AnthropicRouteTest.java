@@ -407,20 +407,8 @@ class AnthropicRouteTest {
 
     @Test
     void anErrorAfterTheStreamBeganEndsItWithAnErrorEvent() throws Exception {
-        FakeAnthropic.Reply partial = FakeAnthropic.pieces(List.of("Partial"), "end_turn", 5, 1);
-        anthropic.then((exchange, request) -> {
-            List<String[]> events = new java.util.ArrayList<>();
-            events.add(new String[] {"message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_x\","
-                    + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + MODEL + "\",\"content\":[],"
-                    + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}"});
-            events.add(new String[] {"content_block_start",
-                    "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"});
-            events.add(new String[] {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
-                    + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + partial.textPieces().get(0) + "\"}}"});
-            events.add(new String[] {"error",
-                    "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"});
-            FakeAnthropic.sse(0, events).send(exchange, request);
-        });
+        anthropic.then(beganThen(new String[] {"error",
+                "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"}));
         StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
                 chat(MODEL, "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"x\"}]"));
 
@@ -431,6 +419,37 @@ class AnthropicRouteTest {
         JsonNode last = chunks.get(chunks.size() - 1);
         assertTrue(last.has("error"), last.toString());
         assertTrue(last.path("error").path("message").asText().contains("Overloaded"));
+    }
+
+    @Test
+    void aStreamThatEndsWithoutMessageStopEndsWithAnErrorEventNotDone() throws Exception {
+        anthropic.then(beganThen());
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
+                chat(MODEL, "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"x\"}]"));
+
+        assertEquals(200, stream.status());
+        assertEquals("1", stream.header("x-caravan-attempts"));
+        assertFalse(stream.data().contains("[DONE]"), String.join("\n", stream.data()));
+        List<JsonNode> chunks = stream.chunks();
+        assertEquals("Partial", chunks.get(0).path("choices").path(0).path("delta").path("content").asText());
+        JsonNode last = chunks.get(chunks.size() - 1);
+        assertEquals("stream_incomplete", last.path("error").path("code").asText(), last.toString());
+    }
+
+    /** A stream that begins ("Partial") and then sends {@code tail}, with no message_delta and no message_stop. */
+    private static FakeAnthropic.Answer beganThen(String[]... tail) {
+        return (exchange, request) -> {
+            List<String[]> events = new java.util.ArrayList<>();
+            events.add(new String[] {"message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_x\","
+                    + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + MODEL + "\",\"content\":[],"
+                    + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}"});
+            events.add(new String[] {"content_block_start",
+                    "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"});
+            events.add(new String[] {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
+                    + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Partial\"}}"});
+            events.addAll(List.of(tail));
+            FakeAnthropic.sse(0, events).send(exchange, request);
+        };
     }
 
     // ---- the fake itself answers like the real Messages API ---------------------------------------------

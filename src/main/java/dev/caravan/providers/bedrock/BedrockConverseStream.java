@@ -120,6 +120,10 @@ public final class BedrockConverseStream implements UpstreamStream {
             }
             if (item instanceof End) {
                 ended = true;
+                if (!decoder.finished()) {
+                    // the answer's connection closed without messageStop: only part of an answer came
+                    throw GatewayException.streamCutShort(BedrockErrors.PROVIDER);
+                }
                 return null;
             }
             Subscription s = subscription;

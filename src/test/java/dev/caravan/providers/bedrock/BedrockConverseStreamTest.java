@@ -135,6 +135,21 @@ class BedrockConverseStreamTest {
     }
 
     @Test
+    void throwsWhenTheAnswerEndsWithoutMessageStop() {
+        fake.stream("cut-short", List.of(FakeBedrock.Frame.event("messageStart", "{\"role\":\"assistant\"}"),
+                FakeBedrock.Frame.event("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Once\"}}")));
+
+        try (BedrockConverseStream stream = open(chat(ChatMessage.of("user", "Tell a story")), "cut-short",
+                Duration.ofSeconds(5))) {
+            assertInstanceOf(StreamEvent.Started.class, stream.next().get(0));
+            assertEquals(new StreamEvent.TextDelta("Once"), stream.next().get(0));
+            GatewayException error = assertThrows(GatewayException.class, stream::next);
+            assertTrue(error.cutShort(), error.getMessage());
+            assertEquals(502, error.status());
+        }
+    }
+
+    @Test
     void mapsAnHttpErrorAnswerToConverseStreamLikeConverse() {
         try (BedrockConverseStream stream = open(chat(ChatMessage.of("user", "Hi")), "error-unavailable",
                 Duration.ofSeconds(5))) {
