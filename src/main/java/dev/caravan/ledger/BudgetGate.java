@@ -13,11 +13,13 @@ import org.apache.camel.Exchange;
 
 import java.math.BigDecimal;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The budget steps of a request: reserve its worst-case cost before any provider is called (429
- * {@code budget_exceeded} when a budget has no room), settle to the real cost after, release on failure.
+ * {@code budget_exceeded} when a budget has no room; 403 {@code model_not_priced} when a budget applies and no target of
+ * the chain has a price), settle to the real cost after, release on failure.
  */
 public final class BudgetGate {
 
@@ -43,6 +45,7 @@ public final class BudgetGate {
         if (call.keyMonthlyLimit() != null) {
             keyLimits.put(Period.MONTH, call.keyMonthlyLimit());
         }
+        keepPricedTargets(call, keyLimits);
         BudgetReservation reservation = ledger.reserve(call.recordId(), call.application(), call.userId(),
                 call.keyId(), keyLimits, worstCase(call));
         exchange.setProperty(BudgetReservation.PROPERTY, reservation);
@@ -90,5 +93,22 @@ public final class BudgetGate {
             }
         }
         return worst;
+    }
+
+    /**
+     * An unpriced call would pass every budget (nothing to hold, nothing to count): while a budget applies, only the
+     * chain's priced targets are tried, and a chain with none is refused (403 {@code model_not_priced}).
+     */
+    private void keepPricedTargets(CallContext call, Map<Period, BigDecimal> keyLimits) {
+        List<Target> chain = call.chain();
+        List<Target> priced = chain.stream().filter(target -> router.price(target) != null).toList();
+        if (priced.size() == chain.size()
+                || !ledger.budgetsApply(call.application(), call.userId(), call.keyId(), keyLimits)) {
+            return;
+        }
+        if (priced.isEmpty()) {
+            throw new ModelNotPricedException(call.request().model());
+        }
+        call.chain(priced);
     }
 }

@@ -48,6 +48,22 @@ public final class BudgetLedger {
             throw new IllegalArgumentException("a reservation cannot be negative: " + worstCase);
         }
         Instant now = clock.instant();
+        List<BudgetWindow> windows = windows(application, userId, keyId, keyLimits, now);
+        if (!windows.isEmpty()) {
+            store.reserve(requestId, windows, worstCase).ifPresent(full -> {
+                throw new BudgetExceededException(full, now);
+            });
+        }
+        return new BudgetReservation(requestId, windows, worstCase);
+    }
+
+    /** Whether any budget (global, the application's, user's or key's, or the key's own limits) applies to a caller. */
+    public boolean applies(String application, String userId, String keyId, Map<Period, BigDecimal> keyLimits) {
+        return !windows(application, userId, keyId, keyLimits, clock.instant()).isEmpty();
+    }
+
+    private List<BudgetWindow> windows(String application, String userId, String keyId,
+                                       Map<Period, BigDecimal> keyLimits, Instant now) {
         List<BudgetWindow> windows = new ArrayList<>();
         addWindows(windows, Scope.GLOBAL, now);
         addWindows(windows, scope(Scope.APPLICATION, application), now);
@@ -61,12 +77,7 @@ public final class BudgetLedger {
         } else {
             addWindows(windows, keyScope, now);
         }
-        if (!windows.isEmpty()) {
-            store.reserve(requestId, windows, worstCase).ifPresent(full -> {
-                throw new BudgetExceededException(full, now);
-            });
-        }
-        return new BudgetReservation(requestId, windows, worstCase);
+        return windows;
     }
 
     /** Releases the reservation and counts the real cost on the same budgets (those of the reservation's periods). */

@@ -227,6 +227,11 @@ public final class Ledger implements AutoCloseable {
         return budgets.reserve(requestId, application, userId, keyId, keyLimits, worstCase);
     }
 
+    /** Whether any budget applies to a caller with these ids and key limits (then every call must be priced). */
+    public boolean budgetsApply(String application, String userId, String keyId, java.util.Map<Period, BigDecimal> keyLimits) {
+        return budgets.applies(application, userId, keyId, keyLimits);
+    }
+
     /** Replaces the reservation by the real cost. Never throws; if the store fails, the hold lapses with its period. */
     public void settle(BudgetReservation reservation, BigDecimal actualCost) {
         try {

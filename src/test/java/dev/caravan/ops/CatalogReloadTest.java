@@ -32,6 +32,7 @@ class CatalogReloadTest {
             models:
               mock/mock-echo:   {input: 1.00, output: 2.00}
               mock/mock-stream: {input: 1.00, output: 2.00}
+              mock/mock-unavailable: {input: 1.00, output: 2.00}
             """;
     /** The shipped check period is 2 s; an edit must be live well within this. */
     private static final long LIVE_WITHIN_MILLIS = 6_000;

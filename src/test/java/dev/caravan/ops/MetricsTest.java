@@ -48,6 +48,7 @@ class MetricsTest {
                 models:
                   mock/mock-echo:   {input: 1.00, output: 2.00}
                   mock/mock-stream: {input: 3.00, output: 5.00}
+                  mock/mock-unavailable: {input: 1.00, output: 2.00}
                 """);
         gateway = Gateway.start(Map.of("caravan.catalog.file", catalog.toString(),
                 "caravan.mock.token-delay-ms", "5"));

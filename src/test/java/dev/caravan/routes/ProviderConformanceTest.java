@@ -15,11 +15,14 @@ import dev.caravan.support.StreamCapture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -91,6 +94,8 @@ class ProviderConformanceTest {
         }
     }
 
+    @TempDir
+    static Path dir;
     static FakeOpenAi openAi;
     static FakeAnthropic anthropic;
     static FakeBedrock bedrock;
@@ -116,6 +121,8 @@ class ProviderConformanceTest {
         for (String provider : new String[] {"openai", "anthropic", "bedrock"}) {
             properties.put("caravan." + provider + ".retry.max-retries", "0");
         }
+        // The fake Bedrock's error models have no price, which a budget would refuse (403 model_not_priced).
+        properties.put("caravan.ledger.budgets-file", Files.writeString(dir.resolve("budgets.yaml"), "").toString());
         gateway = Gateway.start(properties);
     }
 
