@@ -200,12 +200,7 @@ class AnthropicRouteTest {
                 JSON.readTree(second.body()).path("choices").path(0).path("message").path("content").asText());
     }
 
-    private static final String TOOL_LOOP = "["
-            + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
-            + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"toolu_1\",\"type\":\"function\","
-            + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
-            + "{\"role\":\"tool\",\"tool_call_id\":\"toolu_1\",\"content\":\"18C, sunny\"},"
-            + "{\"role\":\"user\",\"content\":\"Now sum it up in words.\"}]";
+    private static final String TOOL_LOOP = ToolLoop.followUp("toolu_1");
 
     @Test
     void aToolLoopFollowUpWithToolChoiceNoneKeepsTheToolBlocksAndForbidsCalls() throws Exception {
