@@ -342,6 +342,19 @@ class BedrockRouteTest {
     }
 
     @Test
+    void aJsonSchemaResponseFormatIsRefusedWithA400BeforeBedrockIsCalled() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL,
+                "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\","
+                        + "\"schema\":{\"type\":\"object\"}}},", "[{\"role\":\"user\",\"content\":\"Hi\"}]"));
+
+        assertEquals(400, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals("response_format", error.path("param").asText());
+        assertTrue(error.path("message").asText().contains("bedrock"), error.toString());
+        assertTrue(bedrock.received().isEmpty());
+    }
+
+    @Test
     void throttlingIs429() throws Exception {
         HttpResponse<String> response = gateway.post("/v1/chat/completions", hi("bedrock/error-throttling"));
 
