@@ -25,8 +25,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * and when the database closes. A window's row is read once, the first time a request touches it.
  *
  * <p>All stores opened on one {@link EmbeddedDatabase} share its counters, so they never disagree. Holds (what a
- * running call has reserved) live in memory only: a call cannot outlive the process; its reservation is part of
- * the {@code reserved} column written behind, as before, and lapses with its period. A crash loses at most the
+ * running call has reserved) live in memory only: a call cannot outlive the process, so the {@code reserved} column
+ * written behind is only a view of the running process, and opening the database sets it back to 0 (what calls in
+ * flight at a stop or crash held is given back; their spend was never counted). A crash loses at most the
  * last {@link #FLUSH_MILLIS} ms of settled spend (H2 itself writes committed changes to the file up to 500 ms late).
  */
 public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
@@ -110,8 +111,22 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
                 thread.setDaemon(true);
                 return thread;
             });
+            releaseHoldsOfEarlierRuns();
             writer.scheduleWithFixedDelay(this::flushQuietly, FLUSH_MILLIS, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
             database.beforeClose(this::close);
+        }
+
+        /** No call of an earlier run of the process is still running: nothing it reserved is held any more. */
+        private void releaseHoldsOfEarlierRuns() {
+            int released = database.inTransaction(connection -> {
+                try (PreparedStatement update = connection.prepareStatement(
+                        "UPDATE budgets SET reserved = 0 WHERE reserved <> 0")) {
+                    return update.executeUpdate();
+                }
+            });
+            if (released > 0) {
+                LOG.info("gave back what calls in flight when the gateway last stopped held on {} budgets", released);
+            }
         }
 
         Optional<BudgetWindow> reserve(String reservationId, List<BudgetWindow> requested, BigDecimal amount) {

@@ -47,6 +47,29 @@ class EmbeddedBudgetStoreTest {
     }
 
     @Test
+    void whatCallsInFlightHeldIsGivenBackAtTheNextStartAndTheirSpendIsKept() {
+        BudgetWindow window = windows().get(0);
+        EmbeddedDatabase database = new EmbeddedDatabase(dataDir);
+        EmbeddedBudgetStore store = new EmbeddedBudgetStore(database);
+        assertTrue(store.reserve("done", windows(), new BigDecimal("1")).isEmpty());
+        store.settle("done", windows(), new BigDecimal("1"), new BigDecimal("0.25"));
+        assertTrue(store.reserve("in-flight", windows(), new BigDecimal("6")).isEmpty());
+        database.close(); // the process stops with a call running; its hold was written behind
+
+        EmbeddedDatabase reopened = new EmbeddedDatabase(dataDir);
+        try {
+            EmbeddedBudgetStore after = new EmbeddedBudgetStore(reopened);
+            BudgetState state = after.state("global", window.periodKey());
+            assertEquals(0, state.reserved().signum(), state.toString());
+            assertEquals(0, new BigDecimal("0.25").compareTo(state.spent()), state.toString());
+            assertTrue(after.reserve("next", windows(), new BigDecimal("9.75")).isEmpty(),
+                    "the whole limit but the spend is free again");
+        } finally {
+            reopened.close();
+        }
+    }
+
+    @Test
     void changesReachTheDatabaseWithinAFewWriteIntervals() throws Exception {
         BudgetWindow window = windows().get(0);
         EmbeddedDatabase database = new EmbeddedDatabase(dataDir);
