@@ -1,6 +1,8 @@
 package dev.caravan.ledger;
 
 import org.apache.camel.CamelContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.model.AttributeAction;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValueUpdate;
@@ -23,10 +25,11 @@ import java.util.Optional;
  * {@code committed <= limit - a} and {@code holds} not containing the id: DynamoDB applies it atomically, so no
  * interleaving of instances can overshoot. {@code holds} makes every step idempotent per request. A period's item is
  * made (all zero) the first time a hold finds none. A request held on several budgets is reserved on one after the
- * other and given back if a later one is full.
+ * other and given back if a later one is full or its hold fails.
  */
 public final class DynamoBudgetStore implements BudgetStore {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DynamoBudgetStore.class);
     private static final String PREFIX = "budget#";
 
     private final DdbEndpoints dynamo;
@@ -42,13 +45,35 @@ public final class DynamoBudgetStore implements BudgetStore {
     public Optional<BudgetWindow> reserve(String reservationId, List<BudgetWindow> windows, BigDecimal amount) {
         List<BudgetWindow> held = new ArrayList<>();
         for (BudgetWindow window : windows) {
-            if (!hold(reservationId, window, amount)) {
-                settle(reservationId, held, amount, BigDecimal.ZERO);
+            boolean fits;
+            try {
+                fits = hold(reservationId, window, amount);
+            } catch (RuntimeException e) {
+                // The failed hold may have landed (a timeout after the write): it is given back too.
+                held.add(window);
+                LOG.warn("reserving request {} on the {} failed ({}); giving back its holds", reservationId, window,
+                        e.toString());
+                giveBack(reservationId, held, amount);
+                throw e;
+            }
+            if (!fits) {
+                giveBack(reservationId, held, amount);
                 return Optional.of(window);
             }
             held.add(window);
         }
         return Optional.empty();
+    }
+
+    /** Releases each window on its own (best effort), so that one failure leaves no other window held. */
+    private void giveBack(String reservationId, List<BudgetWindow> held, BigDecimal amount) {
+        for (BudgetWindow window : held) {
+            try {
+                settle(reservationId, List.of(window), amount, BigDecimal.ZERO);
+            } catch (RuntimeException e) {
+                LOG.warn("could not give back request {}'s hold on the {} ({})", reservationId, window, e.toString());
+            }
+        }
     }
 
     private boolean hold(String reservationId, BudgetWindow window, BigDecimal amount) {

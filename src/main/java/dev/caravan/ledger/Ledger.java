@@ -42,6 +42,8 @@ public final class Ledger implements AutoCloseable {
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final ScheduledExecutorService replayer;
+    /** Budget settlements the store refused, tried again in the background. */
+    private final SettleRetries settleRetries;
     /** Records waiting for the writer (see {@link #record}). */
     private final ConcurrentLinkedQueue<CostRecord> queued = new ConcurrentLinkedQueue<>();
     private final ReentrantLock writing = new ReentrantLock();
@@ -62,6 +64,7 @@ public final class Ledger implements AutoCloseable {
         this.backoff = initialBackoff;
         this.writer = store.writesTogether() ? daemonScheduler("cost-write-behind") : null;
         this.replayer = daemonScheduler("cost-spool-replay");
+        this.settleRetries = new SettleRetries(initialBackoff, maxBackoff, Clock.systemUTC());
         if (spool.spoolDepth() > 0) {
             LOG.info("{} cost records wait in the spool from an earlier run; replaying them", spool.spoolDepth());
             scheduleReplay(Duration.ZERO);
@@ -232,21 +235,25 @@ public final class Ledger implements AutoCloseable {
         return budgets.applies(application, userId, keyId, keyLimits);
     }
 
-    /** Replaces the reservation by the real cost. Never throws; if the store fails, the hold lapses with its period. */
+    /** Replaces the reservation by the real cost. Never throws; if the store fails, it is retried in the background. */
     public void settle(BudgetReservation reservation, BigDecimal actualCost) {
         try {
             budgets.settle(reservation, actualCost);
         } catch (RuntimeException e) {
-            LOG.warn("could not settle the budget of request {}: {}", reservation.requestId(), e.toString());
+            LOG.warn("could not settle the budget of request {} ({}); retrying in the background",
+                    reservation.requestId(), e.toString());
+            settleRetries.retry(reservation, "settle", () -> budgets.settle(reservation, actualCost));
         }
     }
 
-    /** Gives the reservation back (the call failed before costing anything). Never throws. */
+    /** Gives the reservation back (the call failed before costing anything). Never throws; retried like a settle. */
     public void release(BudgetReservation reservation) {
         try {
             budgets.release(reservation);
         } catch (RuntimeException e) {
-            LOG.warn("could not release the budget of request {}: {}", reservation.requestId(), e.toString());
+            LOG.warn("could not release the budget of request {} ({}); retrying in the background",
+                    reservation.requestId(), e.toString());
+            settleRetries.retry(reservation, "release", () -> budgets.release(reservation));
         }
     }
 
@@ -279,6 +286,7 @@ public final class Ledger implements AutoCloseable {
             writer.shutdown();
         }
         flush();
+        settleRetries.close();
         replayer.shutdownNow();
         try {
             replayer.awaitTermination(10, TimeUnit.SECONDS);

@@ -11,13 +11,19 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
+import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The contract on DynamoDB, served by a real dynalite that the test starts, kills and restarts. */
@@ -96,6 +102,48 @@ class DynamoCostStoreTest extends CostStoreContract {
                 assertAmount(record.cost(), counter.cost(), scope + " " + period);
             }
         }
+    }
+
+    @Test
+    void aReservationWhoseLaterHoldFailsGivesBackTheHoldsItMadeBefore() throws Exception {
+        closeLater(openCostStore());
+        BudgetStore store = openBudgetStore(false);
+        Instant now = Instant.now();
+        BudgetWindow global = BudgetWindow.at("global", Period.MONTH, new BigDecimal("1"), now);
+        // A key over DynamoDB's 2048 bytes: the table refuses its hold with a validation error.
+        BudgetWindow unkeyable = BudgetWindow.at("user:" + "u".repeat(3000), Period.MONTH, new BigDecimal("1"), now);
+
+        assertThrows(RuntimeException.class,
+                () -> store.reserve("req-1", List.of(global, unkeyable), new BigDecimal("0.6")));
+
+        assertAmount("0", store.state("global", global.periodKey()).reserved());
+        assertTrue(store.reserve("req-2", List.of(global), new BigDecimal("0.6")).isEmpty(), "the budget is free");
+    }
+
+    @Test
+    void aSettleRefusedDuringAnOutageLandsInTheBackgroundOnceTheStoreIsBack() throws Exception {
+        CostStore costs = openCostStore();
+        BudgetLedger budgets = new BudgetLedger(BudgetConfig.parse("global: {daily: 1.00}"), openBudgetStore(false),
+                Clock.systemUTC());
+        Ledger ledger = closeLater(new Ledger(costs, budgets, new CostSpool(spoolDir), Duration.ofMillis(20),
+                Duration.ofMillis(200)));
+        BudgetReservation reservation = ledger.reserve("req-out", null, null, null, new BigDecimal("0.6"));
+
+        stopStore();
+        try {
+            ledger.settle(reservation, new BigDecimal("0.25")); // refused by the outage; never throws
+        } finally {
+            startStore();
+        }
+
+        BudgetStatus global = budgets.budgetsOf("global").get(0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (global.reserved().signum() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            global = budgets.budgetsOf("global").get(0);
+        }
+        assertAmount("0", global.reserved());
+        assertAmount("0.25", global.spent());
     }
 
     private static StaticCredentialsProvider credentials() {
