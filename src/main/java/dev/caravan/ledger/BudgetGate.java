@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * The budget steps of a request: reserve its worst-case cost before any provider is called (429
  * {@code budget_exceeded} when a budget has no room; 403 {@code model_not_priced} when a budget applies and no target of
- * the chain has a price), settle to the real cost after, release on failure.
+ * the chain has a price), settle to the real cost after (to the worst case held when the provider never reported the
+ * usage), release on failure.
  */
 public final class BudgetGate {
 
@@ -56,6 +57,10 @@ public final class BudgetGate {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         if (reservation != null) {
             exchange.removeProperty(BudgetReservation.PROPERTY);
+            if (!call.usageReported()) {
+                // a stream cut short before the provider's usage: what it cost is unknown, so it costs what was held
+                call.costEstimated(reservation.amount());
+            }
             ledger.settle(reservation, call.cost() == null ? BigDecimal.ZERO : call.cost());
         }
     }

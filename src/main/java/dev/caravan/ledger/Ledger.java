@@ -136,7 +136,7 @@ public final class Ledger implements AutoCloseable {
      */
     public void record(CostRecord record) {
         if (!record.usageReported()) {
-            LOG.warn("request {} ended without usage from {} ({}); recorded as unreported, cost {}",
+            LOG.warn("request {} ended without usage from {} ({}); recorded as unreported at its worst-case cost {}",
                     record.requestId(), record.provider(), record.model(), record.cost().toPlainString());
         }
         if (!writesBehind()) {

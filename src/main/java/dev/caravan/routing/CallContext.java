@@ -307,6 +307,14 @@ public final class CallContext {
     }
 
     /**
+     * A request whose usage never came ({@link #usageReported} false) costs the worst case held on its budgets: an
+     * estimate, never zero.
+     */
+    public void costEstimated(BigDecimal worstCase) {
+        this.cost = worstCase;
+    }
+
+    /**
      * The request's latency: milliseconds from its arrival to its answer's settlement (a stream's last event), the
      * figure the cost record, the metrics and the access log report. They run on the wire tap's thread, later (the
      * ledger gathers records before it writes them), so the clock stops here, not when they read it. Until the

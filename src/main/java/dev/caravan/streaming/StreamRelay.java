@@ -203,7 +203,7 @@ public final class StreamRelay extends AsyncProcessorSupport {
 
     private void settle(CallContext call, Usage usage, String outcome) {
         if (usage == null) {
-            LOG.warn("Stream {} from {} ended without usage; recorded as unreported, not as free",
+            LOG.warn("Stream {} from {} ended without usage; counted at its worst-case cost, not as free",
                     call.requestId(), call.current());
         }
         call.settled(usage == null ? Usage.NONE : usage, cost(call, usage), outcome, usage != null);

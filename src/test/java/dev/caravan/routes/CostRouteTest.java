@@ -142,20 +142,9 @@ class CostRouteTest {
     @Test
     void aClientThatLeavesMidStreamLeavesAPartialRecord() throws Exception {
         long start = System.nanoTime();
-        HttpResponse<InputStream> response = gateway.http().send(HttpRequest.newBuilder(
-                        URI.create(gateway.baseUrl() + "/v1/chat/completions"))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"mock-stream\",\"stream\":true,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"go on and on\"}]}")).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals(200, response.statusCode());
+        HttpResponse<InputStream> response = streamUntil(gateway, "{\"model\":\"mock-stream\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"go on and on\"}]}", "token1");
         String id = response.headers().firstValue("x-request-id").orElseThrow();
-        BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = reader.readLine()) != null && !line.contains("token1")) {
-            // skip to the first token
-        }
-        assertNotNull(line, "the stream ended before its first token");
         response.body().close();
 
         CostRecord record = pollRecord(id);
@@ -167,6 +156,42 @@ class CostRouteTest {
 
         JsonNode row = poll(() -> spendRow("model", "mock-stream"), r -> r != null && r.path("unreportedUsage").asLong() >= 1);
         assertNotNull(row, "spend does not count the unreported stream");
+    }
+
+    @Test
+    void aStreamLeftBeforeItsUsageCameIsChargedTheWorstCaseItHeldNotNothing() throws Exception {
+        try (FakeOpenAi openAi = new FakeOpenAi(); Gateway budgeted = budgetedGateway(openAi, "10")) {
+            // OpenAI sends the usage chunk last: a client that leaves before it never lets the gateway see it.
+            openAi.always(FakeOpenAi.sse(100, FakeOpenAi.streamChunks(List.of("one", " two", " three", " four",
+                    " five", " six", " seven", " eight", " nine", " ten"), 9)));
+            HttpResponse<InputStream> response = streamUntil(budgeted, "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                    + "\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}",
+                    "\"content\":\"one\"");
+            String id = response.headers().firstValue("x-request-id").orElseThrow();
+            BigDecimal held = globalDaily(budgeted).path("reserved").decimalValue();
+            assertTrue(held.signum() > 0, "the stream holds its worst case while it runs");
+            response.body().close();
+
+            JsonNode global = poll(() -> {
+                try {
+                    return globalDaily(budgeted);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, g -> g.path("reserved").decimalValue().signum() == 0);
+            assertEquals(0, global.path("reserved").decimalValue().signum(), global.toString());
+            assertEquals(0, held.compareTo(global.path("spent").decimalValue()),
+                    "settled at what it held (" + held.toPlainString() + "), not at zero: " + global);
+
+            CostRecord record = pollRecord(budgeted, id);
+            assertEquals(CostRecord.Status.PARTIAL, record.status());
+            assertFalse(record.usageReported(), "the record says its usage is unknown");
+            assertEquals(0, held.compareTo(record.cost()), "its cost is the estimate: " + record.cost().toPlainString());
+            JsonNode row = poll(() -> spendRow(budgeted, "model", "gpt-4o-mini"),
+                    r -> r != null && r.path("unreportedUsage").asLong() >= 1);
+            assertNotNull(row, "spend does not count the unreported stream");
+            assertEquals(0, held.compareTo(row.path("cost").decimalValue()), row.toString());
+        }
     }
 
     @Test
@@ -309,8 +334,28 @@ class CostRouteTest {
         return BudgetApi.spendRow(target, groupBy, group);
     }
 
+    /** Opens a stream and reads it up to the first line holding {@code token}; the caller then closes its body. */
+    private static HttpResponse<InputStream> streamUntil(Gateway target, String json, String token) throws Exception {
+        HttpResponse<InputStream> response = target.http().send(HttpRequest.newBuilder(
+                        URI.create(target.baseUrl() + "/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = reader.readLine()) != null && !line.contains(token)) {
+            // skip to the token
+        }
+        assertNotNull(line, "the stream ended before " + token);
+        return response;
+    }
+
     private static CostRecord pollRecord(String recordId) throws InterruptedException {
-        Ledger ledger = gateway.context().getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        return pollRecord(gateway, recordId);
+    }
+
+    private static CostRecord pollRecord(Gateway target, String recordId) throws InterruptedException {
+        Ledger ledger = target.context().getRegistry().lookupByNameAndType("ledger", Ledger.class);
         assertNotNull(ledger, "no ledger bean");
         Optional<CostRecord> record = poll(() -> ledger.store().find(recordId), Optional::isPresent);
         assertTrue(record.isPresent(), "no cost record for " + recordId);
