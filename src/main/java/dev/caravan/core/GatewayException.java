@@ -8,6 +8,9 @@ public class GatewayException extends RuntimeException {
 
     private static final String STREAM_INCOMPLETE = "stream_incomplete";
 
+    /** The code of {@link #credentialsRefused}. */
+    public static final String CREDENTIALS_REFUSED = "upstream_credentials_refused";
+
     private final int status;
     private final String type;
     private final String code;
@@ -47,6 +50,17 @@ public class GatewayException extends RuntimeException {
     public static GatewayException streamCutShort(String provider) {
         return new GatewayException(502, "upstream_error", STREAM_INCOMPLETE, null,
                 provider + ": the stream ended before the provider finished its answer", true, 0);
+    }
+
+    /**
+     * The upstream refused the gateway's own credentials (its 401 or 403): the operator's configuration is at fault,
+     * not the caller. A provider failure, so the chain may go on to another account or provider, but none of the
+     * upstream's words (they may quote part of the key): {@code upstream} names the provider or account.
+     */
+    public static GatewayException credentialsRefused(String upstream, int status) {
+        return new GatewayException(502, "upstream_error", CREDENTIALS_REFUSED, null, upstream
+                + ": the provider refused the gateway's credentials (HTTP " + status
+                + "); the gateway's configured key, or its access to this model, needs fixing", true, 0);
     }
 
     public static GatewayException timeout(String provider, String message) {

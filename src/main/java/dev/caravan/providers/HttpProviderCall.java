@@ -49,8 +49,13 @@ public final class HttpProviderCall {
         Object body = message.getBody();
         message.setBody(null);
         if (status == null || status >= 400) {
-            GatewayException error = codec.decodeError(status == null ? 502 : status,
-                    body instanceof byte[] bytes ? bytes : new byte[0], name -> message.getHeader(name, String.class));
+            int code = status == null ? 502 : status;
+            GatewayException error = codec.decodeError(code, body instanceof byte[] bytes ? bytes : new byte[0],
+                    name -> message.getHeader(name, String.class));
+            if (call.account() != null && GatewayException.CREDENTIALS_REFUSED.equals(error.code())) {
+                // The operator has to know which of the provider's keys was refused.
+                error = GatewayException.credentialsRefused(call.provider() + " account " + call.account(), code);
+            }
             if (error.retryable()) {
                 throw error;
             }

@@ -1,8 +1,10 @@
 package dev.caravan.resilience;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.routing.Breakers;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +28,7 @@ import static dev.caravan.resilience.Calls.chat;
 import static dev.caravan.resilience.Calls.provider;
 import static dev.caravan.resilience.Calls.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,6 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FaultMatrixTest {
 
     static final List<String> WORDS = List.of("Hello", " from", " upstream.");
+    /** OpenAI's answer to a wrong key quotes the key's start and end. */
+    static final String REFUSED_KEY = "{\"error\":{\"message\":\"Incorrect API key provided: sk-proj-AbCd****wXyZ. "
+            + "You can find your API key at https://platform.openai.com/account/api-keys.\",\"type\":"
+            + "\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}";
 
     /** A fault, its stream variant, and what a caller gets when it persists and no fallback is left. */
     enum Kind {
@@ -156,8 +163,7 @@ class FaultMatrixTest {
     }
 
     @ParameterizedTest(name = "HTTP {0} ({1}) is the caller's: not retried, no fallback")
-    @CsvSource({"400, invalid_request_error", "401, invalid_api_key", "403, permission_denied",
-            "404, model_not_found", "400, context_length_exceeded"})
+    @CsvSource({"400, invalid_request_error", "404, model_not_found", "400, context_length_exceeded"})
     void theCallersOwnErrorsAreNeitherRetriedNorSentElsewhere(int status, String code) throws Exception {
         for (boolean stream : new boolean[] {false, true}) {
             upstream.reset();
@@ -171,6 +177,43 @@ class FaultMatrixTest {
             assertEquals(1, attempts(response));
             assertEquals(1, upstream.calls());
         }
+    }
+
+    @ParameterizedTest(name = "HTTP {0}, stream={1}")
+    @CsvSource({"401, false", "401, true", "403, false", "403, true"})
+    void anUpstreamThatRefusesTheGatewaysKeyFallsBackAtOnce(int status, boolean stream) throws Exception {
+        upstream.always(FaultyUpstream.status(status, REFUSED_KEY));
+
+        HttpResponse<String> response = chat(gateway, "gpt-4o-mini", stream);
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("mock", provider(response));
+        assertEquals(2, attempts(response));
+        assertEquals(1, upstream.calls(), "not retried: the same key would be refused again");
+    }
+
+    @ParameterizedTest(name = "HTTP {0}, stream={1}")
+    @CsvSource({"401, false", "401, true", "403, false", "403, true"})
+    void anUpstreamThatRefusesTheGatewaysKeyWithNoFallbackIsA502CountedByTheBreakerWithoutTheProvidersWords(
+            int status, boolean stream) throws Exception {
+        upstream.always(FaultyUpstream.status(status, REFUSED_KEY));
+        CircuitBreaker breaker = gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class)
+                .breaker("openai");
+        long failedBefore = breaker.getMetrics().getNumberOfFailedCalls();
+
+        HttpResponse<String> response = chat(gateway, "openai/gpt-4o", stream);
+
+        assertEquals(502, response.statusCode(), response.body());
+        assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("application/json"));
+        JsonNode error = Calls.error(response);
+        assertEquals("upstream_error", error.path("type").asText());
+        assertEquals("upstream_credentials_refused", error.path("code").asText());
+        assertEquals("openai: the provider refused the gateway's credentials (HTTP " + status + "); the gateway's "
+                + "configured key, or its access to this model, needs fixing", error.path("message").asText());
+        assertFalse(response.body().contains("AbCd"), response.body());
+        assertEquals(1, attempts(response));
+        assertEquals(1, upstream.calls());
+        assertEquals(failedBefore + 1, breaker.getMetrics().getNumberOfFailedCalls(), "a provider failure");
     }
 
     @Test

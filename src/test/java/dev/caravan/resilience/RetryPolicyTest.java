@@ -61,6 +61,14 @@ class RetryPolicyTest {
     }
 
     @Test
+    void neverRetriesAKeyTheProviderRefusedOnTheSameTargetWhichWouldRefuseItAgain() {
+        GatewayException refused = GatewayException.credentialsRefused("openai", 401);
+
+        assertTrue(refused.retryable(), "the chain may go on to another account or provider");
+        assertEquals(RetryPolicy.NO_RETRY, POLICY.delayBeforeRetry(0, refused, Long.MAX_VALUE));
+    }
+
+    @Test
     void retriesTimeoutsAndConnectionFailures() {
         assertTrue(POLICY.delayBeforeRetry(0, GatewayException.timeout("openai", "slow"), Long.MAX_VALUE) >= 0);
         assertTrue(POLICY.delayBeforeRetry(0, GatewayException.upstreamUnavailable("openai", "reset"),

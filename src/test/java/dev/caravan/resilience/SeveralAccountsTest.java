@@ -48,7 +48,10 @@ class SeveralAccountsTest {
     static final String PRIMARY_KEY = "sk-primary-1f2e3d4c5b6a";
     static final String BACKUP_KEY = "sk-backup-9a8b7c6d5e4f";
     static final String AZURE_KEY = "azure-key-0a1b2c3d4e5f";
-    static final List<String> SECRETS = List.of(PRIMARY_KEY, BACKUP_KEY, AZURE_KEY);
+    /** OpenAI's answer to a wrong key, which quotes the key's start and end. */
+    static final String REFUSED_BACKUP_KEY = "{\"error\":{\"message\":\"Incorrect API key provided: sk-back****4e5f.\","
+            + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}";
+    static final List<String> SECRETS = List.of(PRIMARY_KEY, BACKUP_KEY, AZURE_KEY, "sk-back****");
     static final String AZURE_PATH = "/openai/deployments/my-gpt4o/chat/completions";
     static final String DEPLOYMENTS = """
             deployments:
@@ -166,15 +169,7 @@ class SeveralAccountsTest {
     @Order(2)
     void aFailingAccountOpensItsOwnBreakerAndStopsReceivingCallsWhileTheOtherServes() throws Exception {
         backup.always(FakeOpenAi.json(503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
-        int moved = 0;
-        for (int i = 0; i < 400 && !breakerOpen("account-openai-backup"); i++) {
-            HttpResponse<String> response = send("gpt-4o", false);
-            assertEquals(200, response.statusCode(), "the other account serves: " + response.body());
-            assertEquals("openai", provider(response));
-            if (attempts(response) == 2) {
-                moved++;
-            }
-        }
+        int moved = sendUntilTheBackupsBreakerOpens();
         assertTrue(breakerOpen("account-openai-backup"), "the failing account's breaker opened");
         assertEquals(4, backup.received().size(), "four failed calls in the window of four opened it");
         assertEquals(4, moved, "each failed call was followed by the other account, in the same request");
@@ -234,17 +229,36 @@ class SeveralAccountsTest {
 
     @Test
     @Order(5)
-    void anAzureErrorGoesBackInOpenAiShapeWithoutTheKey() throws Exception {
-        azure.always(FakeOpenAi.json(401, "{\"error\":{\"code\":\"401\",\"message\":\"Access denied due to "
-                + "invalid subscription key or wrong API endpoint.\"}}"));
-        HttpResponse<String> response = send("azure-4o", false);
-        assertEquals(401, response.statusCode(), response.body());
-        assertTrue(JSON.readTree(response.body()).path("error").isObject());
-        assertEquals(1, azure.received().size(), "the caller's error is not retried");
+    void aBackupKeyTheProviderRefusesIsAFailureOfThatAccountWhileTheOtherServes() throws Exception {
+        backup.always(FakeOpenAi.json(401, REFUSED_BACKUP_KEY));
+        int moved = sendUntilTheBackupsBreakerOpens();
+        assertTrue(breakerOpen("account-openai-backup"), "the refusals count against the account's breaker");
+        assertEquals(4, backup.received().size(), "each refusal went to the other account at once, no retry");
+        assertEquals(4, moved);
+        assertFalse(breakerOpen("openai"));
+        List<LogLines.Line> warnings = logs.get(0).matching(line -> "WARN".equals(line.level())
+                && line.message().contains("openai account openai-backup: the provider refused the gateway's "
+                + "credentials (HTTP 401)"));
+        assertEquals(4, warnings.size(), "one WARN per refused call names the account");
     }
 
     @Test
     @Order(6)
+    void anAzureKeyTheProviderRefusesIsA502NamingTheAccountWithoutTheProvidersWords() throws Exception {
+        azure.always(FakeOpenAi.json(401, "{\"error\":{\"code\":\"401\",\"message\":\"Access denied due to "
+                + "invalid subscription key or wrong API endpoint.\"}}"));
+        HttpResponse<String> response = send("azure-4o", false);
+        assertEquals(502, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals("upstream_credentials_refused", error.path("code").asText());
+        assertTrue(error.path("message").asText().startsWith("azure-openai account azure-east: the provider refused "
+                + "the gateway's credentials (HTTP 401)"), response.body());
+        assertFalse(response.body().contains("Access denied"), response.body());
+        assertEquals(1, azure.received().size(), "the same key is not tried again");
+    }
+
+    @Test
+    @Order(7)
     void anAccountWithoutAKeyIsNotOffered() throws Exception {
         for (int i = 0; i < 10; i++) {
             HttpResponse<String> response = send("spare-4o", false);
@@ -258,7 +272,7 @@ class SeveralAccountsTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aCatalogNamingAnUnknownAccountIsRejectedAtReload() throws Exception {
         String bad = goodCatalog.replace("aliases:\n", "aliases:\n  marker: mock-echo\n")
                 .replace("account: openai-backup", "account: openai-nowhere");
@@ -284,7 +298,7 @@ class SeveralAccountsTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void noKeyIsEverInAnAnswerOrALogLine() {
         assertTrue(answers.size() > 200, "the other tests' answers were kept");
         for (HttpResponse<String> response : answers) {
@@ -325,6 +339,23 @@ class SeveralAccountsTest {
 
     static String header(HttpExchange exchange, String name) {
         return exchange.getRequestHeaders().getFirst(name);
+    }
+
+    /**
+     * Sends gpt-4o (shared by the default account and the backup) until the backup's breaker opens; each answer comes
+     * from the default account. Returns how many requests went there after the backup failed them.
+     */
+    static int sendUntilTheBackupsBreakerOpens() throws Exception {
+        int moved = 0;
+        for (int i = 0; i < 400 && !breakerOpen("account-openai-backup"); i++) {
+            HttpResponse<String> response = send("gpt-4o", false);
+            assertEquals(200, response.statusCode(), "the other account serves: " + response.body());
+            assertEquals("openai", provider(response));
+            if (attempts(response) == 2) {
+                moved++;
+            }
+        }
+        return moved;
     }
 
     static HttpResponse<String> send(String model, boolean stream) throws Exception {

@@ -13,7 +13,7 @@ import java.util.function.Function;
 /**
  * Anthropic's errors ({@code {"type":"error","error":{"type","message"}}}, as an HTTP answer or a stream event) as
  * the OpenAI-shaped {@link GatewayException} the caller and the fallback chain act on. Only the upstream's own
- * message is quoted: never a request header or key.
+ * message is quoted, and not when it refuses the gateway's key: never a request header or key.
  */
 final class AnthropicErrorMapper {
 
@@ -55,8 +55,9 @@ final class AnthropicErrorMapper {
         String known = type == null ? typeForStatus(status) : type;
         return switch (known == null ? "" : known) {
             case "invalid_request_error" -> clientError(400, "invalid_request_error", null, text);
-            case "authentication_error" -> clientError(401, "authentication_error", "invalid_api_key", text);
-            case "permission_error" -> clientError(403, "permission_error", "permission_denied", text);
+            // The gateway's own key was refused: a provider failure, with none of Anthropic's words.
+            case "authentication_error", "permission_error" ->
+                    GatewayException.credentialsRefused(PROVIDER, statusForType(known));
             case "not_found_error" -> clientError(404, "invalid_request_error",
                     mentionsModel(message) ? "model_not_found" : "not_found", text);
             case "request_too_large" -> clientError(413, "invalid_request_error", "request_too_large", text);

@@ -76,7 +76,7 @@ public final class BedrockErrors {
         }
         if (e instanceof AccessDeniedException || e.statusCode() == 403) {
             // The gateway's AWS identity may not use this model; another target in the chain may serve it.
-            return new GatewayException(403, "upstream_error", "upstream_access_denied", null, said, true, 0);
+            return GatewayException.credentialsRefused(PROVIDER, 403);
         }
         if (e instanceof ResourceNotFoundException || e.statusCode() == 404) {
             return new GatewayException(404, "invalid_request_error", "model_not_found", "model", said, true, 0);

@@ -10,15 +10,18 @@ import java.util.function.Function;
 
 /**
  * OpenAI's error answers. 4xx keep their status, type and message (they are the caller's to fix), except 429 and
- * 408 which another attempt may cure; 5xx become 502 for the caller and may fall back.
+ * 408 which another attempt may cure, and 401 and 403, which refuse the gateway's own key (a provider failure whose
+ * message, quoting part of the key, is not passed on); 5xx become 502 for the caller and may fall back.
  */
 final class OpenAiErrors {
-
 
     private OpenAiErrors() {
     }
 
     static GatewayException map(int status, byte[] body, Function<String, String> header) {
+        if (status == 401 || status == 403) {
+            return GatewayException.credentialsRefused("openai", status);
+        }
         JsonNode error = parse(body).path("error");
         String message = error.path("message").asText("");
         if (message.isEmpty()) {

@@ -21,8 +21,8 @@ class AnthropicErrorDecodingTest {
     @CsvSource(delimiter = '|', nullValues = "null", value = {
             "invalid-request.json   | 400 | 400 | invalid_request_error | null                    | false",
             "context-length.json    | 400 | 400 | invalid_request_error | context_length_exceeded | false",
-            "authentication.json    | 401 | 401 | authentication_error  | invalid_api_key         | false",
-            "permission.json        | 403 | 403 | permission_error      | permission_denied       | false",
+            "authentication.json    | 401 | 502 | upstream_error        | upstream_credentials_refused | true",
+            "permission.json        | 403 | 502 | upstream_error        | upstream_credentials_refused | true",
             "model-not-found.json   | 404 | 404 | invalid_request_error | model_not_found         | false",
             "request-too-large.json | 413 | 413 | invalid_request_error | request_too_large       | false",
             "rate-limit.json        | 429 | 429 | rate_limit_error      | rate_limit_exceeded     | true",
@@ -47,6 +47,15 @@ class AnthropicErrorDecodingTest {
         assertEquals("anthropic: messages: roles must alternate between \"user\" and \"assistant\", but found "
                 + "multiple \"user\" roles in a row", error.getMessage());
         assertNull(error.param());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"authentication.json, 401", "permission.json, 403"})
+    void aRefusedKeyNamesTheStatusAndQuotesNoneOfAnthropicsWords(String fixture, int status) {
+        GatewayException error = decode(status, AnthropicFixtures.bytes("errors/" + fixture), Map.of());
+
+        assertEquals("anthropic: the provider refused the gateway's credentials (HTTP " + status + "); the gateway's "
+                + "configured key, or its access to this model, needs fixing", error.getMessage());
     }
 
     @Test

@@ -231,7 +231,7 @@ class OpenAiCodecTest {
     @CsvSource(delimiter = '|', nullValues = "-", value = {
             // fixture                              | status | type                  | code                    | param    | retryable | retry after ms | message starts with
             "error-400-context-length-exceeded.http | 400    | invalid_request_error | context_length_exceeded | messages | false     | 0    | This model's maximum context length is 128000 tokens.",
-            "error-401-invalid-api-key.http         | 401    | invalid_request_error | invalid_api_key         | -        | false     | 0    | Incorrect API key provided",
+            "error-401-invalid-api-key.http         | 502    | upstream_error        | upstream_credentials_refused | - | true      | 0    | openai: the provider refused the gateway's credentials (HTTP 401)",
             "error-404-model-not-found.http         | 404    | invalid_request_error | model_not_found         | -        | false     | 0    | The model `gpt-4.5-turbo` does not exist",
             "error-429-rate-limit.http              | 429    | tokens                | rate_limit_exceeded     | -        | true      | 3890 | Rate limit reached for gpt-4.1",
             "error-500-server-error.http            | 502    | upstream_error        | upstream_500            | -        | true      | 0    | openai: upstream answered HTTP 500: The server had an error",
@@ -252,6 +252,16 @@ class OpenAiCodecTest {
     }
 
     @Test
+    void aRefusedKeyQuotesNoneOfOpenAisMessageWhichShowsPartOfTheKey() {
+        OpenAiFixtures.HttpAnswer answer = OpenAiFixtures.http("error-401-invalid-api-key.http");
+
+        GatewayException error = codec.decodeError(answer.status(), answer.body(), answer::header);
+
+        assertFalse(error.getMessage().contains("Xq2w"), error.getMessage());
+        assertFalse(error.getMessage().contains("Incorrect API key"), error.getMessage());
+    }
+
+    @Test
     void anHtmlErrorPageStillGivesAMessageThatSaysWhatHappened() {
         OpenAiFixtures.HttpAnswer answer = OpenAiFixtures.http("error-502-bad-gateway.http");
 
@@ -265,7 +275,7 @@ class OpenAiCodecTest {
     @CsvSource(delimiter = '|', nullValues = "-", value = {
             "408 | ''                                                  | 408 | rate_limited | true  | upstream answered HTTP 408",
             "429 | {\"error\":{\"message\":\"slow down\"}}            | 429 | rate_limited | true  | slow down",
-            "403 | {\"error\":{\"message\":\"no\",\"code\":null}}     | 403 | -            | false | no",
+            "403 | {\"error\":{\"message\":\"no\",\"code\":null}}     | 502 | upstream_credentials_refused | true | openai: the provider refused the gateway's credentials (HTTP 403); the gateway's configured key, or its access to this model, needs fixing",
             "503 | -                                                   | 502 | upstream_503 | true  | openai: upstream answered HTTP 503: upstream answered HTTP 503",
             "504 | upstream request timeout                            | 502 | upstream_504 | true  | openai: upstream answered HTTP 504: upstream request timeout",
             "422 | \"just a string\"                                  | 422 | -            | false | upstream answered HTTP 422"})
