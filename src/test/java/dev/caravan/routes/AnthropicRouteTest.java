@@ -151,6 +151,20 @@ class AnthropicRouteTest {
     }
 
     @Test
+    void leavesOutTheWhitespaceOnlyStopSequencesAnthropicRefusesAndKeepsTheOthers() throws Exception {
+        HttpResponse<String> mixed = gateway.post("/v1/chat/completions", chat(MODEL,
+                "\"stop\":[\"\\n\",\"END\",\" \\t\"],", "[{\"role\":\"user\",\"content\":\"Hi\"}]"));
+        HttpResponse<String> onlyNewline = gateway.post("/v1/chat/completions", chat(MODEL,
+                "\"stop\":\"\\n\",", "[{\"role\":\"user\",\"content\":\"Hi\"}]"));
+
+        assertEquals(200, mixed.statusCode(), mixed.body());
+        assertEquals(200, onlyNewline.statusCode(), onlyNewline.body());
+        assertEquals(List.of(200, 200), anthropic.received().stream().map(FakeAnthropic.Received::status).toList());
+        assertEquals("[\"END\"]", anthropic.received().get(0).json().path("stop_sequences").toString());
+        assertFalse(anthropic.received().get(1).json().has("stop_sequences"));
+    }
+
+    @Test
     void aToolCallGoesRoundTrip() throws Exception {
         anthropic.then(anthropic.reply(FakeAnthropic.toolUse(new ToolUse("toolu_01WeatherParis", "get_weather",
                 List.of("{\"city\":", " \"Paris\"}")), 80, 20)));
@@ -484,6 +498,9 @@ class AnthropicRouteTest {
                 "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"system\",\"content\":\"x\"}," + user + "]}"));
         assertRejected(400, "invalid_request_error", "alternate",
                 direct(good, "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[" + user + "," + user + "]}"));
+        assertRejected(400, "invalid_request_error", "stop_sequences: each stop sequence must contain non-whitespace",
+                direct(good, "{\"model\":\"m\",\"max_tokens\":5,\"stop_sequences\":[\"\\n\"],\"messages\":["
+                        + user + "]}"));
         assertRejected(400, "invalid_request_error", "first message",
                 direct(good, "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[" + assistant + "," + user + "]}"));
         assertRejected(400, "invalid_request_error", "tool_use_id", direct(good,

@@ -28,6 +28,11 @@ final class MessagesApiRules {
         if (request.has("system") && !request.path("system").isTextual() && !request.path("system").isArray()) {
             return "system: Input should be a valid string or list";
         }
+        for (JsonNode stop : request.path("stop_sequences")) {
+            if (stop.asText().isBlank()) {
+                return "stop_sequences: each stop sequence must contain non-whitespace";
+            }
+        }
         for (JsonNode tool : request.path("tools")) {
             if (!tool.path("name").isTextual() || !tool.path("input_schema").isObject()) {
                 return "tools: each tool needs a name and an input_schema object";

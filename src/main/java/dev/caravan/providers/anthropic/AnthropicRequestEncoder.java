@@ -12,6 +12,7 @@ import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.ToolTurnsAsText;
 
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.function.ToIntFunction;
 
 /** A normalized request as the body of Anthropic's {@code POST /v1/messages}. */
@@ -68,10 +69,16 @@ final class AnthropicRequestEncoder {
         if (request.topP() != null) {
             body.put("top_p", request.topP());
         }
-        if (!request.stop().isEmpty()) {
+        // Anthropic refuses a whitespace-only stop sequence (OpenAI takes "\n"): it is left out, the others kept.
+        List<String> stops = request.stop().stream().filter(AnthropicRequestEncoder::hasNonWhitespace).toList();
+        if (!stops.isEmpty()) {
             ArrayNode sequences = body.putArray("stop_sequences");
-            request.stop().forEach(sequences::add);
+            stops.forEach(sequences::add);
         }
+    }
+
+    private static boolean hasNonWhitespace(String text) {
+        return text.codePoints().anyMatch(c -> !Character.isWhitespace(c) && !Character.isSpaceChar(c));
     }
 
     private ArrayNode tools(ChatRequest request) {

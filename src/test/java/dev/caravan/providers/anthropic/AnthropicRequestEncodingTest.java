@@ -113,6 +113,17 @@ class AnthropicRequestEncodingTest {
     }
 
     @Test
+    void leavesOutWhitespaceOnlyStopSequencesWhichAnthropicRefuses() {
+        ChatRequest mixed = new ChatRequest("m", List.of(user("hi")), 10, null, null, List.of("\n", "END", " \t",
+                "\u00a0", "\n\nHuman:"), false, false, null, null, null, null);
+        ChatRequest onlyWhitespace = new ChatRequest("m", List.of(user("hi")), 10, null, null, List.of("\n", "\r\n"),
+                false, false, null, null, null, null);
+
+        assertEquals("[\"END\",\"\\n\\nHuman:\"]", encode(mixed).get("stop_sequences").toString());
+        assertEquals(null, encode(onlyWhitespace).get("stop_sequences"));
+    }
+
+    @Test
     void leavesSystemOutWhenThereIsNoSystemMessage() {
         assertEquals(null, encode(request(List.of(user("hi")))).get("system"));
     }
