@@ -12,6 +12,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -60,7 +63,8 @@ class BedrockRouteTest {
         Path catalog = dir.resolve("catalog.yaml");
         Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
                 .replace("fallbacks:\n", "fallbacks:\n  bedrock/stream-throttled: [mock-echo]\n"
-                        + "  bedrock/error-unavailable: [mock-echo]\n"));
+                        + "  bedrock/error-unavailable: [mock-echo]\n"
+                        + "  bedrock/error-model-error: [mock-echo]\n"));
         gateway = Gateway.start(Map.of("caravan.bedrock.enabled", "true", "caravan.bedrock.region", "us-east-1",
                 "caravan.bedrock.endpoint", bedrock.endpoint().toString(), "caravan.bedrock.http1", "true",
                 "caravan.catalog.file", catalog.toString(),
@@ -354,14 +358,15 @@ class BedrockRouteTest {
         assertTrue(bedrock.received().isEmpty());
     }
 
-    @Test
-    void throttlingIs429() throws Exception {
-        HttpResponse<String> response = gateway.post("/v1/chat/completions", hi("bedrock/error-throttling"));
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"error-throttling, Too many requests", "error-service-quota, resubmit your request later"})
+    void throttlingOrAnExhaustedServiceQuotaIs429(String model, String said) throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", hi("bedrock/" + model));
 
         assertEquals(429, response.statusCode(), response.body());
         JsonNode error = JSON.readTree(response.body()).path("error");
         assertEquals("rate_limit_error", error.path("type").asText());
-        assertTrue(error.path("message").asText().contains("Too many requests"), error.toString());
+        assertTrue(error.path("message").asText().contains(said), error.toString());
         assertSigned(bedrock.lastReceived());
     }
 
@@ -376,10 +381,11 @@ class BedrockRouteTest {
         assertEquals(1, bedrock.received().size(), "a caller's error is not retried");
     }
 
-    @Test
-    void anUnavailableModelFallsBackAlongItsChain() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"error-unavailable", "error-model-error"})
+    void aModelThatIsUnavailableOrFailsFallsBackAlongItsChain(String model) throws Exception {
         HttpResponse<String> response = gateway.post("/v1/chat/completions",
-                chat("bedrock/error-unavailable", "", "[{\"role\":\"user\",\"content\":\"fall back please\"}]"));
+                chat("bedrock/" + model, "", "[{\"role\":\"user\",\"content\":\"fall back please\"}]"));
 
         assertEquals(200, response.statusCode(), response.body());
         assertEquals("mock", response.headers().firstValue("x-caravan-provider").orElseThrow());

@@ -7,10 +7,12 @@ import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.bedrockruntime.model.AccessDeniedException;
 import software.amazon.awssdk.services.bedrockruntime.model.InternalServerException;
+import software.amazon.awssdk.services.bedrockruntime.model.ModelErrorException;
 import software.amazon.awssdk.services.bedrockruntime.model.ModelNotReadyException;
 import software.amazon.awssdk.services.bedrockruntime.model.ModelStreamErrorException;
 import software.amazon.awssdk.services.bedrockruntime.model.ModelTimeoutException;
 import software.amazon.awssdk.services.bedrockruntime.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.bedrockruntime.model.ServiceQuotaExceededException;
 import software.amazon.awssdk.services.bedrockruntime.model.ServiceUnavailableException;
 import software.amazon.awssdk.services.bedrockruntime.model.ThrottlingException;
 import software.amazon.awssdk.services.bedrockruntime.model.ValidationException;
@@ -57,12 +59,17 @@ public final class BedrockErrors {
 
     private static GatewayException fromService(AwsServiceException e) {
         String said = serviceMessage(e);
-        if (e instanceof ThrottlingException) {
+        if (e instanceof ThrottlingException || e instanceof ServiceQuotaExceededException) {
+            // A quota the account has used up (its HTTP status is 400) is a rate limit, not the caller's error.
             return new GatewayException(429, "rate_limit_error", "rate_limit_exceeded", null, said, true, 0);
         }
         if (e instanceof ServiceUnavailableException || e instanceof ModelNotReadyException
                 || e instanceof InternalServerException) {
             return new GatewayException(503, "upstream_error", "upstream_unavailable", null, said, true, 0);
+        }
+        if (e instanceof ModelErrorException) {
+            // The model failed on Bedrock's side (HTTP 424): another attempt or target may serve.
+            return new GatewayException(502, "upstream_error", "upstream_model_error", null, said, true, 0);
         }
         if (e instanceof ModelStreamErrorException) {
             return new GatewayException(502, "upstream_error", "upstream_stream_error", null, said, true, 0);

@@ -116,6 +116,8 @@ class BedrockConverseTest {
             "error-throttling,      429, rate_limit_exceeded,     true",
             "error-unavailable,     503, upstream_unavailable,    true",
             "error-model-timeout,   504, upstream_timeout,        true",
+            "error-model-error,     502, upstream_model_error,    true",
+            "error-service-quota,   429, rate_limit_exceeded,     true",
             "error-validation,      400, invalid_value,           false",
             "error-context-length,  400, context_length_exceeded, false",
             "error-access-denied,   502, upstream_credentials_refused, true",
