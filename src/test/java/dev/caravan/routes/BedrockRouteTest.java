@@ -2,6 +2,8 @@ package dev.caravan.routes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.ledger.CostRecord;
+import dev.caravan.ledger.Ledger;
 import dev.caravan.providers.bedrock.FakeBedrock;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.ScriptedAnswer;
@@ -16,16 +18,25 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -45,6 +56,7 @@ class BedrockRouteTest {
             + "\"description\":\"Current weather for a city\",\"parameters\":{\"type\":\"object\","
             + "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}";
     private static final Map<String, String> SAVED = new HashMap<>();
+    private static final long IDLE_TIMEOUT_MS = 20_000;
 
     @TempDir
     static Path dir;
@@ -71,7 +83,8 @@ class BedrockRouteTest {
                 // The fake's error models have no price, which a budget would refuse (403 model_not_priced).
                 "caravan.ledger.budgets-file", Files.writeString(dir.resolve("budgets.yaml"), "").toString(),
                 // One attempt per target here; retries on the same target are tested in dev.caravan.resilience.
-                "caravan.bedrock.retry.max-retries", "0"));
+                "caravan.bedrock.retry.max-retries", "0",
+                "caravan.bedrock.idle-timeout-ms", String.valueOf(IDLE_TIMEOUT_MS)));
     }
 
     @AfterAll
@@ -430,6 +443,40 @@ class BedrockRouteTest {
         JsonNode last = chunks.get(chunks.size() - 1);
         assertTrue(last.has("error"), last.toString());
         assertFalse(stream.data().contains("[DONE]"), "no [DONE] after an error");
+    }
+
+    @Test
+    void aCallerWhoLeavesMidStreamEndsTheRelayAtOnceAndLeavesAPartialRecord() throws Exception {
+        bedrock.stream("long-story", FakeBedrock.Frame.words(100));
+        bedrock.frameDelayMillis(300);
+        HttpResponse<InputStream> response = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/chat/completions"))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(chat("bedrock/long-story", "\"stream\":true,",
+                        "[{\"role\":\"user\",\"content\":\"Tell a long story\"}]"))).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        String id = response.headers().firstValue("x-request-id").orElseThrow();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = reader.readLine()) != null && !line.contains("word1 ")) {
+            // read on to the second word
+        }
+        assertNotNull(line, "the stream ended before its second word");
+
+        long leftAt = System.nanoTime();
+        response.body().close();
+
+        Ledger ledger = gateway.context().getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        Optional<CostRecord> record = ledger.store().find(id);
+        while (record.isEmpty() && System.nanoTime() - leftAt < TimeUnit.MILLISECONDS.toNanos(IDLE_TIMEOUT_MS / 2)) {
+            Thread.sleep(20);
+            record = ledger.store().find(id);
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - leftAt);
+        assertTrue(record.isPresent(), "no record " + millis + " ms after the caller left: the relay still waits");
+        assertTrue(millis < IDLE_TIMEOUT_MS / 4, "the stream was settled " + millis + " ms after the caller left");
+        assertEquals(CostRecord.Status.PARTIAL, record.get().status(), "a caller who leaves is no failure");
     }
 
     @Test

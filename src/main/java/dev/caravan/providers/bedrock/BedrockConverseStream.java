@@ -143,6 +143,9 @@ public final class BedrockConverseStream implements UpstreamStream {
             return;
         }
         terminal.set(true);
+        // A relay waiting in next() (the caller left, abort() from the event loop) ends at once, as the stream
+        // would have: not after the idle timeout, holding its thread, with a timeout for a failure.
+        queue.offer(new End());
         Subscription s = subscription;
         if (s != null) {
             s.cancel();

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.caravan.providers.bedrock.TestRequests.chat;
@@ -160,14 +161,33 @@ class BedrockConverseStreamTest {
     }
 
     @Test
+    void abortingWhileTheRelayWaitsForTheNextEventEndsTheStreamAtOnceNotAfterTheIdleTimeout() throws Exception {
+        fake.stream("slow-story", FakeBedrock.Frame.words(100));
+        fake.frameDelayMillis(500);
+        Duration idleTimeout = Duration.ofSeconds(20);
+        BedrockConverseStream stream = open(chat(ChatMessage.of("user", "Tell a long story")), "slow-story",
+                idleTimeout);
+        stream.next();
+        // The relay's thread reads on, as StreamRelay does, until the stream ends.
+        CompletableFuture<Long> relay = CompletableFuture.supplyAsync(() -> {
+            while (stream.next() != null) {
+                // skip the words
+            }
+            return System.nanoTime();
+        });
+
+        long abortedAt = System.nanoTime();
+        stream.abort();
+
+        long returnedAt = relay.get(idleTimeout.toSeconds() / 2, TimeUnit.SECONDS);
+        assertTrue(returnedAt - abortedAt < idleTimeout.toNanos() / 4,
+                "the relay returned " + TimeUnit.NANOSECONDS.toMillis(returnedAt - abortedAt) + " ms after the abort");
+        assertNull(stream.next(), "an aborted stream has ended, it did not fail");
+    }
+
+    @Test
     void closingDuringASlowStreamStopsItPromptlyWithoutDraining() throws Exception {
-        List<FakeBedrock.Frame> frames = new ArrayList<>();
-        frames.add(FakeBedrock.Frame.event("messageStart", "{\"role\":\"assistant\"}"));
-        for (int i = 0; i < 100; i++) {
-            frames.add(FakeBedrock.Frame.event("contentBlockDelta",
-                    "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"word " + i + " \"}}"));
-        }
-        fake.stream("slow-story", frames);
+        fake.stream("slow-story", FakeBedrock.Frame.words(100));
         fake.frameDelayMillis(100);
 
         BedrockConverseStream stream = open(chat(ChatMessage.of("user", "Tell a long story")), "slow-story",

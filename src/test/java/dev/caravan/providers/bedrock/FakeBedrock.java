@@ -51,6 +51,17 @@ public final class FakeBedrock implements AutoCloseable {
         public static Frame event(String type, String payload) {
             return new Frame(Map.of(":event-type", type), payload);
         }
+
+        /** The frames of a long story that never ends: the message's start, then "word0 ", "word1 ", ... */
+        public static List<Frame> words(int count) {
+            List<Frame> frames = new ArrayList<>();
+            frames.add(event("messageStart", "{\"role\":\"assistant\"}"));
+            for (int i = 0; i < count; i++) {
+                frames.add(event("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"word" + i
+                        + " \"}}"));
+            }
+            return frames;
+        }
     }
 
     /** What the server did while streaming one answer (times from System.nanoTime). */
