@@ -60,6 +60,8 @@ public class AuthBeans implements CamelConfiguration {
     long oidcClockSkewSeconds;
     @PropertyInject(value = "caravan.auth.oidc.jwks-cache-ms", defaultValue = "300000")
     long oidcJwksCacheMillis;
+    @PropertyInject(value = "caravan.auth.oidc.jwks-outage-tolerance-ms", defaultValue = "3600000")
+    long oidcJwksOutageToleranceMillis;
     @PropertyInject(value = "caravan.auth.oidc.requests-per-minute", defaultValue = "0")
     long oidcRequestsPerMinute;
     @PropertyInject(value = "caravan.auth.oidc.tokens-per-minute", defaultValue = "0")
@@ -156,6 +158,7 @@ public class AuthBeans implements CamelConfiguration {
         return new OidcSettings(oidcIssuer.trim(), oidcJwksUrl.isBlank() ? null : URI.create(oidcJwksUrl.trim()),
                 oidcAudience.trim(), algorithms, oidcUserClaim.trim(), oidcApplicationClaim.trim(), oidcModelsClaim.trim(),
                 Duration.ofSeconds(oidcClockSkewSeconds), Duration.ofMillis(oidcJwksCacheMillis),
+                Duration.ofMillis(oidcJwksOutageToleranceMillis),
                 new RateLimit(oidcRequestsPerMinute, oidcTokensPerMinute));
     }
 

@@ -3,11 +3,12 @@ package dev.caravan.auth;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.RemoteKeySourceException;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.source.CachingJWKSetSource;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.OutageTolerantJWKSetSource;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -31,7 +32,8 @@ import java.util.stream.Collectors;
 
 /**
  * Verifies an identity provider's JWTs: signature against its JWKS (fetched and cached), allowed algorithms only
- * (never {@code none}), issuer, audience, expiry; then maps the configured claims to an {@link Identity}.
+ * (never {@code none}), issuer, audience, expiry; then maps the configured claims to an {@link Identity}. While the
+ * JWKS URL fails, the key set fetched last keeps serving for {@link OidcSettings#jwksOutageTolerance()}.
  */
 public final class JwtVerifier {
 
@@ -60,10 +62,23 @@ public final class JwtVerifier {
         JWKSource<SecurityContext> keys;
         try {
             long ttl = settings.jwksCacheTtl().toMillis();
-            keys = JWKSourceBuilder.<SecurityContext>create(settings.jwksUrl().toURL())
-                    .cache(ttl, Math.min(ttl, 15_000), event -> remember(event, ttl)).retrying(true).build();
+            // Nimbus's defaults (refresh timeout 15 s, refresh ahead 30 s, a refresh per 30 s at most), scaled down for
+            // a cache time to live under two minutes: under 45 s Nimbus refuses to build with its defaults.
+            JWKSourceBuilder<SecurityContext> builder = JWKSourceBuilder.<SecurityContext>create(
+                            settings.jwksUrl().toURL())
+                    .cache(ttl, Math.min(15_000, ttl / 4))
+                    .refreshAheadCache(Math.min(30_000, ttl / 4), false, event -> remember(event, ttl))
+                    .retrying(true)
+                    .rateLimited(Math.max(1, Math.min(30_000, ttl / 2)));
+            long tolerance = settings.jwksOutageTolerance().toMillis();
+            keys = (tolerance > 0 ? builder.outageTolerant(tolerance, this::outage) : builder).build();
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException("caravan.auth.oidc.jwks-url is not a URL: " + settings.jwksUrl(), e);
+        }
+        if (settings.audience() == null || settings.audience().isBlank()) {
+            LOG.warn("caravan.auth.oidc.audience is empty: every token issued by {} is accepted, also one minted for "
+                    + "another application; set caravan.auth.oidc.audience to the audience (aud) of this gateway's "
+                    + "tokens", settings.issuer());
         }
         Set<JWSAlgorithm> algorithms = settings.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toSet());
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
@@ -93,6 +108,14 @@ public final class JwtVerifier {
         }
     }
 
+    private void outage(Event<OutageTolerantJWKSetSource<SecurityContext>, SecurityContext> event) {
+        if (event instanceof OutageTolerantJWKSetSource.OutageEvent<SecurityContext> outage) {
+            LOG.warn("The identity provider's keys could not be fetched from {} ({}); the key set fetched last keeps "
+                    + "verifying tokens for at most {} ms more", settings.jwksUrl(), outage.getException().getMessage(),
+                    outage.getRemainingTime());
+        }
+    }
+
     /**
      * Whether verifying {@code token} needs nothing but memory: the key it names (its {@code kid}) is in the key set
      * the cache fetched, and the cache still holds that set, so the identity provider is not asked. A token with no
@@ -117,7 +140,9 @@ public final class JwtVerifier {
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
-        } catch (RemoteKeySourceException e) {
+        } catch (KeySourceException e) {
+            // Any failure to get the key set (the URL failing, the outage tolerance spent, refreshes rate limited) is
+            // the identity provider's, not the token's.
             LOG.warn("The identity provider's keys could not be fetched from {}: {}", settings.jwksUrl(), e.getMessage());
             throw new GatewayException(503, "authentication_error", "identity_provider_unavailable", null,
                     "The identity provider's keys could not be fetched; try again shortly", true, 1000);

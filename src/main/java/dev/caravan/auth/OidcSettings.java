@@ -6,11 +6,12 @@ import java.util.List;
 
 /**
  * An existing identity provider whose JWTs the gateway accepts: issuer, its JWKS URL, the audience the tokens must
- * name, the signature algorithms allowed, and which claims say the user and the application.
+ * name, the signature algorithms allowed, and which claims say the user and the application; how long its key set
+ * is cached, and how long the last one fetched keeps serving while the JWKS URL fails.
  */
 public record OidcSettings(String issuer, URI jwksUrl, String audience, List<String> algorithms, String userClaim,
                            String applicationClaim, String modelsClaim, Duration clockSkew, Duration jwksCacheTtl,
-                           RateLimit rateLimit) {
+                           Duration jwksOutageTolerance, RateLimit rateLimit) {
 
     public OidcSettings {
         algorithms = List.copyOf(algorithms);

@@ -31,6 +31,8 @@ final class FakeIdentityProvider implements AutoCloseable {
     private final RSAKey key;
     private final RSAKey stranger;
     final AtomicInteger jwksFetches = new AtomicInteger();
+    /** When set, the JWKS URL answers 503, as an identity provider in an outage would. */
+    volatile boolean down;
 
     FakeIdentityProvider() throws Exception {
         key = new RSAKeyGenerator(2048).keyID("test-key").generate();
@@ -38,6 +40,11 @@ final class FakeIdentityProvider implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/jwks.json", exchange -> {
             jwksFetches.incrementAndGet();
+            if (down) {
+                exchange.sendResponseHeaders(503, -1);
+                exchange.close();
+                return;
+            }
             byte[] body = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("content-type", "application/json");
             exchange.sendResponseHeaders(200, body.length);
@@ -91,8 +98,13 @@ final class FakeIdentityProvider implements AutoCloseable {
 
     /** The settings of a verifier that trusts this issuer, its key set cached for {@code cacheTtl}. */
     OidcSettings settings(java.time.Duration cacheTtl) {
+        return settings(cacheTtl, java.time.Duration.ZERO);
+    }
+
+    /** The same, the last key set fetched serving for {@code outageTolerance} while the JWKS URL fails. */
+    OidcSettings settings(java.time.Duration cacheTtl, java.time.Duration outageTolerance) {
         return new OidcSettings(issuer(), java.net.URI.create(jwksUrl()), AUDIENCE, java.util.List.of("RS256"),
-                "email", "app", null, java.time.Duration.ofSeconds(60), cacheTtl, null);
+                "email", "app", null, java.time.Duration.ofSeconds(60), cacheTtl, outageTolerance, null);
     }
 
     /** An unsecured JWT ({@code alg: none}) with good claims. */
