@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import dev.caravan.core.GatewayException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.apache.camel.CamelContext;
@@ -18,9 +19,9 @@ import java.util.function.Function;
  * The provider routes ask before each call ({@link #permit}) and report how it went ({@link #succeeded},
  * {@link #failed}), as steps around the call rather than Camel's {@code circuitBreaker} EIP: the EIP runs its steps
  * synchronously, holding the thread while a call is in flight, whereas the steps let an asynchronous call release it.
- * What counts is as with the EIP: every exception raised between the two steps is a failure, the time between them
- * is what the slow-call threshold sees, and an open breaker refuses the call with resilience4j's
- * {@code CallNotPermittedException}, which the fallback reads as {@code circuit_open}.
+ * What counts is as with the EIP: every exception raised between the two steps is a failure (but for a caller's own
+ * error, see {@link #failed}), the time between them is what the slow-call threshold sees, and an open breaker refuses
+ * the call with resilience4j's {@code CallNotPermittedException}, which the fallback reads as {@code circuit_open}.
  */
 public final class Breakers {
 
@@ -66,13 +67,23 @@ public final class Breakers {
         }
     }
 
-    /** The failure is the exception the route caught; a refused permission is not a call, so nothing is recorded. */
+    /**
+     * The failure is the exception the route caught; a refused permission is not a call, so nothing is recorded. A
+     * caller's own error (a {@link GatewayException} no retry or fallback could mend: a 400 for a bad request, a prompt
+     * too long for the model) is the provider answering as it should, and counts as a success: otherwise a caller
+     * sending bad requests would open the breaker for everyone.
+     */
     public void failed(Exchange exchange) {
         String name = exchange.getProperty(PERMITTED, String.class);
         if (name != null) {
             Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-            breakers.get(name).onError(elapsedNanos(exchange), TimeUnit.NANOSECONDS,
-                    failure == null ? new IllegalStateException("call failed") : failure);
+            CircuitBreaker breaker = breakers.get(name);
+            if (failure instanceof GatewayException error && !error.retryable()) {
+                breaker.onSuccess(elapsedNanos(exchange), TimeUnit.NANOSECONDS);
+            } else {
+                breaker.onError(elapsedNanos(exchange), TimeUnit.NANOSECONDS,
+                        failure == null ? new IllegalStateException("call failed") : failure);
+            }
             exchange.removeProperty(PERMITTED);
         }
     }

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ledger.CostRecord;
 import dev.caravan.ledger.Ledger;
 import dev.caravan.providers.bedrock.FakeBedrock;
+import dev.caravan.routing.Breakers;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.ScriptedAnswer;
 import dev.caravan.support.ScriptedAnswer.Call;
 import dev.caravan.support.StreamCapture;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -392,6 +394,25 @@ class BedrockRouteTest {
         assertEquals("invalid_request_error", error.path("type").asText());
         assertTrue(error.path("message").asText().contains("temperature"), error.toString());
         assertEquals(1, bedrock.received().size(), "a caller's error is not retried");
+    }
+
+    /** A caller's own error is the provider answering as it should: it does not count against its breaker. */
+    @Test
+    void callersErrorsDoNotOpenBedrocksCircuitBreaker() throws Exception {
+        CircuitBreaker breaker = gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class)
+                .breaker("bedrock", "bedrock");
+        breaker.transitionToClosedState();
+        try {
+            for (int i = 0; i < 12; i++) {
+                HttpResponse<String> refused = gateway.post("/v1/chat/completions", hi("bedrock/error-validation"));
+                assertEquals(400, refused.statusCode(), refused.body());
+            }
+            assertEquals(CircuitBreaker.State.CLOSED, breaker.getState());
+            HttpResponse<String> served = gateway.post("/v1/chat/completions", hi(MODEL));
+            assertEquals(200, served.statusCode(), served.body());
+        } finally {
+            breaker.transitionToClosedState();
+        }
     }
 
     @ParameterizedTest(name = "{0}")
