@@ -381,7 +381,7 @@ class ModelRouterTest {
             assertSame(catalog.prices().get(priced), real.price(target));
             assertEquals(target, real.resolve(target.model()), priced + " is reachable by its bare name");
         }
-        assertEquals(List.of("mock-echo", "mock-stream"),
+        assertEquals(List.of("mock-echo", "mock-stream", "mock-unavailable"),
                 ids(new ModelRouter(Path.of("config", "catalog.yaml"), "mock"::equals).servableModels()));
     }
 

@@ -120,8 +120,9 @@ public final class BedrockConverseStream implements UpstreamStream {
             }
             if (item instanceof End) {
                 ended = true;
-                if (!decoder.finished()) {
-                    // the answer's connection closed without messageStop: only part of an answer came
+                if (!decoder.finished() && !closed.get()) {
+                    // the answer's connection closed without messageStop (not the caller leaving, close()): only
+                    // part of an answer came
                     throw GatewayException.streamCutShort(BedrockErrors.PROVIDER);
                 }
                 return null;
