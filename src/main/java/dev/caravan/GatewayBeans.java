@@ -287,7 +287,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
         String p = "caravan." + provider + ".";
         // After a good answer only the budget's settle could block: when budgets are counted in DynamoDB.
         return new EventLoopHttpCall(setting(p + "base-url") + path, Integer.parseInt(setting(p + "connect-timeout-ms")),
-                Long.parseLong(setting(p + "idle-timeout-ms")), ledger(camelContext).budgetsInMemory(), codec);
+                Long.parseLong(setting(p + "idle-timeout-ms")), Long.parseLong(setting(p + "call-timeout-ms")),
+                ledger(camelContext).budgetsInMemory(), codec);
     }
 
     private String setting(String key) {

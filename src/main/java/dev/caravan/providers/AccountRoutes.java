@@ -43,6 +43,7 @@ public final class AccountRoutes extends MainListenerSupport {
                 context.getRegistry().bind(sender(account), new EventLoopHttpCall(account.baseUrl(),
                         Integer.parseInt(setting(context, p + "connect-timeout-ms", "5000")),
                         Long.parseLong(setting(context, p + "idle-timeout-ms", "60000")),
+                        Long.parseLong(setting(context, p + "call-timeout-ms", "600000")),
                         // As for the default accounts: after a good answer only the budget's settle could block.
                         Ledger.budgetsInMemory(context), calls.codec(account.name())));
                 context.addRouteFromTemplate("account-" + account.name(), TEMPLATE, "account-" + account.name() + "-",

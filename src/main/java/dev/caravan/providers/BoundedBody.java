@@ -3,8 +3,11 @@ package dev.caravan.providers;
 import dev.caravan.core.GatewayException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
+
+import java.util.concurrent.TimeoutException;
 
 /**
  * Reads a provider's whole answer, up to a bound, so that an upstream gone wrong cannot fill the gateway's memory.
@@ -21,8 +24,11 @@ final class BoundedBody {
     private BoundedBody() {
     }
 
-    /** Call on the response's event loop, before its body has been read. */
-    static Future<Buffer> read(String provider, HttpClientResponse response) {
+    /**
+     * Call on the response's event loop, before its body has been read. A body not all in within {@code withinMs}
+     * fails the read with a {@link TimeoutException} and its connection is closed.
+     */
+    static Future<Buffer> read(String provider, HttpClientResponse response, long withinMs) {
         boolean error = response.statusCode() >= 400;
         int max = error ? MAX_ERROR_BYTES : MAX_ANSWER_BYTES;
         long declared = declaredLength(response);
@@ -48,7 +54,13 @@ final class BoundedBody {
             }
             response.request().reset();
         });
-        return read.future();
+        Vertx vertx = Vertx.currentContext().owner();
+        long timer = vertx.setTimer(Math.max(1, withinMs), fired -> {
+            if (read.tryFail(new TimeoutException("the answer did not arrive within the call timeout"))) {
+                response.request().reset();
+            }
+        });
+        return read.future().onComplete(done -> vertx.cancelTimer(timer));
     }
 
     private static long declaredLength(HttpClientResponse response) {

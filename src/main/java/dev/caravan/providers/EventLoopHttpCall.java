@@ -37,11 +37,11 @@ import java.util.concurrent.TimeoutException;
  * the dispatch loop starts off the event loop again when it may block, see {@code offEventLoop} in dispatch.yaml.)
  * <p>
  * Failures surface as a blocking HTTP client's would, for the dispatch loop's classification: refused or timed-out
- * connections as {@code ConnectException}s, an idle timeout as a {@code SocketTimeoutException}, a dropped connection
- * as a {@code SocketException}; a stream that fails before its answer began, or a single answer over its bound
- * ({@link BoundedBody}), as a {@code GatewayException}. For {@code https} the server's certificate is checked
- * against the JVM's trust store and its host name, and the host is named in the handshake (SNI) whatever its form,
- * as TLS front ends shared by many hosts require.
+ * connections as {@code ConnectException}s, an idle or call timeout as a {@code SocketTimeoutException}, a dropped
+ * connection as a {@code SocketException}; a stream that fails before its answer began, or a single answer over its
+ * bound ({@link BoundedBody}), as a {@code GatewayException}. For {@code https} the server's certificate is checked
+ * against the JVM's trust store and its host name, and the host is named in the handshake (SNI) whatever its form, as
+ * TLS front ends shared by many hosts require.
  */
 public final class EventLoopHttpCall extends AsyncProcessorSupport {
 
@@ -51,6 +51,7 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
     private final URI url;
     private final int connectTimeoutMs;
     private final long idleTimeoutMs;
+    private final long callTimeoutMs;
     private final boolean tailOnLoop;
     private final HttpProviderCodec codec;
     /** Vert.x's clients by the event-loop thread they are used from (see {@link #client}). */
@@ -59,15 +60,18 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
     /**
      * {@code url}: the endpoint's absolute URL, unless the prepared request names its own in {@code CamelHttpUri}
      * (a named provider account's, built from its configuration by {@link AccountCalls}); the time limits: to
-     * connect, and for the answer's head and between its bytes (a stream's events); {@code tailOnLoop}: whether the
-     * steps after a good answer never block; {@code codec}: the provider's wire format, to read streamed answers.
+     * connect, for a stream's head and between its events ({@code idleTimeoutMs}), and for a whole single answer,
+     * which sends nothing until the model has finished ({@code callTimeoutMs}, never past the request's deadline);
+     * {@code tailOnLoop}: whether the steps after a good answer never block; {@code codec}: the provider's wire
+     * format, to read streamed answers.
      */
-    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, boolean tailOnLoop,
-                             HttpProviderCodec codec) {
+    public EventLoopHttpCall(String url, int connectTimeoutMs, long idleTimeoutMs, long callTimeoutMs,
+                             boolean tailOnLoop, HttpProviderCodec codec) {
         this.codec = codec;
         this.url = httpUrl(url);
         this.connectTimeoutMs = connectTimeoutMs;
         this.idleTimeoutMs = idleTimeoutMs;
+        this.callTimeoutMs = callTimeoutMs;
         this.tailOnLoop = tailOnLoop;
     }
 
@@ -81,23 +85,28 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
             return true;
         }
         Message message = exchange.getMessage();
+        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
+        boolean stream = call != null && call.isStream();
+        // A stream's head comes at once and then its events, each within the idle timeout; a single answer's head
+        // comes only when the whole answer is ready, so its wait is the call's limit.
+        long headTimeoutMs = stream ? idleTimeoutMs : singleAnswerLimitMs(call);
         RequestOptions request;
         try {
-            request = request(message);
+            request = request(message, headTimeoutMs);
         } catch (IllegalArgumentException e) {
             exchange.setException(e);
             callback.done(true);
             return true;
         }
         byte[] body = message.getBody(byte[].class);
-        CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
-        boolean stream = call != null && call.isStream();
+        long sentNanos = System.nanoTime();
         loop.runOnContext(go -> client(loop.owner()).request(request)
                 .compose(sent -> sent.send(body == null ? Buffer.buffer() : Buffer.buffer(body)))
                 .compose(response -> stream && response.statusCode() < 400
                         ? EventLoopSseStream.read(codec.provider(), response, loop, codec.newStreamDecoder(),
                                 idleTimeoutMs).map(begun -> answer(message, response, begun))
-                        : BoundedBody.read(codec.provider(), response)
+                        : BoundedBody.read(codec.provider(), response, stream ? idleTimeoutMs
+                                        : headTimeoutMs - (System.nanoTime() - sentNanos) / 1_000_000)
                                 .map(bytes -> answer(message, response, bytes.getBytes())))
                 .onComplete(done -> {
                     if (done.failed()) {
@@ -111,7 +120,13 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
         return false;
     }
 
-    private RequestOptions request(Message message) {
+    /** The most a whole single answer may take: its call timeout, cut to what is left of the request's deadline. */
+    private long singleAnswerLimitMs(CallContext call) {
+        long left = call == null ? Long.MAX_VALUE : call.remainingMillis();
+        return Math.max(1, Math.min(callTimeoutMs, left));
+    }
+
+    private RequestOptions request(Message message, long headTimeoutMs) {
         String perCall = message.getHeader(Exchange.HTTP_URI, String.class);
         URI target = perCall == null ? url : httpUrl(perCall);
         boolean tls = "https".equals(target.getScheme());
@@ -122,7 +137,7 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
                 .setPort(target.getPort() > 0 ? target.getPort() : tls ? 443 : 80)
                 .setSsl(tls)
                 .setURI(target.getRawQuery() == null ? path : path + "?" + target.getRawQuery())
-                .setIdleTimeout(idleTimeoutMs);
+                .setIdleTimeout(headTimeoutMs);
         for (Map.Entry<String, Object> header : message.getHeaders().entrySet()) {
             if (header.getValue() != null && !header.getKey().startsWith("Camel")) {
                 request.putHeader(header.getKey(), header.getValue().toString());

@@ -49,6 +49,8 @@ class EventLoopHttpCallTest {
                 case "/peer" -> request.response().end(String.valueOf(request.remoteAddress().port()));
                 case "/huge" -> sendChunked(request.response().setStatusCode(200), BoundedBody.MAX_ANSWER_BYTES + 1);
                 case "/huge-error" -> sendChunked(request.response().setStatusCode(500), 200 * 1024);
+                case "/slow" -> vertx.setTimer(800, late -> request.response().end("{\"late\":true}"));
+                case "/stalled-body" -> request.response().setChunked(true).write("{\"choices\":[");
                 default -> { } // never answers
             }
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -75,7 +77,7 @@ class EventLoopHttpCallTest {
     /** Calls as platform-http's worker does: from a worker thread of the request's event-loop context. */
     static Result call(String path, boolean tailOnLoop) throws Exception {
         EventLoopHttpCall call = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + path, 2_000, 300,
-                tailOnLoop, new OpenAiCodec());
+                2_000, tailOnLoop, new OpenAiCodec());
         return callWith(call);
     }
 
@@ -156,6 +158,25 @@ class EventLoopHttpCallTest {
     }
 
     @Test
+    void aSingleAnswerSlowerThanTheIdleTimeoutButWithinTheCallTimeoutIsRead() throws Exception {
+        // A single answer sends nothing until it is whole: the idle timeout (300 ms) is not its limit.
+        Result result = callWith(new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + "/slow", 2_000,
+                300, 5_000, true, new OpenAiCodec()));
+        assertNull(result.exchange().getException());
+        assertEquals("{\"late\":true}", result.body());
+    }
+
+    @Test
+    void aSingleAnswerWhoseBodyStallsAfterItsHeadTimesOutAtTheCallTimeout() throws Exception {
+        long start = System.nanoTime();
+        Result result = callWith(new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + "/stalled-body",
+                2_000, 300, 500, true, new OpenAiCodec()));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertInstanceOf(SocketTimeoutException.class, result.exchange().getException());
+        assertTrue(millis >= 500, "timed out after " + millis + " ms, before the call timeout");
+    }
+
+    @Test
     void anUpstreamThatGoesQuietTimesOutAsASocketTimeout() throws Exception {
         Result result = call("/hang", true);
         assertInstanceOf(SocketTimeoutException.class, result.exchange().getException());
@@ -164,8 +185,8 @@ class EventLoopHttpCallTest {
 
     @Test
     void aNamedAccountsRequestGoesToTheUrlItsPrepareSet() throws Exception {
-        EventLoopHttpCall account = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort(), 2_000, 300, true,
-                new OpenAiCodec());
+        EventLoopHttpCall account = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort(), 2_000, 300, 300,
+                true, new OpenAiCodec());
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setHeader(Exchange.HTTP_URI, "http://127.0.0.1:" + upstream.actualPort()
                 + "/account?api-version=2024-10-21");
@@ -177,7 +198,7 @@ class EventLoopHttpCallTest {
     @Test
     void eachEventLoopCallsOverConnectionsOfItsOwn() throws Exception {
         EventLoopHttpCall call = new EventLoopHttpCall("http://127.0.0.1:" + upstream.actualPort() + "/peer", 2_000,
-                1_000, true, new OpenAiCodec());
+                1_000, 1_000, true, new OpenAiCodec());
         java.util.List<Context> loops = new java.util.concurrent.CopyOnWriteArrayList<>();
         vertx.deployVerticle(() -> new io.vertx.core.AbstractVerticle() {
             @Override
@@ -217,7 +238,7 @@ class EventLoopHttpCallTest {
             closed = socket.getLocalPort();
         }
         Result result = callWith(new EventLoopHttpCall("http://127.0.0.1:" + closed + "/ok", 2_000, 300,
-                true, new OpenAiCodec()));
+                300, true, new OpenAiCodec()));
         Throwable failure = result.exchange().getException();
         assertTrue(failure instanceof ConnectException || failure.getCause() instanceof ConnectException,
                 "was " + failure);
@@ -256,13 +277,13 @@ class EventLoopHttpCallTest {
         System.setProperty(keys[2], "PKCS12");
         try {
             Result trustedCall = callWith(new EventLoopHttpCall("https://localhost:" + tls.actualPort() + "/ok", 2_000,
-                    2_000, true, new OpenAiCodec()));
+                    2_000, 2_000, true, new OpenAiCodec()));
             assertNull(trustedCall.exchange().getException());
             assertEquals(200, trustedCall.status());
             assertEquals("localhost", named.get(10, TimeUnit.SECONDS));
 
             Result wrongHost = callWith(new EventLoopHttpCall("https://127.0.0.1:" + tls.actualPort() + "/ok", 2_000,
-                    2_000, true, new OpenAiCodec()));
+                    2_000, 2_000, true, new OpenAiCodec()));
             assertInstanceOf(javax.net.ssl.SSLException.class, rootCause(wrongHost.exchange().getException()),
                     "a certificate for localhost is refused for 127.0.0.1");
         } finally {

@@ -88,6 +88,7 @@ class FaultMatrixTest {
                 "caravan.openai.breaker.minimum-calls", "100000",
                 "caravan.openai.breaker.window", "100000",
                 "caravan.catalog.file", Calls.catalog(dir, "  gpt-4o-mini: [mock-echo]\n", "").toString()));
+        properties.put("caravan.openai.call-timeout-ms", "600"); // a hung single answer, like a stream, after 600 ms
         gateway = Gateway.start(properties);
         Calls.warmUp(gateway, upstream);
     }

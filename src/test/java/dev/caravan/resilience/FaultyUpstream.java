@@ -215,6 +215,14 @@ final class FaultyUpstream implements AutoCloseable {
         };
     }
 
+    /** Sends nothing for {@code delayMillis} (a model still generating a single answer), then {@code fault}. */
+    static Fault after(long delayMillis, Fault fault) {
+        return (socket, out) -> {
+            FakeOpenAi.pause(delayMillis);
+            fault.serve(socket, out);
+        };
+    }
+
     /** Resets the connection (TCP RST) instead of answering. */
     static Fault connectionReset() {
         return (socket, out) -> abort(socket);
