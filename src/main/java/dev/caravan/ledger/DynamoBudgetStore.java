@@ -24,8 +24,9 @@ import java.util.Optional;
  * to both, and a reservation is one UpdateItem {@code ADD committed :a, reserved :a, holds {id}} on condition
  * {@code committed <= limit - a} and {@code holds} not containing the id: DynamoDB applies it atomically, so no
  * interleaving of instances can overshoot. {@code holds} makes every step idempotent per request. A period's item is
- * made (all zero) the first time a hold finds none. A request held on several budgets is reserved on one after the
- * other and given back if a later one is full or its hold fails.
+ * made the first time a hold finds none, with the spend its scope's cost counter shows for the period (a budget added
+ * mid-period counts what was spent before it). A request held on several budgets is reserved on one after the other
+ * and given back if a later one is full or its hold fails.
  */
 public final class DynamoBudgetStore implements BudgetStore {
 
@@ -94,11 +95,21 @@ public final class DynamoBudgetStore implements BudgetStore {
         }
         Map<String, AttributeValue> item = dynamo.get(table, key);
         if (!item.containsKey("committed")) {
-            // The period's first hold: make its item (adding zero changes nothing if another instance just did).
-            dynamo.update(table, key, Map.of("committed", update(AttributeAction.ADD, DynamoRecordItems.n(0))), Map.of());
+            // The period's first hold makes its item, starting from what the period's cost counter says was spent (a
+            // budget added mid-period). Only the first maker's condition holds, so no two instances add it twice.
+            AttributeValue spent = DynamoRecordItems.n(counted(window.scope(), window.periodKey()));
+            dynamo.update(table, key, Map.of("committed", update(AttributeAction.ADD, spent),
+                            "spent", update(AttributeAction.ADD, spent)),
+                    Map.of("committed", ExpectedAttributeValue.builder().comparisonOperator(ComparisonOperator.NULL).build()));
             return dynamo.update(table, key, add, fits) || holds(dynamo.get(table, key), reservationId);
         }
         return holds(item, reservationId);
+    }
+
+    /** The spend the cost records counted under the scope in the period (DynamoCostStore's counter, same table). */
+    private BigDecimal counted(String scope, String periodKey) {
+        return DynamoRecordItems.num(dynamo.get(table,
+                Map.of("scope", AttributeValue.fromS(scope), "period", AttributeValue.fromS(periodKey))), "cost");
     }
 
     private static boolean holds(Map<String, AttributeValue> item, String reservationId) {
@@ -123,7 +134,7 @@ public final class DynamoBudgetStore implements BudgetStore {
     public BudgetState state(String scope, String periodKey) {
         Map<String, AttributeValue> item = dynamo.get(table, key(scope, periodKey));
         if (item.isEmpty()) {
-            return BudgetState.EMPTY;
+            return new BudgetState(counted(scope, periodKey), BigDecimal.ZERO);
         }
         return new BudgetState(DynamoRecordItems.num(item, "spent"), DynamoRecordItems.num(item, "reserved"));
     }

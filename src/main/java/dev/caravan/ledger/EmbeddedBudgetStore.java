@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.math.BigDecimal;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,7 +23,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Budgets in the embedded H2 database. The embedded store belongs to one gateway process (one process owns an H2
  * file), so the counters are kept in memory, where reserving and settling are a few additions under one lock, and
  * the H2 rows ({@code budgets}) are their durable copy, written behind: every {@link #FLUSH_MILLIS} ms, on close
- * and when the database closes. A window's row is read once, the first time a request touches it.
+ * and when the database closes. A window's row is read once, the first time a request touches it; a window with no
+ * row yet starts from the spend its scope's cost counter shows for the period (a budget added mid-period).
  *
  * <p>All stores opened on one {@link EmbeddedDatabase} share its counters, so they never disagree. Holds (what a
  * running call has reserved) live in memory only: a call cannot outlive the process, so the {@code reserved} column
@@ -186,8 +188,8 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
                     return new BudgetState(window.spent.stripTrailingZeros(), window.reserved.stripTrailingZeros());
                 }
                 Window stored = read(new Key(scope, periodKey));
-                return stored == null ? BudgetState.EMPTY
-                        : new BudgetState(stored.spent.stripTrailingZeros(), stored.reserved.stripTrailingZeros());
+                return stored == null ? new BudgetState(counted(new Key(scope, periodKey)).stripTrailingZeros(),
+                        BigDecimal.ZERO) : new BudgetState(stored.spent.stripTrailingZeros(), stored.reserved.stripTrailingZeros());
             } finally {
                 lock.unlock();
             }
@@ -199,7 +201,8 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
             if (window == null) {
                 window = read(key);
                 if (window == null) {
-                    window = new Window(BigDecimal.ZERO, BigDecimal.ZERO);
+                    // A budget's first request in the period: what was spent before it (added mid-period) counts.
+                    window = new Window(counted(key), BigDecimal.ZERO);
                 }
                 window.resetsAtMillis = budget.resetsAt().toEpochMilli();
                 windows.put(key, window);
@@ -208,13 +211,28 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
         }
 
         private Window read(Key key) {
+            return selectRow("SELECT spent, reserved FROM budgets WHERE scope = ? AND period = ?", key,
+                    rows -> new Window(rows.getBigDecimal(1), rows.getBigDecimal(2)), null);
+        }
+
+        /** The spend the cost records counted under the window's scope in its period (EmbeddedCostStore's counter). */
+        private BigDecimal counted(Key key) {
+            return selectRow("SELECT cost FROM cost_counters WHERE scope = ? AND period = ?", key,
+                    rows -> rows.getBigDecimal(1), BigDecimal.ZERO);
+        }
+
+        private interface RowReader<T> {
+            T read(ResultSet row) throws SQLException;
+        }
+
+        /** The one row of a window's scope and period that {@code sql} selects, or {@code none}. */
+        private <T> T selectRow(String sql, Key key, RowReader<T> reader, T none) {
             return database.inTransaction(connection -> {
-                try (PreparedStatement select = connection.prepareStatement(
-                        "SELECT spent, reserved FROM budgets WHERE scope = ? AND period = ?")) {
+                try (PreparedStatement select = connection.prepareStatement(sql)) {
                     select.setString(1, key.scope());
                     select.setString(2, key.periodKey());
                     try (ResultSet rows = select.executeQuery()) {
-                        return rows.next() ? new Window(rows.getBigDecimal(1), rows.getBigDecimal(2)) : null;
+                        return rows.next() ? reader.read(rows) : none;
                     }
                 }
             });

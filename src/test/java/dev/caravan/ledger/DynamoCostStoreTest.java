@@ -146,6 +146,20 @@ class DynamoCostStoreTest extends CostStoreContract {
         assertAmount("0.25", global.spent());
     }
 
+    @Test
+    void aBudgetAddedMidPeriodStartsFromWhatTheCostRecordsCountedInIt() throws Exception {
+        Instant now = Instant.now();
+        CostStore costs = closeLater(openCostStore());
+        costs.record(record("before-the-budget", now, "mock-echo", "mock", "alice", "app", new BigDecimal("0.03")));
+        BudgetStore store = openBudgetStore(false);
+        List<BudgetWindow> alice = List.of(BudgetWindow.at("user:alice", Period.DAY, new BigDecimal("0.04"), now));
+
+        assertAmount("0.03", store.state("user:alice", alice.get(0).periodKey()).spent());
+        assertTrue(store.reserve("r1", alice, new BigDecimal("0.02")).isPresent(), "0.03 + 0.02 is over 0.04");
+        assertTrue(store.reserve("r2", alice, new BigDecimal("0.01")).isEmpty(), "0.03 + 0.01 fits");
+        assertAmount("0.03", store.state("user:alice", alice.get(0).periodKey()).spent());
+    }
+
     private static StaticCredentialsProvider credentials() {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
     }

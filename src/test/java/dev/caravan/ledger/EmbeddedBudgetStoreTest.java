@@ -70,6 +70,27 @@ class EmbeddedBudgetStoreTest {
     }
 
     @Test
+    void aBudgetAddedMidPeriodStartsFromWhatTheCostRecordsCountedInIt() {
+        Instant now = Instant.now();
+        EmbeddedDatabase database = new EmbeddedDatabase(dataDir);
+        try {
+            new EmbeddedCostStore(database).record(CostStoreContract.record("before-the-budget", now, "mock-echo",
+                    "mock", "alice", "app", new BigDecimal("0.03")));
+            List<BudgetWindow> alice = List.of(BudgetWindow.at("user:alice", Period.DAY, new BigDecimal("0.04"), now));
+            EmbeddedBudgetStore store = new EmbeddedBudgetStore(database);
+
+            BudgetState before = store.state("user:alice", alice.get(0).periodKey());
+            assertEquals(0, new BigDecimal("0.03").compareTo(before.spent()), before.toString());
+            assertTrue(store.reserve("r1", alice, new BigDecimal("0.02")).isPresent(), "0.03 + 0.02 is over 0.04");
+            assertTrue(store.reserve("r2", alice, new BigDecimal("0.01")).isEmpty(), "0.03 + 0.01 fits");
+            BudgetState state = store.state("user:alice", alice.get(0).periodKey());
+            assertEquals(0, new BigDecimal("0.03").compareTo(state.spent()), state.toString());
+        } finally {
+            database.close();
+        }
+    }
+
+    @Test
     void changesReachTheDatabaseWithinAFewWriteIntervals() throws Exception {
         BudgetWindow window = windows().get(0);
         EmbeddedDatabase database = new EmbeddedDatabase(dataDir);
