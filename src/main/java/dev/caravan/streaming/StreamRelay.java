@@ -201,12 +201,18 @@ public final class StreamRelay extends AsyncProcessorSupport {
         }
     }
 
+    /**
+     * Only a stream that ended as the provider said (outcome ok) has the whole call's usage. One cut short may have
+     * part of it: Anthropic reports the prompt's tokens as the stream begins and the answer's at its end. Its usage so
+     * far stays on the record, and its budgets are settled at the worst case they held (BudgetGate).
+     */
     private void settle(CallContext call, Usage usage, String outcome) {
-        if (usage == null) {
-            LOG.warn("Stream {} from {} ended without usage; counted at its worst-case cost, not as free",
-                    call.requestId(), call.current());
+        boolean reported = usage != null && "ok".equals(outcome);
+        if (!reported) {
+            LOG.warn("Stream {} from {} ended without {}usage; counted at its worst-case cost, not as free",
+                    call.requestId(), call.current(), usage == null ? "" : "its whole ");
         }
-        call.settled(usage == null ? Usage.NONE : usage, cost(call, usage), outcome, usage != null);
+        call.settled(usage == null ? Usage.NONE : usage, cost(call, usage), outcome, reported);
     }
 
     private BigDecimal cost(CallContext call, Usage usage) {

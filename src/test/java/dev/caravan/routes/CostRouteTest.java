@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ledger.CostRecord;
 import dev.caravan.ledger.Ledger;
 import dev.caravan.support.BudgetApi;
+import dev.caravan.support.FakeAnthropic;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
@@ -191,6 +192,39 @@ class CostRouteTest {
                     r -> r != null && r.path("unreportedUsage").asLong() >= 1);
             assertNotNull(row, "spend does not count the unreported stream");
             assertEquals(0, held.compareTo(row.path("cost").decimalValue()), row.toString());
+        }
+    }
+
+    @Test
+    void anAnthropicStreamLeftAfterItsFirstUsageIsChargedTheWorstCaseNotItsPromptAlone() throws Exception {
+        Path budgets = Files.writeString(Files.createTempFile(dir, "budgets", ".yaml"), "global: {daily: 10}\n");
+        try (FakeAnthropic anthropic = new FakeAnthropic("sk-ant-test");
+             Gateway budgeted = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
+                     "caravan.anthropic.base-url", anthropic.baseUrl(), "caravan.anthropic.api-key", "sk-ant-test"))) {
+            // Anthropic reports the prompt's tokens (and one output token) as the stream begins and the rest in
+            // message_delta at the end: a client that leaves in between leaves only the first, partial usage.
+            anthropic.always(anthropic.reply(FakeAnthropic.pieces(List.of("one", " two", " three", " four", " five",
+                    " six", " seven", " eight"), "end_turn", 12, 8).delayed(100)));
+            HttpResponse<InputStream> response = streamUntil(budgeted, "{\"model\":\"claude-3-5-haiku-20241022\","
+                    + "\"stream\":true,\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"count\"}]}",
+                    "\"content\":\"one\"");
+            String id = response.headers().firstValue("x-request-id").orElseThrow();
+            BigDecimal held = globalDaily(budgeted).path("reserved").decimalValue();
+            assertTrue(held.signum() > 0, "the stream holds its worst case while it runs");
+            response.body().close();
+
+            CostRecord record = pollRecord(budgeted, id);
+            assertEquals(CostRecord.Status.PARTIAL, record.status());
+            assertFalse(record.usageReported(), "the prompt's usage alone is not the stream's usage");
+            assertEquals(0, held.compareTo(record.cost()), "its cost is the estimate: " + record.cost().toPlainString());
+            JsonNode global = poll(() -> {
+                try {
+                    return globalDaily(budgeted);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, g -> g.path("reserved").decimalValue().signum() == 0);
+            assertEquals(0, held.compareTo(global.path("spent").decimalValue()), global.toString());
         }
     }
 
