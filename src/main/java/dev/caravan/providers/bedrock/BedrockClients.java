@@ -23,6 +23,7 @@ public final class BedrockClients implements AutoCloseable {
 
     private final BedrockRuntimeClient sync;
     private final BedrockRuntimeAsyncClient async;
+    private final Duration apiCallTimeout;
 
     /** Clients configured entirely by the AWS SDK's default chains. */
     public BedrockClients(Duration connectTimeout, Duration apiCallTimeout, boolean http1, int maxAttempts) {
@@ -41,6 +42,7 @@ public final class BedrockClients implements AutoCloseable {
      */
     public BedrockClients(Region region, URI endpoint, AwsCredentialsProvider credentials, Duration connectTimeout,
                           Duration apiCallTimeout, boolean http1, int maxAttempts) {
+        this.apiCallTimeout = apiCallTimeout;
         AwsCredentialsProvider chain = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
         BedrockRuntimeClientBuilder syncBuilder = BedrockRuntimeClient.builder()
                 .credentialsProvider(chain)
@@ -66,6 +68,11 @@ public final class BedrockClients implements AutoCloseable {
         }
         this.sync = syncBuilder.build();
         this.async = asyncBuilder.build();
+    }
+
+    /** The most a whole non-streaming call may take. */
+    public Duration apiCallTimeout() {
+        return apiCallTimeout;
     }
 
     public BedrockRuntimeClient sync() {

@@ -54,14 +54,29 @@ public final class BedrockProvider {
         String modelId = call.current().model();
         ChatRequest request = call.request();
         ToolNameMap toolNames = ToolNameMap.of(request);
-        ConverseRequest converse = codec.converseRequest(request, modelId, toolNames);
+        BedrockClients bedrock = clients.get();
+        ConverseRequest converse = withinDeadline(codec.converseRequest(request, modelId, toolNames), call,
+                bedrock.apiCallTimeout());
         ConverseResponse response;
         try {
-            response = clients.get().sync().converse(converse);
+            response = bedrock.sync().converse(converse);
         } catch (RuntimeException e) {
             throw BedrockErrors.map(e);
         }
         call.answered(codec.decodeResponse(response, modelId, toolNames));
+    }
+
+    /**
+     * A whole answer may take the call timeout (caravan.bedrock.call-timeout-ms), but not past the request's deadline
+     * (caravan.request.timeout-ms), as the HTTP providers' single answers.
+     */
+    private static ConverseRequest withinDeadline(ConverseRequest converse, CallContext call, Duration callTimeout) {
+        long left = call.remainingMillis();
+        if (callTimeout == null || left >= callTimeout.toMillis()) {
+            return converse;
+        }
+        Duration limit = Duration.ofMillis(Math.max(1, left));
+        return converse.toBuilder().overrideConfiguration(o -> o.apiCallTimeout(limit)).build();
     }
 
     /**

@@ -78,6 +78,7 @@ public final class FakeBedrock implements AutoCloseable {
     private final Map<String, StreamLog> streamLogs = new ConcurrentHashMap<>();
     private final Map<String, String> answers = new ConcurrentHashMap<>();
     private volatile long frameDelayMillis = 20;
+    private volatile long converseDelayMillis;
 
     public FakeBedrock() {
         try {
@@ -105,6 +106,11 @@ public final class FakeBedrock implements AutoCloseable {
     /** Pause between two frames of a stream. */
     public void frameDelayMillis(long millis) {
         this.frameDelayMillis = millis;
+    }
+
+    /** Time a Converse answer takes (the model thinking; Bedrock sends nothing meanwhile). */
+    public void converseDelayMillis(long millis) {
+        this.converseDelayMillis = millis;
     }
 
     /** A stream answer made up in the test rather than recorded. */
@@ -208,6 +214,14 @@ public final class FakeBedrock implements AutoCloseable {
     }
 
     private void converse(HttpExchange exchange, String modelId) throws IOException {
+        if (converseDelayMillis > 0) {
+            try {
+                Thread.sleep(converseDelayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
         String scripted = answers.get(modelId);
         if (scripted != null) {
             send(exchange, 200, null, scripted.getBytes(StandardCharsets.UTF_8));
