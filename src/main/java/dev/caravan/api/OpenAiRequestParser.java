@@ -84,6 +84,9 @@ public final class OpenAiRequestParser {
         if (!node.isArray()) {
             throw GatewayException.invalidRequest(path, "'" + path + "' must be a string or an array of parts");
         }
+        if (node.isEmpty() && !mayBeEmpty) {
+            throw GatewayException.invalidRequest(path, "'" + path + "' must not be an empty array");
+        }
         List<ContentPart> parts = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
             parts.add(part(node.get(i), path + "[" + i + "]"));

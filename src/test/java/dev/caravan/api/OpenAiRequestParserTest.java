@@ -77,6 +77,8 @@ class OpenAiRequestParserTest {
                         "messages[0].role", "invalid_value"),
                 Arguments.of("a user message without content", messages("{\"role\":\"user\"}"),
                         "messages[0].content", "invalid_value"),
+                Arguments.of("a user message with no content parts", messages("{\"role\":\"user\",\"content\":[]}"),
+                        "messages[0].content", "invalid_value"),
                 Arguments.of("content that is a number", messages("{\"role\":\"user\",\"content\":3}"),
                         "messages[0].content", "invalid_value"),
                 Arguments.of("a part of unknown type",
