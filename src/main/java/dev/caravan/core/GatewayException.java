@@ -8,8 +8,10 @@ public class GatewayException extends RuntimeException {
 
     private static final String STREAM_INCOMPLETE = "stream_incomplete";
 
-    /** The code of {@link #credentialsRefused}. */
+    /** The code of {@link #credentialsRefused} for a 401: the gateway's key itself was refused. */
     public static final String CREDENTIALS_REFUSED = "upstream_credentials_refused";
+    /** The code of {@link #credentialsRefused} for a 403: the gateway's key may not do this (use this model). */
+    public static final String ACCESS_DENIED = "upstream_access_denied";
 
     private final int status;
     private final String type;
@@ -53,14 +55,40 @@ public class GatewayException extends RuntimeException {
     }
 
     /**
-     * The upstream refused the gateway's own credentials (its 401 or 403): the operator's configuration is at fault,
-     * not the caller. A provider failure, so the chain may go on to another account or provider, but none of the
-     * upstream's words (they may quote part of the key): {@code upstream} names the provider or account.
+     * The upstream refused the gateway's own credentials: the operator's configuration is at fault, not the caller.
+     * The chain may go on to another account or provider, but the answer carries none of the upstream's words (they
+     * may quote part of the key): {@code upstream} names the provider or account. A 401 refuses the key itself
+     * ({@link #CREDENTIALS_REFUSED}); a 403 refuses it this request, usually this model ({@link #ACCESS_DENIED}: the
+     * provider is well, so its breaker does not count it).
      */
     public static GatewayException credentialsRefused(String upstream, int status) {
+        if (status == 403) {
+            return new GatewayException(502, "upstream_error", ACCESS_DENIED, null, upstream
+                    + ": the provider refused the gateway access (HTTP 403); the gateway's key may not use this "
+                    + "model, or its access needs fixing", true, 0);
+        }
+        return keyRefused(upstream, status);
+    }
+
+    /** The upstream refused the gateway's key itself (a 401, or Bedrock's 403 for unrecognised credentials). */
+    public static GatewayException keyRefused(String upstream, int status) {
         return new GatewayException(502, "upstream_error", CREDENTIALS_REFUSED, null, upstream
                 + ": the provider refused the gateway's credentials (HTTP " + status
-                + "); the gateway's configured key, or its access to this model, needs fixing", true, 0);
+                + "); the gateway's configured key needs fixing", true, 0);
+    }
+
+    /** Whether this is {@link #credentialsRefused}: the same target would refuse again. */
+    public boolean refusesTheGateway() {
+        return CREDENTIALS_REFUSED.equals(code) || ACCESS_DENIED.equals(code);
+    }
+
+    /**
+     * Whether the failure says the provider is unwell, for its circuit breaker: not a caller's error (not retryable),
+     * and not an answer about one model (a 403 on a model the gateway may not use, a 404 for a model the provider does
+     * not have), which other requests to the same provider would not meet.
+     */
+    public boolean providerUnwell() {
+        return retryable && status != 404 && !ACCESS_DENIED.equals(code);
     }
 
     public static GatewayException timeout(String provider, String message) {

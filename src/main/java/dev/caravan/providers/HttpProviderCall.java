@@ -52,7 +52,7 @@ public final class HttpProviderCall {
             int code = status == null ? 502 : status;
             GatewayException error = codec.decodeError(code, body instanceof byte[] bytes ? bytes : new byte[0],
                     name -> message.getHeader(name, String.class));
-            if (call.account() != null && GatewayException.CREDENTIALS_REFUSED.equals(error.code())) {
+            if (call.account() != null && error.refusesTheGateway()) {
                 // The operator has to know which of the provider's keys was refused.
                 error = GatewayException.credentialsRefused(call.provider() + " account " + call.account(), code);
             }

@@ -69,16 +69,17 @@ public final class Breakers {
 
     /**
      * The failure is the exception the route caught; a refused permission is not a call, so nothing is recorded. A
-     * caller's own error (a {@link GatewayException} no retry or fallback could mend: a 400 for a bad request, a prompt
-     * too long for the model) is the provider answering as it should, and counts as a success: otherwise a caller
-     * sending bad requests would open the breaker for everyone.
+     * failure that does not say the provider is unwell ({@link GatewayException#providerUnwell}: a caller's own error
+     * such as a 400 for a bad request, or an answer about one model, a 403 or 404) is the provider answering as it
+     * should, and counts as a success: otherwise a caller's bad requests, or requests for a model the gateway may
+     * not use, would open the breaker for everyone.
      */
     public void failed(Exchange exchange) {
         String name = exchange.getProperty(PERMITTED, String.class);
         if (name != null) {
             Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
             CircuitBreaker breaker = breakers.get(name);
-            if (failure instanceof GatewayException error && !error.retryable()) {
+            if (failure instanceof GatewayException error && !error.providerUnwell()) {
                 breaker.onSuccess(elapsedNanos(exchange), TimeUnit.NANOSECONDS);
             } else {
                 breaker.onError(elapsedNanos(exchange), TimeUnit.NANOSECONDS,

@@ -42,7 +42,7 @@ public record RetryPolicy(int maxRetries, long baseBackoffMs, long maxBackoffMs,
     /** As above, {@code jitter} picking a number in {@code [0, bound]}. */
     long delayBeforeRetry(int retriesSoFar, GatewayException error, long remainingMs, LongUnaryOperator jitter) {
         if (error == null || !error.retryable() || retriesSoFar >= maxRetries || isCircuitOpen(error)
-                || GatewayException.CREDENTIALS_REFUSED.equals(error.code())) {
+                || error.refusesTheGateway()) {
             return NO_RETRY;
         }
         long delay = jitter.applyAsLong(backoffCeiling(retriesSoFar));

@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -194,9 +195,29 @@ class FaultMatrixTest {
     }
 
     @ParameterizedTest(name = "HTTP {0}, stream={1}")
-    @CsvSource({"401, false", "401, true", "403, false", "403, true"})
+    @CsvSource({"401, false", "401, true"})
     void anUpstreamThatRefusesTheGatewaysKeyWithNoFallbackIsA502CountedByTheBreakerWithoutTheProvidersWords(
             int status, boolean stream) throws Exception {
+        JsonNode error = refusedWithNoFallback(status, stream, 1);
+
+        assertEquals("upstream_credentials_refused", error.path("code").asText());
+        assertEquals("openai: the provider refused the gateway's credentials (HTTP 401); the gateway's configured key "
+                + "needs fixing", error.path("message").asText());
+    }
+
+    /** A 403 is about this request (usually a model the key may not use): other requests to OpenAI are not refused. */
+    @ParameterizedTest(name = "stream={0}")
+    @ValueSource(booleans = {false, true})
+    void anUpstreamThatDeniesTheGatewayAModelWithNoFallbackIsA502NotCountedByTheBreaker(boolean stream)
+            throws Exception {
+        JsonNode error = refusedWithNoFallback(403, stream, 0);
+
+        assertEquals("upstream_access_denied", error.path("code").asText());
+        assertEquals("openai: the provider refused the gateway access (HTTP 403); the gateway's key may not use this "
+                + "model, or its access needs fixing", error.path("message").asText());
+    }
+
+    private JsonNode refusedWithNoFallback(int status, boolean stream, int countedFailures) throws Exception {
         upstream.always(FaultyUpstream.status(status, REFUSED_KEY));
         CircuitBreaker breaker = gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class)
                 .breaker("openai");
@@ -208,13 +229,11 @@ class FaultMatrixTest {
         assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("application/json"));
         JsonNode error = Calls.error(response);
         assertEquals("upstream_error", error.path("type").asText());
-        assertEquals("upstream_credentials_refused", error.path("code").asText());
-        assertEquals("openai: the provider refused the gateway's credentials (HTTP " + status + "); the gateway's "
-                + "configured key, or its access to this model, needs fixing", error.path("message").asText());
         assertFalse(response.body().contains("AbCd"), response.body());
         assertEquals(1, attempts(response));
-        assertEquals(1, upstream.calls());
-        assertEquals(failedBefore + 1, breaker.getMetrics().getNumberOfFailedCalls(), "a provider failure");
+        assertEquals(1, upstream.calls(), "not retried: the same key would be refused again");
+        assertEquals(failedBefore + countedFailures, breaker.getMetrics().getNumberOfFailedCalls());
+        return error;
     }
 
     @Test

@@ -81,9 +81,13 @@ public final class BedrockErrors {
             String code = isContextLength(said) ? "context_length_exceeded" : "invalid_value";
             return new GatewayException(400, "invalid_request_error", code, "messages", said, false, 0);
         }
-        if (e instanceof AccessDeniedException || e.statusCode() == 403) {
+        if (e instanceof AccessDeniedException) {
             // The gateway's AWS identity may not use this model; another target in the chain may serve it.
             return GatewayException.credentialsRefused(PROVIDER, 403);
+        }
+        if (e.statusCode() == 403) {
+            // UnrecognizedClientException, a bad signature: the gateway's AWS credentials themselves were refused.
+            return GatewayException.keyRefused(PROVIDER, 403);
         }
         if (e instanceof ResourceNotFoundException || e.statusCode() == 404) {
             return new GatewayException(404, "invalid_request_error", "model_not_found", "model", said, true, 0);

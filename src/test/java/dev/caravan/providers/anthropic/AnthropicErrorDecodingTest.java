@@ -22,7 +22,7 @@ class AnthropicErrorDecodingTest {
             "invalid-request.json   | 400 | 400 | invalid_request_error | null                    | false",
             "context-length.json    | 400 | 400 | invalid_request_error | context_length_exceeded | false",
             "authentication.json    | 401 | 502 | upstream_error        | upstream_credentials_refused | true",
-            "permission.json        | 403 | 502 | upstream_error        | upstream_credentials_refused | true",
+            "permission.json        | 403 | 502 | upstream_error        | upstream_access_denied  | true",
             "model-not-found.json   | 404 | 404 | invalid_request_error | model_not_found         | false",
             "request-too-large.json | 413 | 413 | invalid_request_error | request_too_large       | false",
             "rate-limit.json        | 429 | 429 | rate_limit_error      | rate_limit_exceeded     | true",
@@ -50,12 +50,15 @@ class AnthropicErrorDecodingTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"authentication.json, 401", "permission.json, 403"})
-    void aRefusedKeyNamesTheStatusAndQuotesNoneOfAnthropicsWords(String fixture, int status) {
+    @CsvSource(delimiter = '|', value = {
+            "authentication.json | 401 | anthropic: the provider refused the gateway's credentials (HTTP 401); the "
+                    + "gateway's configured key needs fixing",
+            "permission.json     | 403 | anthropic: the provider refused the gateway access (HTTP 403); the gateway's "
+                    + "key may not use this model, or its access needs fixing"})
+    void aRefusedKeyNamesTheStatusAndQuotesNoneOfAnthropicsWords(String fixture, int status, String message) {
         GatewayException error = decode(status, AnthropicFixtures.bytes("errors/" + fixture), Map.of());
 
-        assertEquals("anthropic: the provider refused the gateway's credentials (HTTP " + status + "); the gateway's "
-                + "configured key, or its access to this model, needs fixing", error.getMessage());
+        assertEquals(message, error.getMessage());
     }
 
     @Test

@@ -120,7 +120,7 @@ class BedrockConverseTest {
             "error-service-quota,   429, rate_limit_exceeded,     true",
             "error-validation,      400, invalid_value,           false",
             "error-context-length,  400, context_length_exceeded, false",
-            "error-access-denied,   502, upstream_credentials_refused, true",
+            "error-access-denied,   502, upstream_access_denied,  true",
             "error-not-found,       404, model_not_found,         true"})
     void mapsEachRecordedErrorAnswerToTheGatewaysStatusCodeAndRetryability(String fixture, int status, String code,
                                                                          boolean retryable) {

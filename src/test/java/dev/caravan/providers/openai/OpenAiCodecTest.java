@@ -275,7 +275,7 @@ class OpenAiCodecTest {
     @CsvSource(delimiter = '|', nullValues = "-", value = {
             "408 | ''                                                  | 408 | rate_limited | true  | upstream answered HTTP 408",
             "429 | {\"error\":{\"message\":\"slow down\"}}            | 429 | rate_limited | true  | slow down",
-            "403 | {\"error\":{\"message\":\"no\",\"code\":null}}     | 502 | upstream_credentials_refused | true | openai: the provider refused the gateway's credentials (HTTP 403); the gateway's configured key, or its access to this model, needs fixing",
+            "403 | {\"error\":{\"message\":\"no\",\"code\":null}}     | 502 | upstream_access_denied | true | openai: the provider refused the gateway access (HTTP 403); the gateway's key may not use this model, or its access needs fixing",
             "503 | -                                                   | 502 | upstream_503 | true  | openai: upstream answered HTTP 503: upstream answered HTTP 503",
             "504 | upstream request timeout                            | 502 | upstream_504 | true  | openai: upstream answered HTTP 504: upstream request timeout",
             "422 | \"just a string\"                                  | 422 | -            | false | upstream answered HTTP 422"})
