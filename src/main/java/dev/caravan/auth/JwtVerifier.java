@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.source.CachingJWKSetSource;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.OutageTolerantJWKSetSource;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -140,12 +141,18 @@ public final class JwtVerifier {
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
+        } catch (RateLimitReachedException e) {
+            if (clock.getAsLong() < cached.freshUntilMillis()) {
+                // A key id the fresh set does not have, asked again within the refresh interval: a forged token, or
+                // a key the identity provider has not published yet. The token's fault, not the identity provider's.
+                LOG.debug("JWT refused: its key id is not in the key set fetched last");
+                throw AuthFailure.unauthenticated("invalid_token", "The bearer token is not valid for this gateway");
+            }
+            throw keysUnavailable(e);
         } catch (KeySourceException e) {
-            // Any failure to get the key set (the URL failing, the outage tolerance spent, refreshes rate limited) is
-            // the identity provider's, not the token's.
-            LOG.warn("The identity provider's keys could not be fetched from {}: {}", settings.jwksUrl(), e.getMessage());
-            throw new GatewayException(503, "authentication_error", "identity_provider_unavailable", null,
-                    "The identity provider's keys could not be fetched; try again shortly", true, 1000);
+            // Any other failure to get the key set (the URL failing, the outage tolerance spent) is the identity
+            // provider's, not the token's.
+            throw keysUnavailable(e);
         } catch (BadJOSEException e) {
             if (e instanceof ExpiredJWTException) {
                 throw AuthFailure.unauthenticated("expired_token", "The bearer token has expired");
@@ -164,6 +171,12 @@ public final class JwtVerifier {
     private static String text(JWTClaimsSet claims, String name, String fallback) {
         Object value = name == null || name.isBlank() ? null : claims.getClaim(name);
         return value instanceof String s && !s.isBlank() ? s : fallback;
+    }
+
+    private GatewayException keysUnavailable(KeySourceException e) {
+        LOG.warn("The identity provider's keys could not be fetched from {}: {}", settings.jwksUrl(), e.getMessage());
+        return new GatewayException(503, "authentication_error", "identity_provider_unavailable", null,
+                "The identity provider's keys could not be fetched; try again shortly", true, 1000);
     }
 
     private List<String> models(JWTClaimsSet claims) {

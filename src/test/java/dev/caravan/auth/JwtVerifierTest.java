@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -67,6 +68,27 @@ class JwtVerifierTest {
                 }
                 pause(deadline, "the last key set served beyond the outage tolerance");
             }
+        }
+    }
+
+    /**
+     * A token under a key id the set does not have makes Nimbus fetch the set again, at most once per rate-limit
+     * interval; within it, the refresh is refused. That is the token's problem, not the identity provider's: 401.
+     */
+    @Test
+    void tokensUnderUnknownKeyIdsAre401WhileTheIdentityProviderIsWell() throws Exception {
+        try (FakeIdentityProvider idp = new FakeIdentityProvider();
+             LogLines log = LogLines.capture(JwtVerifier.class.getName())) {
+            JwtVerifier verifier = new JwtVerifier(idp.settings(Duration.ofMinutes(5)));
+            verifier.verify(idp.token());
+            for (int i = 0; i < 3; i++) {
+                String unknown = idp.tokenSignedWithNewKey("rotated-" + i);
+                GatewayException refused = assertThrows(GatewayException.class,
+                        () -> verifier.verify(unknown));
+                assertEquals(401, refused.status(), refused.getMessage());
+                assertEquals("invalid_token", refused.code());
+            }
+            assertEquals(List.of(), log.matching(line -> line.level().equals("WARN")), "nothing is wrong with the keys");
         }
     }
 
