@@ -2,6 +2,7 @@ package dev.caravan.routes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.providers.bedrock.AwsTestCredentials;
 import dev.caravan.providers.bedrock.FakeBedrock;
 import dev.caravan.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
@@ -12,8 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,21 +23,16 @@ class BedrockDeadlineTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long REQUEST_LIMIT_MS = 1_000;
-    private static final Map<String, String> SAVED = new HashMap<>();
 
     @TempDir
     static Path dir;
     static FakeBedrock bedrock;
     static Gateway gateway;
+    static AwsTestCredentials aws;
 
     @BeforeAll
     static void start() throws Exception {
-        for (String name : List.of("aws.accessKeyId", "aws.secretAccessKey", "aws.sessionToken")) {
-            SAVED.put(name, System.getProperty(name));
-        }
-        System.setProperty("aws.accessKeyId", "AKIDCARAVANDEADLINE1");
-        System.setProperty("aws.secretAccessKey", "not-a-real-secret-key");
-        System.clearProperty("aws.sessionToken");
+        aws = AwsTestCredentials.set("AKIDCARAVANDEADLINE1");
         bedrock = new FakeBedrock();
         gateway = Gateway.start(Map.of("caravan.bedrock.enabled", "true", "caravan.bedrock.region", "us-east-1",
                 "caravan.bedrock.endpoint", bedrock.endpoint().toString(), "caravan.bedrock.http1", "true",
@@ -52,13 +46,7 @@ class BedrockDeadlineTest {
     static void stop() throws Exception {
         gateway.close();
         bedrock.close();
-        SAVED.forEach((name, value) -> {
-            if (value == null) {
-                System.clearProperty(name);
-            } else {
-                System.setProperty(name, value);
-            }
-        });
+        aws.close();
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.ledger.CostRecord;
 import dev.caravan.ledger.Ledger;
+import dev.caravan.providers.bedrock.AwsTestCredentials;
 import dev.caravan.providers.bedrock.FakeBedrock;
 import dev.caravan.routing.Breakers;
 import dev.caravan.support.Gateway;
@@ -29,7 +30,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,22 +57,17 @@ class BedrockRouteTest {
     private static final String WEATHER_TOOL = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
             + "\"description\":\"Current weather for a city\",\"parameters\":{\"type\":\"object\","
             + "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}";
-    private static final Map<String, String> SAVED = new HashMap<>();
     private static final long IDLE_TIMEOUT_MS = 20_000;
 
     @TempDir
     static Path dir;
     static FakeBedrock bedrock;
     static Gateway gateway;
+    static AwsTestCredentials aws;
 
     @BeforeAll
     static void start() throws Exception {
-        for (String name : List.of("aws.accessKeyId", "aws.secretAccessKey", "aws.sessionToken")) {
-            SAVED.put(name, System.getProperty(name));
-        }
-        System.setProperty("aws.accessKeyId", ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", "not-a-real-secret-key");
-        System.clearProperty("aws.sessionToken");
+        aws = AwsTestCredentials.set(ACCESS_KEY);
         bedrock = new FakeBedrock();
         Path catalog = dir.resolve("catalog.yaml");
         Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
@@ -95,13 +90,7 @@ class BedrockRouteTest {
     static void stop() throws Exception {
         gateway.close();
         bedrock.close();
-        SAVED.forEach((name, value) -> {
-            if (value == null) {
-                System.clearProperty(name);
-            } else {
-                System.setProperty(name, value);
-            }
-        });
+        aws.close();
     }
 
     @BeforeEach

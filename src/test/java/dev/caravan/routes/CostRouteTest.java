@@ -169,17 +169,9 @@ class CostRouteTest {
                     + "\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}",
                     "\"content\":\"one\"");
             String id = response.headers().firstValue("x-request-id").orElseThrow();
-            BigDecimal held = globalDaily(budgeted).path("reserved").decimalValue();
-            assertTrue(held.signum() > 0, "the stream holds its worst case while it runs");
-            response.body().close();
+            BigDecimal held = heldThenLeave(budgeted, response);
 
-            JsonNode global = poll(() -> {
-                try {
-                    return globalDaily(budgeted);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, g -> g.path("reserved").decimalValue().signum() == 0);
+            JsonNode global = settledGlobalDaily(budgeted);
             assertEquals(0, global.path("reserved").decimalValue().signum(), global.toString());
             assertEquals(0, held.compareTo(global.path("spent").decimalValue()),
                     "settled at what it held (" + held.toPlainString() + "), not at zero: " + global);
@@ -209,21 +201,13 @@ class CostRouteTest {
                     + "\"stream\":true,\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"count\"}]}",
                     "\"content\":\"one\"");
             String id = response.headers().firstValue("x-request-id").orElseThrow();
-            BigDecimal held = globalDaily(budgeted).path("reserved").decimalValue();
-            assertTrue(held.signum() > 0, "the stream holds its worst case while it runs");
-            response.body().close();
+            BigDecimal held = heldThenLeave(budgeted, response);
 
             CostRecord record = pollRecord(budgeted, id);
             assertEquals(CostRecord.Status.PARTIAL, record.status());
             assertFalse(record.usageReported(), "the prompt's usage alone is not the stream's usage");
             assertEquals(0, held.compareTo(record.cost()), "its cost is the estimate: " + record.cost().toPlainString());
-            JsonNode global = poll(() -> {
-                try {
-                    return globalDaily(budgeted);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, g -> g.path("reserved").decimalValue().signum() == 0);
+            JsonNode global = settledGlobalDaily(budgeted);
             assertEquals(0, held.compareTo(global.path("spent").decimalValue()), global.toString());
         }
     }
@@ -354,6 +338,25 @@ class CostRouteTest {
         Files.writeString(budgets, "global: {daily: " + dailyLimit + "}\n");
         return Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
                 "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"));
+    }
+
+    /** What the stream holds on the global daily budget while it runs; then the client leaves. */
+    private static BigDecimal heldThenLeave(Gateway target, HttpResponse<InputStream> response) throws Exception {
+        BigDecimal held = globalDaily(target).path("reserved").decimalValue();
+        assertTrue(held.signum() > 0, "the stream holds its worst case while it runs");
+        response.body().close();
+        return held;
+    }
+
+    /** The global daily budget once nothing is reserved on it any more. */
+    private static JsonNode settledGlobalDaily(Gateway target) throws InterruptedException {
+        return poll(() -> {
+            try {
+                return globalDaily(target);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, g -> g.path("reserved").decimalValue().signum() == 0);
     }
 
     private static JsonNode globalDaily(Gateway target) throws Exception {

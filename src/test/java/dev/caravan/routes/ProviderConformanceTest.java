@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.caravan.providers.bedrock.AwsTestCredentials;
 import dev.caravan.providers.bedrock.FakeBedrock;
 import dev.caravan.support.FakeAnthropic;
 import dev.caravan.support.FakeOpenAi;
@@ -52,7 +53,6 @@ class ProviderConformanceTest {
     private static final String WEATHER_TOOL = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
             + "\"description\":\"Current weather for a city\",\"parameters\":{\"type\":\"object\","
             + "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}";
-    private static final Map<String, String> SAVED = new HashMap<>();
 
     /** One provider behind the gateway: the model name that reaches it, and how to script its next answer. */
     private enum Provider {
@@ -100,15 +100,11 @@ class ProviderConformanceTest {
     static FakeAnthropic anthropic;
     static FakeBedrock bedrock;
     static Gateway gateway;
+    static AwsTestCredentials aws;
 
     @BeforeAll
     static void start() throws Exception {
-        for (String name : List.of("aws.accessKeyId", "aws.secretAccessKey", "aws.sessionToken")) {
-            SAVED.put(name, System.getProperty(name));
-        }
-        System.setProperty("aws.accessKeyId", "AKIDCONFORMANCE1234");
-        System.setProperty("aws.secretAccessKey", "not-a-real-secret-key");
-        System.clearProperty("aws.sessionToken");
+        aws = AwsTestCredentials.set("AKIDCONFORMANCE1234");
         openAi = new FakeOpenAi();
         anthropic = new FakeAnthropic(ANTHROPIC_KEY);
         bedrock = new FakeBedrock();
@@ -132,13 +128,7 @@ class ProviderConformanceTest {
         openAi.close();
         anthropic.close();
         bedrock.close();
-        SAVED.forEach((name, value) -> {
-            if (value == null) {
-                System.clearProperty(name);
-            } else {
-                System.setProperty(name, value);
-            }
-        });
+        aws.close();
     }
 
     @BeforeEach
