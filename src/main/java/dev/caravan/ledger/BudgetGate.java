@@ -58,8 +58,11 @@ public final class BudgetGate {
         if (reservation != null) {
             exchange.removeProperty(BudgetReservation.PROPERTY);
             if (!call.usageReported()) {
-                // a stream cut short before the provider's usage: what it cost is unknown, so it costs what was held
-                call.costEstimated(reservation.amount());
+                // a stream cut short before the provider's usage: what it cost is unknown, so it costs the most it
+                // could have on the target that served it, never more than was held for the whole chain
+                BigDecimal served = call.current() == null ? BigDecimal.ZERO
+                        : worstCase(call.request(), call.current(), promptTokens(call.request()));
+                call.costEstimated(served.signum() > 0 ? served.min(reservation.amount()) : reservation.amount());
             }
             ledger.settle(reservation, call.cost() == null ? BigDecimal.ZERO : call.cost());
         }
@@ -75,8 +78,26 @@ public final class BudgetGate {
 
     /** The most the request can cost on any target of its chain: estimated prompt plus its whole output allowance. */
     BigDecimal worstCase(CallContext call) {
-        ChatRequest request = call.request();
-        // No tokenizer yields more tokens than characters: one per character is a safe upper estimate.
+        long promptTokens = promptTokens(call.request());
+        BigDecimal worst = BigDecimal.ZERO;
+        for (Target target : call.chain()) {
+            worst = worst.max(worstCase(call.request(), target, promptTokens));
+        }
+        return worst;
+    }
+
+    /** The most the request can cost on {@code target} (zero when it has no price). */
+    private BigDecimal worstCase(ChatRequest request, Target target, long promptTokens) {
+        Price price = router.price(target);
+        if (price == null) {
+            return BigDecimal.ZERO;
+        }
+        long output = request.maxTokens() != null ? request.maxTokens() : router.defaultMaxTokens(target);
+        return price.cost(Usage.of(promptTokens, output));
+    }
+
+    /** The request's prompt in tokens, generously: no tokenizer yields more tokens than characters. */
+    private static long promptTokens(ChatRequest request) {
         long promptTokens = 1;
         for (ChatMessage message : request.messages()) {
             promptTokens += message.text().length() + TOKENS_PER_MESSAGE;
@@ -89,15 +110,7 @@ public final class BudgetGate {
             promptTokens += tool.name().length() + (tool.description() == null ? 0 : tool.description().length())
                     + (tool.parameters() == null ? 0 : tool.parameters().toString().length());
         }
-        BigDecimal worst = BigDecimal.ZERO;
-        for (Target target : call.chain()) {
-            Price price = router.price(target);
-            if (price != null) {
-                long output = request.maxTokens() != null ? request.maxTokens() : router.defaultMaxTokens(target);
-                worst = worst.max(price.cost(Usage.of(promptTokens, output)));
-            }
-        }
-        return worst;
+        return promptTokens;
     }
 
     /**

@@ -187,6 +187,35 @@ class CostRouteTest {
         }
     }
 
+    /** The chain's hold covers its costliest target; a stream cut short costs the most the one that served could. */
+    @Test
+    void aStreamLeftBeforeItsUsageCostsTheWorstCaseOfTheTargetThatServedNotOfItsCostliestFallback() throws Exception {
+        Path catalog = Files.writeString(Files.createTempFile(dir, "catalog", ".yaml"),
+                Files.readString(Path.of("config/catalog.yaml")).replace("fallbacks:\n",
+                        "fallbacks:\n  gpt-4o-mini: [gpt-4o]\n"));
+        Path budgets = Files.writeString(Files.createTempFile(dir, "budgets", ".yaml"), "global: {daily: 10}\n");
+        try (FakeOpenAi openAi = new FakeOpenAi();
+             Gateway budgeted = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
+                     "caravan.catalog.file", catalog.toString(),
+                     "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"))) {
+            openAi.always(FakeOpenAi.sse(100, FakeOpenAi.streamChunks(List.of("one", " two", " three", " four",
+                    " five", " six", " seven", " eight", " nine", " ten"), 9)));
+            HttpResponse<InputStream> response = streamUntil(budgeted, "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                    + "\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}",
+                    "\"content\":\"one\"");
+            String id = response.headers().firstValue("x-request-id").orElseThrow();
+            BigDecimal held = heldThenLeave(budgeted, response);
+
+            BigDecimal spent = settledGlobalDaily(budgeted).path("spent").decimalValue();
+            // gpt-4o's prices are about 16 times gpt-4o-mini's: the hold is gpt-4o's worst case
+            assertTrue(spent.signum() > 0 && spent.multiply(BigDecimal.TEN).compareTo(held) < 0,
+                    "spent " + spent.toPlainString() + " of the " + held.toPlainString() + " held");
+            CostRecord record = pollRecord(budgeted, id);
+            assertFalse(record.usageReported());
+            assertEquals(0, spent.compareTo(record.cost()), record.cost().toPlainString());
+        }
+    }
+
     @Test
     void anAnthropicStreamLeftAfterItsFirstUsageIsChargedTheWorstCaseNotItsPromptAlone() throws Exception {
         Path budgets = Files.writeString(Files.createTempFile(dir, "budgets", ".yaml"), "global: {daily: 10}\n");
