@@ -56,9 +56,8 @@ public final class KeyAdmin {
     public void checkSpendReader(Exchange exchange) {
         if (masterKey.isEmpty()) {
             forgetCredentials(exchange.getMessage());
-            throw new GatewayException(403, "permission_error", "master_key_not_configured", null,
-                    "Spend and budgets show every caller's spend and are read with the master key, but no master key "
-                            + "is configured (set CARAVAN_MASTER_KEY)", false, 0);
+            throw AuthFailure.forbidden("master_key_not_configured", "Spend and budgets show every caller's spend and "
+                    + "are read with the master key, but no master key is configured (set CARAVAN_MASTER_KEY)");
         }
         requireMasterKey(exchange);
     }

@@ -119,11 +119,11 @@ public final class BudgetGate {
      */
     private void keepPricedTargets(CallContext call, Map<Period, BigDecimal> keyLimits) {
         List<Target> chain = call.chain();
-        List<Target> priced = chain.stream().filter(target -> router.price(target) != null).toList();
-        if (priced.size() == chain.size()
+        if (chain.stream().allMatch(target -> router.price(target) != null)
                 || !ledger.budgetsApply(call.application(), call.userId(), call.keyId(), keyLimits)) {
             return;
         }
+        List<Target> priced = chain.stream().filter(target -> router.price(target) != null).toList();
         if (priced.isEmpty()) {
             throw new ModelNotPricedException(call.request().model());
         }

@@ -188,8 +188,10 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
                     return new BudgetState(window.spent.stripTrailingZeros(), window.reserved.stripTrailingZeros());
                 }
                 Window stored = read(new Key(scope, periodKey));
-                return stored == null ? new BudgetState(counted(new Key(scope, periodKey)).stripTrailingZeros(),
-                        BigDecimal.ZERO) : new BudgetState(stored.spent.stripTrailingZeros(), stored.reserved.stripTrailingZeros());
+                if (stored == null) {
+                    return new BudgetState(counted(new Key(scope, periodKey)).stripTrailingZeros(), BigDecimal.ZERO);
+                }
+                return new BudgetState(stored.spent.stripTrailingZeros(), stored.reserved.stripTrailingZeros());
             } finally {
                 lock.unlock();
             }

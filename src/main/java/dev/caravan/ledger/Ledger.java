@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -136,7 +137,7 @@ public final class Ledger implements AutoCloseable {
      */
     public void record(CostRecord record) {
         if (!record.usageReported()) {
-            LOG.warn("request {} ended without usage from {} ({}); recorded as unreported at its worst-case cost {}",
+            LOG.warn("request {} ended without its whole usage from {} ({}); recorded as unreported, cost {} (estimated)",
                     record.requestId(), record.provider(), record.model(), record.cost().toPlainString());
         }
         if (!writesBehind()) {
@@ -231,7 +232,7 @@ public final class Ledger implements AutoCloseable {
     }
 
     /** Whether any budget applies to a caller with these ids and key limits (then every call must be priced). */
-    public boolean budgetsApply(String application, String userId, String keyId, java.util.Map<Period, BigDecimal> keyLimits) {
+    public boolean budgetsApply(String application, String userId, String keyId, Map<Period, BigDecimal> keyLimits) {
         return budgets.applies(application, userId, keyId, keyLimits);
     }
 

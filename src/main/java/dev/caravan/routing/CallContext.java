@@ -307,8 +307,8 @@ public final class CallContext {
     }
 
     /**
-     * A request whose usage never came ({@link #usageReported} false) costs the worst case held on its budgets: an
-     * estimate, never zero.
+     * A request whose usage never came whole ({@link #usageReported} false) costs an estimate under budgets, never
+     * zero: the worst case of the target that served it (BudgetGate).
      */
     public void costEstimated(BigDecimal worstCase) {
         this.cost = worstCase;

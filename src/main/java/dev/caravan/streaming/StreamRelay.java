@@ -204,14 +204,11 @@ public final class StreamRelay extends AsyncProcessorSupport {
     /**
      * Only a stream that ended as the provider said (outcome ok) has the whole call's usage. One cut short may have
      * part of it: Anthropic reports the prompt's tokens as the stream begins and the answer's at its end. Its usage so
-     * far stays on the record, and its budgets are settled at the worst case they held (BudgetGate).
+     * far stays on the record, its budgets are settled at the worst case of the target that served it (BudgetGate),
+     * and the ledger logs it as unreported.
      */
     private void settle(CallContext call, Usage usage, String outcome) {
         boolean reported = usage != null && "ok".equals(outcome);
-        if (!reported) {
-            LOG.warn("Stream {} from {} ended without {}usage; counted at its worst-case cost, not as free",
-                    call.requestId(), call.current(), usage == null ? "" : "its whole ");
-        }
         call.settled(usage == null ? Usage.NONE : usage, cost(call, usage), outcome, reported);
     }
 
