@@ -1,5 +1,6 @@
 package dev.caravan.providers;
 
+import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
 import dev.caravan.routing.CallContext;
 import dev.caravan.streaming.UpstreamStream;
@@ -33,7 +34,13 @@ public final class HttpProviderCall {
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader("Accept", call.isStream() ? "text/event-stream" : "application/json");
         upstreamHeaders.forEach(message::setHeader);
-        message.setBody(codec.encodeRequest(call.request(), call.current().model()));
+        JsonAnswerTool answerTool = answerTool(call);
+        message.setBody(codec.encodeRequest(answerTool == null ? call.request() : answerTool.offeredIn(call.request()),
+                call.current().model()));
+    }
+
+    private JsonAnswerTool answerTool(CallContext call) {
+        return JsonAnswerTool.forProvider(codec, call.request());
     }
 
     /** The provider's wire format. */
@@ -65,7 +72,9 @@ public final class HttpProviderCall {
         if (body instanceof UpstreamStream stream) {
             call.streaming(stream);
         } else {
-            call.answered(codec.decodeResponse(body instanceof byte[] bytes ? bytes : new byte[0]));
+            ChatResponse answer = codec.decodeResponse(body instanceof byte[] bytes ? bytes : new byte[0]);
+            JsonAnswerTool answerTool = answerTool(call);
+            call.answered(answerTool == null ? answer : answerTool.answer(answer));
         }
     }
 }

@@ -29,4 +29,12 @@ public interface HttpProviderCodec {
 
     /** A fresh decoder for one streamed answer. */
     StreamDecoder newStreamDecoder();
+
+    /**
+     * True when the provider has no {@code response_format}, so that structured outputs are asked for with a tool
+     * ({@link JsonAnswerTool}); false when the request's own field is sent as it came.
+     */
+    default boolean answersJsonByTool() {
+        return false;
+    }
 }

@@ -352,16 +352,33 @@ class BedrockRouteTest {
     }
 
     @Test
-    void aJsonSchemaResponseFormatIsRefusedWithA400BeforeBedrockIsCalled() throws Exception {
-        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL,
-                "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\","
-                        + "\"schema\":{\"type\":\"object\"}}},", "[{\"role\":\"user\",\"content\":\"Hi\"}]"));
+    void aJsonSchemaResponseFormatIsAToolBedrockMustCall_answeredAsTheJsonText() throws Exception {
+        script(ScriptedAnswer.toolCall(new Call("city", List.of("{\"name\":", "\"Oslo\"}")), 30, 7));
+        String format = "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"city\","
+                + "\"schema\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}}}},";
 
-        assertEquals(400, response.statusCode(), response.body());
-        JsonNode error = JSON.readTree(response.body()).path("error");
-        assertEquals("response_format", error.path("param").asText());
-        assertTrue(error.path("message").asText().contains("bedrock"), error.toString());
-        assertTrue(bedrock.received().isEmpty());
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL, format,
+                "[{\"role\":\"user\",\"content\":\"A city?\"}]"));
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(MODEL,
+                format + "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"A city?\"}]"));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode choice = JSON.readTree(response.body()).path("choices").path(0);
+        assertEquals("{\"name\":\"Oslo\"}", choice.path("message").path("content").asText());
+        assertEquals("stop", choice.path("finish_reason").asText());
+        assertTrue(choice.path("message").path("tool_calls").isMissingNode()
+                || choice.path("message").path("tool_calls").isEmpty(), choice.toString());
+        assertEquals("{\"name\":\"Oslo\"}", stream.openAiText());
+        List<JsonNode> chunks = stream.chunks();
+        assertEquals("stop", chunks.get(chunks.size() - 1).path("choices").path(0).path("finish_reason").asText());
+        for (FakeBedrock.Received sent : bedrock.received()) {
+            JsonNode tools = sent.body().path("toolConfig");
+            assertEquals("city", tools.path("tools").path(0).path("toolSpec").path("name").asText());
+            assertEquals("string", tools.path("tools").path(0).path("toolSpec").path("inputSchema").path("json")
+                    .path("properties").path("name").path("type").asText());
+            assertEquals("city", tools.path("toolChoice").path("tool").path("name").asText());
+        }
+        assertEquals(2, bedrock.received().size());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.support.FakeAnthropic;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
+import dev.caravan.support.StreamCapture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,22 +17,29 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A json_object or json_schema response_format goes only where it is honoured: OpenAI gets it as sent; a model
- * served by Anthropic is refused with a 400 before any upstream is called; an Anthropic fallback is left out.
+ * A json_object or json_schema response_format is honoured by every provider: OpenAI gets it as sent; Anthropic gets
+ * the schema as a tool it must call, and the caller gets that call's input as the answer's JSON text, single or
+ * streamed, as OpenAI would have answered.
  */
 class ResponseFormatRouteTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ANTHROPIC_KEY = "sk-ant-format-test";
     private static final String CLAUDE = "claude-3-5-haiku-20241022";
+    private static final String SCHEMA = "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}},"
+            + "\"required\":[\"name\"]}";
     private static final String JSON_SCHEMA = "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"city\","
-            + "\"schema\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}}}}";
+            + "\"schema\":" + SCHEMA + "}}";
+    private static final String WEATHER_TOOL = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}}";
 
     @TempDir
     static Path dir;
@@ -64,32 +72,106 @@ class ResponseFormatRouteTest {
         openAi.received().clear();
         anthropic.received().clear();
         openAi.always(FakeOpenAi.json(200, FakeOpenAi.chatCompletion("{}", 12, 2)));
-        anthropic.always(anthropic.reply(FakeAnthropic.text("Free text.", 12, 2)));
+        anthropic.always(anthropic.reply(FakeAnthropic.toolUse(new FakeAnthropic.ToolUse("toolu_01City", "city",
+                List.of("{\"name\":", " \"Paris\"}")), 40, 9)));
     }
 
     private static String chat(String model, String responseFormat, boolean stream) {
+        return chat(model, responseFormat, stream, "");
+    }
+
+    private static String chat(String model, String responseFormat, boolean stream, String extra) {
         return "{\"model\":\"" + model + "\",\"response_format\":" + responseFormat + ",\"stream\":" + stream
-                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Name a city\"}]}";
+                + extra + ",\"messages\":[{\"role\":\"user\",\"content\":\"Name a city\"}]}";
+    }
+
+    @Test
+    void anthropicIsMadeToCallTheSchemaAsATool_andTheCallerGetsItsInputAsTheAnswer() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(CLAUDE, JSON_SCHEMA, false));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("anthropic", response.headers().firstValue("x-caravan-provider").orElseThrow());
+        JsonNode choice = JSON.readTree(response.body()).path("choices").path(0);
+        assertEquals(JSON.readTree("{\"name\":\"Paris\"}"), JSON.readTree(choice.path("message").path("content")
+                .asText()));
+        assertTrue(choice.path("message").path("tool_calls").isMissingNode()
+                || choice.path("message").path("tool_calls").isEmpty(), choice.toString());
+        assertEquals("stop", choice.path("finish_reason").asText());
+        assertEquals(9, JSON.readTree(response.body()).path("usage").path("completion_tokens").asInt());
+
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals("city", sent.path("tools").path(0).path("name").asText());
+        assertEquals(JSON.readTree(SCHEMA), sent.path("tools").path(0).path("input_schema"));
+        assertEquals(JSON.readTree("{\"type\":\"tool\",\"name\":\"city\"}"), sent.path("tool_choice"));
+        assertFalse(sent.has("response_format"), sent.toString());
+    }
+
+    @Test
+    void aStreamedAnswerComesAsContentDeltasEndingInStop() throws Exception {
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(CLAUDE, JSON_SCHEMA, true));
+
+        assertEquals(200, stream.status());
+        assertEquals(JSON.readTree("{\"name\":\"Paris\"}"), JSON.readTree(stream.openAiText()));
+        List<JsonNode> chunks = stream.chunks();
+        assertTrue(chunks.stream().noneMatch(c -> c.path("choices").path(0).path("delta").has("tool_calls")),
+                chunks.toString());
+        assertEquals("stop", chunks.get(chunks.size() - 1).path("choices").path(0).path("finish_reason").asText());
+        assertEquals("[DONE]", stream.data().get(stream.data().size() - 1));
+    }
+
+    @Test
+    void jsonObjectIsAToolTakingAnyObject() throws Exception {
+        anthropic.always(anthropic.reply(FakeAnthropic.toolUse(new FakeAnthropic.ToolUse("toolu_01Any",
+                "json_answer", List.of("{\"city\":\"Lyon\"}")), 30, 6)));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat(CLAUDE, "{\"type\":\"json_object\"}", false));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("{\"city\":\"Lyon\"}", JSON.readTree(response.body()).path("choices").path(0)
+                .path("message").path("content").asText());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals(JSON.readTree("{\"type\":\"object\"}"), sent.path("tools").path(0).path("input_schema"));
+        assertEquals("json_answer", sent.path("tool_choice").path("name").asText());
+    }
+
+    @Test
+    void withTheCallersToolsTheModelMayCallOneOfThem() throws Exception {
+        anthropic.always(anthropic.reply(FakeAnthropic.toolUse(new FakeAnthropic.ToolUse("toolu_01Weather",
+                "get_weather", List.of("{\"city\":\"Paris\"}")), 50, 12)));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat(CLAUDE, JSON_SCHEMA, false, ",\"tools\":[" + WEATHER_TOOL + "]"));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode choice = JSON.readTree(response.body()).path("choices").path(0);
+        assertEquals("get_weather", choice.path("message").path("tool_calls").path(0).path("function").path("name")
+                .asText());
+        assertEquals("tool_calls", choice.path("finish_reason").asText());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals(2, sent.path("tools").size());
+        assertEquals("any", sent.path("tool_choice").path("type").asText());
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {JSON_SCHEMA, "{\"type\":\"json_object\"}"})
-    void aModelServedByAnthropicIsRefusedWithA400NamingTheProviderBeforeAnyCall(String format) throws Exception {
+    @ValueSource(strings = {"{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"list\",\"schema\":{\"type\":\"array\"}}}",
+        "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"not a name\"}}", "{\"type\":\"yaml\"}"})
+    void aFormatAnthropicCannotBeAskedForIsA400BeforeAnyCall(String format) throws Exception {
         for (boolean stream : new boolean[] {false, true}) {
             HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(CLAUDE, format, stream));
 
             assertEquals(400, response.statusCode(), response.body());
             JsonNode error = JSON.readTree(response.body()).path("error");
             assertEquals("invalid_request_error", error.path("type").asText());
-            assertEquals("response_format", error.path("param").asText());
-            assertTrue(error.path("message").asText().contains("anthropic"), error.toString());
-            assertTrue(error.path("message").asText().contains(CLAUDE), error.toString());
+            assertTrue(error.path("param").asText().startsWith("response_format"), error.toString());
         }
         assertEquals(0, anthropic.received().size());
     }
 
     @Test
     void aTextResponseFormatStillGoesToAnthropic() throws Exception {
+        anthropic.always(anthropic.reply(FakeAnthropic.text("Free text.", 12, 2)));
+
         HttpResponse<String> response = gateway.post("/v1/chat/completions",
                 chat(CLAUDE, "{\"type\":\"text\"}", false));
 
@@ -107,13 +189,14 @@ class ResponseFormatRouteTest {
     }
 
     @Test
-    void aFailingOpenAiFallsBackPastTheAnthropicFallbackThatWouldIgnoreTheFormat() throws Exception {
+    void aFailingOpenAiFallsBackToAnthropicWhichAnswersInTheSameShape() throws Exception {
         openAi.always(FakeOpenAi.json(503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
 
         HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("gpt-4o-mini", JSON_SCHEMA, false));
 
         assertEquals(200, response.statusCode(), response.body());
-        assertEquals("mock", response.headers().firstValue("x-caravan-provider").orElseThrow());
-        assertEquals(0, anthropic.received().size());
+        assertEquals("anthropic", response.headers().firstValue("x-caravan-provider").orElseThrow());
+        assertEquals(JSON.readTree("{\"name\":\"Paris\"}"), JSON.readTree(JSON.readTree(response.body())
+                .path("choices").path(0).path("message").path("content").asText()));
     }
 }

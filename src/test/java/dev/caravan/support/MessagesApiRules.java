@@ -33,10 +33,19 @@ final class MessagesApiRules {
                 return "stop_sequences: each stop sequence must contain non-whitespace";
             }
         }
+        List<String> toolNames = new ArrayList<>();
         for (JsonNode tool : request.path("tools")) {
             if (!tool.path("name").isTextual() || !tool.path("input_schema").isObject()) {
                 return "tools: each tool needs a name and an input_schema object";
             }
+            if (!"object".equals(tool.path("input_schema").path("type").asText())) {
+                return "tools." + toolNames.size() + ".custom.input_schema.type: Field required";
+            }
+            toolNames.add(tool.path("name").asText());
+        }
+        String choice = toolChoice(request.path("tool_choice"), toolNames);
+        if (choice != null) {
+            return choice;
         }
         JsonNode messages = request.path("messages");
         if (!messages.isArray()) {
@@ -46,6 +55,20 @@ final class MessagesApiRules {
             return "messages: at least one message is required";
         }
         return conversation(messages, request.path("tools").isArray());
+    }
+
+    /** A tool choice needs tools, and one naming a tool needs that tool. */
+    private static String toolChoice(JsonNode choice, List<String> toolNames) {
+        if (choice.isMissingNode()) {
+            return null;
+        }
+        if (toolNames.isEmpty()) {
+            return "tool_choice: tool_choice may only be specified while providing tools.";
+        }
+        if ("tool".equals(choice.path("type").asText()) && !toolNames.contains(choice.path("name").asText())) {
+            return "tool_choice.name: Tool '" + choice.path("name").asText() + "' not found in provided tools";
+        }
+        return null;
     }
 
     /**

@@ -49,4 +49,9 @@ public final class AnthropicCodec implements HttpProviderCodec {
     public StreamDecoder newStreamDecoder() {
         return new AnthropicStreamDecoder(JSON, errors);
     }
+
+    @Override
+    public boolean answersJsonByTool() {
+        return true;
+    }
 }

@@ -48,8 +48,13 @@ final class AnthropicRequestEncoder {
         }
         if (!request.tools().isEmpty()) {
             body.set("tools", tools(request));
-            if (request.toolChoice() != null) {
-                body.set("tool_choice", toolChoice(request.toolChoice()));
+            ObjectNode choice = request.toolChoice() == null ? null : toolChoice(request.toolChoice());
+            if (oneCallAtATime(request) && !(choice != null && "none".equals(choice.path("type").asText()))) {
+                choice = choice == null ? json.createObjectNode().put("type", "auto") : choice;
+                choice.put("disable_parallel_tool_use", true);
+            }
+            if (choice != null) {
+                body.set("tool_choice", choice);
             }
         }
         if (request.stream()) {
@@ -60,6 +65,12 @@ final class AnthropicRequestEncoder {
         } catch (JsonProcessingException impossible) {
             throw new UncheckedIOException(impossible);
         }
+    }
+
+    /** OpenAI's {@code parallel_tool_calls: false}, which Anthropic says on the tool choice. */
+    private static boolean oneCallAtATime(ChatRequest request) {
+        JsonNode parallel = request.original() == null ? null : request.original().get("parallel_tool_calls");
+        return parallel != null && parallel.isBoolean() && !parallel.asBoolean();
     }
 
     private void putSampling(ObjectNode body, ChatRequest request) {

@@ -9,6 +9,7 @@ import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolChoice;
 import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.ToolTurnsAsText;
+import dev.caravan.providers.JsonAnswerTool;
 import dev.caravan.core.Usage;
 import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
@@ -111,7 +112,12 @@ public final class BedrockCodec {
 
     /** A decoder for one ConverseStream answer. */
     public BedrockStreamDecoder newStreamDecoder(ToolNameMap toolNames) {
-        return new BedrockStreamDecoder(toolNames);
+        return new BedrockStreamDecoder(toolNames, null);
+    }
+
+    /** A decoder for one ConverseStream answer whose structured output was asked for with a tool (null: none was). */
+    public BedrockStreamDecoder newStreamDecoder(ToolNameMap toolNames, JsonAnswerTool.Events answerEvents) {
+        return new BedrockStreamDecoder(toolNames, answerEvents);
     }
 
     /** Bedrock's stop reason as OpenAI's finish reason. */

@@ -1,6 +1,8 @@
 package dev.caravan.providers.bedrock;
 
 import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ChatResponse;
+import dev.caravan.providers.JsonAnswerTool;
 import dev.caravan.core.GatewayException;
 import dev.caravan.routing.CallContext;
 import dev.caravan.streaming.UpstreamStream;
@@ -52,7 +54,8 @@ public final class BedrockProvider {
     public void converse(Exchange exchange) {
         CallContext call = callOf(exchange);
         String modelId = call.current().model();
-        ChatRequest request = call.request();
+        JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
+        ChatRequest request = asSent(call.request(), answerTool);
         ToolNameMap toolNames = ToolNameMap.of(request);
         BedrockClients bedrock = clients.get();
         ConverseRequest converse = withinDeadline(codec.converseRequest(request, modelId, toolNames), call,
@@ -63,7 +66,16 @@ public final class BedrockProvider {
         } catch (RuntimeException e) {
             throw BedrockErrors.map(e);
         }
-        call.answered(codec.decodeResponse(response, modelId, toolNames));
+        ChatResponse answer = codec.decodeResponse(response, modelId, toolNames);
+        call.answered(answerTool == null ? answer : answerTool.answer(answer));
+    }
+
+    /**
+     * The request as Bedrock gets it: a structured output (OpenAI's response_format) asked for with a tool, since
+     * Converse has no such field.
+     */
+    private static ChatRequest asSent(ChatRequest request, JsonAnswerTool answerTool) {
+        return answerTool == null ? request : answerTool.offeredIn(request);
     }
 
     /**
@@ -86,12 +98,14 @@ public final class BedrockProvider {
     public UpstreamStream openStream(Exchange exchange) {
         CallContext call = callOf(exchange);
         String modelId = call.current().model();
-        ChatRequest request = call.request();
+        JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
+        ChatRequest request = asSent(call.request(), answerTool);
         ToolNameMap toolNames = ToolNameMap.of(request);
         BedrockConverseStream stream;
         try {
             stream = BedrockConverseStream.start(clients.get().async(),
-                    codec.converseStreamRequest(request, modelId, toolNames), codec.newStreamDecoder(toolNames),
+                    codec.converseStreamRequest(request, modelId, toolNames),
+                    codec.newStreamDecoder(toolNames, answerTool == null ? null : answerTool.events()),
                     streamIdleTimeout);
         } catch (RuntimeException e) {
             throw BedrockErrors.map(e);
@@ -107,9 +121,11 @@ public final class BedrockProvider {
      */
     public void requestForEndpoint(Exchange exchange) {
         CallContext call = callOf(exchange);
-        ToolNameMap toolNames = ToolNameMap.of(call.request());
+        JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
+        ChatRequest request = asSent(call.request(), answerTool);
+        ToolNameMap toolNames = ToolNameMap.of(request);
         exchange.setProperty(TOOL_NAMES, toolNames);
-        exchange.getMessage().setBody(codec.converseRequest(call.request(), call.current().model(), toolNames));
+        exchange.getMessage().setBody(codec.converseRequest(request, call.current().model(), toolNames));
     }
 
     /** Reads the answer Camel's aws-bedrock endpoint left in its headers and answers the call. */
@@ -117,11 +133,13 @@ public final class BedrockProvider {
         CallContext call = callOf(exchange);
         ToolNameMap toolNames = exchange.getProperty(TOOL_NAMES, ToolNameMap.class);
         Object stopReason = exchange.getMessage().getHeader("CamelAwsBedrockConverseStopReason");
-        call.answered(codec.decodeMessage(
+        ChatResponse answer = codec.decodeMessage(
                 exchange.getMessage().getHeader("CamelAwsBedrockConverseOutputMessage", Message.class),
                 stopReason == null ? null : stopReason.toString(),
                 exchange.getMessage().getHeader("CamelAwsBedrockConverseUsage", TokenUsage.class),
-                null, call.current().model(), toolNames == null ? new ToolNameMap() : toolNames));
+                null, call.current().model(), toolNames == null ? new ToolNameMap() : toolNames);
+        JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
+        call.answered(answerTool == null ? answer : answerTool.answer(answer));
     }
 
     /** Turns the failure a route caught (SDK exception from the endpoint) into the GatewayException it means. */

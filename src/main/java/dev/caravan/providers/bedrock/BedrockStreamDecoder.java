@@ -1,6 +1,7 @@
 package dev.caravan.providers.bedrock;
 
 import dev.caravan.core.StreamEvent;
+import dev.caravan.providers.JsonAnswerTool;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockDeltaEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockStartEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamMetadataEvent;
@@ -21,12 +22,14 @@ import java.util.Map;
 public final class BedrockStreamDecoder {
 
     private final ToolNameMap toolNames;
+    private final JsonAnswerTool.Events answerEvents;
     private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
     private String messageId;
     private boolean finished;
 
-    BedrockStreamDecoder(ToolNameMap toolNames) {
+    BedrockStreamDecoder(ToolNameMap toolNames, JsonAnswerTool.Events answerEvents) {
         this.toolNames = toolNames;
+        this.answerEvents = answerEvents;
     }
 
     /** The id {@link StreamEvent.Started} carries (Bedrock's request id, known once the response headers are in). */
@@ -90,7 +93,7 @@ public final class BedrockStreamDecoder {
                 }
             }
         });
-        return out;
+        return answerEvents == null ? out : answerEvents.apply(out);
     }
 
     /** An in-stream exception (throttlingException, modelStreamErrorException, ...) or a broken connection. */

@@ -1,6 +1,7 @@
 package dev.caravan.providers.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ContentPart;
@@ -77,6 +78,20 @@ class AnthropicRequestEncodingTest {
     void mapsEachToolChoiceToAnthropicsForm(String mode, String function, String expected) {
         ChatRequest request = new ChatRequest("m", List.of(user("hi")), 10, null, null, null, false, false,
                 List.of(new ToolDefinition("get_weather", null, null)), new ToolChoice(mode, function), null, null);
+
+        assertEquals(AnthropicFixtures.json(expected.getBytes()), encode(request).get("tool_choice"));
+    }
+
+    @ParameterizedTest(name = "parallel_tool_calls false with tool_choice {0} becomes {1}")
+    @CsvSource(delimiter = '|', value = {
+            "         | {\"type\":\"auto\",\"disable_parallel_tool_use\":true}",
+            "auto     | {\"type\":\"auto\",\"disable_parallel_tool_use\":true}",
+            "required | {\"type\":\"any\",\"disable_parallel_tool_use\":true}",
+            "none     | {\"type\":\"none\"}"})
+    void askingForOneToolCallAtATimeDisablesParallelToolUse(String mode, String expected) throws Exception {
+        ChatRequest request = new ChatRequest("m", List.of(user("hi")), 10, null, null, null, false, false,
+                List.of(new ToolDefinition("get_weather", null, null)), mode == null ? null : new ToolChoice(mode, null),
+                null, (ObjectNode) AnthropicFixtures.JSON.readTree("{\"parallel_tool_calls\":false}"));
 
         assertEquals(AnthropicFixtures.json(expected.getBytes()), encode(request).get("tool_choice"));
     }

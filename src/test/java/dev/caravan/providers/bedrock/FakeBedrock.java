@@ -172,6 +172,10 @@ public final class FakeBedrock implements AutoCloseable {
             return "A conversation must start with a user message. Try again with a conversation that starts with "
                     + "a user message.";
         }
+        String tools = validateToolConfig(request.path("toolConfig"));
+        if (tools != null) {
+            return tools;
+        }
         JsonNode messages = request.path("messages");
         List<String> openToolUses = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
@@ -209,6 +213,28 @@ public final class FakeBedrock implements AutoCloseable {
             if ((!uses.isEmpty() || !results.isEmpty()) && !request.has("toolConfig")) {
                 return "The toolConfig field must be defined when using toolUse and toolResult content blocks.";
             }
+        }
+        return null;
+    }
+
+    /** A toolConfig's tools each have a name and an object schema; a specific tool choice names one of them. */
+    private static String validateToolConfig(JsonNode config) {
+        if (config.isMissingNode()) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode tool : config.path("tools")) {
+            JsonNode spec = tool.path("toolSpec");
+            if (!spec.path("name").isTextual() || !"object".equals(spec.path("inputSchema").path("json").path("type")
+                    .asText())) {
+                return "The value at toolConfig.tools." + names.size() + ".toolSpec failed to satisfy constraint: "
+                        + "a tool needs a name and an inputSchema of type object";
+            }
+            names.add(spec.path("name").asText());
+        }
+        JsonNode specific = config.path("toolChoice").path("tool");
+        if (!specific.isMissingNode() && !names.contains(specific.path("name").asText())) {
+            return "The value at toolConfig.toolChoice.tool.name must be the name of a tool in toolConfig.tools";
         }
         return null;
     }

@@ -1,0 +1,244 @@
+package dev.caravan.providers;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ChatResponse;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.StreamEvent;
+import dev.caravan.core.ToolCall;
+import dev.caravan.core.ToolChoice;
+import dev.caravan.core.ToolDefinition;
+import dev.caravan.core.ToolTurnsAsText;
+import dev.caravan.streaming.SseEvent;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * OpenAI's structured outputs ({@code response_format} of type json_object or json_schema) for a provider that has no
+ * such field (Anthropic, Bedrock): the answer's schema is offered as a tool the model is made to call, the way both
+ * providers document for JSON that follows a schema, and that call comes back to the caller as the answer's text. The
+ * caller sees what an OpenAI model answers: the JSON in {@code message.content} (or in the stream's content deltas) and
+ * finish_reason "stop".
+ * <p>
+ * Without tools of the caller's own (or with tool_choice "none") the model must call the answer's tool. With tools and
+ * tool_choice auto it must call a tool: one of the caller's, or the answer's. With tool_choice "required" or a named
+ * function the answer is a call of the caller's tools anyway, and nothing is added.
+ */
+public final class JsonAnswerTool {
+
+    /** The tool's name when the format names none (json_object, or a json_schema without a name). */
+    static final String DEFAULT_NAME = "json_answer";
+    private static final Pattern VALID_NAME = Pattern.compile("[a-zA-Z0-9_-]{1,64}");
+    private static final String DESCRIPTION = "Give your whole answer by calling this tool: its input is the answer, "
+            + "as a JSON object";
+
+    private final ToolDefinition tool;
+
+    private JsonAnswerTool(ToolDefinition tool) {
+        this.tool = tool;
+    }
+
+    /**
+     * The answer's tool for {@code request}, or null when it asks for no structured output (no response_format, or
+     * type "text") or its tool_choice already makes the answer a call of its own tools.
+     *
+     * @throws GatewayException a 400 naming the field when the format cannot be honoured as asked
+     */
+    public static JsonAnswerTool of(ChatRequest request) {
+        JsonNode format = request.original() == null ? null : request.original().get("response_format");
+        if (format == null || format.isNull()) {
+            return null;
+        }
+        String type = format.path("type").asText("");
+        if ("text".equals(type)) {
+            return null;
+        }
+        ToolDefinition tool = switch (type) {
+            case "json_object" -> new ToolDefinition(DEFAULT_NAME, DESCRIPTION + ".", anyObject());
+            case "json_schema" -> schemaTool(format.path("json_schema"));
+            default -> throw GatewayException.invalidRequest("response_format.type", "response_format.type must be "
+                    + "'text', 'json_object' or 'json_schema'");
+        };
+        ToolChoice choice = request.toolChoice();
+        boolean callerToolForced = choice != null && ("required".equals(choice.mode())
+                || "function".equals(choice.mode()));
+        if (!request.tools().isEmpty() && callerToolForced) {
+            return null;
+        }
+        for (ToolDefinition callers : request.tools()) {
+            if (tool.name().equals(callers.name())) {
+                throw GatewayException.invalidRequest("response_format", "a tool is named '" + tool.name()
+                        + "', as is the structured answer (response_format); rename one of them");
+            }
+        }
+        return new JsonAnswerTool(tool);
+    }
+
+    /** The answer's tool for {@code request} when {@code codec}'s provider needs one ({@link #of}), else null. */
+    public static JsonAnswerTool forProvider(HttpProviderCodec codec, ChatRequest request) {
+        return codec.answersJsonByTool() ? of(request) : null;
+    }
+
+    /** A fresh decoder for one of {@code request}'s streamed answers from {@code codec}'s provider. */
+    public static StreamDecoder streamDecoder(HttpProviderCodec codec, ChatRequest request) {
+        JsonAnswerTool answerTool = request == null ? null : forProvider(codec, request);
+        return answerTool == null ? codec.newStreamDecoder() : answerTool.around(codec.newStreamDecoder());
+    }
+
+    private static ToolDefinition schemaTool(JsonNode spec) {
+        if (!spec.isObject()) {
+            throw GatewayException.invalidRequest("response_format.json_schema",
+                    "response_format.json_schema must be an object when type is 'json_schema'");
+        }
+        JsonNode name = spec.get("name");
+        if (name != null && !(name.isTextual() && VALID_NAME.matcher(name.asText()).matches())) {
+            throw GatewayException.invalidRequest("response_format.json_schema.name",
+                    "response_format.json_schema.name must be 1-64 letters, digits, '_' or '-'");
+        }
+        JsonNode schema = spec.get("schema");
+        ObjectNode input;
+        if (schema == null || schema.isNull()) {
+            input = anyObject();
+        } else if (!schema.isObject() || (schema.has("type") && !"object".equals(schema.path("type").asText()))) {
+            throw GatewayException.invalidRequest("response_format.json_schema.schema",
+                    "response_format.json_schema.schema must describe a JSON object (\"type\": \"object\")");
+        } else {
+            // Anthropic and Bedrock want the tool's input schema to say it is an object.
+            input = ((ObjectNode) schema).deepCopy();
+            input.put("type", "object");
+        }
+        JsonNode description = spec.get("description");
+        return new ToolDefinition(name == null ? DEFAULT_NAME : name.asText(),
+                description != null && description.isTextual() ? DESCRIPTION + ". " + description.asText()
+                        : DESCRIPTION + " that follows the tool's schema.", input);
+    }
+
+    private static ObjectNode anyObject() {
+        ObjectNode schema = JsonNodeFactory.instance.objectNode();
+        schema.put("type", "object");
+        return schema;
+    }
+
+    /** The tool's name, as the model sees it. */
+    public String name() {
+        return tool.name();
+    }
+
+    /**
+     * The request as sent to the provider: the answer's tool added to the caller's, and a tool choice that makes the
+     * model call one. Earlier tool turns of a request that offered no tools go as text, as they would have without the
+     * answer's tool (the model could not call those tools).
+     */
+    public ChatRequest offeredIn(ChatRequest request) {
+        boolean callerTools = !request.tools().isEmpty();
+        List<ToolDefinition> tools = new ArrayList<>(request.tools().size() + 1);
+        tools.addAll(request.tools());
+        tools.add(tool);
+        ToolChoice choice = callerTools && !(request.toolChoice() != null && "none".equals(request.toolChoice().mode()))
+                ? ToolChoice.REQUIRED : ToolChoice.function(tool.name());
+        return new ChatRequest(request.model(), callerTools ? request.messages()
+                : ToolTurnsAsText.rewrite(request.messages()), request.maxTokens(), request.temperature(),
+                request.topP(), request.stop(), request.stream(), request.includeUsage(), tools, choice, request.user(),
+                request.original());
+    }
+
+    /** A whole answer as the caller expects it: the answer's tool call as its text, the caller's calls kept. */
+    public ChatResponse answer(ChatResponse response) {
+        ToolCall answer = null;
+        List<ToolCall> callers = new ArrayList<>(response.toolCalls().size());
+        for (ToolCall call : response.toolCalls()) {
+            if (answer == null && tool.name().equals(call.name())) {
+                answer = call;
+            } else {
+                callers.add(call);
+            }
+        }
+        if (answer == null) {
+            return response;
+        }
+        String finishReason = callers.isEmpty() && "tool_calls".equals(response.finishReason())
+                ? "stop" : response.finishReason();
+        String json = answer.arguments() == null || answer.arguments().isBlank() ? "{}" : answer.arguments();
+        return new ChatResponse(response.id(), response.model(), json, callers, finishReason, response.usage(),
+                response.refusal());
+    }
+
+    /** {@code decoder}'s events as the caller expects them (see {@link Events}). */
+    public StreamDecoder around(StreamDecoder decoder) {
+        Events events = events();
+        return new StreamDecoder() {
+            @Override
+            public List<StreamEvent> decode(SseEvent event) {
+                return events.apply(decoder.decode(event));
+            }
+
+            @Override
+            public boolean finished() {
+                return decoder.finished();
+            }
+        };
+    }
+
+    /** A fresh translation of one stream's events. */
+    public Events events() {
+        return new Events(tool.name());
+    }
+
+    /**
+     * One stream's events as the caller expects them: the answer's tool call becomes text deltas, the caller's tool
+     * calls are numbered from 0 without it, and a finish for tool calls when only the answer was called becomes "stop".
+     */
+    public static final class Events {
+
+        private final String name;
+        private final Map<Integer, Integer> callerIndexes = new HashMap<>();
+        private Integer answerIndex;
+
+        private Events(String name) {
+            this.name = name;
+        }
+
+        public List<StreamEvent> apply(List<StreamEvent> events) {
+            List<StreamEvent> out = null;
+            for (int i = 0; i < events.size(); i++) {
+                StreamEvent event = events.get(i);
+                StreamEvent translated = translate(event);
+                if (translated != event && out == null) {
+                    out = new ArrayList<>(events.subList(0, i));
+                }
+                if (out != null && translated != null) {
+                    out.add(translated);
+                }
+            }
+            return out == null ? events : out;
+        }
+
+        /** The event as the caller sees it: itself when unchanged, null when it means nothing to the caller. */
+        private StreamEvent translate(StreamEvent event) {
+            if (event instanceof StreamEvent.ToolCallDelta call) {
+                boolean answerStarts = answerIndex == null && name.equals(call.name());
+                if (answerStarts || (answerIndex != null && answerIndex == call.index())) {
+                    if (answerStarts) {
+                        answerIndex = call.index();
+                    }
+                    String json = call.argumentsDelta();
+                    return json == null || json.isEmpty() ? null : new StreamEvent.TextDelta(json);
+                }
+                int index = callerIndexes.computeIfAbsent(call.index(), first -> callerIndexes.size());
+                return index == call.index() ? event
+                        : new StreamEvent.ToolCallDelta(index, call.id(), call.name(), call.argumentsDelta());
+            }
+            if (event instanceof StreamEvent.Finished finished && answerIndex != null && callerIndexes.isEmpty()
+                    && "tool_calls".equals(finished.finishReason())) {
+                return new StreamEvent.Finished("stop");
+            }
+            return event;
+        }
+    }
+}
