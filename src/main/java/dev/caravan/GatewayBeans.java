@@ -199,7 +199,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
 
     @BindToRegistry
     public BudgetGate budgetGate(CamelContext context) throws IOException {
-        return new BudgetGate(ledger(context), modelRouter());
+        return new BudgetGate(ledger(context), modelRouter(), Integer.parseInt(context.getPropertiesComponent()
+                .resolveProperty("caravan.ledger.cut-stream-tokens-per-second").orElse("500").trim()));
     }
 
     @BindToRegistry

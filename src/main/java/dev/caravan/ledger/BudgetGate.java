@@ -19,8 +19,8 @@ import java.util.Map;
 /**
  * The budget steps of a request: reserve its worst-case cost before any provider is called (429
  * {@code budget_exceeded} when a budget has no room; 403 {@code model_not_priced} when a budget applies and no target of
- * the chain has a price), settle to the real cost after (to the worst case held when the provider never reported the
- * usage), release on failure.
+ * the chain has a price), settle to the real cost after (to an estimate bounded by the time the stream took when the
+ * provider never reported the usage), release on failure.
  */
 public final class BudgetGate {
 
@@ -31,10 +31,17 @@ public final class BudgetGate {
 
     private final Ledger ledger;
     private final ModelRouter router;
+    private final int cutStreamTokensPerSecond;
 
-    public BudgetGate(Ledger ledger, ModelRouter router) {
+    /** {@code cutStreamTokensPerSecond}: the fastest a served model generates, for streams cut short (see settle). */
+    public BudgetGate(Ledger ledger, ModelRouter router, int cutStreamTokensPerSecond) {
+        if (cutStreamTokensPerSecond < 1) {
+            throw new IllegalArgumentException("caravan.ledger.cut-stream-tokens-per-second must be at least 1, not "
+                    + cutStreamTokensPerSecond);
+        }
         this.ledger = ledger;
         this.router = router;
+        this.cutStreamTokensPerSecond = cutStreamTokensPerSecond;
     }
 
     public void reserve(Exchange exchange) {
@@ -58,14 +65,31 @@ public final class BudgetGate {
         if (reservation != null) {
             exchange.removeProperty(BudgetReservation.PROPERTY);
             if (!call.usageReported()) {
-                // a stream cut short before the provider's usage: what it cost is unknown, so it costs the most it
-                // could have on the target that served it, never more than was held for the whole chain
-                BigDecimal served = call.current() == null ? BigDecimal.ZERO
-                        : worstCase(call.request(), call.current(), promptTokens(call.request()));
-                call.costEstimated(served.signum() > 0 ? served.min(reservation.amount()) : reservation.amount());
+                call.costEstimated(cutShortCost(call, reservation.amount()));
             }
             ledger.settle(reservation, call.cost() == null ? BigDecimal.ZERO : call.cost());
         }
+    }
+
+    /**
+     * What a stream cut short before the provider's usage came (the client left, the upstream cut it) may have cost on
+     * the target that served it: its prompt (the provider's count when it gave one, else counted generously) and the
+     * output a model can have generated in the time the request lasted ({@link CutShortOutput}). Never more than was
+     * held for the whole chain, never nothing.
+     */
+    private BigDecimal cutShortCost(CallContext call, BigDecimal held) {
+        Price price = call.current() == null ? null : router.price(call.current());
+        if (price == null) {
+            return held;
+        }
+        Usage seen = call.usage() == null ? Usage.NONE : call.usage();
+        long output = CutShortOutput.tokens(call.latencyNanos(), cutStreamTokensPerSecond,
+                outputAllowance(call.request(), call.current()), seen.completionTokens());
+        Usage estimate = seen.promptTokens() > 0
+                ? new Usage(seen.promptTokens(), output, seen.cacheReadTokens(), seen.cacheWriteTokens(), 0)
+                : Usage.of(promptTokens(call.request()), output);
+        BigDecimal cost = price.cost(estimate);
+        return cost.signum() > 0 ? cost.min(held) : held;
     }
 
     public void release(Exchange exchange) {
@@ -92,8 +116,12 @@ public final class BudgetGate {
         if (price == null) {
             return BigDecimal.ZERO;
         }
-        long output = request.maxTokens() != null ? request.maxTokens() : router.defaultMaxTokens(target);
-        return price.cost(Usage.of(promptTokens, output));
+        return price.cost(Usage.of(promptTokens, outputAllowance(request, target)));
+    }
+
+    /** The most output the request may be billed for on {@code target}: its max_tokens, else the model's maximum. */
+    private long outputAllowance(ChatRequest request, Target target) {
+        return request.maxTokens() != null ? request.maxTokens() : router.defaultMaxTokens(target);
     }
 
     /** The request's prompt in tokens, generously: no tokenizer yields more tokens than characters. */

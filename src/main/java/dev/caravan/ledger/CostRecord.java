@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * What one request cost: one record per requestId, written once to the cost store whatever happens.
  * {@code usageReported} is false when a stream ended without the provider's usage: such a record is counted as
- * unreported, never as free; under budgets its cost is then an estimate, the worst case of the target that served it.
+ * unreported, never as free; under budgets its cost is then an estimate (its prompt and the output its time allows on
+ * the target that served it).
  */
 public record CostRecord(String requestId, Instant timestamp, String provider, String requestedModel,
                          String servedModel, long promptTokens, long completionTokens, long cachedTokens,

@@ -308,10 +308,10 @@ public final class CallContext {
 
     /**
      * A request whose usage never came whole ({@link #usageReported} false) costs an estimate under budgets, never
-     * zero: the worst case of the target that served it (BudgetGate).
+     * zero (BudgetGate: its prompt and the output its time allows on the target that served it).
      */
-    public void costEstimated(BigDecimal worstCase) {
-        this.cost = worstCase;
+    public void costEstimated(BigDecimal estimate) {
+        this.cost = estimate;
     }
 
     /**

@@ -204,7 +204,7 @@ public final class StreamRelay extends AsyncProcessorSupport {
     /**
      * Only a stream that ended as the provider said (outcome ok) has the whole call's usage. One cut short may have
      * part of it: Anthropic reports the prompt's tokens as the stream begins and the answer's at its end. Its usage so
-     * far stays on the record, its budgets are settled at the worst case of the target that served it (BudgetGate),
+     * far stays on the record, its budgets are settled at an estimate from the time it took (BudgetGate),
      * and the ledger logs it as unreported.
      */
     private void settle(CallContext call, Usage usage, String outcome) {

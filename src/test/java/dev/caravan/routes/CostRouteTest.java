@@ -216,8 +216,49 @@ class CostRouteTest {
         }
     }
 
+    /**
+     * Without max_tokens the hold is the model's whole output allowance (16,384 tokens for gpt-4o-mini); a stream left
+     * after a fraction of a second is charged its prompt and the output a model could make in that time, here at one
+     * token per second.
+     */
     @Test
-    void anAnthropicStreamLeftAfterItsFirstUsageIsChargedTheWorstCaseNotItsPromptAlone() throws Exception {
+    void aStreamLeftEarlyIsChargedTheOutputItsTimeAllowsNotItsWholeAllowance() throws Exception {
+        Path budgets = Files.writeString(Files.createTempFile(dir, "budgets", ".yaml"), "global: {daily: 10}\n");
+        try (FakeOpenAi openAi = new FakeOpenAi();
+             Gateway budgeted = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
+                     "caravan.ledger.cut-stream-tokens-per-second", "1",
+                     "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"))) {
+            openAi.always(FakeOpenAi.sse(100, FakeOpenAi.streamChunks(List.of("one", " two", " three", " four",
+                    " five", " six", " seven", " eight", " nine", " ten"), 9)));
+            long sent = System.nanoTime();
+            HttpResponse<InputStream> response = streamUntil(budgeted, "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}", "\"content\":\"one\"");
+            String id = response.headers().firstValue("x-request-id").orElseThrow();
+            BigDecimal held = heldThenLeave(budgeted, response);
+
+            CostRecord record = pollRecord(budgeted, id);
+            long seconds = (long) Math.ceil((System.nanoTime() - sent) / 1e9);
+            // the prompt counted generously: 1 + its 12 characters + 8 for the message
+            long prompt = 21;
+            BigDecimal least = usd(prompt * 0.15 + 0.60);
+            BigDecimal most = usd(prompt * 0.15 + seconds * 0.60);
+            assertFalse(record.usageReported());
+            assertTrue(record.cost().compareTo(least) >= 0 && record.cost().compareTo(most) <= 0,
+                    record.cost().toPlainString() + " not within " + least + " and " + most);
+            assertTrue(held.compareTo(usd(prompt * 0.15 + 16_384 * 0.60)) == 0, "held " + held.toPlainString());
+            JsonNode global = settledGlobalDaily(budgeted);
+            assertEquals(0, record.cost().compareTo(global.path("spent").decimalValue()), global.toString());
+        }
+    }
+
+    /** US dollars for {@code microDollars} millionths of a dollar (prices are per million tokens). */
+    private static BigDecimal usd(double microDollars) {
+        return BigDecimal.valueOf(microDollars).movePointLeft(6);
+    }
+
+    @Test
+    void anAnthropicStreamLeftAfterItsFirstUsageIsChargedItsReportedPromptAndItsOutputNotItsPromptAlone()
+            throws Exception {
         Path budgets = Files.writeString(Files.createTempFile(dir, "budgets", ".yaml"), "global: {daily: 10}\n");
         try (FakeAnthropic anthropic = new FakeAnthropic("sk-ant-test");
              Gateway budgeted = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
@@ -235,9 +276,13 @@ class CostRouteTest {
             CostRecord record = pollRecord(budgeted, id);
             assertEquals(CostRecord.Status.PARTIAL, record.status());
             assertFalse(record.usageReported(), "the prompt's usage alone is not the stream's usage");
-            assertEquals(0, held.compareTo(record.cost()), "its cost is the estimate: " + record.cost().toPlainString());
+            // Anthropic's 12 prompt tokens, not the hold's generous count, and the 50 tokens of max_tokens, which a
+            // model makes in a tenth of a second at the default 500 a second
+            BigDecimal estimate = usd(12 * 0.80 + 50 * 4.00);
+            assertEquals(0, estimate.compareTo(record.cost()), "its cost is the estimate: " + record.cost().toPlainString());
+            assertTrue(estimate.compareTo(held) < 0, "held " + held.toPlainString());
             JsonNode global = settledGlobalDaily(budgeted);
-            assertEquals(0, held.compareTo(global.path("spent").decimalValue()), global.toString());
+            assertEquals(0, estimate.compareTo(global.path("spent").decimalValue()), global.toString());
         }
     }
 
