@@ -41,14 +41,27 @@ public final class FallbackChain {
 
     /**
      * Resolves the requested model to its targets (404 for unknown models): its deployments in load-balanced
-     * order, then each fallback's; and starts the request's deadline.
+     * order, then each fallback's; and starts the request's deadline. A request for structured output (a
+     * json_object or json_schema response_format) keeps only the targets that can honour it, and is a 400 when none
+     * of the requested model's deployments can ({@link StructuredOutputs}).
      */
     public void plan(Exchange exchange) {
         CallContext call = call(exchange);
         ResilienceSettings resilience = settings(exchange.getContext());
         CamelContext context = exchange.getContext();
+        String structured = StructuredOutputs.requested(call.request());
         List<Target> targets = new ArrayList<>();
-        for (List<WeightedTarget> group : router.candidates(call.request().model())) {
+        List<List<WeightedTarget>> groups = router.candidates(call.request().model());
+        for (int g = 0; g < groups.size(); g++) {
+            List<WeightedTarget> group = groups.get(g);
+            if (structured != null) {
+                List<WeightedTarget> honouring = group.stream().filter(w -> StructuredOutputs.honouredBy(w.target()))
+                        .toList();
+                if (g == 0 && honouring.isEmpty() && !group.isEmpty()) {
+                    throw StructuredOutputs.unsupported(structured, call.request().model(), group.get(0).target());
+                }
+                group = honouring;
+            }
             for (Target target : balancer.order(group, t -> breakerOpen(context, t))) {
                 if (!targets.contains(target)) {
                     targets.add(target);

@@ -381,6 +381,18 @@ class BedrockRouteTest {
         assertEquals(2, bedrock.received().size());
     }
 
+    @Test
+    void aResponseFormatForABedrockModelThatCannotBeMadeToCallAToolIsA400BeforeBedrockIsCalled() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("bedrock/meta.llama3-1-8b-instruct-v1:0",
+                "\"response_format\":{\"type\":\"json_object\"},", "[{\"role\":\"user\",\"content\":\"Hi\"}]"));
+
+        assertEquals(400, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals("response_format", error.path("param").asText());
+        assertTrue(error.path("message").asText().contains("meta.llama3-1-8b-instruct-v1:0"), error.toString());
+        assertTrue(bedrock.received().isEmpty());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"error-throttling, Too many requests", "error-service-quota, resubmit your request later"})
     void throttlingOrAnExhaustedServiceQuotaIs429(String model, String said) throws Exception {

@@ -1,0 +1,26 @@
+package dev.caravan.routing;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class StructuredOutputsTest {
+
+    @ParameterizedTest(name = "{0} {1}: {2}")
+    @CsvSource({
+            "openai,    gpt-4o-mini,                                   true",
+            "anthropic, claude-3-5-haiku-20241022,                     true",
+            "bedrock,   anthropic.claude-3-5-haiku-20241022-v1:0,      true",
+            "bedrock,   us.anthropic.claude-3-7-sonnet-20250219-v1:0,  true",
+            "bedrock,   arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.amazon.nova-pro-v1:0, true",
+            "bedrock,   amazon.nova-micro-v1:0,                        true",
+            "bedrock,   mistral.mistral-large-2402-v1:0,               true",
+            "bedrock,   meta.llama3-1-8b-instruct-v1:0,                false",
+            "bedrock,   cohere.command-r-v1:0,                         false",
+            "bedrock,   amazon.titan-text-express-v1,                  false",
+            "bedrock,   mistral.mistral-7b-instruct-v0:2,              false"})
+    void bedrockHonoursItOnlyWithModelsWhoseToolChoiceCanForce(String provider, String model, boolean honoured) {
+        assertEquals(honoured, StructuredOutputs.honouredBy(new Target(provider, model)));
+    }
+}
