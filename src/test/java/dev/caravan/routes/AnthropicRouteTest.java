@@ -151,6 +151,16 @@ class AnthropicRouteTest {
     }
 
     @Test
+    void aTemperatureAboveAnthropicsMostIsSentAsItsMost() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL, "\"temperature\":1.5,",
+                "[{\"role\":\"user\",\"content\":\"Surprise me\"}]"));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(200, anthropic.received().get(0).status(), "the fake accepted the temperature");
+        assertEquals(1.0, anthropic.received().get(0).json().path("temperature").asDouble());
+    }
+
+    @Test
     void leavesOutTheWhitespaceOnlyStopSequencesAnthropicRefusesAndKeepsTheOthers() throws Exception {
         HttpResponse<String> mixed = gateway.post("/v1/chat/completions", chat(MODEL,
                 "\"stop\":[\"\\n\",\"END\",\" \\t\"],", "[{\"role\":\"user\",\"content\":\"Hi\"}]"));

@@ -28,6 +28,10 @@ final class MessagesApiRules {
         if (request.has("system") && !request.path("system").isTextual() && !request.path("system").isArray()) {
             return "system: Input should be a valid string or list";
         }
+        if (request.has("temperature") && !(request.path("temperature").isNumber()
+                && request.path("temperature").asDouble() >= 0 && request.path("temperature").asDouble() <= 1)) {
+            return "temperature: Input should be less than or equal to 1";
+        }
         for (JsonNode stop : request.path("stop_sequences")) {
             if (stop.asText().isBlank()) {
                 return "stop_sequences: each stop sequence must contain non-whitespace";

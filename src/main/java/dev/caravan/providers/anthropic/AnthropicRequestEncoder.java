@@ -75,7 +75,8 @@ final class AnthropicRequestEncoder {
 
     private void putSampling(ObjectNode body, ChatRequest request) {
         if (request.temperature() != null) {
-            body.put("temperature", request.temperature());
+            // OpenAI's scale goes to 2, Anthropic's stops at 1 and refuses more: above 1 is sent as Anthropic's most.
+            body.put("temperature", Math.min(1.0, request.temperature()));
         }
         if (request.topP() != null) {
             body.put("top_p", request.topP());

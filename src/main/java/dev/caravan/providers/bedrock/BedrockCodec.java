@@ -158,7 +158,8 @@ public final class BedrockCodec {
             inference.maxTokens(request.maxTokens());
         }
         if (request.temperature() != null) {
-            inference.temperature(request.temperature().floatValue());
+            // OpenAI's scale goes to 2; every model family Converse serves stops at 1 and refuses more.
+            inference.temperature((float) Math.min(1.0, request.temperature()));
         }
         if (request.topP() != null) {
             inference.topP(request.topP().floatValue());

@@ -139,6 +139,14 @@ class AnthropicRequestEncodingTest {
     }
 
     @Test
+    void aTemperatureAboveOneOnOpenAisScaleIsSentAsOneTheMostAnthropicTakes() {
+        ChatRequest request = new ChatRequest("m", List.of(user("hi")), 10, 1.7, null, null, false, false, null,
+                null, null, null);
+
+        assertEquals(1.0, encode(request).get("temperature").asDouble());
+    }
+
+    @Test
     void leavesSystemOutWhenThereIsNoSystemMessage() {
         assertEquals(null, encode(request(List.of(user("hi")))).get("system"));
     }

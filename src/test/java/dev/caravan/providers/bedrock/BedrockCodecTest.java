@@ -123,6 +123,14 @@ class BedrockCodecTest {
     }
 
     @Test
+    void aTemperatureAboveOneOnOpenAisScaleIsSentAsOneTheMostConverseTakes() {
+        ChatRequest request = new ChatRequest("m", List.of(ChatMessage.of("user", "Hi")), null, 1.6, null,
+                null, false, false, null, null, null, null);
+
+        assertEquals(1.0f, encode(request).inferenceConfig().temperature());
+    }
+
+    @Test
     void copiesMaxTokensTemperatureTopPAndStopIntoInferenceConfig() {
         ChatRequest request = new ChatRequest("m", List.of(ChatMessage.of("user", "Hi")), 256, 0.2, 0.9,
                 List.of("END"), false, false, null, null, null, null);
