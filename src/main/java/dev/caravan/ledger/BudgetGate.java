@@ -1,5 +1,6 @@
 package dev.caravan.ledger;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ToolCall;
@@ -28,6 +29,8 @@ public final class BudgetGate {
     private static final int TOKENS_PER_MESSAGE = 8;
     /** The most a provider charges for one image (a large high-detail image) is in the low thousands of tokens. */
     private static final int TOKENS_PER_IMAGE = 6_400;
+    /** The system prompt a provider adds when tools are offered (Anthropic documents 313-346 tokens). */
+    private static final int TOOL_USE_PROMPT_TOKENS = 400;
 
     private final Ledger ledger;
     private final ModelRouter router;
@@ -137,6 +140,15 @@ public final class BudgetGate {
         for (ToolDefinition tool : request.tools()) {
             promptTokens += tool.name().length() + (tool.description() == null ? 0 : tool.description().length())
                     + (tool.parameters() == null ? 0 : tool.parameters().toString().length());
+        }
+        JsonNode format = request.original() == null ? null : request.original().get("response_format");
+        boolean structured = format != null && format.isObject() && !"text".equals(format.path("type").asText());
+        if (structured) {
+            // Anthropic and Bedrock are sent the format's schema as a tool (JsonAnswerTool), and bill it as prompt
+            promptTokens += format.toString().length();
+        }
+        if (structured || !request.tools().isEmpty()) {
+            promptTokens += TOOL_USE_PROMPT_TOKENS;
         }
         return promptTokens;
     }

@@ -2,6 +2,7 @@ package dev.caravan.providers;
 
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.routing.CallContext;
 import dev.caravan.streaming.UpstreamStream;
 import org.apache.camel.Exchange;
@@ -40,7 +41,7 @@ public final class HttpProviderCall {
     }
 
     private JsonAnswerTool answerTool(CallContext call) {
-        return JsonAnswerTool.forProvider(codec, call.request());
+        return JsonAnswers.tool(codec, call.request());
     }
 
     /** The provider's wire format. */

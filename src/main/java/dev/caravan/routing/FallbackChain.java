@@ -2,6 +2,7 @@ package dev.caravan.routing;
 
 import dev.caravan.api.ErrorResponder;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.JsonAnswerTool;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -43,7 +44,8 @@ public final class FallbackChain {
      * Resolves the requested model to its targets (404 for unknown models): its deployments in load-balanced
      * order, then each fallback's; and starts the request's deadline. A request for structured output (a
      * json_object or json_schema response_format) keeps only the targets that can honour it, and is a 400 when none
-     * of the requested model's deployments can ({@link StructuredOutputs}).
+     * of the requested model's deployments can ({@link StructuredOutputs}), or when a target that gets it as a tool
+     * could not be sent the format as given.
      */
     public void plan(Exchange exchange) {
         CallContext call = call(exchange);
@@ -67,6 +69,10 @@ public final class FallbackChain {
                     targets.add(target);
                 }
             }
+        }
+        if (structured != null && targets.stream().anyMatch(StructuredOutputs::askedWithATool)) {
+            // a format the answer's tool cannot carry is the caller's error: a 400 now, not after an upstream call
+            JsonAnswerTool.of(call.request());
         }
         call.chain(targets);
         call.deadline(resilience.requestTimeoutMs());
@@ -118,7 +124,8 @@ public final class FallbackChain {
         LOG.warn("Attempt {} of request {} on {} failed: {}", call.attempts(), call.requestId(), call.current(),
                 error.getMessage());
         call.failed(error);
-        if (!RetryPolicy.isCircuitOpen(error)) {
+        // the caller's own error (a request the provider cannot be sent) says nothing about the deployment
+        if (!RetryPolicy.isCircuitOpen(error) && error.retryable()) {
             balancer.failed(call.current(), settings(exchange.getContext()).deploymentCooldownMs());
         }
         if (!error.retryable()) {

@@ -3,6 +3,7 @@ package dev.caravan.routing;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.JsonAnswerTool;
 
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -10,16 +11,17 @@ import java.util.regex.Pattern;
 /**
  * Which targets can honour OpenAI's {@code response_format} of type json_object or json_schema. OpenAI-shaped upstreams
  * get it as sent; Anthropic, and Bedrock's models that accept a forced tool choice, get it as a tool the model must
- * call (JsonAnswerTool). Bedrock's other models (Meta Llama, Cohere, AI21, Titan text) take only "auto": they would
- * answer free text, so they are refused up front (the requested model) or left out (a fallback) rather than
- * silently ignoring the format.
+ * call ({@link JsonAnswerTool}). The Bedrock model families known to take only "auto" (Meta Llama, Cohere, AI21,
+ * DeepSeek, Writer, Titan text, Mistral's smaller models) or no tools at all (Claude 2 and Instant) would answer
+ * free text or a 400, so they are refused up front (the requested model) or left out (a fallback). Any other Bedrock
+ * model, including one behind an application inference profile's ARN, which names no model, is sent the tool.
  */
 final class StructuredOutputs {
 
     private static final Set<String> STRUCTURED_TYPES = Set.of("json_object", "json_schema");
-    /** Bedrock model ids (a cross-region prefix or an inference profile's ARN around them) whose tool choice can force. */
-    private static final Pattern FORCED_TOOL_CHOICE = Pattern.compile(
-            "(?:^|[./])(?:anthropic\\.claude|amazon\\.nova|mistral\\.mistral-large)");
+    /** Bedrock model ids (bare, with a cross-region prefix, or in an inference profile's ARN) that cannot be forced. */
+    private static final Pattern NO_FORCED_TOOL_CHOICE = Pattern.compile("(?:^|[./])(?:(?:meta|cohere|ai21|deepseek|"
+            + "writer)\\.|amazon\\.titan|mistral\\.(?!mistral-large|pixtral-large)|anthropic\\.claude-(?:v2|instant))");
 
     private StructuredOutputs() {
     }
@@ -34,7 +36,12 @@ final class StructuredOutputs {
     }
 
     static boolean honouredBy(Target target) {
-        return !"bedrock".equals(target.provider()) || FORCED_TOOL_CHOICE.matcher(target.model()).find();
+        return !"bedrock".equals(target.provider()) || !NO_FORCED_TOOL_CHOICE.matcher(target.model()).find();
+    }
+
+    /** True when {@code target}'s provider gets structured outputs as a tool ({@link JsonAnswerTool}). */
+    static boolean askedWithATool(Target target) {
+        return "anthropic".equals(target.provider()) || "bedrock".equals(target.provider());
     }
 
     /** The 400 for a requested model none of whose deployments can honour {@code type}. */
@@ -42,7 +49,7 @@ final class StructuredOutputs {
         return GatewayException.invalidRequest("response_format", "response_format '" + type + "' is not supported "
                 + "for model '" + model + "': it is served by Bedrock model '" + target.model() + "', which cannot be "
                 + "made to call a tool (Caravan asks Bedrock for JSON with a forced tool choice, which Anthropic "
-                + "Claude, Amazon Nova and Mistral Large models accept). Use one of those, or leave response_format "
-                + "out.");
+                + "Claude 3 and later, Amazon Nova and Mistral Large models accept). Use one of those, or leave "
+                + "response_format out.");
     }
 }

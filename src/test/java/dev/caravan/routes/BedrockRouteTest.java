@@ -376,7 +376,7 @@ class BedrockRouteTest {
             assertEquals("city", tools.path("tools").path(0).path("toolSpec").path("name").asText());
             assertEquals("string", tools.path("tools").path(0).path("toolSpec").path("inputSchema").path("json")
                     .path("properties").path("name").path("type").asText());
-            assertEquals("city", tools.path("toolChoice").path("tool").path("name").asText());
+            assertTrue(tools.path("toolChoice").has("any"), tools.toString());
         }
         assertEquals(2, bedrock.received().size());
     }

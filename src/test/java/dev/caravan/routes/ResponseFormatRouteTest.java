@@ -102,7 +102,8 @@ class ResponseFormatRouteTest {
         JsonNode sent = anthropic.received().get(0).json();
         assertEquals("city", sent.path("tools").path(0).path("name").asText());
         assertEquals(JSON.readTree(SCHEMA), sent.path("tools").path(0).path("input_schema"));
-        assertEquals(JSON.readTree("{\"type\":\"tool\",\"name\":\"city\"}"), sent.path("tool_choice"));
+        assertEquals(JSON.readTree("{\"type\":\"any\"}"), sent.path("tool_choice"));
+        assertEquals(1, sent.path("tools").size());
         assertFalse(sent.has("response_format"), sent.toString());
     }
 
@@ -132,7 +133,8 @@ class ResponseFormatRouteTest {
                 .path("message").path("content").asText());
         JsonNode sent = anthropic.received().get(0).json();
         assertEquals(JSON.readTree("{\"type\":\"object\"}"), sent.path("tools").path(0).path("input_schema"));
-        assertEquals("json_answer", sent.path("tool_choice").path("name").asText());
+        assertEquals("json_answer", sent.path("tools").path(0).path("name").asText());
+        assertEquals("any", sent.path("tool_choice").path("type").asText());
     }
 
     @Test
@@ -186,6 +188,19 @@ class ResponseFormatRouteTest {
         assertEquals(200, response.statusCode(), response.body());
         assertEquals(JSON.readTree(JSON_SCHEMA),
                 JSON.readTree(openAi.received().get(0).body()).path("response_format"));
+    }
+
+    @Test
+    void aFormatTheAnthropicFallbackCouldNotBeSentIsA400BeforeOpenAiIsCalled() throws Exception {
+        // OpenAI would take a schema named as a tool; its Claude fallback is sent both as tools, which cannot share a name
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("gpt-4o-mini",
+                "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"get_weather\",\"schema\":" + SCHEMA + "}}",
+                false, ",\"tools\":[" + WEATHER_TOOL + "]"));
+
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("response_format", JSON.readTree(response.body()).path("error").path("param").asText());
+        assertEquals(0, openAi.received().size());
+        assertEquals(0, anthropic.received().size());
     }
 
     @Test

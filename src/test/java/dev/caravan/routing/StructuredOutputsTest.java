@@ -19,8 +19,13 @@ class StructuredOutputsTest {
             "bedrock,   meta.llama3-1-8b-instruct-v1:0,                false",
             "bedrock,   cohere.command-r-v1:0,                         false",
             "bedrock,   amazon.titan-text-express-v1,                  false",
-            "bedrock,   mistral.mistral-7b-instruct-v0:2,              false"})
-    void bedrockHonoursItOnlyWithModelsWhoseToolChoiceCanForce(String provider, String model, boolean honoured) {
+            "bedrock,   mistral.mistral-7b-instruct-v0:2,              false",
+            "bedrock,   anthropic.claude-v2:1,                         false",
+            "bedrock,   anthropic.claude-instant-v1,                   false",
+            "bedrock,   us.meta.llama3-2-90b-instruct-v1:0,            false",
+            "bedrock,   arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/k3h9x2abcd12, true",
+            "bedrock,   anthropic.claude-sonnet-4-20250514-v1:0,       true"})
+    void bedrockHonoursItExceptWithModelsKnownNotToTakeAForcedToolChoice(String provider, String model, boolean honoured) {
         assertEquals(honoured, StructuredOutputs.honouredBy(new Target(provider, model)));
     }
 }

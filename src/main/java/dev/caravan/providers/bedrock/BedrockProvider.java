@@ -2,8 +2,8 @@ package dev.caravan.providers.bedrock;
 
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
-import dev.caravan.providers.JsonAnswerTool;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.routing.CallContext;
 import dev.caravan.streaming.UpstreamStream;
 import org.apache.camel.Exchange;

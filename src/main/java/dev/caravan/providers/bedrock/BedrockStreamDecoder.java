@@ -1,7 +1,7 @@
 package dev.caravan.providers.bedrock;
 
+import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.StreamEvent;
-import dev.caravan.providers.JsonAnswerTool;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockDeltaEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockStartEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamMetadataEvent;

@@ -1,22 +1,15 @@
-package dev.caravan.providers;
+package dev.caravan.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.core.ChatRequest;
-import dev.caravan.core.ChatResponse;
-import dev.caravan.core.GatewayException;
-import dev.caravan.core.StreamEvent;
-import dev.caravan.core.ToolCall;
-import dev.caravan.core.ToolChoice;
-import dev.caravan.core.ToolDefinition;
-import dev.caravan.core.ToolTurnsAsText;
-import dev.caravan.streaming.SseEvent;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -27,8 +20,9 @@ import java.util.regex.Pattern;
  * finish_reason "stop".
  * <p>
  * Without tools of the caller's own (or with tool_choice "none") the model must call the answer's tool. With tools and
- * tool_choice auto it must call a tool: one of the caller's, or the answer's. With tool_choice "required" or a named
- * function the answer is a call of the caller's tools anyway, and nothing is added.
+ * tool_choice auto it must call a tool: one of the caller's, or the answer's. A second call of the answer's tool in one
+ * turn is dropped. With tool_choice "required" or a named function the answer is a call of the caller's tools anyway,
+ * and nothing is added.
  */
 public final class JsonAnswerTool {
 
@@ -80,17 +74,6 @@ public final class JsonAnswerTool {
         return new JsonAnswerTool(tool);
     }
 
-    /** The answer's tool for {@code request} when {@code codec}'s provider needs one ({@link #of}), else null. */
-    public static JsonAnswerTool forProvider(HttpProviderCodec codec, ChatRequest request) {
-        return codec.answersJsonByTool() ? of(request) : null;
-    }
-
-    /** A fresh decoder for one of {@code request}'s streamed answers from {@code codec}'s provider. */
-    public static StreamDecoder streamDecoder(HttpProviderCodec codec, ChatRequest request) {
-        JsonAnswerTool answerTool = request == null ? null : forProvider(codec, request);
-        return answerTool == null ? codec.newStreamDecoder() : answerTool.around(codec.newStreamDecoder());
-    }
-
     private static ToolDefinition schemaTool(JsonNode spec) {
         if (!spec.isObject()) {
             throw GatewayException.invalidRequest("response_format.json_schema",
@@ -131,21 +114,23 @@ public final class JsonAnswerTool {
     }
 
     /**
-     * The request as sent to the provider: the answer's tool added to the caller's, and a tool choice that makes the
-     * model call one. Earlier tool turns of a request that offered no tools go as text, as they would have without the
-     * answer's tool (the model could not call those tools).
+     * The request as sent to the provider: the answer's tool beside the caller's, and tool choice "any" (a call of some
+     * tool), which every model that can be forced accepts (Bedrock's Mistral Large takes no named tool).
+     * Without tools of the caller's own, or with tool_choice "none", the answer's tool is the only one offered and
+     * earlier tool turns go as text, as they would have without it (the model could not call those tools).
      */
     public ChatRequest offeredIn(ChatRequest request) {
-        boolean callerTools = !request.tools().isEmpty();
+        boolean callerToolsCallable = !request.tools().isEmpty()
+                && !(request.toolChoice() != null && "none".equals(request.toolChoice().mode()));
         List<ToolDefinition> tools = new ArrayList<>(request.tools().size() + 1);
-        tools.addAll(request.tools());
+        if (callerToolsCallable) {
+            tools.addAll(request.tools());
+        }
         tools.add(tool);
-        ToolChoice choice = callerTools && !(request.toolChoice() != null && "none".equals(request.toolChoice().mode()))
-                ? ToolChoice.REQUIRED : ToolChoice.function(tool.name());
-        return new ChatRequest(request.model(), callerTools ? request.messages()
+        return new ChatRequest(request.model(), callerToolsCallable ? request.messages()
                 : ToolTurnsAsText.rewrite(request.messages()), request.maxTokens(), request.temperature(),
-                request.topP(), request.stop(), request.stream(), request.includeUsage(), tools, choice, request.user(),
-                request.original());
+                request.topP(), request.stop(), request.stream(), request.includeUsage(), tools, ToolChoice.REQUIRED,
+                request.user(), request.original());
     }
 
     /** A whole answer as the caller expects it: the answer's tool call as its text, the caller's calls kept. */
@@ -153,11 +138,12 @@ public final class JsonAnswerTool {
         ToolCall answer = null;
         List<ToolCall> callers = new ArrayList<>(response.toolCalls().size());
         for (ToolCall call : response.toolCalls()) {
-            if (answer == null && tool.name().equals(call.name())) {
-                answer = call;
-            } else {
+            if (!tool.name().equals(call.name())) {
                 callers.add(call);
+            } else if (answer == null) {
+                answer = call;
             }
+            // a second call of the answer's tool (a model answering twice at once) is not the caller's: dropped
         }
         if (answer == null) {
             return response;
@@ -167,22 +153,6 @@ public final class JsonAnswerTool {
         String json = answer.arguments() == null || answer.arguments().isBlank() ? "{}" : answer.arguments();
         return new ChatResponse(response.id(), response.model(), json, callers, finishReason, response.usage(),
                 response.refusal());
-    }
-
-    /** {@code decoder}'s events as the caller expects them (see {@link Events}). */
-    public StreamDecoder around(StreamDecoder decoder) {
-        Events events = events();
-        return new StreamDecoder() {
-            @Override
-            public List<StreamEvent> decode(SseEvent event) {
-                return events.apply(decoder.decode(event));
-            }
-
-            @Override
-            public boolean finished() {
-                return decoder.finished();
-            }
-        };
     }
 
     /** A fresh translation of one stream's events. */
@@ -198,6 +168,7 @@ public final class JsonAnswerTool {
 
         private final String name;
         private final Map<Integer, Integer> callerIndexes = new HashMap<>();
+        private final Set<Integer> laterAnswers = new HashSet<>();
         private Integer answerIndex;
 
         private Events(String name) {
@@ -222,6 +193,12 @@ public final class JsonAnswerTool {
         /** The event as the caller sees it: itself when unchanged, null when it means nothing to the caller. */
         private StreamEvent translate(StreamEvent event) {
             if (event instanceof StreamEvent.ToolCallDelta call) {
+                if (answerIndex != null && call.index() != answerIndex && name.equals(call.name())) {
+                    laterAnswers.add(call.index());
+                }
+                if (laterAnswers.contains(call.index())) {
+                    return null;
+                }
                 boolean answerStarts = answerIndex == null && name.equals(call.name());
                 if (answerStarts || (answerIndex != null && answerIndex == call.index())) {
                     if (answerStarts) {

@@ -1,16 +1,7 @@
-package dev.caravan.providers;
+package dev.caravan.core;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.core.ChatMessage;
-import dev.caravan.core.ChatRequest;
-import dev.caravan.core.ChatResponse;
-import dev.caravan.core.GatewayException;
-import dev.caravan.core.StreamEvent;
-import dev.caravan.core.ToolCall;
-import dev.caravan.core.ToolChoice;
-import dev.caravan.core.ToolDefinition;
-import dev.caravan.core.Usage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -56,7 +47,7 @@ class JsonAnswerToolTest {
         assertTrue(answer.description().contains("A city and its country"), answer.description());
         assertEquals(JSON.createObjectNode().put("type", "string"),
                 answer.parameters().path("properties").path("name"));
-        assertEquals(ToolChoice.function("city"), sent.toolChoice());
+        assertEquals(ToolChoice.REQUIRED, sent.toolChoice(), "any tool: the only one offered is the answer's");
     }
 
     @Test
@@ -98,10 +89,13 @@ class JsonAnswerToolTest {
     }
 
     @Test
-    void withTheCallersToolsAndNoneTheAnswerIsForced() {
+    void withTheCallersToolsAndNoneOnlyTheAnswersToolIsOffered() {
         ChatRequest request = request(CITY, List.of(WEATHER), ToolChoice.NONE);
 
-        assertEquals(ToolChoice.function("city"), JsonAnswerTool.of(request).offeredIn(request).toolChoice());
+        ChatRequest sent = JsonAnswerTool.of(request).offeredIn(request);
+
+        assertEquals(List.of("city"), sent.tools().stream().map(ToolDefinition::name).toList());
+        assertEquals(ToolChoice.REQUIRED, sent.toolChoice());
     }
 
     @Test
@@ -144,6 +138,24 @@ class JsonAnswerToolTest {
         assertEquals(List.of(), answer.toolCalls());
         assertEquals("stop", answer.finishReason());
         assertEquals(Usage.of(20, 8), answer.usage());
+    }
+
+    @Test
+    void aSecondCallOfTheAnswersToolIsDropped() {
+        ChatResponse twice = tool(CITY).answer(new ChatResponse("m", "claude", null, List.of(
+                new ToolCall("t1", "city", "{\"name\":\"Paris\"}"), new ToolCall("t2", "city", "{\"name\":\"Rome\"}")),
+                "tool_calls", Usage.NONE));
+        JsonAnswerTool.Events events = tool(CITY).events();
+
+        assertEquals("{\"name\":\"Paris\"}", twice.content());
+        assertEquals(List.of(), twice.toolCalls());
+        assertEquals("stop", twice.finishReason());
+        assertEquals(List.of(new StreamEvent.TextDelta("{}"), new StreamEvent.Finished("stop")),
+                events.apply(List.of(new StreamEvent.ToolCallDelta(0, "t1", "city", ""),
+                        new StreamEvent.ToolCallDelta(0, null, null, "{}"),
+                        new StreamEvent.ToolCallDelta(1, "t2", "city", ""),
+                        new StreamEvent.ToolCallDelta(1, null, null, "{\"x\":1}"),
+                        new StreamEvent.Finished("tool_calls"))));
     }
 
     @Test
