@@ -73,7 +73,8 @@ public final class HttpProviderCall {
         if (body instanceof UpstreamStream stream) {
             call.streaming(stream);
         } else {
-            ChatResponse answer = codec.decodeResponse(body instanceof byte[] bytes ? bytes : new byte[0]);
+            ChatResponse answer = codec.answerFor(call.request(),
+                    codec.decodeResponse(body instanceof byte[] bytes ? bytes : new byte[0]));
             JsonAnswerTool answerTool = answerTool(call);
             call.answered(answerTool == null ? answer : answerTool.answer(answer));
         }

@@ -30,6 +30,19 @@ public interface HttpProviderCodec {
     /** A fresh decoder for one streamed answer. */
     StreamDecoder newStreamDecoder();
 
+    /** A fresh decoder for one of {@code request}'s streamed answers, with what the request asks of it applied. */
+    default StreamDecoder newStreamDecoder(ChatRequest request) {
+        return newStreamDecoder();
+    }
+
+    /**
+     * {@code answer} as {@code request} asked for it, where the provider could not be sent all of the request (an
+     * Anthropic answer cut at a stop sequence Anthropic refuses); as it is by default.
+     */
+    default ChatResponse answerFor(ChatRequest request, ChatResponse answer) {
+        return answer;
+    }
+
     /**
      * True when the provider has no {@code response_format}, so that structured outputs are asked for with a tool
      * ({@link JsonAnswerTool}); false when the request's own field is sent as it came.

@@ -2,10 +2,6 @@ package dev.caravan.providers;
 
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.JsonAnswerTool;
-import dev.caravan.core.StreamEvent;
-import dev.caravan.streaming.SseEvent;
-
-import java.util.List;
 
 /** Where an HTTP provider's calls meet {@link JsonAnswerTool}: only for a provider without structured outputs. */
 public final class JsonAnswers {
@@ -20,22 +16,11 @@ public final class JsonAnswers {
 
     /** A fresh decoder for one of {@code request}'s streamed answers from {@code codec}'s provider. */
     public static StreamDecoder streamDecoder(HttpProviderCodec codec, ChatRequest request) {
-        JsonAnswerTool answerTool = request == null ? null : tool(codec, request);
-        StreamDecoder decoder = codec.newStreamDecoder();
-        if (answerTool == null) {
-            return decoder;
+        if (request == null) {
+            return codec.newStreamDecoder();
         }
-        JsonAnswerTool.Events events = answerTool.events();
-        return new StreamDecoder() {
-            @Override
-            public List<StreamEvent> decode(SseEvent event) {
-                return events.apply(decoder.decode(event));
-            }
-
-            @Override
-            public boolean finished() {
-                return decoder.finished();
-            }
-        };
+        JsonAnswerTool answerTool = tool(codec, request);
+        StreamDecoder decoder = codec.newStreamDecoder(request);
+        return answerTool == null ? decoder : StreamDecoder.then(decoder, answerTool.events()::apply);
     }
 }

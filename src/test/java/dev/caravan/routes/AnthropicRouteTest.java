@@ -175,6 +175,31 @@ class AnthropicRouteTest {
     }
 
     @Test
+    void theAnswerIsCutAtAWhitespaceStopSequenceAnthropicWasNotSent_singleAndStreamed() throws Exception {
+        anthropic.always(anthropic.reply(FakeAnthropic.pieces(List.of("positive", "\nBecause the", " review praises",
+                " it."), "end_turn", 30, 9)));
+        String body = "\"stop\":[\"\\n\"],\"stream_options\":{\"include_usage\":true},";
+        String messages = "[{\"role\":\"user\",\"content\":\"Sentiment, one word\"}]";
+
+        HttpResponse<String> single = gateway.post("/v1/chat/completions", chat(MODEL, body, messages));
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(MODEL,
+                body + "\"stream\":true,", messages));
+
+        assertEquals(200, single.statusCode(), single.body());
+        JsonNode choice = JSON.readTree(single.body()).path("choices").path(0);
+        assertEquals("positive", choice.path("message").path("content").asText());
+        assertEquals("stop", choice.path("finish_reason").asText());
+        assertEquals(9, JSON.readTree(single.body()).path("usage").path("completion_tokens").asInt(),
+                "what the model wrote past the stop is billed");
+        assertEquals("positive", stream.openAiText());
+        List<JsonNode> chunks = stream.chunks();
+        assertEquals(1, chunks.stream().filter(c -> c.path("choices").path(0).path("finish_reason").isTextual())
+                .count(), chunks.toString());
+        assertEquals(9, chunks.get(chunks.size() - 1).path("usage").path("completion_tokens").asInt());
+        assertEquals("[DONE]", stream.data().get(stream.data().size() - 1));
+    }
+
+    @Test
     void aToolCallGoesRoundTrip() throws Exception {
         anthropic.then(anthropic.reply(FakeAnthropic.toolUse(new ToolUse("toolu_01WeatherParis", "get_weather",
                 List.of("{\"city\":", " \"Paris\"}")), 80, 20)));

@@ -51,6 +51,18 @@ public final class AnthropicCodec implements HttpProviderCodec {
     }
 
     @Override
+    public StreamDecoder newStreamDecoder(ChatRequest request) {
+        WhitespaceStops stops = WhitespaceStops.of(request);
+        return stops == null ? newStreamDecoder() : StreamDecoder.then(newStreamDecoder(), stops.events()::apply);
+    }
+
+    @Override
+    public ChatResponse answerFor(ChatRequest request, ChatResponse answer) {
+        WhitespaceStops stops = WhitespaceStops.of(request);
+        return stops == null ? answer : stops.cut(answer);
+    }
+
+    @Override
     public boolean answersJsonByTool() {
         return true;
     }

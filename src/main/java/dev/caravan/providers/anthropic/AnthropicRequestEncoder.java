@@ -82,16 +82,13 @@ final class AnthropicRequestEncoder {
             body.put("top_p", request.topP());
         }
         // Anthropic refuses a whitespace-only stop sequence (OpenAI takes "\n"): it is left out, the others kept.
-        List<String> stops = request.stop().stream().filter(AnthropicRequestEncoder::hasNonWhitespace).toList();
+        List<String> stops = request.stop().stream().filter(WhitespaceStops::hasNonWhitespace).toList();
         if (!stops.isEmpty()) {
             ArrayNode sequences = body.putArray("stop_sequences");
             stops.forEach(sequences::add);
         }
     }
 
-    private static boolean hasNonWhitespace(String text) {
-        return text.codePoints().anyMatch(c -> !Character.isWhitespace(c) && !Character.isSpaceChar(c));
-    }
 
     private ArrayNode tools(ChatRequest request) {
         ArrayNode tools = json.createArrayNode();

@@ -1,0 +1,123 @@
+package dev.caravan.providers.anthropic;
+
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ChatResponse;
+import dev.caravan.core.StreamEvent;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The stop sequences Anthropic refuses, made to work anyway: OpenAI takes whitespace-only ones ({@code "\n"}, often
+ * used to get one line), Anthropic answers 400 to them, so the encoder leaves them out and the gateway cuts the answer
+ * where the first of them appears, as OpenAI would have: the text before it, finish_reason "stop". The model may have
+ * written on past it; what it wrote is billed, not shown. A stream goes on being read after the cut (its usage comes
+ * last), with nothing more relayed but usage.
+ */
+final class WhitespaceStops {
+
+    private final List<String> stops;
+
+    private WhitespaceStops(List<String> stops) {
+        this.stops = stops;
+    }
+
+    /** The request's whitespace-only stop sequences, or null when it has none. */
+    static WhitespaceStops of(ChatRequest request) {
+        List<String> stops = request.stop().stream().filter(s -> !s.isEmpty() && !hasNonWhitespace(s)).toList();
+        return stops.isEmpty() ? null : new WhitespaceStops(stops);
+    }
+
+    static boolean hasNonWhitespace(String text) {
+        return text.codePoints().anyMatch(c -> !Character.isWhitespace(c) && !Character.isSpaceChar(c));
+    }
+
+    /** A whole answer cut at the first stop sequence in its text (and then without tool calls, which came after). */
+    ChatResponse cut(ChatResponse answer) {
+        int at = answer.content() == null ? -1 : firstStop(answer.content());
+        if (at < 0) {
+            return answer;
+        }
+        return new ChatResponse(answer.id(), answer.model(), answer.content().substring(0, at), List.of(), "stop",
+                answer.usage(), answer.refusal());
+    }
+
+    private int firstStop(String text) {
+        int first = -1;
+        for (String stop : stops) {
+            int at = text.indexOf(stop);
+            if (at >= 0 && (first < 0 || at < first)) {
+                first = at;
+            }
+        }
+        return first;
+    }
+
+    /** A fresh cut of one stream's events. */
+    Events events() {
+        return new Events();
+    }
+
+    /**
+     * One stream's events, cut at the first stop sequence. Text that may be the start of one (the end of a delta that
+     * begins a longer sequence, such as {@code "\n"} of {@code "\n\n"}) is held back until the next event tells.
+     */
+    final class Events {
+
+        private String pending = "";
+        private boolean stopped;
+
+        List<StreamEvent> apply(List<StreamEvent> events) {
+            List<StreamEvent> out = new ArrayList<>(events.size() + 1);
+            for (StreamEvent event : events) {
+                if (stopped) {
+                    if (event instanceof StreamEvent.UsageReport || event instanceof StreamEvent.Failed) {
+                        out.add(event);
+                    }
+                } else if (event instanceof StreamEvent.TextDelta delta) {
+                    text(pending + delta.text(), out);
+                } else {
+                    if ((event instanceof StreamEvent.ToolCallDelta || event instanceof StreamEvent.Finished
+                            || event instanceof StreamEvent.Failed) && !pending.isEmpty()) {
+                        out.add(new StreamEvent.TextDelta(pending));
+                        pending = "";
+                    }
+                    out.add(event);
+                }
+            }
+            return out;
+        }
+
+        private void text(String text, List<StreamEvent> out) {
+            int at = firstStop(text);
+            if (at >= 0) {
+                if (at > 0) {
+                    out.add(new StreamEvent.TextDelta(text.substring(0, at)));
+                }
+                out.add(new StreamEvent.Finished("stop"));
+                pending = "";
+                stopped = true;
+                return;
+            }
+            int held = heldBack(text);
+            if (held < text.length()) {
+                out.add(new StreamEvent.TextDelta(text.substring(0, text.length() - held)));
+            }
+            pending = text.substring(text.length() - held);
+        }
+
+        /** How many characters at the end of {@code text} begin a stop sequence without completing it. */
+        private int heldBack(String text) {
+            int longest = 0;
+            for (String stop : stops) {
+                for (int length = Math.min(stop.length() - 1, text.length()); length > longest; length--) {
+                    if (text.endsWith(stop.substring(0, length))) {
+                        longest = length;
+                        break;
+                    }
+                }
+            }
+            return longest;
+        }
+    }
+}

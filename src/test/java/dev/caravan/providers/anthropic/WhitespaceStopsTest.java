@@ -1,0 +1,90 @@
+package dev.caravan.providers.anthropic;
+
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ChatResponse;
+import dev.caravan.core.StreamEvent;
+import dev.caravan.core.ToolCall;
+import dev.caravan.core.Usage;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+class WhitespaceStopsTest {
+
+    private static WhitespaceStops stops(String... stop) {
+        return WhitespaceStops.of(new ChatRequest("claude", List.of(ChatMessage.of("user", "hi")), null, null, null,
+                List.of(stop), false, false, null, null, null, null));
+    }
+
+    private static List<StreamEvent> text(String... pieces) {
+        List<StreamEvent> events = new ArrayList<>();
+        for (String piece : pieces) {
+            events.add(new StreamEvent.TextDelta(piece));
+        }
+        return events;
+    }
+
+    @Test
+    void onlyWhitespaceStopsAreTheGatewaysToApply() {
+        assertNull(stops("END", "###"));
+        assertNull(stops(""));
+        assertNull(WhitespaceStops.of(new ChatRequest("claude", List.of(ChatMessage.of("user", "hi")), null, null,
+                null, null, false, false, null, null, null, null)));
+    }
+
+    @Test
+    void aWholeAnswerIsCutAtTheFirstOfItsStops() {
+        ChatResponse answer = new ChatResponse("msg", "claude", "one two\tthree\nfour",
+                List.of(new ToolCall("t", "f", "{}")), "tool_calls", Usage.of(5, 9));
+
+        ChatResponse cut = stops("\n", "\t").cut(answer);
+
+        assertEquals("one two", cut.content());
+        assertEquals("stop", cut.finishReason());
+        assertEquals(List.of(), cut.toolCalls());
+        assertEquals(Usage.of(5, 9), cut.usage());
+    }
+
+    @Test
+    void anAnswerWithoutItsStopsIsLeftAlone() {
+        ChatResponse answer = new ChatResponse("msg", "claude", "one line", List.of(), "stop", Usage.NONE);
+
+        assertSame(answer, stops("\n").cut(answer));
+    }
+
+    @Test
+    void aStreamStopsAtTheSequence_relayingOnlyUsageAfterIt() {
+        WhitespaceStops.Events events = stops("\n").events();
+
+        assertEquals(List.of(new StreamEvent.TextDelta("yes"), new StreamEvent.TextDelta(" indeed"),
+                new StreamEvent.Finished("stop")), events.apply(text("yes", " indeed\nbecause")));
+        assertEquals(List.of(new StreamEvent.UsageReport(Usage.of(5, 20))), events.apply(List.of(
+                new StreamEvent.TextDelta(" more"), new StreamEvent.Finished("end_turn"),
+                new StreamEvent.UsageReport(Usage.of(5, 20)))));
+    }
+
+    @Test
+    void aLongerSequenceSplitAcrossDeltasIsFound_andHeldBackTextComesOutWhenItIsNotOne() {
+        WhitespaceStops.Events events = stops("\n\n").events();
+
+        assertEquals(List.of(new StreamEvent.TextDelta("line")), events.apply(text("line\n")));
+        assertEquals(List.of(new StreamEvent.TextDelta("\nnext")), events.apply(text("next")));
+        // "line\nnext" + "\n" + "\n...": the sequence spans two deltas
+        assertEquals(List.of(new StreamEvent.Finished("stop")), events.apply(text("\n", "\nnext\n\nrest")));
+    }
+
+    @Test
+    void heldBackTextIsFlushedBeforeTheFinish() {
+        WhitespaceStops.Events events = stops("\n\n").events();
+
+        assertEquals(List.of(new StreamEvent.TextDelta("end"), new StreamEvent.TextDelta("\n"),
+                new StreamEvent.Finished("stop")), events.apply(List.of(new StreamEvent.TextDelta("end\n"),
+                new StreamEvent.Finished("stop"))));
+    }
+}
