@@ -382,6 +382,22 @@ class BedrockRouteTest {
     }
 
     @Test
+    void aStreamedToolCallWithoutArgumentsHasEmptyObjectArguments() throws Exception {
+        script(ScriptedAnswer.toolCall(new Call("get_weather", List.of()), 20, 4));
+
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(MODEL,
+                "\"stream\":true,\"tools\":[" + WEATHER_TOOL + "],", "[{\"role\":\"user\",\"content\":\"Weather?\"}]"));
+
+        StringBuilder arguments = new StringBuilder();
+        for (JsonNode chunk : stream.chunks()) {
+            JsonNode piece = chunk.path("choices").path(0).path("delta").path("tool_calls").path(0).path("function")
+                    .path("arguments");
+            arguments.append(piece.asText(""));
+        }
+        assertEquals("{}", arguments.toString());
+    }
+
+    @Test
     void aResponseFormatForABedrockModelThatCannotBeMadeToCallAToolIsA400BeforeBedrockIsCalled() throws Exception {
         HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("bedrock/meta.llama3-1-8b-instruct-v1:0",
                 "\"response_format\":{\"type\":\"json_object\"},", "[{\"role\":\"user\",\"content\":\"Hi\"}]"));

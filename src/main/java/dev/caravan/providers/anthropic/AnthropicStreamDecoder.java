@@ -9,8 +9,10 @@ import dev.caravan.streaming.SseEvent;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One Anthropic Messages stream, event by event. Keeps what later events need: which content block is which tool
@@ -21,6 +23,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     private final ObjectMapper json;
     private final AnthropicErrorMapper errors;
     private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
+    private final Set<Integer> blocksWithArguments = new HashSet<>();
     private AnthropicUsage usage = AnthropicUsage.NONE;
     private boolean finished;
 
@@ -41,13 +44,14 @@ final class AnthropicStreamDecoder implements StreamDecoder {
             case "message_start" -> messageStart(data.path("message"));
             case "content_block_start" -> blockStart(data.path("index").asInt(), data.path("content_block"));
             case "content_block_delta" -> blockDelta(data.path("index").asInt(), data.path("delta"));
+            case "content_block_stop" -> blockStop(data.path("index").asInt());
             case "message_delta" -> messageDelta(data);
             case "message_stop" -> {
                 finished = true;
                 yield List.of();
             }
             case "error" -> List.of(new StreamEvent.Failed(errors.fromStreamEvent(data)));
-            // ping, content_block_stop, and event types Anthropic may add later (its versioning policy) say nothing
+            // ping, and event types Anthropic may add later (its versioning policy) say nothing
             default -> List.of();
         };
     }
@@ -89,6 +93,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
                 if (toolIndex == null || partial.isEmpty()) {
                     return List.of();
                 }
+                blocksWithArguments.add(blockIndex);
                 return List.of(new StreamEvent.ToolCallDelta(toolIndex, null, null, partial));
             }
             default -> {
@@ -96,6 +101,18 @@ final class AnthropicStreamDecoder implements StreamDecoder {
                 return List.of();
             }
         }
+    }
+
+    /**
+     * A tool call without parameters streams no argument text (only an empty delta): its arguments are "{}", as in
+     * the whole answer and as OpenAI streams them, not "", which callers' JSON parsers refuse.
+     */
+    private List<StreamEvent> blockStop(int blockIndex) {
+        Integer toolIndex = toolIndexByBlock.get(blockIndex);
+        if (toolIndex == null || blocksWithArguments.contains(blockIndex)) {
+            return List.of();
+        }
+        return List.of(new StreamEvent.ToolCallDelta(toolIndex, null, null, "{}"));
     }
 
     private List<StreamEvent> messageDelta(JsonNode data) {

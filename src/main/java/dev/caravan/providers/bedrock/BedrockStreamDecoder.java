@@ -4,6 +4,7 @@ import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.StreamEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockDeltaEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockStartEvent;
+import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockStopEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamMetadataEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamOutput;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
@@ -12,8 +13,10 @@ import software.amazon.awssdk.services.bedrockruntime.model.MessageStopEvent;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns one ConverseStream answer's events, one at a time, into normalized events. Bedrock numbers every content
@@ -24,6 +27,7 @@ public final class BedrockStreamDecoder {
     private final ToolNameMap toolNames;
     private final JsonAnswerTool.Events answerEvents;
     private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
+    private final Set<Integer> blocksWithArguments = new HashSet<>();
     private String messageId;
     private boolean finished;
 
@@ -76,7 +80,17 @@ public final class BedrockStreamDecoder {
                         return;
                     }
                     Integer toolIndex = toolIndexByBlock.get(delta.contentBlockIndex());
+                    blocksWithArguments.add(delta.contentBlockIndex());
                     out.add(new StreamEvent.ToolCallDelta(toolIndex == null ? 0 : toolIndex, null, null, input));
+                }
+            }
+
+            @Override
+            public void visitContentBlockStop(ContentBlockStopEvent stop) {
+                // a tool call without parameters streams no input: its arguments are "{}", as in a whole answer
+                Integer toolIndex = toolIndexByBlock.get(stop.contentBlockIndex());
+                if (toolIndex != null && !blocksWithArguments.contains(stop.contentBlockIndex())) {
+                    out.add(new StreamEvent.ToolCallDelta(toolIndex, null, null, "{}"));
                 }
             }
 

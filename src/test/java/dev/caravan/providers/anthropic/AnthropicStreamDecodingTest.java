@@ -115,6 +115,30 @@ class AnthropicStreamDecodingTest {
         assertFalse(decoder.finished());
     }
 
+    @Test
+    void aToolCallWithoutArgumentsStreamsEmptyObjectArgumentsAtItsBlocksEnd() {
+        StreamDecoder decoder = codec.newStreamDecoder();
+        decoder.decode(new SseEvent("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,"
+                + "\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_time\",\"input\":{}}}"));
+        decoder.decode(new SseEvent("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
+                + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}"));
+
+        assertEquals(List.of(new StreamEvent.ToolCallDelta(0, null, null, "{}")), decoder.decode(new SseEvent(
+                "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")));
+    }
+
+    @Test
+    void aToolCallWithArgumentsGetsNothingMoreAtItsBlocksEnd() {
+        StreamDecoder decoder = codec.newStreamDecoder();
+        decoder.decode(new SseEvent("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,"
+                + "\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_time\",\"input\":{}}}"));
+        decoder.decode(new SseEvent("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,"
+                + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"tz\\\": \\\"UTC\\\"}\"}}"));
+
+        assertEquals(List.of(), decoder.decode(new SseEvent("content_block_stop",
+                "{\"type\":\"content_block_stop\",\"index\":1}")));
+    }
+
     private Decoded decode(String fixture) throws IOException {
         StreamDecoder decoder = codec.newStreamDecoder();
         List<StreamEvent> events = new ArrayList<>();
