@@ -21,7 +21,7 @@ public final class AnswerWriter {
     public void write(Exchange exchange) {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         ChatResponse answer = call.response();
-        Price price = router.price(call.current());
+        Price price = router.price(call);
         BigDecimal cost = price == null ? null : price.cost(answer.usage());
         call.settled(answer.usage(), cost, "ok", true);
         Message message = exchange.getMessage();

@@ -60,6 +60,19 @@ public final class BudgetConfig {
         return parse(new Load(LoadSettings.builder().build()).loadFromString(yaml), "budgets");
     }
 
+    /**
+     * An edit of the budgets file: as {@link #parse}, but a file with nothing in it (empty, or only comments) is
+     * refused rather than read as "no budgets", since that is what a save caught half way looks like. No budgets at
+     * all is written {@code {}}.
+     */
+    public static BudgetConfig parseEdit(String yaml) {
+        Object document = new Load(LoadSettings.builder().build()).loadFromString(yaml);
+        if (document == null) {
+            throw new IllegalArgumentException("the file is empty; to remove every budget, write {}");
+        }
+        return parse(document, "budgets");
+    }
+
     private static BudgetConfig parse(Object document, String source) {
         Map<String, Map<Period, BigDecimal>> limits = new LinkedHashMap<>();
         if (document == null) {

@@ -81,7 +81,7 @@ public final class BudgetGate {
      * held for the whole chain, never nothing.
      */
     private BigDecimal cutShortCost(CallContext call, BigDecimal held) {
-        Price price = call.current() == null ? null : router.price(call.current());
+        Price price = call.current() == null ? null : router.price(call);
         if (price == null) {
             return held;
         }

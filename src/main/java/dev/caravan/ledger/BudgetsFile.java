@@ -10,7 +10,8 @@ import java.util.Arrays;
 
 /**
  * Keeps the budgets in force equal to config/budgets.yaml: checked by the reload route, swapped in when the file's
- * content changed and parses; an invalid edit is logged once and the previous limits keep applying.
+ * content changed and parses; an invalid edit (an empty file among them) is logged once and the previous limits keep
+ * applying.
  */
 public final class BudgetsFile {
 
@@ -33,7 +34,7 @@ public final class BudgetsFile {
             return false;
         }
         try {
-            budgets.replace(BudgetConfig.parse(new String(content, java.nio.charset.StandardCharsets.UTF_8)));
+            budgets.replace(BudgetConfig.parseEdit(new String(content, java.nio.charset.StandardCharsets.UTF_8)));
             applied = content;
             rejected = null;
             LOG.info("Budgets {} reloaded", file);

@@ -4,6 +4,7 @@ import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.Usage;
+import dev.caravan.pricing.Price;
 import dev.caravan.streaming.ClientChannel;
 import dev.caravan.streaming.RelayProgress;
 import dev.caravan.streaming.UpstreamStream;
@@ -41,6 +42,7 @@ public final class CallContext {
     private long backoffMillis;
     private long deadlineNanos = Long.MAX_VALUE;
     private Target current;
+    private Price currentPrice;
     private final List<String> failures = new ArrayList<>();
     private GatewayException lastError;
     private ChatResponse response;
@@ -166,9 +168,23 @@ public final class CallContext {
         return current;
     }
 
-    /** Starts an attempt on {@code target}. */
+    /**
+     * The current target's price as the catalog had it when the attempt started: a catalog reloaded while the call
+     * runs (a price renamed or removed) does not make it free.
+     */
+    public Price currentPrice() {
+        return currentPrice;
+    }
+
+    /** Starts an attempt on {@code target}, its price to be looked up in the catalog when it is needed. */
     public void attempt(Target target) {
+        attempt(target, null);
+    }
+
+    /** Starts an attempt on {@code target}, at {@code price} (the catalog's when it started; null: unpriced). */
+    public void attempt(Target target, Price price) {
         this.current = target;
+        this.currentPrice = price;
         this.attempts++;
         this.retriesOnCurrent = 0;
         this.backoffMillis = 0;

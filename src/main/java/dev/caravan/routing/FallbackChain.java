@@ -111,7 +111,8 @@ public final class FallbackChain {
             return;
         }
         call.chainIndex(next);
-        call.attempt(call.chain().get(next));
+        Target target = call.chain().get(next);
+        call.attempt(target, router.price(target));
         exchange.setProperty(CallContext.PROVIDER_PROPERTY, call.provider());
         exchange.setProperty(CallContext.ACCOUNT_PROPERTY, call.account());
     }

@@ -292,6 +292,15 @@ public final class ModelRouter {
         return price;
     }
 
+    /**
+     * The price of the call's current target: as the catalog had it when the attempt started, so that a catalog
+     * reloaded meanwhile (the price renamed or removed) does not make the call free; else as the catalog has it now.
+     */
+    public Price price(CallContext call) {
+        Price atStart = call.currentPrice();
+        return atStart != null ? atStart : price(call.current());
+    }
+
     /** The max_tokens to send to providers that require one when the caller gave none. */
     public int defaultMaxTokens(Target target) {
         Price price = price(target);

@@ -213,7 +213,7 @@ public final class StreamRelay extends AsyncProcessorSupport {
     }
 
     private BigDecimal cost(CallContext call, Usage usage) {
-        Price price = router.price(call.current());
+        Price price = router.price(call);
         return price == null || usage == null ? null : price.cost(usage);
     }
 

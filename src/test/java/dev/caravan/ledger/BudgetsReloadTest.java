@@ -41,6 +41,28 @@ class BudgetsReloadTest {
         }
     }
 
+    @Test
+    void anEmptyFileIsRefusedLikeAnInvalidOne_andNoBudgetsIsWrittenAsAnEmptyMapping() throws Exception {
+        Path budgets = dir.resolve("budgets.yaml");
+        Files.writeString(budgets, "global: {daily: 0.000001}\n");
+        try (Gateway gateway = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
+                "caravan.catalog.reload-period-ms", "200"))) {
+            assertEquals(429, gateway.post("/v1/chat/completions", REQUEST).statusCode());
+
+            // a save caught between truncating and writing
+            Files.writeString(budgets, "");
+            Thread.sleep(1_000);
+            assertEquals(429, gateway.post("/v1/chat/completions", REQUEST).statusCode(),
+                    "an empty file leaves the last good budgets in force");
+            Files.writeString(budgets, "# nothing but a comment\n");
+            Thread.sleep(1_000);
+            assertEquals(429, gateway.post("/v1/chat/completions", REQUEST).statusCode());
+
+            Files.writeString(budgets, "{}\n");
+            assertEquals(200, statusWithin(gateway, 200, 5_000));
+        }
+    }
+
     private static int statusWithin(Gateway gateway, int wanted, long millis) throws Exception {
         long deadline = System.currentTimeMillis() + millis;
         int status;
