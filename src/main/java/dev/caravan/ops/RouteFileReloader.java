@@ -10,17 +10,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Live reload of the YAML route files ({@code camel.main.routes-include-pattern}): called every few seconds, it reads
- * each file and, when its content changed, swaps that file's routes for the new ones ({@link RouteSwap}). Files are
+ * each file and, when its content changed, swaps that file's routes for the new ones ({@link RouteSwap}); files that
+ * changed together are swapped together when they fit only together (a route moved from one to another). Files are
  * compared by content, not by modification time or file events, so that a Kubernetes ConfigMap update (a symlink
  * swap) is seen too. A file that is rejected is logged once; the routes before it keep serving.
  */
@@ -32,7 +33,11 @@ public final class RouteFileReloader {
     private final RetiredRoutes retired;
     private final RouteSwap swap;
     private final Map<String, byte[]> applied;
-    private final Map<String, byte[]> rejected = new HashMap<>();
+    /** The files whose content was refused, and why: tried again with other files' changes, logged again if new. */
+    private final Map<String, Refusal> refused = new HashMap<>();
+
+    private record Refusal(byte[] content, String reason) {
+    }
 
     public RouteFileReloader(CamelContext context, RouteSwapHold hold) {
         this.context = context;
@@ -42,7 +47,11 @@ public final class RouteFileReloader {
         this.applied = files == null ? new HashMap<>() : files;
     }
 
-    /** Applies the route files that changed since the last call; stops the old routes no exchange uses any more. */
+    /**
+     * Applies the route files that changed since the last call; stops the old routes no exchange uses any more. The
+     * files refused before are tried again with them: a route moved from one file to another is refused in the file
+     * that gains it while the other still has it, and the two files may land a check apart (git pull, rsync).
+     */
     public synchronized void reloadIfChanged() {
         retired.stopDrained();
         Map<String, byte[]> now = read();
@@ -56,31 +65,73 @@ public final class RouteFileReloader {
                 applied.remove(location);
             }
         }
+        refused.keySet().retainAll(now.keySet());
+        Map<String, byte[]> due = new LinkedHashMap<>();
+        boolean changed = false;
         for (Map.Entry<String, byte[]> file : now.entrySet()) {
             String location = file.getKey();
             byte[] content = file.getValue();
-            if (Arrays.equals(content, applied.get(location)) || Arrays.equals(content, rejected.get(location))) {
-                continue;
+            if (Arrays.equals(content, applied.get(location))) {
+                refused.remove(location);
+            } else {
+                due.put(location, content);
+                changed |= !refused.containsKey(location) || !Arrays.equals(content, refused.get(location).content());
             }
-            reload(location, content);
+        }
+        if (changed && (due.size() == 1 || !reloadTogether(due))) {
+            reloadOneByOne(due);
         }
     }
 
-    private void reload(String location, byte[] content) {
-        long start = System.nanoTime();
-        List<RouteDefinition> old = swap.routesOf(location);
-        Resource resource = ResourceHelper.fromBytes(location, content);
+    /** All at once, for a route that moves between them; false (and nothing changed) if they do not fit together. */
+    private boolean reloadTogether(Map<String, byte[]> files) {
         try {
-            Set<String> ids = swap.apply(resource, old);
-            applied.put(location, content);
-            rejected.remove(location);
-            LOG.info("Routes file {} reloaded in {} ms: routes {} now serving ({} replaced)", location,
-                    (System.nanoTime() - start) / 1_000_000, ids, old.size());
+            apply(files);
+            return true;
         } catch (RouteSwap.Rejected e) {
-            rejected.put(location, content);
-            LOG.error("Routes file {} rejected, the previous routes keep serving: {}", location, e.getMessage());
-            LOG.debug("Routes file {} rejected", location, e);
+            LOG.debug("Routes files {} do not fit together ({}); trying them one by one", files.keySet(),
+                    e.getMessage());
+            return false;
         }
+    }
+
+    /** Each file on its own, in turn, until none more fits: one refused may fit once another is applied. */
+    private void reloadOneByOne(Map<String, byte[]> files) {
+        Map<String, byte[]> left = new LinkedHashMap<>(files);
+        boolean progress = true;
+        while (progress && !left.isEmpty()) {
+            progress = left.entrySet().removeIf(file -> reload(file.getKey(), file.getValue()));
+        }
+    }
+
+    private boolean reload(String location, byte[] content) {
+        try {
+            apply(Map.of(location, content));
+            return true;
+        } catch (RouteSwap.Rejected e) {
+            Refusal before = refused.put(location, new Refusal(content, e.getMessage()));
+            if (before != null && Arrays.equals(before.content(), content) && before.reason().equals(e.getMessage())) {
+                LOG.debug("Routes file {} still rejected: {}", location, e.getMessage());
+            } else {
+                LOG.error("Routes file {} rejected, the previous routes keep serving: {}", location, e.getMessage());
+            }
+            LOG.debug("Routes file {} rejected", location, e);
+            return false;
+        }
+    }
+
+    private void apply(Map<String, byte[]> files) throws RouteSwap.Rejected {
+        long start = System.nanoTime();
+        List<Resource> resources = new ArrayList<>();
+        files.forEach((location, content) -> resources.add(ResourceHelper.fromBytes(location, content)));
+        Map<String, RouteSwap.Swapped> swapped = swap.apply(resources);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        swapped.forEach((location, routes) -> {
+            applied.put(location, files.get(location));
+            refused.remove(location);
+            LOG.info("Routes file {} reloaded in {} ms: routes {} now serving ({} replaced)", location, millis,
+                    routes.ids(), routes.replaced());
+        });
     }
 
     /**

@@ -19,12 +19,14 @@ import org.apache.camel.support.PluginHelper;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * Replaces the routes of one YAML file with those of its new content: builds and checks the new routes before any
+ * Replaces the routes of YAML files with those of their new content: builds and checks the new routes before any
  * live route is touched, then swaps them without waiting for the old routes' in-flight exchanges, which finish on
  * the old processors ({@link RetiredRoutes}). Camel's own reload stops a route by waiting for its exchanges (a
  * stream can take minutes, while its endpoint answers 503 or blocks its callers) and removes it before its
@@ -51,8 +53,52 @@ final class RouteSwap {
         this.hold = hold;
     }
 
+    /** What one file's new content put in service: its routes now serving, and how many routes it replaced. */
+    record Swapped(Set<String> ids, int replaced) {
+    }
+
+    /**
+     * Swaps the routes of these files for those of their new contents, all at once, so that a route may move from one
+     * file to another; answers what now serves, by file (its location, as Camel records it).
+     */
+    Map<String, Swapped> apply(List<Resource> contents) throws Rejected {
+        Map<String, List<RouteDefinition>> oldByFile = new LinkedHashMap<>();
+        Map<String, List<RouteDefinition>> newByFile = new LinkedHashMap<>();
+        List<RouteDefinition> old = new ArrayList<>();
+        List<RouteDefinition> routes = new ArrayList<>();
+        List<RouteConfigurationBuilder> configurations = new ArrayList<>();
+        for (Resource content : contents) {
+            List<RouteDefinition> fileRoutes = parse(content, configurations);
+            newByFile.put(content.getLocation(), fileRoutes);
+            routes.addAll(fileRoutes);
+            oldByFile.put(content.getLocation(), routesOf(content.getLocation()));
+            old.addAll(oldByFile.get(content.getLocation()));
+        }
+        Set<String> oldIds = ids(old);
+        checkIds(routes, oldIds);
+
+        List<RouteConfigurationDefinition> configurationsBefore = new ArrayList<>(model.getRouteConfigurationDefinitions());
+        try {
+            for (RouteConfigurationBuilder rcb : configurations) {
+                rcb.updateRouteConfigurationsToCamelContext(context);
+            }
+            for (RouteDefinition route : routes) {
+                // Builds every step (beans, endpoints, placeholders, error handling) without adding the route.
+                new RouteReifier(context, route).createRoute();
+            }
+        } catch (Exception e) {
+            restore(configurationsBefore);
+            throw new Rejected("does not build: " + reason(e), e);
+        }
+        swap(old, routes, configurationsBefore);
+        Map<String, Swapped> swapped = new LinkedHashMap<>();
+        newByFile.forEach((location, fileRoutes) ->
+                swapped.put(location, new Swapped(ids(fileRoutes), oldByFile.get(location).size())));
+        return swapped;
+    }
+
     /** The routes loaded from this file (by its location, as Camel recorded it). */
-    List<RouteDefinition> routesOf(String location) {
+    private List<RouteDefinition> routesOf(String location) {
         List<RouteDefinition> routes = new ArrayList<>();
         for (RouteDefinition route : model.getRouteDefinitions()) {
             if (route.getResource() != null && location.equals(route.getResource().getLocation())
@@ -63,10 +109,10 @@ final class RouteSwap {
         return routes;
     }
 
-    /** Swaps the file's routes for those in {@code content}; answers the ids of the routes now serving from it. */
-    Set<String> apply(Resource content, List<RouteDefinition> old) throws Rejected {
+    /** The file's routes; its route configurations are added to {@code configurations}. */
+    private List<RouteDefinition> parse(Resource content, List<RouteConfigurationBuilder> configurations)
+            throws Rejected {
         List<RouteDefinition> routes = new ArrayList<>();
-        List<RouteConfigurationBuilder> configurations = new ArrayList<>();
         try {
             for (RoutesBuilder builder : PluginHelper.getRoutesLoader(context).findRoutesBuilders(content)) {
                 if (builder instanceof RouteConfigurationBuilder rcb) {
@@ -84,24 +130,10 @@ final class RouteSwap {
         } catch (Exception e) {
             throw new Rejected("does not parse: " + reason(e), e);
         }
-        Set<String> oldIds = new LinkedHashSet<>();
-        old.forEach(r -> oldIds.add(r.getRouteId()));
-        checkIds(routes, oldIds);
+        return routes;
+    }
 
-        List<RouteConfigurationDefinition> configurationsBefore = new ArrayList<>(model.getRouteConfigurationDefinitions());
-        try {
-            for (RouteConfigurationBuilder rcb : configurations) {
-                rcb.updateRouteConfigurationsToCamelContext(context);
-            }
-            for (RouteDefinition route : routes) {
-                // Builds every step (beans, endpoints, placeholders, error handling) without adding the route.
-                new RouteReifier(context, route).createRoute();
-            }
-        } catch (Exception e) {
-            restore(configurationsBefore);
-            throw new Rejected("does not build: " + reason(e), e);
-        }
-        swap(old, routes, configurationsBefore);
+    private static Set<String> ids(List<RouteDefinition> routes) {
         Set<String> ids = new LinkedHashSet<>();
         routes.forEach(r -> ids.add(r.getRouteId()));
         return ids;
@@ -118,9 +150,15 @@ final class RouteSwap {
                 throw new Rejected("route id " + id + " appears twice", null);
             }
             if (context.getRoute(id) != null && !oldIds.contains(id)) {
-                throw new Rejected("route id " + id + " is already used by another file's route", null);
+                throw new Rejected("route id " + id + " is already used by a route of " + fileOf(id)
+                        + " (a route moving from there is taken once that file no longer has it)", null);
             }
         }
+    }
+
+    private String fileOf(String routeId) {
+        RouteDefinition route = model.getRouteDefinition(routeId);
+        return route == null || route.getResource() == null ? "another file" : route.getResource().getLocation();
     }
 
     private void swap(List<RouteDefinition> old, List<RouteDefinition> routes,

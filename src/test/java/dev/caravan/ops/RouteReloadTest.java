@@ -4,6 +4,7 @@ import dev.caravan.ledger.CostRecord;
 import dev.caravan.ledger.Ledger;
 import dev.caravan.support.Eventually;
 import dev.caravan.support.Gateway;
+import dev.caravan.support.RoutesCopy;
 import dev.caravan.support.StreamCapture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +23,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,17 +47,10 @@ class RouteReloadTest {
 
     @BeforeAll
     static void start() throws Exception {
-        routes = dir.resolve("routes");
-        Files.createDirectories(routes.resolve("providers"));
-        try (Stream<Path> files = Files.walk(Path.of("routes"))) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                Files.copy(file, routes.resolve(Path.of("routes").relativize(file)));
-            }
-        }
+        routes = RoutesCopy.in(dir);
         // mock-stream: 60 tokens 100 ms apart, a 6 s stream.
         gateway = Gateway.start(Map.of(
-                "camel.main.routes-include-pattern",
-                "file:" + routes + "/*.yaml,file:" + routes + "/providers/*.yaml",
+                "camel.main.routes-include-pattern", RoutesCopy.includePattern(routes),
                 "caravan.routes.reload-period-ms", "250",
                 "caravan.mock.token-delay-ms", "100", "caravan.mock.stream-tokens", "60"));
     }
