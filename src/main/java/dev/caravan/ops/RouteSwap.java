@@ -3,6 +3,7 @@ package dev.caravan.ops;
 import dev.caravan.api.RouteSwapHold;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Consumer;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Processor;
 import org.apache.camel.Route;
 import org.apache.camel.RoutesBuilder;
@@ -26,8 +27,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Replaces the routes of YAML files with those of their new content: builds and checks the new routes before any
- * live route is touched, then swaps them without waiting for the old routes' in-flight exchanges, which finish on
+ * Replaces the routes of YAML files with those of their new content: builds and checks the new routes (unique ids,
+ * every direct: endpoint a route calls still consumed) before any live route is touched, then swaps them without waiting for the old routes' in-flight exchanges, which finish on
  * the old processors ({@link RetiredRoutes}). Camel's own reload stops a route by waiting for its exchanges (a
  * stream can take minutes, while its endpoint answers 503 or blocks its callers) and removes it before its
  * replacement is known to build.
@@ -78,18 +79,20 @@ final class RouteSwap {
         checkIds(routes, oldIds);
 
         List<RouteConfigurationDefinition> configurationsBefore = new ArrayList<>(model.getRouteConfigurationDefinitions());
+        List<Route> built = new ArrayList<>();
         try {
             for (RouteConfigurationBuilder rcb : configurations) {
                 rcb.updateRouteConfigurationsToCamelContext(context);
             }
             for (RouteDefinition route : routes) {
                 // Builds every step (beans, endpoints, placeholders, error handling) without adding the route.
-                new RouteReifier(context, route).createRoute();
+                built.add(new RouteReifier(context, route).createRoute());
             }
         } catch (Exception e) {
             restore(configurationsBefore);
             throw new Rejected("does not build: " + reason(e), e);
         }
+        checkDirectCalls(old, routes, built, configurationsBefore);
         swap(old, routes, configurationsBefore);
         Map<String, Swapped> swapped = new LinkedHashMap<>();
         newByFile.forEach((location, fileRoutes) ->
@@ -159,6 +162,31 @@ final class RouteSwap {
     private String fileOf(String routeId) {
         RouteDefinition route = model.getRouteDefinition(routeId);
         return route == null || route.getResource() == null ? "another file" : route.getResource().getLocation();
+    }
+
+    /**
+     * Refuses new routes after which a direct: endpoint that a route calls would have no consumer: each call would
+     * wait on its thread (an event loop, for the HTTP routes) for the direct component's timeout, then fail.
+     */
+    private void checkDirectCalls(List<RouteDefinition> old, List<RouteDefinition> routes, List<Route> built,
+            List<RouteConfigurationDefinition> configurationsBefore) throws Rejected {
+        Set<String> oldIds = ids(old);
+        List<Endpoint> consumersAfter = new ArrayList<>();
+        context.getRoutes().stream().filter(r -> !oldIds.contains(r.getRouteId()))
+                .forEach(r -> consumersAfter.add(r.getEndpoint()));
+        built.forEach(r -> consumersAfter.add(r.getEndpoint()));
+        List<RouteDefinition> routesAfter = new ArrayList<>(model.getRouteDefinitions());
+        routesAfter.removeAll(old);
+        routesAfter.addAll(routes);
+        UnansweredDirectCalls before = new UnansweredDirectCalls(context, model.getRouteDefinitions(),
+                configurationsBefore, context.getRoutes().stream().map(Route::getEndpoint).toList());
+        UnansweredDirectCalls after = new UnansweredDirectCalls(context, routesAfter,
+                model.getRouteConfigurationDefinitions(), consumersAfter);
+        String unanswered = after.newSince(before);
+        if (unanswered != null) {
+            restore(configurationsBefore);
+            throw new Rejected(unanswered, null);
+        }
     }
 
     private void swap(List<RouteDefinition> old, List<RouteDefinition> routes,

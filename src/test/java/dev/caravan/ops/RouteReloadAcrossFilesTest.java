@@ -1,11 +1,13 @@
 package dev.caravan.ops;
 
+import dev.caravan.ledger.Ledger;
 import dev.caravan.support.Eventually;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.RoutesCopy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -23,11 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Route file edits whose effect reaches other files: a route moved from one file to another is applied whichever file
- * lands first, and a route id that another file holds is refused with one ERROR line.
+ * lands first; a route id that another file holds, and an edit that would leave a called direct: endpoint without its
+ * consumer, are refused with one ERROR line.
  */
 class RouteReloadAcrossFilesTest {
 
     private static final long DEADLINE_MILLIS = 20_000;
+    private static final String CHAT = "{\"model\":\"mock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     private static final String RELOADER = "dev.caravan.ops.RouteFileReloader";
 
     @TempDir
@@ -74,6 +78,26 @@ class RouteReloadAcrossFilesTest {
     }
 
     @Test
+    void aRouteCalledThroughDirectMovesWhenBothFilesHaveLanded() throws Exception {
+        try (Gateway gateway = start(Map.of()); LogLines log = LogLines.capture(RELOADER)) {
+            String costs = read("costs.yaml");
+            String recordCost = route(costs, "record-cost");
+
+            // costs.yaml lands first: alone, it would leave the chat route's wire tap without its consumer.
+            land("costs.yaml", costs.replace(recordCost, ""));
+            String error = oneError(log);
+            assertTrue(error.contains("direct:record-cost would have no consumer; route chat, "
+                    + "route configuration answer-errors call it"), error);
+            assertRecorded(gateway);
+
+            land("admin.yaml", read("admin.yaml") + "\n" + recordCost);
+            until(() -> log.matching(l -> l.message().contains("reloaded")).size() == 2, "both files live");
+            assertRecorded(gateway);
+            assertEquals(1, log.matching(l -> l.level().equals("ERROR")).size(), log.lines().toString());
+        }
+    }
+
+    @Test
     void aRouteIdAnotherFileHoldsIsRefusedOnceAndChangesNothing() throws Exception {
         try (Gateway gateway = start(Map.of()); LogLines log = LogLines.capture(RELOADER)) {
             String copy = route(read("costs.yaml"), "spend").replace("/v1/spend", "/v1/spend-copy");
@@ -92,6 +116,21 @@ class RouteReloadAcrossFilesTest {
             assertEquals(1, log.matching(l -> l.message().contains("reloaded")).size(), log.lines().toString());
             assertNotEquals(200, gateway.get("/v1/spend-copy").statusCode());
             assertEquals(200, gateway.get("/v1/spend").statusCode());
+        }
+    }
+
+    @Test
+    void anEditThatLeavesACalledDirectEndpointWithoutConsumerIsRefused() throws Exception {
+        try (Gateway gateway = start(Map.of("caravan.http.event-loops", "1"));
+             LogLines log = LogLines.capture(RELOADER)) {
+            land("dispatch.yaml", read("dispatch.yaml").replace("uri: direct:dispatch", "uri: direct:dispatch-v2"));
+            String error = oneError(log);
+            assertTrue(error.contains("dispatch.yaml rejected, the previous routes keep serving: "
+                    + "direct:dispatch would have no consumer; route chat calls it"), error);
+            HttpResponse<String> chat = gateway.post("/v1/chat/completions", CHAT);
+            assertEquals(200, chat.statusCode(), chat.body());
+            Thread.sleep(1_000);
+            assertEquals(1, log.matching(l -> l.level().equals("ERROR")).size(), log.lines().toString());
         }
     }
 
@@ -129,6 +168,14 @@ class RouteReloadAcrossFilesTest {
         List<LogLines.Line> errors = log.await(l -> l.level().equals("ERROR"), 1, DEADLINE_MILLIS);
         assertEquals(1, errors.size(), "one ERROR line: " + log.lines());
         return errors.get(0).message();
+    }
+
+    private static void assertRecorded(Gateway gateway) throws Exception {
+        HttpResponse<String> chat = gateway.post("/v1/chat/completions", CHAT);
+        assertEquals(200, chat.statusCode(), chat.body());
+        String id = chat.headers().firstValue("x-request-id").orElseThrow();
+        Ledger ledger = gateway.context().getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        Eventually.until(() -> ledger.store().find(id), DEADLINE_MILLIS, "the chat's cost is recorded");
     }
 
     private static void until(Eventually.Check check, String what) throws Exception {
