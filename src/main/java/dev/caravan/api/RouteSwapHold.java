@@ -41,6 +41,11 @@ public final class RouteSwapHold {
         release.forEach(Runnable::run);
     }
 
+    /** True while routes are being swapped (for the direct: endpoints, whose consumers are away meanwhile). */
+    public boolean swapping() {
+        return closed;
+    }
+
     /**
      * Passes the request on to the routes now, or once the swap in progress is over; then it is routed afresh (the
      * router's view of its routes is the one it had when the request arrived).

@@ -21,6 +21,7 @@ public class OperationsBeans implements CamelConfiguration {
     private static final List<String> PROVIDERS = List.of("openai", "anthropic", "bedrock", "mock");
 
     private GatewayMetrics metrics;
+    private RouteSwapHold swapHold;
 
     @BindToRegistry
     public synchronized GatewayMetrics gatewayMetrics(CamelContext context) {
@@ -40,8 +41,21 @@ public class OperationsBeans implements CamelConfiguration {
     /** Live reload of the YAML route files (routes/reload.yaml calls it). */
     @BindToRegistry
     public RouteFileReloader routeFiles(CamelContext context) {
-        RouteSwapHold hold = context.getRegistry().lookupByNameAndType("routeSwapHold", RouteSwapHold.class);
-        return new RouteFileReloader(context, hold == null ? new RouteSwapHold() : hold);
+        return new RouteFileReloader(context, swapHold(context));
+    }
+
+    /** The direct: component: a call to an endpoint without a consumer fails at once, unless routes are swapped. */
+    @BindToRegistry("direct")
+    public SwapWaitingDirectComponent direct(CamelContext context) {
+        return new SwapWaitingDirectComponent(swapHold(context));
+    }
+
+    private synchronized RouteSwapHold swapHold(CamelContext context) {
+        if (swapHold == null) {
+            RouteSwapHold bound = context.getRegistry().lookupByNameAndType("routeSwapHold", RouteSwapHold.class);
+            swapHold = bound == null ? new RouteSwapHold() : bound;
+        }
+        return swapHold;
     }
 
     @Override

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Route file edits whose effect reaches other files: a route moved from one file to another is applied whichever file
  * lands first; a route id that another file holds, and an edit that would leave a called direct: endpoint without its
- * consumer, are refused with one ERROR line.
+ * consumer, are refused with one ERROR line; and a call that finds no consumer all the same fails at once.
  */
 class RouteReloadAcrossFilesTest {
 
@@ -131,6 +131,39 @@ class RouteReloadAcrossFilesTest {
             assertEquals(200, chat.statusCode(), chat.body());
             Thread.sleep(1_000);
             assertEquals(1, log.matching(l -> l.level().equals("ERROR")).size(), log.lines().toString());
+        }
+    }
+
+    @Test
+    void aCallToADirectEndpointWithoutConsumerFailsAtOnceAndHoldsNoEventLoop() throws Exception {
+        routes = RoutesCopy.in(dir);
+        Files.writeString(routes.resolve("orphan.yaml"), """
+                - route:
+                    id: orphan
+                    from:
+                      uri: platform-http:/test/orphan
+                      steps:
+                        - to: direct:nowhere
+                """);
+        try (Gateway gateway = start(Map.of("caravan.http.event-loops", "1"));
+             LogLines log = LogLines.capture(RELOADER)) {
+            CompletableFuture<HttpResponse<String>> orphan = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return gateway.get("/test/orphan");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long start = System.nanoTime();
+            assertEquals(200, gateway.get("/v1/models").statusCode());
+            assertEquals(500, orphan.get(1, TimeUnit.SECONDS).statusCode());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "neither request waited");
+
+            // An endpoint without its consumer since the start is not an edit's doing: other edits still go live.
+            land("dispatch.yaml", read("dispatch.yaml").replace("# Dispatch: try", "# Dispatch (edited): try"));
+            until(() -> !log.matching(l -> l.message().contains("dispatch.yaml reloaded")).isEmpty(),
+                    "dispatch.yaml live");
+            assertTrue(log.matching(l -> l.level().equals("ERROR")).isEmpty(), log.lines().toString());
         }
     }
 
