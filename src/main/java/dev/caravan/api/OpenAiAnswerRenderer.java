@@ -17,10 +17,14 @@ public final class OpenAiAnswerRenderer {
                 .put("created", System.currentTimeMillis() / 1000).put("model", model);
         ObjectNode choice = root.putArray("choices").addObject().put("index", 0);
         ObjectNode message = choice.putObject("message").put("role", "assistant");
-        if (answer.content() == null) {
-            message.putNull("content");
-        } else {
+        if (answer.content() != null) {
             message.put("content", answer.content());
+        } else if (answer.toolCalls().isEmpty() && answer.refusal() == null) {
+            // an empty answer (Anthropic's content [] after a tool result): OpenAI's null goes only with tool calls
+            // or a refusal, and SDKs that read content as text, or send the message back, need a string
+            message.put("content", "");
+        } else {
+            message.putNull("content");
         }
         if (answer.refusal() == null) {
             message.putNull("refusal");

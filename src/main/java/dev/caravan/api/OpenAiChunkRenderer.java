@@ -48,7 +48,12 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
             function.put("arguments", call.argumentsDelta() == null ? "" : call.argumentsDelta());
         } else if (event instanceof StreamEvent.Finished finished) {
             chunk = chunk(finished.finishReason());
-            delta(chunk);
+            boolean nothingSent = !roleSent;
+            ObjectNode delta = delta(chunk);
+            if (nothingSent) {
+                // an empty answer: its content is "", as OpenAI's first chunk says, not missing (null once accumulated)
+                delta.put("content", "");
+            }
         } else {
             return null;
         }

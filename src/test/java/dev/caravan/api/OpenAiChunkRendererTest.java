@@ -42,6 +42,15 @@ class OpenAiChunkRendererTest {
     }
 
     @Test
+    void anAnswerWithNothingInItSaysItsContentIsEmptyText() throws IOException {
+        OpenAiChunkRenderer renderer = new OpenAiChunkRenderer("chatcmpl-1", "claude-x", false);
+
+        JsonNode last = chunk(renderer.event(new StreamEvent.Finished("stop")));
+
+        assertEquals(json("{\"role\":\"assistant\",\"content\":\"\"}"), last.at("/choices/0/delta"));
+    }
+
+    @Test
     void aChunkHasTheShapeOfOpenAisChunks() throws IOException {
         OpenAiChunkRenderer renderer = new OpenAiChunkRenderer("chatcmpl-1", "gpt-4o", true);
 

@@ -252,6 +252,32 @@ class AnthropicRouteTest {
     private static final String TOOL_LOOP = ToolLoop.followUp("toolu_1");
 
     @Test
+    void anEmptyAnswerAfterAToolResultIsEmptyTextThatCanBeSentBack_singleAndStreamed() throws Exception {
+        anthropic.always(anthropic.reply(FakeAnthropic.pieces(List.of(), "end_turn", 120, 2)));
+        String tools = "\"tools\":[" + WEATHER_TOOL + "],";
+
+        HttpResponse<String> single = gateway.post("/v1/chat/completions", chat(MODEL, tools, TOOL_LOOP));
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(MODEL,
+                tools + "\"stream\":true,", TOOL_LOOP));
+        HttpResponse<String> simple = gateway.post("/ai/chat", hi(MODEL));
+
+        assertEquals(200, single.statusCode(), single.body());
+        JsonNode message = JSON.readTree(single.body()).path("choices").path(0).path("message");
+        assertEquals("", message.path("content").textValue(), message.toString());
+        assertFalse(message.has("tool_calls"));
+        List<JsonNode> chunks = stream.chunks();
+        assertEquals("", chunks.get(0).path("choices").path(0).path("delta").path("content").textValue(),
+                chunks.toString());
+        assertEquals("", JSON.readTree(simple.body()).path("content").textValue(), simple.body());
+        // the SDK idiom: the answer's message appended to the history as it came
+        String history = TOOL_LOOP.substring(0, TOOL_LOOP.length() - 1) + "," + message + ","
+                + "{\"role\":\"user\",\"content\":\"And tomorrow?\"}]";
+        anthropic.always(anthropic.reply(FakeAnthropic.text("Rain.", 130, 2)));
+        HttpResponse<String> next = gateway.post("/v1/chat/completions", chat(MODEL, tools, history));
+        assertEquals(200, next.statusCode(), next.body());
+    }
+
+    @Test
     void aToolLoopFollowUpWithToolChoiceNoneKeepsTheToolBlocksAndForbidsCalls() throws Exception {
         HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL,
                 "\"tools\":[" + WEATHER_TOOL + "],\"tool_choice\":\"none\",", TOOL_LOOP));
