@@ -19,9 +19,9 @@ public final class OpenAiAnswerRenderer {
         ObjectNode message = choice.putObject("message").put("role", "assistant");
         if (answer.content() != null) {
             message.put("content", answer.content());
-        } else if (answer.toolCalls().isEmpty() && answer.refusal() == null) {
-            // an empty answer (Anthropic's content [] after a tool result): OpenAI's null goes only with tool calls
-            // or a refusal, and SDKs that read content as text, or send the message back, need a string
+        } else if (answer.toolCalls().isEmpty() && answer.refusal() == null && !spoken(answer)) {
+            // an empty answer (Anthropic's content [] after a tool result): OpenAI's null goes only with tool calls,
+            // a refusal or audio, and SDKs that read content as text, or send the message back, need a string
             message.put("content", "");
         } else {
             message.putNull("content");
@@ -40,8 +40,30 @@ public final class OpenAiAnswerRenderer {
         }
         choice.putNull("logprobs");
         choice.put("finish_reason", answer.finishReason());
+        if (answer.passThrough() != null) {
+            passOn(answer.passThrough(), choice);
+        }
         root.set("usage", usage(answer.usage()));
         return root;
+    }
+
+    /** An OpenAI audio answer: its text is the audio's transcript, and its content null, as OpenAI sent it. */
+    private static boolean spoken(ChatResponse answer) {
+        return answer.passThrough() != null && answer.passThrough().path("message").has("audio");
+    }
+
+    /**
+     * Writes what the upstream answered beyond Caravan's model ({@link ChatResponse#passThrough}) over the rendered
+     * choice: an object field into the choice's object of that name (message, delta), any other field in its place.
+     */
+    static void passOn(ObjectNode partial, ObjectNode choice) {
+        partial.properties().forEach(field -> {
+            if (field.getValue().isObject() && choice.get(field.getKey()) instanceof ObjectNode own) {
+                own.setAll((ObjectNode) field.getValue());
+            } else {
+                choice.set(field.getKey(), field.getValue());
+            }
+        });
     }
 
     static ObjectNode usage(Usage usage) {

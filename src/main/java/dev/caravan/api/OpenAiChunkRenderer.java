@@ -32,9 +32,11 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
         if (event instanceof StreamEvent.TextDelta text) {
             chunk = chunk(null);
             delta(chunk).put("content", text.text());
+            passOn(text.passThrough(), chunk);
         } else if (event instanceof StreamEvent.RefusalDelta refusal) {
             chunk = chunk(null);
             delta(chunk).put("refusal", refusal.text());
+            passOn(refusal.passThrough(), chunk);
         } else if (event instanceof StreamEvent.ToolCallDelta call) {
             chunk = chunk(null);
             ObjectNode entry = delta(chunk).putArray("tool_calls").addObject().put("index", call.index());
@@ -75,6 +77,13 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
             chunk.putNull("usage");
         }
         return chunk;
+    }
+
+    /** The upstream chunk's own logprobs, when it was OpenAI's and had them. */
+    private static void passOn(ObjectNode passThrough, ObjectNode chunk) {
+        if (passThrough != null) {
+            OpenAiAnswerRenderer.passOn(passThrough, (ObjectNode) chunk.path("choices").path(0));
+        }
     }
 
     private ObjectNode delta(ObjectNode chunk) {

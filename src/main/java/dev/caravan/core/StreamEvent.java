@@ -1,6 +1,12 @@
 package dev.caravan.core;
 
-/** What a provider's stream says, event by event, in terms every API renderer understands. */
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * What a provider's stream says, event by event, in terms every API renderer understands. A text or refusal delta's
+ * {@code passThrough} is what an OpenAI-shaped upstream's chunk carried beside it (its choice's logprobs), as a
+ * partial choice for the OpenAI renderer to hand on unchanged; null when there is none, as for every other provider.
+ */
 public sealed interface StreamEvent {
 
     /** The upstream accepted the request and the answer begins; {@code id} may be null. */
@@ -8,11 +14,19 @@ public sealed interface StreamEvent {
     }
 
     /** More answer text. */
-    record TextDelta(String text) implements StreamEvent {
+    record TextDelta(String text, ObjectNode passThrough) implements StreamEvent {
+
+        public TextDelta(String text) {
+            this(text, null);
+        }
     }
 
     /** More of the model's refusal text (OpenAI's {@code delta.refusal}). */
-    record RefusalDelta(String text) implements StreamEvent {
+    record RefusalDelta(String text, ObjectNode passThrough) implements StreamEvent {
+
+        public RefusalDelta(String text) {
+            this(text, null);
+        }
     }
 
     /** A tool call begins ({@code id} and {@code name} set) or continues (more {@code argumentsDelta}). */

@@ -5,13 +5,17 @@ import dev.caravan.core.ChatResponse;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.Usage;
 import dev.caravan.providers.anthropic.AnthropicCodec;
+import dev.caravan.providers.openai.OpenAiCodec;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OpenAiAnswerRendererTest {
@@ -51,5 +55,60 @@ class OpenAiAnswerRendererTest {
         ChatResponse answer = new ChatResponse("c", "m", null, List.of(), "stop", USAGE);
 
         assertEquals("", SimpleAnswerRenderer.render("1", "anthropic", "m", answer, null).get("content").textValue());
+    }
+
+    @Test
+    void openAisLogprobsReachTheChoiceAsOpenAiSentThem() throws IOException {
+        Rendered answer = rendered("response-logprobs.json");
+
+        assertEquals(answer.wire().get("logprobs"), answer.choice().get("logprobs"));
+        assertEquals("Hello!", answer.choice().at("/message/content").textValue());
+        assertEquals(List.of("index", "message", "logprobs", "finish_reason"), names(answer.choice()));
+    }
+
+    @Test
+    void openAisUrlCitationsReachTheMessage() throws IOException {
+        Rendered answer = rendered("response-url-citations.json");
+
+        assertEquals(answer.wire().at("/message/annotations"), answer.choice().at("/message/annotations"));
+        assertTrue(answer.choice().at("/message/content").textValue().startsWith("Camel 4.17"));
+    }
+
+    @Test
+    void openAisAudioAnswerKeepsItsAudioAndItsNullContent() throws IOException {
+        Rendered answer = rendered("response-audio.json");
+
+        assertEquals(answer.wire().at("/message/audio"), answer.choice().at("/message/audio"));
+        assertTrue(answer.choice().at("/message/content").isNull(), "OpenAI's audio answers have no text content");
+    }
+
+    @Test
+    void anAnswerWithNothingToPassThroughHasNullLogprobsAndNoAnnotationsOrAudio() {
+        JsonNode choice = OpenAiAnswerRenderer.render("chatcmpl-1", "m",
+                new ChatResponse("c", "m", "Hi", List.of(), "stop", USAGE)).at("/choices/0");
+
+        assertTrue(choice.get("logprobs").isNull());
+        assertNull(choice.get("message").get("annotations"));
+        assertNull(choice.get("message").get("audio"));
+    }
+
+    private static List<String> names(JsonNode node) {
+        List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /** An OpenAI answer's choice as OpenAI sent it ({@code wire}) and as the gateway renders it. */
+    private record Rendered(JsonNode wire, JsonNode choice) {
+    }
+
+    private static Rendered rendered(String fixture) throws IOException {
+        byte[] wire;
+        try (InputStream in = OpenAiAnswerRendererTest.class.getResourceAsStream("/fixtures/openai/" + fixture)) {
+            wire = in.readAllBytes();
+        }
+        JsonNode choice = OpenAiAnswerRenderer.render("chatcmpl-1", "gpt-4o", new OpenAiCodec().decodeResponse(wire))
+                .at("/choices/0");
+        return new Rendered(Json.MAPPER.readTree(wire).at("/choices/0"), choice);
     }
 }

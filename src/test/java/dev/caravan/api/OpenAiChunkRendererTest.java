@@ -51,6 +51,22 @@ class OpenAiChunkRendererTest {
     }
 
     @Test
+    void aDeltaFromOpenAiCarriesItsChunksLogprobs() throws IOException {
+        OpenAiChunkRenderer renderer = new OpenAiChunkRenderer("chatcmpl-1", "gpt-4o", false);
+        JsonNode logprobs = json("{\"content\":[{\"token\":\"Hi\",\"logprob\":-0.1,\"bytes\":[72,105],"
+                + "\"top_logprobs\":[]}],\"refusal\":null}");
+        com.fasterxml.jackson.databind.node.ObjectNode passThrough = Json.MAPPER.createObjectNode();
+        passThrough.set("logprobs", logprobs);
+
+        JsonNode text = chunk(renderer.event(new StreamEvent.TextDelta("Hi", passThrough)));
+        JsonNode plain = chunk(renderer.event(new StreamEvent.TextDelta("!")));
+
+        assertEquals(logprobs, text.at("/choices/0/logprobs"));
+        assertEquals(json("{\"role\":\"assistant\",\"content\":\"Hi\"}"), text.at("/choices/0/delta"));
+        assertTrue(plain.at("/choices/0/logprobs").isNull());
+    }
+
+    @Test
     void aChunkHasTheShapeOfOpenAisChunks() throws IOException {
         OpenAiChunkRenderer renderer = new OpenAiChunkRenderer("chatcmpl-1", "gpt-4o", true);
 

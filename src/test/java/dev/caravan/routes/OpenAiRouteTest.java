@@ -213,6 +213,55 @@ class OpenAiRouteTest {
     }
 
     @Test
+    void passesOpenAisLogprobsAndUrlCitationsOnToTheCaller() throws Exception {
+        String logprobs = fixture("response-logprobs.json");
+        String citations = fixture("response-url-citations.json");
+        openAi.then(FakeOpenAi.json(200, logprobs)).then(FakeOpenAi.json(200, citations));
+
+        HttpResponse<String> first = gateway.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\","
+                + "\"logprobs\":true,\"top_logprobs\":2,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        HttpResponse<String> second = gateway.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\","
+                + "\"web_search_options\":{},\"messages\":[{\"role\":\"user\",\"content\":\"Camel news?\"}]}");
+
+        assertEquals(200, first.statusCode(), first.body());
+        JsonNode sent = JSON.readTree(openAi.received().get(0).body());
+        assertTrue(sent.path("logprobs").asBoolean() && sent.path("top_logprobs").asInt() == 2, sent.toString());
+        assertEquals(JSON.readTree(logprobs).at("/choices/0/logprobs"),
+                JSON.readTree(first.body()).at("/choices/0/logprobs"));
+        assertEquals(200, second.statusCode(), second.body());
+        assertEquals(JSON.readTree(citations).at("/choices/0/message/annotations"),
+                JSON.readTree(second.body()).at("/choices/0/message/annotations"));
+    }
+
+    @Test
+    void streamsOpenAisLogprobsWithEachChunk() throws Exception {
+        String wire = fixture("stream-logprobs.sse");
+        List<String> upstream = dataEvents(wire);
+        openAi.then(FakeOpenAi.sse(0, upstream));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\","
+                + "\"logprobs\":true,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        List<JsonNode> texts = new ArrayList<>();
+        for (String data : dataEvents(response.body())) {
+            if (!"[DONE]".equals(data) && JSON.readTree(data).at("/choices/0/delta/content").isTextual()) {
+                texts.add(JSON.readTree(data).at("/choices/0"));
+            }
+        }
+        assertEquals(2, texts.size(), response.body());
+        assertEquals(JSON.readTree(upstream.get(1)).at("/choices/0/logprobs"), texts.get(0).get("logprobs"));
+        assertEquals(JSON.readTree(upstream.get(2)).at("/choices/0/logprobs"), texts.get(1).get("logprobs"));
+        assertEquals("!", texts.get(1).at("/logprobs/content/0/token").asText());
+    }
+
+    private static String fixture(String name) throws IOException {
+        try (InputStream in = OpenAiRouteTest.class.getResourceAsStream("/fixtures/openai/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     void keepsTheStatusAndMessageOfTheCallersOwnErrors() throws Exception {
         openAi.always(FakeOpenAi.json(400, "{\"error\":{\"message\":\"This model's maximum context length is 128000 "
                 + "tokens.\",\"type\":\"invalid_request_error\",\"param\":\"messages\","

@@ -147,7 +147,8 @@ public final class OpenAiCodec implements HttpProviderCodec {
         String content = message.path("content").isTextual() ? message.path("content").asText() : null;
         String refusal = message.path("refusal").isTextual() ? message.path("refusal").asText() : null;
         return new ChatResponse(root.path("id").asText(null), root.path("model").asText(null), content, calls,
-                choice.path("finish_reason").asText("stop"), OpenAiUsage.read(root.path("usage")), refusal);
+                choice.path("finish_reason").asText("stop"), OpenAiUsage.read(root.path("usage")), refusal,
+                OpenAiPassThrough.ofAnswer(choice, message));
     }
 
     @Override

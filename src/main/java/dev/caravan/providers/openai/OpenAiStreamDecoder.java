@@ -1,6 +1,7 @@
 package dev.caravan.providers.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.api.Json;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.StreamEvent;
@@ -47,12 +48,15 @@ final class OpenAiStreamDecoder implements StreamDecoder {
         JsonNode choice = chunk.path("choices").path(0);
         JsonNode delta = choice.path("delta");
         JsonNode content = delta.path("content");
-        if (content.isTextual() && !content.asText().isEmpty()) {
-            events.add(new StreamEvent.TextDelta(content.asText()));
-        }
         JsonNode refusal = delta.path("refusal");
-        if (refusal.isTextual() && !refusal.asText().isEmpty()) {
-            events.add(new StreamEvent.RefusalDelta(refusal.asText()));
+        boolean hasContent = content.isTextual() && !content.asText().isEmpty();
+        boolean hasRefusal = refusal.isTextual() && !refusal.asText().isEmpty();
+        ObjectNode passThrough = hasContent || hasRefusal ? OpenAiPassThrough.ofChunk(choice) : null;
+        if (hasContent) {
+            events.add(new StreamEvent.TextDelta(content.asText(), passThrough));
+        }
+        if (hasRefusal) {
+            events.add(new StreamEvent.RefusalDelta(refusal.asText(), hasContent ? null : passThrough));
         }
         for (JsonNode call : delta.path("tool_calls")) {
             JsonNode function = call.path("function");

@@ -201,6 +201,46 @@ class OpenAiCodecTest {
         assertEquals(new Usage(148, 52, 0, 0, 0), answer.usage());
     }
 
+    @Test
+    void anAnswerWithoutLogprobsCitationsOrAudioPassesNothingThrough() {
+        // response-text.json has "logprobs": null and "annotations": [], as OpenAI sends them on every answer
+        assertNull(codec.decodeResponse(OpenAiFixtures.bytes("response-text.json")).passThrough());
+        assertNull(codec.decodeResponse(OpenAiFixtures.bytes("response-tool-calls.json")).passThrough());
+    }
+
+    @Test
+    void passesTheChoicesLogprobsThrough() {
+        byte[] wire = OpenAiFixtures.bytes("response-logprobs.json");
+
+        ChatResponse answer = codec.decodeResponse(wire);
+
+        assertEquals("Hello!", answer.content());
+        JsonNode expected = read(wire).at("/choices/0/logprobs");
+        assertEquals(Json.MAPPER.createObjectNode().set("logprobs", expected), answer.passThrough());
+    }
+
+    @Test
+    void passesTheMessagesUrlCitationsThrough() {
+        byte[] wire = OpenAiFixtures.bytes("response-url-citations.json");
+
+        ChatResponse answer = codec.decodeResponse(wire);
+
+        JsonNode annotations = read(wire).at("/choices/0/message/annotations");
+        assertEquals("url_citation", annotations.path(0).path("type").asText());
+        assertEquals(read("{\"message\":{\"annotations\":" + annotations + "}}"), answer.passThrough());
+    }
+
+    @Test
+    void passesTheMessagesAudioThroughAndItsContentStaysNull() {
+        byte[] wire = OpenAiFixtures.bytes("response-audio.json");
+
+        ChatResponse answer = codec.decodeResponse(wire);
+
+        assertNull(answer.content());
+        assertEquals(read("{\"message\":{\"audio\":" + read(wire).at("/choices/0/message/audio") + "}}"),
+                answer.passThrough());
+    }
+
     @ParameterizedTest(name = "finish_reason {0} is kept")
     @CsvSource({"stop", "length", "tool_calls", "content_filter"})
     void keepsEveryFinishReason(String reason) {
@@ -332,6 +372,37 @@ class OpenAiCodecTest {
                 new StreamEvent.UsageReport(new Usage(1317, 9, 1280, 0, 0))), decoded.events);
         assertTrue(decoded.finished);
         assertEquals(7, decoded.wireEvents, "six chunks and [DONE]");
+    }
+
+    @Test
+    void eachTextDeltaCarriesItsChunksLogprobs() throws IOException {
+        List<String> chunks = new ArrayList<>();
+        SseReader reader = new SseReader(new ByteArrayInputStream(OpenAiFixtures.bytes("stream-logprobs.sse")));
+        for (SseEvent event = reader.next(); event != null; event = reader.next()) {
+            chunks.add(event.data());
+        }
+
+        List<StreamEvent> texts = decode("stream-logprobs.sse").events.stream()
+                .filter(e -> e instanceof StreamEvent.TextDelta).toList();
+
+        assertEquals(2, texts.size(), "the first chunk's empty content is no delta");
+        for (int i = 0; i < 2; i++) {
+            StreamEvent.TextDelta text = (StreamEvent.TextDelta) texts.get(i);
+            JsonNode logprobs = read(chunks.get(i + 1)).at("/choices/0/logprobs");
+            assertEquals(logprobs.at("/content/0/token").asText(), text.text());
+            assertEquals(Json.MAPPER.createObjectNode().set("logprobs", logprobs), text.passThrough());
+        }
+    }
+
+    @Test
+    void aRefusalDeltaCarriesItsChunksLogprobs() {
+        List<StreamEvent> events = codec.newStreamDecoder().decode(new SseEvent(null, "{\"id\":\"chatcmpl-x\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"refusal\":\"I can't\"},\"logprobs\":{\"content\":null,"
+                + "\"refusal\":[{\"token\":\"I can't\",\"logprob\":-0.01,\"bytes\":[73],\"top_logprobs\":[]}]},"
+                + "\"finish_reason\":null}]}"));
+
+        StreamEvent.RefusalDelta refusal = assertInstanceOf(StreamEvent.RefusalDelta.class, events.get(1));
+        assertEquals("I can't", refusal.passThrough().at("/logprobs/refusal/0/token").asText());
     }
 
     @Test
