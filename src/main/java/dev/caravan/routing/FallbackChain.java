@@ -43,24 +43,25 @@ public final class FallbackChain {
     /**
      * Resolves the requested model to its targets (404 for unknown models): its deployments in load-balanced
      * order, then each fallback's; and starts the request's deadline. A request for structured output (a
-     * json_object or json_schema response_format) keeps only the targets that can honour it, and is a 400 when none
-     * of the requested model's deployments can ({@link StructuredOutputs}), or when a target that gets it as a tool
-     * could not be sent the format as given.
+     * json_object or json_schema response_format) or for logprobs keeps only the targets that can honour it, and is
+     * a 400 when none of the requested model's deployments can ({@link StructuredOutputs}, {@link Logprobs}), or
+     * when a target that gets the format as a tool could not be sent it as given.
      */
     public void plan(Exchange exchange) {
         CallContext call = call(exchange);
         ResilienceSettings resilience = settings(exchange.getContext());
         CamelContext context = exchange.getContext();
         String structured = StructuredOutputs.requested(call.request());
+        boolean logprobs = Logprobs.requested(call.request());
         List<Target> targets = new ArrayList<>();
         List<List<WeightedTarget>> groups = router.candidates(call.request().model());
         for (int g = 0; g < groups.size(); g++) {
             List<WeightedTarget> group = groups.get(g);
-            if (structured != null) {
-                List<WeightedTarget> honouring = group.stream().filter(w -> StructuredOutputs.honouredBy(w.target()))
-                        .toList();
+            if (structured != null || logprobs) {
+                List<WeightedTarget> honouring = group.stream()
+                        .filter(w -> honours(w.target(), structured, logprobs)).toList();
                 if (g == 0 && honouring.isEmpty() && !group.isEmpty()) {
-                    throw StructuredOutputs.unsupported(structured, call.request().model(), group.get(0).target());
+                    throw unsupported(group.get(0).target(), structured, call.request().model());
                 }
                 group = honouring;
             }
@@ -76,6 +77,17 @@ public final class FallbackChain {
         }
         call.chain(targets);
         call.deadline(resilience.requestTimeoutMs());
+    }
+
+    private static boolean honours(Target target, String structured, boolean logprobs) {
+        return (structured == null || StructuredOutputs.honouredBy(target))
+                && (!logprobs || Logprobs.honouredBy(target));
+    }
+
+    /** Why {@code target}, which does not honour the request ({@link #honours}), cannot serve {@code model}. */
+    private static GatewayException unsupported(Target target, String structured, String model) {
+        return structured != null && !StructuredOutputs.honouredBy(target)
+                ? StructuredOutputs.unsupported(structured, model, target) : Logprobs.unsupported(model, target);
     }
 
     /**

@@ -409,6 +409,17 @@ class BedrockRouteTest {
         assertTrue(bedrock.received().isEmpty());
     }
 
+    @Test
+    void logprobsForABedrockModelIsA400BeforeBedrockIsCalled() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(
+                "bedrock/anthropic.claude-3-haiku-20240307-v1:0", "\"logprobs\":true,",
+                "[{\"role\":\"user\",\"content\":\"Hi\"}]"));
+
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("logprobs", JSON.readTree(response.body()).path("error").path("param").asText());
+        assertTrue(bedrock.received().isEmpty());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"error-throttling, Too many requests", "error-service-quota, resubmit your request later"})
     void throttlingOrAnExhaustedServiceQuotaIs429(String model, String said) throws Exception {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.support.FakeAnthropic;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
+import dev.caravan.support.OpenAiWithClaudeFallback;
 import dev.caravan.support.StreamCapture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,10 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,7 +32,7 @@ class ResponseFormatRouteTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ANTHROPIC_KEY = "sk-ant-format-test";
-    private static final String CLAUDE = "claude-3-5-haiku-20241022";
+    private static final String CLAUDE = OpenAiWithClaudeFallback.CLAUDE;
     private static final String SCHEMA = "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}},"
             + "\"required\":[\"name\"]}";
     private static final String JSON_SCHEMA = "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"city\","
@@ -43,28 +42,22 @@ class ResponseFormatRouteTest {
 
     @TempDir
     static Path dir;
+    static OpenAiWithClaudeFallback upstreams;
     static FakeOpenAi openAi;
     static FakeAnthropic anthropic;
     static Gateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        openAi = new FakeOpenAi();
-        anthropic = new FakeAnthropic(ANTHROPIC_KEY);
-        Path catalog = dir.resolve("catalog.yaml");
-        Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
-                .replace("fallbacks:\n", "fallbacks:\n  gpt-4o-mini: [" + CLAUDE + ", mock-echo]\n"));
-        gateway = Gateway.start(Map.of("caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key",
-                "sk-format-test", "caravan.anthropic.base-url", anthropic.baseUrl(), "caravan.anthropic.api-key",
-                ANTHROPIC_KEY, "caravan.catalog.file", catalog.toString(),
-                "caravan.openai.retry.max-retries", "0", "caravan.anthropic.retry.max-retries", "0"));
+        upstreams = OpenAiWithClaudeFallback.start(dir, ANTHROPIC_KEY);
+        openAi = upstreams.openAi();
+        anthropic = upstreams.anthropic();
+        gateway = upstreams.gateway();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        gateway.close();
-        anthropic.close();
-        openAi.close();
+        upstreams.close();
     }
 
     @BeforeEach

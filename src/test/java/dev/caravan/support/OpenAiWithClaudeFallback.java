@@ -1,0 +1,36 @@
+package dev.caravan.support;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The real gateway in front of a fake OpenAI and a fake Anthropic, with {@code gpt-4o-mini} falling back to
+ * {@link #CLAUDE}, then {@code mock-echo}; one attempt per target.
+ */
+public record OpenAiWithClaudeFallback(FakeOpenAi openAi, FakeAnthropic anthropic, Gateway gateway)
+        implements AutoCloseable {
+
+    public static final String CLAUDE = "claude-3-5-haiku-20241022";
+
+    /** {@code dir} holds the catalog; {@code anthropicKey} is the key the fake Anthropic accepts. */
+    public static OpenAiWithClaudeFallback start(Path dir, String anthropicKey) throws Exception {
+        FakeOpenAi openAi = new FakeOpenAi();
+        FakeAnthropic anthropic = new FakeAnthropic(anthropicKey);
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
+                .replace("fallbacks:\n", "fallbacks:\n  gpt-4o-mini: [" + CLAUDE + ", mock-echo]\n"));
+        Gateway gateway = Gateway.start(Map.of("caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key",
+                "sk-openai-test", "caravan.anthropic.base-url", anthropic.baseUrl(), "caravan.anthropic.api-key",
+                anthropicKey, "caravan.catalog.file", catalog.toString(),
+                "caravan.openai.retry.max-retries", "0", "caravan.anthropic.retry.max-retries", "0"));
+        return new OpenAiWithClaudeFallback(openAi, anthropic, gateway);
+    }
+
+    @Override
+    public void close() throws Exception {
+        gateway.close();
+        anthropic.close();
+        openAi.close();
+    }
+}
