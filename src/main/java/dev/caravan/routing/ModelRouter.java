@@ -339,6 +339,23 @@ public final class ModelRouter {
         return List.copyOf(models);
     }
 
+    /**
+     * The model {@code id} names for {@code GET /v1/models/{id}}: one {@link #servableModels} lists, or a listed priced
+     * model by its catalog name ({@code openai/gpt-4o}, listed as {@code gpt-4o}); null when neither.
+     */
+    public ServableModel servableModel(String id) {
+        for (ServableModel model : servableModels()) {
+            if (model.id().equals(id)) {
+                return model;
+            }
+        }
+        Target target = explicit(id);
+        if (target != null && catalog.prices().containsKey(id) && offered.test(target.provider())) {
+            return new ServableModel(id, target.provider());
+        }
+        return null;
+    }
+
     private static boolean leadsTo(ModelCatalog current, String name, Target target) {
         try {
             return resolve(current, name).equals(target);

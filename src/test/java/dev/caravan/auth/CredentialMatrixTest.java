@@ -98,6 +98,19 @@ class CredentialMatrixTest {
         return Stream.of(Style.values());
     }
 
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/v1/models", "/v1/models/mock-echo"})
+    void theModelListAndEachModelTakeAKeyLikeChat(String path) throws Exception {
+        HttpResponse<String> without = gateway.send("GET", path, null);
+        HttpResponse<String> revokedKey = gateway.send("GET", path, null, "Authorization", "Bearer " + revoked);
+        HttpResponse<String> with = gateway.send("GET", path, null, "x-api-key", valid);
+
+        assertEquals(401, without.statusCode(), without.body());
+        assertEquals("missing_api_key", Json.MAPPER.readTree(without.body()).at("/error/code").asText());
+        assertEquals(401, revokedKey.statusCode(), revokedKey.body());
+        assertEquals(200, with.statusCode(), with.body());
+    }
+
     @Test
     void refusesAnAuthorizationHeaderThatIsNotBearer() throws Exception {
         HttpResponse<String> answer = gateway.chat("mock-echo", "Authorization", "Basic " + valid);

@@ -309,6 +309,21 @@ class OpenAiSdkClientTest {
         echo.validate();
     }
 
+    @Test
+    void theSdkRetrievesOneModelAlsoByAProviderSlashModelName() {
+        Model echo = client.models().retrieve("mock-echo");
+        Model slashed = client.models().retrieve("openai/gpt-4o");
+
+        echo.validate();
+        assertEquals("mock-echo", echo.id());
+        assertEquals("mock", echo.ownedBy());
+        assertEquals("openai/gpt-4o", slashed.id());
+        assertEquals("openai", slashed.ownedBy());
+        NotFoundException missing = assertThrows(NotFoundException.class,
+                () -> client.models().retrieve("no-such-model"));
+        assertTrue(missing.getMessage().contains("no-such-model"), missing.getMessage());
+    }
+
     private static ChatCompletionFunctionTool weatherTool() {
         return ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
                 .name("get_weather").description("The weather in a city")

@@ -358,6 +358,47 @@ class OpenAiRouteTest {
         assertNull(upstream.get("stream_options"));
     }
 
+    @Test
+    void oneModelIsTheSameObjectAsInTheListAlsoByItsProviderSlashModelName() throws Exception {
+        JsonNode listed = null;
+        for (JsonNode model : JSON.readTree(gateway.get("/v1/models").body()).path("data")) {
+            listed = "gpt-4o".equals(model.path("id").asText()) ? model : listed;
+        }
+
+        HttpResponse<String> bare = gateway.get("/v1/models/gpt-4o");
+        HttpResponse<String> slashed = gateway.get("/v1/models/openai/gpt-4o");
+        HttpResponse<String> encoded = gateway.get("/v1/models/openai%2Fgpt-4o");
+
+        assertEquals(200, bare.statusCode(), bare.body());
+        assertEquals(listed, JSON.readTree(bare.body()));
+        assertEquals("application/json", bare.headers().firstValue("content-type").orElseThrow());
+        for (HttpResponse<String> response : List.of(slashed, encoded)) {
+            assertEquals(200, response.statusCode(), response.body());
+            JsonNode model = JSON.readTree(response.body());
+            assertEquals("openai/gpt-4o", model.path("id").asText());
+            assertEquals("model", model.path("object").asText());
+            assertEquals("openai", model.path("owned_by").asText());
+            assertEquals(listed.path("created"), model.path("created"));
+        }
+        assertEquals(0, openAi.received().size(), "OpenAI is not asked");
+    }
+
+    @Test
+    void aModelTheGatewayDoesNotServeIs404ModelNotFoundInOpenAisShape() throws Exception {
+        for (String path : List.of("/v1/models/llama-from-nowhere", "/v1/models/anthropic/claude-3-5-haiku-20241022",
+                "/v1/models/openai/gpt-4o/extra")) {
+            HttpResponse<String> response = gateway.get(path);
+
+            assertEquals(404, response.statusCode(), path + ": " + response.body());
+            JsonNode error = JSON.readTree(response.body()).path("error");
+            assertEquals("invalid_request_error", error.path("type").asText(), path);
+            assertEquals("model_not_found", error.path("code").asText(), path);
+            assertEquals("model", error.path("param").asText(), path);
+        }
+        assertEquals("list", JSON.readTree(gateway.get("/v1/models").body()).path("object").asText());
+        assertEquals("list", JSON.readTree(gateway.get("/v1/models/").body()).path("object").asText());
+    }
+
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
         "invalid JSON|{\"model\":|400|",
