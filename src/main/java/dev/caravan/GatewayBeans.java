@@ -348,7 +348,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
         DirectBeanSteps.install(context);
         ApiEventLoops apiLoops = new ApiEventLoops(eventLoops());
         EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
-                "/v1/models", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
+                "/v1/models", "GET", "/v1/models/*", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
                 "/admin/keys", "GET, POST"), maxBodySize, routeSwapHold());
         ContextEvents.onStarted(context, () -> {
             ApiEventLoops.requireListening(context);

@@ -19,8 +19,9 @@ public final class EdgeHandlers {
     private final RouteSwapHold swapHold;
 
     /**
-     * {@code methodsByPath}: each API path and the methods it allows, e.g. "/v1/models" -> "GET"; {@code swapHold}:
-     * where requests wait while routes are swapped.
+     * {@code methodsByPath}: each API path and the methods it allows, e.g. "/v1/models" -> "GET" (a path ending in
+     * "/*" stands for every path under it, e.g. "/v1/models/*" for one model); {@code swapHold}: where requests wait
+     * while routes are swapped.
      */
     public EdgeHandlers(Map<String, String> methodsByPath, long maxBodyBytes, RouteSwapHold swapHold) {
         this.methodsByPath = Map.copyOf(methodsByPath);
@@ -66,8 +67,7 @@ public final class EdgeHandlers {
             return;
         }
         String path = ctx.normalizedPath();
-        String allowed = methodsByPath.get(path.endsWith("/") && path.length() > 1
-                ? path.substring(0, path.length() - 1) : path);
+        String allowed = allowedMethods(path);
         if (allowed != null) {
             ctx.response().putHeader("Allow", allowed);
             send(ctx, new GatewayException(405, "invalid_request_error", "method_not_allowed", null,
@@ -76,6 +76,18 @@ public final class EdgeHandlers {
             send(ctx, new GatewayException(404, "invalid_request_error", "unknown_url", null,
                     "Unknown request URL: " + ctx.request().method() + " " + path, false, 0));
         }
+    }
+
+    /** The methods {@code path} allows, or null when it is no API path. */
+    private String allowedMethods(String path) {
+        String allowed = methodsByPath.get(path.endsWith("/") && path.length() > 1
+                ? path.substring(0, path.length() - 1) : path);
+        int slash = path.lastIndexOf('/', path.length() - 2);
+        while (allowed == null && slash > 0) {
+            allowed = methodsByPath.get(path.substring(0, slash) + "/*");
+            slash = path.lastIndexOf('/', slash - 1);
+        }
+        return allowed;
     }
 
     private static void send(RoutingContext ctx, GatewayException error) {

@@ -442,6 +442,12 @@ class OpenAiRouteTest {
         HttpResponse<String> wrongMethod = gateway.get("/v1/chat/completions");
         assertEquals(405, wrongMethod.statusCode());
         assertEquals("method_not_allowed", JSON.readTree(wrongMethod.body()).path("error").path("code").asText());
+        for (String oneModel : List.of("/v1/models/gpt-4o-mini", "/v1/models/openai/gpt-4o")) {
+            HttpResponse<String> postToOne = gateway.post(oneModel, "{}");
+            assertEquals(405, postToOne.statusCode(), oneModel);
+            assertEquals("GET", postToOne.headers().firstValue("Allow").orElseThrow());
+        }
+        assertEquals(404, gateway.post("/v1/modelsx/gpt-4o", "{}").statusCode());
     }
 
     static List<String> dataEvents(String body) {
