@@ -38,6 +38,13 @@ public final class JsonAnswerTool {
         this.tool = tool;
     }
 
+    /** The request's {@code response_format} when it asks for structured output (json_object or json_schema), else null. */
+    public static JsonNode requestedFormat(ChatRequest request) {
+        JsonNode format = request.original() == null ? null : request.original().get("response_format");
+        String type = format == null ? "" : format.path("type").asText("");
+        return "json_object".equals(type) || "json_schema".equals(type) ? format : null;
+    }
+
     /**
      * The answer's tool for {@code request}, or null when it asks for no structured output (no response_format, or
      * type "text") or its tool_choice already makes the answer a call of its own tools.

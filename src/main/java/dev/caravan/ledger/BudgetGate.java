@@ -3,6 +3,7 @@ package dev.caravan.ledger;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
+import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.Usage;
@@ -141,13 +142,12 @@ public final class BudgetGate {
             promptTokens += tool.name().length() + (tool.description() == null ? 0 : tool.description().length())
                     + (tool.parameters() == null ? 0 : tool.parameters().toString().length());
         }
-        JsonNode format = request.original() == null ? null : request.original().get("response_format");
-        boolean structured = format != null && format.isObject() && !"text".equals(format.path("type").asText());
-        if (structured) {
+        JsonNode format = JsonAnswerTool.requestedFormat(request);
+        if (format != null) {
             // Anthropic and Bedrock are sent the format's schema as a tool (JsonAnswerTool), and bill it as prompt
             promptTokens += format.toString().length();
         }
-        if (structured || !request.tools().isEmpty()) {
+        if (format != null || !request.tools().isEmpty()) {
             promptTokens += TOOL_USE_PROMPT_TOKENS;
         }
         return promptTokens;

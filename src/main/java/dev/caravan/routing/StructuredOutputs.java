@@ -5,7 +5,6 @@ import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.JsonAnswerTool;
 
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -18,7 +17,6 @@ import java.util.regex.Pattern;
  */
 final class StructuredOutputs {
 
-    private static final Set<String> STRUCTURED_TYPES = Set.of("json_object", "json_schema");
     /** Bedrock model ids (bare, with a cross-region prefix, or in an inference profile's ARN) that cannot be forced. */
     private static final Pattern NO_FORCED_TOOL_CHOICE = Pattern.compile("(?:^|[./])(?:(?:meta|cohere|ai21|deepseek|"
             + "writer)\\.|amazon\\.titan|mistral\\.(?!mistral-large|pixtral-large)|anthropic\\.claude-(?:v2|instant))");
@@ -28,11 +26,8 @@ final class StructuredOutputs {
 
     /** The structured {@code response_format} type the request asks for, or null (none, or "text"). */
     static String requested(ChatRequest request) {
-        if (request.original() == null) {
-            return null;
-        }
-        JsonNode type = request.original().path("response_format").path("type");
-        return type.isTextual() && STRUCTURED_TYPES.contains(type.asText()) ? type.asText() : null;
+        JsonNode format = JsonAnswerTool.requestedFormat(request);
+        return format == null ? null : format.path("type").asText();
     }
 
     static boolean honouredBy(Target target) {

@@ -162,9 +162,7 @@ class CostRouteTest {
     @Test
     void aStreamLeftBeforeItsUsageCameIsChargedTheWorstCaseItHeldNotNothing() throws Exception {
         try (FakeOpenAi openAi = new FakeOpenAi(); Gateway budgeted = budgetedGateway(openAi, "10")) {
-            // OpenAI sends the usage chunk last: a client that leaves before it never lets the gateway see it.
-            openAi.always(FakeOpenAi.sse(100, FakeOpenAi.streamChunks(List.of("one", " two", " three", " four",
-                    " five", " six", " seven", " eight", " nine", " ten"), 9)));
+            countsToTen(openAi);
             HttpResponse<InputStream> response = streamUntil(budgeted, "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
                     + "\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}",
                     "\"content\":\"one\"");
@@ -198,8 +196,7 @@ class CostRouteTest {
              Gateway budgeted = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
                      "caravan.catalog.file", catalog.toString(),
                      "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"))) {
-            openAi.always(FakeOpenAi.sse(100, FakeOpenAi.streamChunks(List.of("one", " two", " three", " four",
-                    " five", " six", " seven", " eight", " nine", " ten"), 9)));
+            countsToTen(openAi);
             HttpResponse<InputStream> response = streamUntil(budgeted, "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
                     + "\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}",
                     "\"content\":\"one\"");
@@ -228,8 +225,7 @@ class CostRouteTest {
              Gateway budgeted = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
                      "caravan.ledger.cut-stream-tokens-per-second", "1",
                      "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"))) {
-            openAi.always(FakeOpenAi.sse(100, FakeOpenAi.streamChunks(List.of("one", " two", " three", " four",
-                    " five", " six", " seven", " eight", " nine", " ten"), 9)));
+            countsToTen(openAi);
             long sent = System.nanoTime();
             HttpResponse<InputStream> response = streamUntil(budgeted, "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}", "\"content\":\"one\"");
@@ -249,6 +245,12 @@ class CostRouteTest {
             JsonNode global = settledGlobalDaily(budgeted);
             assertEquals(0, record.cost().compareTo(global.path("spent").decimalValue()), global.toString());
         }
+    }
+
+    /** OpenAI streams ten words 100 ms apart and its usage chunk last: a client that leaves early never sees it. */
+    private static void countsToTen(FakeOpenAi openAi) {
+        openAi.always(FakeOpenAi.sse(100, FakeOpenAi.streamChunks(List.of("one", " two", " three", " four", " five",
+                " six", " seven", " eight", " nine", " ten"), 9)));
     }
 
     /** US dollars for {@code microDollars} millionths of a dollar (prices are per million tokens). */

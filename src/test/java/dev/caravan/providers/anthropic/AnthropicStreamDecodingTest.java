@@ -117,9 +117,7 @@ class AnthropicStreamDecodingTest {
 
     @Test
     void aToolCallWithoutArgumentsStreamsEmptyObjectArgumentsAtItsBlocksEnd() {
-        StreamDecoder decoder = codec.newStreamDecoder();
-        decoder.decode(new SseEvent("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,"
-                + "\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_time\",\"input\":{}}}"));
+        StreamDecoder decoder = toolBlockStarted(0);
         decoder.decode(new SseEvent("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
                 + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}"));
 
@@ -129,14 +127,20 @@ class AnthropicStreamDecodingTest {
 
     @Test
     void aToolCallWithArgumentsGetsNothingMoreAtItsBlocksEnd() {
-        StreamDecoder decoder = codec.newStreamDecoder();
-        decoder.decode(new SseEvent("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,"
-                + "\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_time\",\"input\":{}}}"));
+        StreamDecoder decoder = toolBlockStarted(1);
         decoder.decode(new SseEvent("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,"
                 + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"tz\\\": \\\"UTC\\\"}\"}}"));
 
         assertEquals(List.of(), decoder.decode(new SseEvent("content_block_stop",
                 "{\"type\":\"content_block_stop\",\"index\":1}")));
+    }
+
+    /** A decoder that has seen a tool_use block start at {@code blockIndex}. */
+    private StreamDecoder toolBlockStarted(int blockIndex) {
+        StreamDecoder decoder = codec.newStreamDecoder();
+        decoder.decode(new SseEvent("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + blockIndex
+                + ",\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"get_time\",\"input\":{}}}"));
+        return decoder;
     }
 
     private Decoded decode(String fixture) throws IOException {
