@@ -37,7 +37,10 @@ public final class BudgetGate {
     private final ModelRouter router;
     private final int cutStreamTokensPerSecond;
 
-    /** {@code cutStreamTokensPerSecond}: the fastest a served model generates, for streams cut short (see settle). */
+    /**
+     * {@code cutStreamTokensPerSecond}: the fastest a served model generates, for streams cut short (see settle), when
+     * its catalog entry does not say (outputTokensPerSecond).
+     */
     public BudgetGate(Ledger ledger, ModelRouter router, int cutStreamTokensPerSecond) {
         if (cutStreamTokensPerSecond < 1) {
             throw new IllegalArgumentException("caravan.ledger.cut-stream-tokens-per-second must be at least 1, not "
@@ -87,7 +90,9 @@ public final class BudgetGate {
             return held;
         }
         Usage seen = call.usage() == null ? Usage.NONE : call.usage();
-        long output = CutShortOutput.tokens(call.latencyNanos(), cutStreamTokensPerSecond,
+        int tokensPerSecond = price.outputTokensPerSecond() != null
+                ? price.outputTokensPerSecond() : cutStreamTokensPerSecond;
+        long output = CutShortOutput.tokens(call.latencyNanos(), tokensPerSecond,
                 outputAllowance(call.request(), call.current()), seen.completionTokens());
         Usage estimate = seen.promptTokens() > 0
                 ? new Usage(seen.promptTokens(), output, seen.cacheReadTokens(), seen.cacheWriteTokens(), 0)

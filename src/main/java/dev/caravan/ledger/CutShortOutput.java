@@ -13,7 +13,8 @@ final class CutShortOutput {
 
     /**
      * @param elapsedNanos    from the request's arrival to the stream's end
-     * @param tokensPerSecond the fastest a served model generates (caravan.ledger.cut-stream-tokens-per-second)
+     * @param tokensPerSecond the fastest the model generates (its catalog entry's outputTokensPerSecond, else
+     *                        caravan.ledger.cut-stream-tokens-per-second)
      * @param allowance       the request's max_tokens, or the model's maxOutputTokens
      * @param reported        output tokens the provider reported before the cut (a floor)
      */

@@ -4,9 +4,17 @@ import dev.caravan.core.Usage;
 
 import java.math.BigDecimal;
 
-/** A model's price in USD per million tokens, and the largest answer it gives when asked for none. */
+/**
+ * A model's price in USD per million tokens, the largest answer it gives when asked for none, and the fastest it
+ * generates (output tokens per second; null: the gateway's default), for what a stream cut short may have cost.
+ */
 public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWrite, BigDecimal output,
-                   Integer maxOutputTokens) {
+                   Integer maxOutputTokens, Integer outputTokensPerSecond) {
+
+    public Price(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWrite, BigDecimal output,
+                 Integer maxOutputTokens) {
+        this(input, cachedInput, cacheWrite, output, maxOutputTokens, null);
+    }
 
     /**
      * Decimal places of a dollar that hold every cost at a price with up to 4 decimal places. Costs are never

@@ -40,7 +40,7 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
             "models", "deployments");
     private static final Set<String> DEPLOYMENT_FIELDS = Set.of("target", "weight", "account");
     private static final Set<String> PRICE_FIELDS = Set.of("input", "cachedInput", "cacheWrite", "output",
-            "maxOutputTokens");
+            "maxOutputTokens", "outputTokensPerSecond");
 
     public static ModelCatalog parse(InputStream yaml) throws IOException {
         JsonNode root = YAML.readTree(yaml);
@@ -159,14 +159,20 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
         if (!node.path("input").isNumber() || !node.path("output").isNumber()) {
             throw new IllegalArgumentException("catalog: models." + model + " needs numeric input and output prices");
         }
-        JsonNode max = node.path("maxOutputTokens");
-        if (!max.isMissingNode() && !max.isNull() && !(max.isInt() && max.asInt() > 0)) {
-            throw new IllegalArgumentException("catalog: models." + model + ".maxOutputTokens must be a positive "
-                    + "integer");
-        }
         return new Price(decimal(node.path("input")), optional(node.path("cachedInput"), model),
                 optional(node.path("cacheWrite"), model), decimal(node.path("output")),
-                max.isInt() ? max.asInt() : null);
+                positiveInt(node, "maxOutputTokens", model), positiveInt(node, "outputTokensPerSecond", model));
+    }
+
+    private static Integer positiveInt(JsonNode price, String field, String model) {
+        JsonNode n = price.path(field);
+        if (n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        if (!(n.isInt() && n.asInt() > 0)) {
+            throw new IllegalArgumentException("catalog: models." + model + "." + field + " must be a positive integer");
+        }
+        return n.asInt();
     }
 
     private static BigDecimal decimal(JsonNode n) {

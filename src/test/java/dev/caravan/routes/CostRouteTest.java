@@ -188,14 +188,9 @@ class CostRouteTest {
     /** The chain's hold covers its costliest target; a stream cut short costs the most the one that served could. */
     @Test
     void aStreamLeftBeforeItsUsageCostsTheWorstCaseOfTheTargetThatServedNotOfItsCostliestFallback() throws Exception {
-        Path catalog = Files.writeString(Files.createTempFile(dir, "catalog", ".yaml"),
-                Files.readString(Path.of("config/catalog.yaml")).replace("fallbacks:\n",
-                        "fallbacks:\n  gpt-4o-mini: [gpt-4o]\n"));
-        Path budgets = Files.writeString(Files.createTempFile(dir, "budgets", ".yaml"), "global: {daily: 10}\n");
         try (FakeOpenAi openAi = new FakeOpenAi();
-             Gateway budgeted = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
-                     "caravan.catalog.file", catalog.toString(),
-                     "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"))) {
+             Gateway budgeted = budgetedWithCatalogEdit(openAi, "fallbacks:\n",
+                     "fallbacks:\n  gpt-4o-mini: [gpt-4o]\n")) {
             countsToTen(openAi);
             HttpResponse<InputStream> response = streamUntil(budgeted, "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
                     + "\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}",
@@ -245,6 +240,42 @@ class CostRouteTest {
             JsonNode global = settledGlobalDaily(budgeted);
             assertEquals(0, record.cost().compareTo(global.path("spent").decimalValue()), global.toString());
         }
+    }
+
+    /**
+     * A model's catalog entry may say how fast it generates (outputTokensPerSecond): a stream of it cut short is
+     * charged at that rate, here one token a second, not at the gateway's default of 500.
+     */
+    @Test
+    void aStreamLeftEarlyIsChargedAtItsModelsOwnRateWhenTheCatalogGivesOne() throws Exception {
+        try (FakeOpenAi openAi = new FakeOpenAi();
+             Gateway budgeted = budgetedWithCatalogEdit(openAi, "maxOutputTokens: 16384}",
+                     "maxOutputTokens: 16384, outputTokensPerSecond: 1}")) {
+            countsToTen(openAi);
+            long sent = System.nanoTime();
+            HttpResponse<InputStream> response = streamUntil(budgeted, "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}", "\"content\":\"one\"");
+            String id = response.headers().firstValue("x-request-id").orElseThrow();
+            heldThenLeave(budgeted, response);
+
+            CostRecord record = pollRecord(budgeted, id);
+            long seconds = (long) Math.ceil((System.nanoTime() - sent) / 1e9);
+            long prompt = 21;
+            // at the default 500 tokens a second even a tenth of a second would be 50 tokens
+            BigDecimal most = usd(prompt * 0.15 + seconds * 0.60);
+            assertFalse(record.usageReported());
+            assertTrue(record.cost().compareTo(most) <= 0, record.cost().toPlainString() + " above " + most);
+        }
+    }
+
+    /** A gateway with a global daily budget, calling {@code openAi}, on the shipped catalog with one edit. */
+    private static Gateway budgetedWithCatalogEdit(FakeOpenAi openAi, String from, String to) throws Exception {
+        Path catalog = Files.writeString(Files.createTempFile(dir, "catalog", ".yaml"),
+                Files.readString(Path.of("config/catalog.yaml")).replace(from, to));
+        Path budgets = Files.writeString(Files.createTempFile(dir, "budgets", ".yaml"), "global: {daily: 10}\n");
+        return Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
+                "caravan.catalog.file", catalog.toString(),
+                "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"));
     }
 
     /** OpenAI streams ten words 100 ms apart and its usage chunk last: a client that leaves early never sees it. */

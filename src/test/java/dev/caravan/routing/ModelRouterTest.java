@@ -302,6 +302,8 @@ class ModelRouterTest {
             "a negative cache-write price    | cacheWrite: 0.30  ==>  cacheWrite: -0.30",
             "a non-numeric maxOutputTokens   | maxOutputTokens: 4096  ==>  maxOutputTokens: lots",
             "a zero maxOutputTokens          | maxOutputTokens: 8192  ==>  maxOutputTokens: 0",
+            "a zero outputTokensPerSecond    | maxOutputTokens: 8192  ==>  maxOutputTokens: 8192, outputTokensPerSecond: 0",
+            "a fractional generation rate    | maxOutputTokens: 8192  ==>  maxOutputTokens: 8192, outputTokensPerSecond: 1.5",
             "a model without its provider    | openai/gpt-4:  ==>  gpt-4:",
             "an alias to a list              | summary: gpt-3.5-turbo  ==>  summary: [gpt-3.5-turbo]",
             "an empty alias                  | summary: gpt-3.5-turbo  ==>  'summary: \"\"'",
