@@ -37,6 +37,10 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
             chunk = chunk(null);
             delta(chunk).put("refusal", refusal.text());
             passOn(refusal.passThrough(), chunk);
+        } else if (event instanceof StreamEvent.PassThroughDelta other) {
+            chunk = chunk(null);
+            delta(chunk);
+            passOn(other.passThrough(), chunk);
         } else if (event instanceof StreamEvent.ToolCallDelta call) {
             chunk = chunk(null);
             ObjectNode entry = delta(chunk).putArray("tool_calls").addObject().put("index", call.index());
@@ -79,7 +83,7 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
         return chunk;
     }
 
-    /** The upstream chunk's own logprobs, when it was OpenAI's and had them. */
+    /** The upstream chunk's own logprobs, audio and annotations, when it was OpenAI's and had them. */
     private static void passOn(ObjectNode passThrough, ObjectNode chunk) {
         if (passThrough != null) {
             OpenAiAnswerRenderer.passOn(passThrough, (ObjectNode) chunk.path("choices").path(0));

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * What a provider's stream says, event by event, in terms every API renderer understands. A text or refusal delta's
- * {@code passThrough} is what an OpenAI-shaped upstream's chunk carried beside it (its choice's logprobs), as a
- * partial choice for the OpenAI renderer to hand on unchanged; null when there is none, as for every other provider.
+ * {@code passThrough} is what an OpenAI-shaped upstream's chunk carried beside it (its choice's logprobs, its delta's
+ * audio and annotations), as a partial choice for the OpenAI renderer to hand on unchanged; null when there is none,
+ * as for every other provider.
  */
 public sealed interface StreamEvent {
 
@@ -27,6 +28,14 @@ public sealed interface StreamEvent {
         public RefusalDelta(String text) {
             this(text, null);
         }
+    }
+
+    /**
+     * What an OpenAI-shaped upstream's chunk carried without text or a refusal beside it ({@code delta.audio},
+     * {@code delta.annotations}, logprobs), as a partial choice for the OpenAI renderer to hand on unchanged; the
+     * {@code /ai/chat} shape has no place for it, as its single answers have none.
+     */
+    record PassThroughDelta(ObjectNode passThrough) implements StreamEvent {
     }
 
     /** A tool call begins ({@code id} and {@code name} set) or continues (more {@code argumentsDelta}). */

@@ -19,9 +19,9 @@ import java.util.concurrent.TimeoutException;
  * to the relay, which writes them to the caller from the same loop. No thread waits for the upstream, and an event
  * crosses no thread on its way through the gateway.
  * <p>
- * Until the answer has really begun (text, a tool call or a finish) its events are held: an error sent as the first
- * event, or a stream that ends or stalls first, fails the attempt ({@link #read}'s future), which may then fall back.
- * After that, failures go to the relay's sink. A caller slow to read pauses the upstream's response until it has
+ * Until the answer has really begun (text, audio, a tool call or a finish) its events are held: an error sent as the
+ * first event, or a stream that ends or stalls first, fails the attempt ({@link #read}'s future), which may then fall
+ * back. After that, failures go to the relay's sink. A caller slow to read pauses the upstream's response until it has
  * caught up, so the gateway never buffers a stream without bound. The upstream may be silent for at most the idle
  * timeout (the request's own idle timeout ends at the answer's head): one timer per stream, re-armed for what is
  * left when bytes came meanwhile, not one per event; a pause for a slow caller is not silence. A stream cut short is
@@ -175,7 +175,8 @@ public final class EventLoopSseStream implements UpstreamStream {
     private static boolean begins(List<StreamEvent> events) {
         for (StreamEvent event : events) {
             if (event instanceof StreamEvent.TextDelta || event instanceof StreamEvent.RefusalDelta
-                    || event instanceof StreamEvent.ToolCallDelta || event instanceof StreamEvent.Finished) {
+                    || event instanceof StreamEvent.PassThroughDelta || event instanceof StreamEvent.ToolCallDelta
+                    || event instanceof StreamEvent.Finished) {
                 return true;
             }
         }

@@ -67,6 +67,22 @@ class OpenAiChunkRendererTest {
     }
 
     @Test
+    void openAisAudioIsAChunkOfItsOwnAndTheAnswerHasNoTextContent() throws IOException {
+        OpenAiChunkRenderer renderer = new OpenAiChunkRenderer("chatcmpl-1", "gpt-4o-audio-preview", false);
+        JsonNode audio = json("{\"id\":\"audio_1\",\"transcript\":\"\"}");
+        com.fasterxml.jackson.databind.node.ObjectNode passThrough = Json.MAPPER.createObjectNode();
+        passThrough.putObject("delta").set("audio", audio);
+
+        JsonNode first = chunk(renderer.event(new StreamEvent.PassThroughDelta(passThrough)));
+        JsonNode last = chunk(renderer.event(new StreamEvent.Finished("stop")));
+
+        assertEquals(json("{\"role\":\"assistant\",\"audio\":" + audio + "}"), first.at("/choices/0/delta"));
+        assertTrue(first.at("/choices/0/logprobs").isNull());
+        assertTrue(first.at("/choices/0/finish_reason").isNull());
+        assertEquals(json("{}"), last.at("/choices/0/delta"), "audio was sent: no empty text content");
+    }
+
+    @Test
     void aChunkHasTheShapeOfOpenAisChunks() throws IOException {
         OpenAiChunkRenderer renderer = new OpenAiChunkRenderer("chatcmpl-1", "gpt-4o", true);
 

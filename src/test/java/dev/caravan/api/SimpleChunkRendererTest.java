@@ -34,6 +34,7 @@ class SimpleChunkRendererTest {
     void eventsThatHaveNoPlaceInThisShapeRenderAsNull() {
         assertNull(renderer.event(new StreamEvent.Started("chatcmpl-1")));
         assertNull(renderer.event(new StreamEvent.ToolCallDelta(0, "call_1", "f", "{}")));
+        assertNull(renderer.event(new StreamEvent.PassThroughDelta(Json.MAPPER.createObjectNode())));
         assertNull(renderer.event(new StreamEvent.UsageReport(Usage.of(1, 1))));
         assertNull(renderer.event(new StreamEvent.Failed(GatewayException.upstreamUnavailable("openai", "x"))));
     }

@@ -255,6 +255,43 @@ class OpenAiRouteTest {
         assertEquals("!", texts.get(1).at("/logprobs/content/0/token").asText());
     }
 
+    @Test
+    void streamsOpenAisAudioAndUrlCitationsAsOpenAiSentThemButNotToTheSimpleShape() throws Exception {
+        List<String> audio = dataEvents(fixture("stream-audio.sse"));
+        List<String> cited = dataEvents(fixture("stream-url-citations.sse"));
+        openAi.then(FakeOpenAi.sse(0, audio)).then(FakeOpenAi.sse(0, cited)).then(FakeOpenAi.sse(0, cited));
+
+        HttpResponse<String> spoken = gateway.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                + "\"modalities\":[\"text\",\"audio\"],\"audio\":{\"voice\":\"alloy\",\"format\":\"pcm16\"},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Are golden retrievers good family dogs?\"}]}");
+        HttpResponse<String> search = gateway.post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                + "\"web_search_options\":{},\"messages\":[{\"role\":\"user\",\"content\":\"Camel news?\"}]}");
+        HttpResponse<String> simple = gateway.post("/ai/chat", "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Camel news?\"}]}");
+
+        assertEquals(200, spoken.statusCode(), spoken.body());
+        assertEquals(deltas(audio, "audio"), deltas(dataEvents(spoken.body()), "audio"), spoken.body());
+        assertFalse(spoken.body().contains("\"content\":\"\""), "an audio answer has no text: " + spoken.body());
+        assertEquals(200, search.statusCode(), search.body());
+        assertEquals(deltas(cited, "annotations"), deltas(dataEvents(search.body()), "annotations"), search.body());
+        assertEquals(1, deltas(cited, "annotations").size());
+        assertEquals(200, simple.statusCode(), simple.body());
+        assertTrue(simple.body().contains("Camel 4.17 was released"), simple.body());
+        assertFalse(simple.body().contains("url_citation"), "the simple shape has no annotations: " + simple.body());
+    }
+
+    /** Each chunk's {@code choices[0].delta.<field>}, in order, for the chunks that have it. */
+    private static List<JsonNode> deltas(List<String> chunks, String field) throws IOException {
+        List<JsonNode> found = new ArrayList<>();
+        for (String data : chunks) {
+            JsonNode value = "[DONE]".equals(data) ? null : JSON.readTree(data).at("/choices/0/delta").get(field);
+            if (value != null) {
+                found.add(value);
+            }
+        }
+        return found;
+    }
+
     private static String fixture(String name) throws IOException {
         try (InputStream in = OpenAiRouteTest.class.getResourceAsStream("/fixtures/openai/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * What an OpenAI answer carries that Caravan does not model but hands on (the caller asked for it in fields forwarded
- * as sent): the choice's {@code logprobs}, the message's {@code annotations} (URL citations) and {@code audio}. Read
- * as a partial choice that shares the parsed nodes; an answer without them (the usual one) gets null, no new node.
+ * as sent): the choice's {@code logprobs}, the message's (or a streamed chunk's delta's) {@code annotations} (URL
+ * citations) and {@code audio}. Read as a partial choice that shares the parsed nodes; an answer or chunk without them
+ * (the usual one) gets null, no new node.
  */
 final class OpenAiPassThrough {
 
@@ -20,25 +21,29 @@ final class OpenAiPassThrough {
 
     /** From a {@code chat.completion}'s choice and its message; null when there is nothing to pass on. */
     static ObjectNode ofAnswer(JsonNode choice, JsonNode message) {
-        ObjectNode partial = ofChunk(choice);
+        return of(choice, message, "message");
+    }
+
+    /** From a {@code chat.completion.chunk}'s choice and its delta; null when there is nothing to pass on. */
+    static ObjectNode ofChunk(JsonNode choice) {
+        return of(choice, choice.path("delta"), "delta");
+    }
+
+    /** The choice's logprobs, and the message fields of {@code message}, which the choice holds as {@code name}. */
+    private static ObjectNode of(JsonNode choice, JsonNode message, String name) {
+        ObjectNode partial = null;
+        JsonNode logprobs = choice.get("logprobs");
+        if (present(logprobs)) {
+            partial = Json.MAPPER.createObjectNode();
+            partial.set("logprobs", logprobs);
+        }
         for (String field : MESSAGE_FIELDS) {
             JsonNode value = message.get(field);
             if (present(value)) {
                 partial = partial == null ? Json.MAPPER.createObjectNode() : partial;
-                partial.withObjectProperty("message").set(field, value);
+                partial.withObjectProperty(name).set(field, value);
             }
         }
-        return partial;
-    }
-
-    /** From a {@code chat.completion.chunk}'s choice: its logprobs; null when there are none. */
-    static ObjectNode ofChunk(JsonNode choice) {
-        JsonNode logprobs = choice.get("logprobs");
-        if (!present(logprobs)) {
-            return null;
-        }
-        ObjectNode partial = Json.MAPPER.createObjectNode();
-        partial.set("logprobs", logprobs);
         return partial;
     }
 

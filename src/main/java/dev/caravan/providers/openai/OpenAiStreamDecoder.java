@@ -51,12 +51,17 @@ final class OpenAiStreamDecoder implements StreamDecoder {
         JsonNode refusal = delta.path("refusal");
         boolean hasContent = content.isTextual() && !content.asText().isEmpty();
         boolean hasRefusal = refusal.isTextual() && !refusal.asText().isEmpty();
-        ObjectNode passThrough = hasContent || hasRefusal ? OpenAiPassThrough.ofChunk(choice) : null;
+        ObjectNode passThrough = OpenAiPassThrough.ofChunk(choice);
         if (hasContent) {
             events.add(new StreamEvent.TextDelta(content.asText(), passThrough));
         }
         if (hasRefusal) {
             events.add(new StreamEvent.RefusalDelta(refusal.asText(), hasContent ? null : passThrough));
+        }
+        if (!hasContent && !hasRefusal && passThrough != null && passThrough.has("delta")) {
+            // an audio answer's chunks, or URL citations sent after the text; logprobs alone are no answer (OpenAI's
+            // first chunk has empty ones beside its empty content)
+            events.add(new StreamEvent.PassThroughDelta(passThrough));
         }
         for (JsonNode call : delta.path("tool_calls")) {
             JsonNode function = call.path("function");

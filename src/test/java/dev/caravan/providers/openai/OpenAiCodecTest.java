@@ -406,6 +406,57 @@ class OpenAiCodecTest {
     }
 
     @Test
+    void eachAudioChunkOfAStreamIsPassedThroughAsOpenAiSentIt() throws IOException {
+        List<JsonNode> chunks = chunks("stream-audio.sse");
+
+        List<StreamEvent> events = decode("stream-audio.sse").events;
+
+        List<StreamEvent> audio = events.stream().filter(e -> e instanceof StreamEvent.PassThroughDelta).toList();
+        assertEquals(6, audio.size(), events.toString());
+        for (int i = 0; i < audio.size(); i++) {
+            assertEquals(read("{\"delta\":{\"audio\":" + chunks.get(i).at("/choices/0/delta/audio") + "}}"),
+                    ((StreamEvent.PassThroughDelta) audio.get(i)).passThrough());
+        }
+        assertInstanceOf(StreamEvent.PassThroughDelta.class, events.get(1), "the audio begins the answer");
+        assertTrue(events.stream().noneMatch(e -> e instanceof StreamEvent.TextDelta), "its content is null");
+    }
+
+    @Test
+    void urlCitationsSentAfterAStreamsTextArePassedThrough() throws IOException {
+        JsonNode annotations = chunks("stream-url-citations.sse").get(3).at("/choices/0/delta/annotations");
+
+        List<StreamEvent> events = decode("stream-url-citations.sse").events;
+
+        assertEquals(new StreamEvent.PassThroughDelta((ObjectNode) read("{\"delta\":{\"annotations\":"
+                + annotations + "}}")), events.get(3));
+        assertEquals(new StreamEvent.Finished("stop"), events.get(4));
+    }
+
+    @Test
+    void citationsInTheFinishingChunkComeBeforeTheFinish() {
+        List<StreamEvent> events = codec.newStreamDecoder().decode(new SseEvent(null, "{\"id\":\"chatcmpl-x\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"annotations\":[{\"type\":\"url_citation\","
+                + "\"url_citation\":{\"end_index\":3,\"start_index\":0,\"title\":\"T\","
+                + "\"url\":\"https://x.example/\"}}]},"
+                + "\"logprobs\":null,\"finish_reason\":\"stop\"}]}"));
+
+        assertEquals(3, events.size(), events.toString());
+        assertEquals("https://x.example/", assertInstanceOf(StreamEvent.PassThroughDelta.class, events.get(1))
+                .passThrough().at("/delta/annotations/0/url_citation/url").asText());
+        assertEquals(new StreamEvent.Finished("stop"), events.get(2));
+    }
+
+    @Test
+    void aChunkWithOnlyLogprobsAndNoTextIsNoEvent() throws IOException {
+        // OpenAI's first chunk of a stream with logprobs: empty content, "logprobs":{"content":[],"refusal":null}
+        List<StreamEvent> events = decode("stream-logprobs.sse").events;
+
+        assertEquals(new StreamEvent.Started("chatcmpl-CbLs4Gh7Jk2Lm5Np8Qr1St4Uv7Wx"), events.get(0));
+        assertInstanceOf(StreamEvent.TextDelta.class, events.get(1));
+        assertTrue(events.stream().noneMatch(e -> e instanceof StreamEvent.PassThroughDelta), events.toString());
+    }
+
+    @Test
     void decodesAToolCallStreamPieceByPiece() throws IOException {
         Decoded decoded = decode("stream-tool-calls.sse");
 
@@ -503,6 +554,18 @@ class OpenAiCodecTest {
             events.addAll(decoder.decode(event));
         }
         return new Decoded(events, decoder.finished(), wire);
+    }
+
+    /** A fixture stream's chunks, parsed, without its {@code [DONE]}. */
+    private static List<JsonNode> chunks(String fixture) throws IOException {
+        List<JsonNode> chunks = new ArrayList<>();
+        SseReader reader = new SseReader(new ByteArrayInputStream(OpenAiFixtures.bytes(fixture)));
+        for (SseEvent event = reader.next(); event != null; event = reader.next()) {
+            if (!"[DONE]".equals(event.data())) {
+                chunks.add(read(event.data()));
+            }
+        }
+        return chunks;
     }
 
     private static JsonNode read(byte[] json) {
