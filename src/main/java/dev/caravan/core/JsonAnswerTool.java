@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * such field (Anthropic, Bedrock): the answer's schema is offered as a tool the model is made to call, the way both
  * providers document for JSON that follows a schema, and that call comes back to the caller as the answer's text. The
  * caller sees what an OpenAI model answers: the JSON in {@code message.content} (or in the stream's content deltas) and
- * finish_reason "stop".
+ * finish_reason "stop"; text the model writes beside that call is left out, single or streamed.
  * <p>
  * Without tools of the caller's own (or with tool_choice "none") the model must call the answer's tool. With tools and
  * tool_choice auto it must call a tool: one of the caller's, or the answer's. A second call of the answer's tool in one
@@ -168,14 +168,20 @@ public final class JsonAnswerTool {
     }
 
     /**
-     * One stream's events as the caller expects them: the answer's tool call becomes text deltas, the caller's tool
-     * calls are numbered from 0 without it, and a finish for tool calls when only the answer was called becomes "stop".
+     * One stream's events as the caller expects them, adding up to what {@link #answer} makes of the whole answer:
+     * the answer's tool call becomes text deltas, the caller's tool calls are numbered from 0 without it, and a finish
+     * for tool calls when only the answer was called becomes "stop". Text the model writes is held until it is known
+     * whether the answer's tool is called: dropped when its call begins (the JSON alone is the content), relayed just
+     * before the finish when the answer ends without it (text only, or with calls of the caller's tools, which are
+     * relayed as they come). Text after the answer's call began is dropped. A stream that fails before its finish
+     * relays no held text, as a failed single answer has none.
      */
     public static final class Events {
 
         private final String name;
         private final Map<Integer, Integer> callerIndexes = new HashMap<>();
         private final Set<Integer> laterAnswers = new HashSet<>();
+        private final List<StreamEvent> heldText = new ArrayList<>();
         private Integer answerIndex;
 
         private Events(String name) {
@@ -183,46 +189,53 @@ public final class JsonAnswerTool {
         }
 
         public List<StreamEvent> apply(List<StreamEvent> events) {
-            List<StreamEvent> out = null;
-            for (int i = 0; i < events.size(); i++) {
-                StreamEvent event = events.get(i);
-                StreamEvent translated = translate(event);
-                if (translated != event && out == null) {
-                    out = new ArrayList<>(events.subList(0, i));
-                }
-                if (out != null && translated != null) {
-                    out.add(translated);
+            List<StreamEvent> out = new ArrayList<>(events.size() + heldText.size());
+            for (StreamEvent event : events) {
+                if (event instanceof StreamEvent.TextDelta) {
+                    if (answerIndex == null) {
+                        heldText.add(event);
+                    }
+                } else if (event instanceof StreamEvent.ToolCallDelta call) {
+                    StreamEvent translated = translate(call);
+                    if (translated != null) {
+                        out.add(translated);
+                    }
+                } else if (event instanceof StreamEvent.Finished finished) {
+                    out.addAll(heldText);
+                    heldText.clear();
+                    out.add(answeredAlone(finished) ? new StreamEvent.Finished("stop") : finished);
+                } else {
+                    out.add(event);
                 }
             }
-            return out == null ? events : out;
+            return out;
         }
 
-        /** The event as the caller sees it: itself when unchanged, null when it means nothing to the caller. */
-        private StreamEvent translate(StreamEvent event) {
-            if (event instanceof StreamEvent.ToolCallDelta call) {
-                if (answerIndex != null && call.index() != answerIndex && name.equals(call.name())) {
-                    laterAnswers.add(call.index());
-                }
-                if (laterAnswers.contains(call.index())) {
-                    return null;
-                }
-                boolean answerStarts = answerIndex == null && name.equals(call.name());
-                if (answerStarts || (answerIndex != null && answerIndex == call.index())) {
-                    if (answerStarts) {
-                        answerIndex = call.index();
-                    }
-                    String json = call.argumentsDelta();
-                    return json == null || json.isEmpty() ? null : new StreamEvent.TextDelta(json);
-                }
-                int index = callerIndexes.computeIfAbsent(call.index(), first -> callerIndexes.size());
-                return index == call.index() ? event
-                        : new StreamEvent.ToolCallDelta(index, call.id(), call.name(), call.argumentsDelta());
+        /** A finish for tool calls when only the answer's tool was called: the caller's answer is complete. */
+        private boolean answeredAlone(StreamEvent.Finished finished) {
+            return answerIndex != null && callerIndexes.isEmpty() && "tool_calls".equals(finished.finishReason());
+        }
+
+        /** The call's delta as the caller sees it: itself when unchanged, null when it means nothing to the caller. */
+        private StreamEvent translate(StreamEvent.ToolCallDelta call) {
+            if (answerIndex != null && call.index() != answerIndex && name.equals(call.name())) {
+                laterAnswers.add(call.index());
             }
-            if (event instanceof StreamEvent.Finished finished && answerIndex != null && callerIndexes.isEmpty()
-                    && "tool_calls".equals(finished.finishReason())) {
-                return new StreamEvent.Finished("stop");
+            if (laterAnswers.contains(call.index())) {
+                return null;
             }
-            return event;
+            boolean answerStarts = answerIndex == null && name.equals(call.name());
+            if (answerStarts || (answerIndex != null && answerIndex == call.index())) {
+                if (answerStarts) {
+                    answerIndex = call.index();
+                    heldText.clear();
+                }
+                String json = call.argumentsDelta();
+                return json == null || json.isEmpty() ? null : new StreamEvent.TextDelta(json);
+            }
+            int index = callerIndexes.computeIfAbsent(call.index(), first -> callerIndexes.size());
+            return index == call.index() ? call
+                    : new StreamEvent.ToolCallDelta(index, call.id(), call.name(), call.argumentsDelta());
         }
     }
 }

@@ -197,10 +197,56 @@ class JsonAnswerToolTest {
     }
 
     @Test
-    void aStreamWithoutTheAnswersToolIsPassedOnAsItIs() {
+    void aStreamWithoutTheAnswersToolIsPassedOnAsItIs_itsTextHeldUntilItsFinish() {
         JsonAnswerTool.Events events = tool(CITY).events();
-        List<StreamEvent> text = List.of(new StreamEvent.TextDelta("Paris"), new StreamEvent.Finished("stop"));
+        List<StreamEvent> text = List.of(new StreamEvent.TextDelta("Par"), new StreamEvent.TextDelta("is"));
+        List<StreamEvent> end = List.of(new StreamEvent.Finished("length"),
+                new StreamEvent.UsageReport(Usage.of(9, 2)));
 
-        assertSame(text, events.apply(text));
+        assertEquals(List.of(new StreamEvent.Started("m")), events.apply(List.of(new StreamEvent.Started("m"))));
+        assertEquals(List.of(), events.apply(text));
+        assertEquals(List.of(text.get(0), text.get(1), end.get(0), end.get(1)), events.apply(end));
+    }
+
+    @Test
+    void textBeforeTheAnswersCallIsDroppedInAStreamAsInAWholeAnswer() {
+        ChatResponse whole = tool(CITY).answer(new ChatResponse("m", "claude", "I will answer with the tool.",
+                List.of(new ToolCall("t1", "city", "{\"name\":\"Paris\"}")), "tool_calls", Usage.NONE));
+        JsonAnswerTool.Events events = tool(CITY).events();
+
+        List<StreamEvent> streamed = events.apply(List.of(new StreamEvent.TextDelta("I will answer"),
+                new StreamEvent.TextDelta(" with the tool."), new StreamEvent.ToolCallDelta(1, "t1", "city", ""),
+                new StreamEvent.ToolCallDelta(1, null, null, "{\"name\":\"Paris\"}"),
+                new StreamEvent.TextDelta(" Done."), new StreamEvent.Finished("tool_calls")));
+
+        assertEquals("{\"name\":\"Paris\"}", whole.content());
+        assertEquals(List.of(new StreamEvent.TextDelta(whole.content()), new StreamEvent.Finished("stop")), streamed);
+    }
+
+    @Test
+    void textBeforeACallOfTheCallersToolIsRelayedAtTheFinish_afterTheCall_asAWholeAnswerKeepsBoth() {
+        JsonAnswerTool.Events events = tool(CITY).events();
+
+        List<StreamEvent> call = events.apply(List.of(new StreamEvent.TextDelta("Checking the weather."),
+                new StreamEvent.ToolCallDelta(1, "t1", "get_weather", ""),
+                new StreamEvent.ToolCallDelta(1, null, null, "{}")));
+        List<StreamEvent> end = events.apply(List.of(new StreamEvent.Finished("tool_calls")));
+
+        assertEquals(List.of(new StreamEvent.ToolCallDelta(0, "t1", "get_weather", ""),
+                new StreamEvent.ToolCallDelta(0, null, null, "{}")), call);
+        assertEquals(List.of(new StreamEvent.TextDelta("Checking the weather."),
+                new StreamEvent.Finished("tool_calls")), end);
+    }
+
+    @Test
+    void textBeforeTheCallersCallAndTheAnswersIsDropped_theCallersCallKept() {
+        JsonAnswerTool.Events events = tool(CITY).events();
+
+        List<StreamEvent> streamed = events.apply(List.of(new StreamEvent.TextDelta("Both."),
+                new StreamEvent.ToolCallDelta(1, "t1", "get_weather", "{}"), new StreamEvent.ToolCallDelta(2, "t2",
+                        "city", "{}"), new StreamEvent.Finished("tool_calls")));
+
+        assertEquals(List.of(new StreamEvent.ToolCallDelta(0, "t1", "get_weather", "{}"),
+                new StreamEvent.TextDelta("{}"), new StreamEvent.Finished("tool_calls")), streamed);
     }
 }

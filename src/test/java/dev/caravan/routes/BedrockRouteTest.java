@@ -382,6 +382,24 @@ class BedrockRouteTest {
     }
 
     @Test
+    void textBeforeTheForcedAnswerIsNotRelayed_streamedAsInTheSingleAnswer() throws Exception {
+        // a model may write a sentence before the tool call it is made to make (Bedrock's non-Claude models do)
+        script(new ScriptedAnswer(List.of("Here is", " the city."), List.of(new Call("json_answer", List.of("{\"name\":",
+                "\"Oslo\"}"))), "tool_calls", 30, 12));
+        String format = "\"response_format\":{\"type\":\"json_object\"},";
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL, format,
+                "[{\"role\":\"user\",\"content\":\"A city?\"}]"));
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(MODEL,
+                format + "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"A city?\"}]"));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("{\"name\":\"Oslo\"}", JSON.readTree(response.body()).at("/choices/0/message/content").asText());
+        assertEquals(200, stream.status());
+        assertEquals("{\"name\":\"Oslo\"}", stream.openAiText(), stream.data().toString());
+    }
+
+    @Test
     void aStreamedToolCallWithoutArgumentsHasEmptyObjectArguments() throws Exception {
         script(ScriptedAnswer.toolCall(new Call("get_weather", List.of()), 20, 4));
 

@@ -13,11 +13,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -111,6 +117,79 @@ class ResponseFormatRouteTest {
                 chunks.toString());
         assertEquals("stop", chunks.get(chunks.size() - 1).path("choices").path(0).path("finish_reason").asText());
         assertEquals("[DONE]", stream.data().get(stream.data().size() - 1));
+    }
+
+    static Stream<Arguments> answersWithText() {
+        FakeAnthropic.ToolUse city = new FakeAnthropic.ToolUse("toolu_01City", "city",
+                List.of("{\"name\":", "\"Paris\"}"));
+        FakeAnthropic.ToolUse weather = new FakeAnthropic.ToolUse("toolu_01Weather", "get_weather",
+                List.of("{\"city\":\"Paris\"}"));
+        List<String> text = List.of("I will answer", " with the tool.");
+        String tools = ",\"tools\":[" + WEATHER_TOOL + "]";
+        return Stream.of(
+                Arguments.of("text, then the forced answer", new FakeAnthropic.Reply(text, List.of(city), "tool_use",
+                        40, 19, 0), ""),
+                Arguments.of("text, then the answer, beside the caller's tools", new FakeAnthropic.Reply(text,
+                        List.of(city), "tool_use", 60, 19, 0), tools),
+                Arguments.of("text, then a call of the caller's tool", new FakeAnthropic.Reply(text, List.of(weather),
+                        "tool_use", 60, 19, 0), tools),
+                Arguments.of("text, then the caller's call and the answer", new FakeAnthropic.Reply(text,
+                        List.of(weather, city), "tool_use", 60, 29, 0), tools),
+                Arguments.of("text cut at max_tokens before any call", new FakeAnthropic.Reply(text, List.of(),
+                        "max_tokens", 40, 8, 0), ""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("answersWithText")
+    void aStreamedAnswerAddsUpToWhatTheSingleAnswerSays(String name, FakeAnthropic.Reply reply, String tools)
+            throws Exception {
+        anthropic.always(anthropic.reply(reply));
+
+        HttpResponse<String> single = gateway.post("/v1/chat/completions", chat(CLAUDE, JSON_SCHEMA, false, tools));
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
+                chat(CLAUDE, JSON_SCHEMA, true, tools));
+
+        assertEquals(200, single.statusCode(), single.body());
+        assertEquals(200, stream.status());
+        Said said = Said.single(JSON.readTree(single.body()));
+        assertEquals(said, Said.streamed(stream.chunks()), stream.data().toString());
+        if (reply.toolUses().stream().anyMatch(use -> "city".equals(use.name()))) {
+            assertEquals(JSON.readTree("{\"name\":\"Paris\"}"), JSON.readTree(stream.openAiText()));
+        } else {
+            assertEquals("I will answer with the tool.", said.content());
+        }
+    }
+
+    /** What an OpenAI-shaped answer says, single or streamed: its text, its tool calls and why it stopped. */
+    private record Said(String content, List<String> calls, String finishReason) {
+
+        static Said single(JsonNode body) {
+            JsonNode message = body.at("/choices/0/message");
+            List<String> calls = new ArrayList<>();
+            for (JsonNode call : message.path("tool_calls")) {
+                calls.add(call.at("/function/name").asText() + call.at("/function/arguments").asText());
+            }
+            return new Said(message.path("content").asText(""), calls,
+                    body.at("/choices/0/finish_reason").asText());
+        }
+
+        static Said streamed(List<JsonNode> chunks) {
+            StringBuilder content = new StringBuilder();
+            Map<Integer, StringBuilder> calls = new TreeMap<>();
+            String finish = null;
+            for (JsonNode chunk : chunks) {
+                JsonNode delta = chunk.at("/choices/0/delta");
+                content.append(delta.path("content").asText(""));
+                for (JsonNode call : delta.path("tool_calls")) {
+                    calls.computeIfAbsent(call.path("index").asInt(), i -> new StringBuilder())
+                            .append(call.at("/function/name").asText("")).append(call.at("/function/arguments")
+                                    .asText(""));
+                }
+                finish = chunk.at("/choices/0/finish_reason").isTextual()
+                        ? chunk.at("/choices/0/finish_reason").asText() : finish;
+            }
+            return new Said(content.toString(), calls.values().stream().map(StringBuilder::toString).toList(), finish);
+        }
     }
 
     @Test
