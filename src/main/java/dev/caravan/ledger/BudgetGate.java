@@ -30,8 +30,14 @@ public final class BudgetGate {
     private static final int TOKENS_PER_MESSAGE = 8;
     /** The most a provider charges for one image (a large high-detail image) is in the low thousands of tokens. */
     private static final int TOKENS_PER_IMAGE = 6_400;
-    /** The system prompt a provider adds when tools are offered (Anthropic documents 313-346 tokens). */
-    private static final int TOOL_USE_PROMPT_TOKENS = 400;
+    /** Framing tokens a provider adds per tool definition (OpenAI's cookbook counts up to 10 each, 12 a list). */
+    private static final int TOKENS_PER_TOOL = 22;
+    /**
+     * The system prompt a Claude model is given when tools are offered: Anthropic documents 159 to 530 tokens by model
+     * and tool choice (313-346 for its current models, 530 for Claude 3 Opus with auto). Held only for the targets that
+     * add such a prompt ({@link #toolUsePromptTokens}).
+     */
+    private static final int TOOL_USE_PROMPT_TOKENS = 530;
 
     private final Ledger ledger;
     private final ModelRouter router;
@@ -96,7 +102,7 @@ public final class BudgetGate {
                 outputAllowance(call.request(), call.current()), seen.completionTokens());
         Usage estimate = seen.promptTokens() > 0
                 ? new Usage(seen.promptTokens(), output, seen.cacheReadTokens(), seen.cacheWriteTokens(), 0)
-                : Usage.of(promptTokens(call.request()), output);
+                : Usage.of(promptTokens(call.request(), call.current()), output);
         BigDecimal cost = price.cost(estimate);
         return cost.signum() > 0 ? cost.min(held) : held;
     }
@@ -109,12 +115,16 @@ public final class BudgetGate {
         }
     }
 
-    /** The most the request can cost on any target of its chain: estimated prompt plus its whole output allowance. */
+    /**
+     * The most the request can cost on any target of its chain: its prompt as that target is sent it (estimated) plus
+     * its whole output allowance.
+     */
     BigDecimal worstCase(CallContext call) {
-        long promptTokens = promptTokens(call.request());
+        ChatRequest request = call.request();
+        long promptTokens = promptTokens(request);
         BigDecimal worst = BigDecimal.ZERO;
         for (Target target : call.chain()) {
-            worst = worst.max(worstCase(call.request(), target, promptTokens));
+            worst = worst.max(worstCase(request, target, promptTokens + toolUsePromptTokens(request, target)));
         }
         return worst;
     }
@@ -133,7 +143,10 @@ public final class BudgetGate {
         return request.maxTokens() != null ? request.maxTokens() : router.defaultMaxTokens(target);
     }
 
-    /** The request's prompt in tokens, generously: no tokenizer yields more tokens than characters. */
+    /**
+     * The request's prompt in tokens, generously (no tokenizer yields more tokens than characters), as every target is
+     * sent it: without the tool-use system prompt only some add ({@link #toolUsePromptTokens}).
+     */
     private static long promptTokens(ChatRequest request) {
         long promptTokens = 1;
         for (ChatMessage message : request.messages()) {
@@ -144,18 +157,34 @@ public final class BudgetGate {
             }
         }
         for (ToolDefinition tool : request.tools()) {
-            promptTokens += tool.name().length() + (tool.description() == null ? 0 : tool.description().length())
+            promptTokens += TOKENS_PER_TOOL + tool.name().length()
+                    + (tool.description() == null ? 0 : tool.description().length())
                     + (tool.parameters() == null ? 0 : tool.parameters().toString().length());
         }
         JsonNode format = JsonAnswerTool.requestedFormat(request);
         if (format != null) {
-            // Anthropic and Bedrock are sent the format's schema as a tool (JsonAnswerTool), and bill it as prompt
+            // OpenAI bills the format's schema as prompt; Anthropic and Bedrock are sent it as a tool (JsonAnswerTool)
             promptTokens += format.toString().length();
         }
-        if (format != null || !request.tools().isEmpty()) {
-            promptTokens += TOOL_USE_PROMPT_TOKENS;
-        }
         return promptTokens;
+    }
+
+    /** The request's prompt in tokens as {@code target} is sent it, generously. */
+    private static long promptTokens(ChatRequest request, Target target) {
+        return promptTokens(request) + toolUsePromptTokens(request, target);
+    }
+
+    /**
+     * The tool-use system prompt {@code target} adds to the request, in tokens: when tools are offered (the caller's,
+     * or the structured answer's, which Anthropic and Bedrock are sent as a tool), Anthropic adds one to Claude's
+     * prompt, on its own API and on Bedrock. Bedrock's other model families get tools through prompt templates of their
+     * own whose size is not documented: they are held as much, so as not to hold too little. OpenAI's API renders the
+     * tools without such a prompt (their framing is {@link #TOKENS_PER_TOOL}).
+     */
+    private static long toolUsePromptTokens(ChatRequest request, Target target) {
+        boolean addsPrompt = "anthropic".equals(target.provider()) || "bedrock".equals(target.provider());
+        boolean toolsOffered = !request.tools().isEmpty() || JsonAnswerTool.requestedFormat(request) != null;
+        return addsPrompt && toolsOffered ? TOOL_USE_PROMPT_TOKENS : 0;
     }
 
     /**
