@@ -23,7 +23,8 @@ import java.util.TreeSet;
  * each file and, when its content changed, swaps that file's routes for the new ones ({@link RouteSwap}); files that
  * changed together are swapped together when they fit only together (a route moved from one to another). Files are
  * compared by content, not by modification time or file events, so that a Kubernetes ConfigMap update (a symlink
- * swap) is seen too. A file that is rejected is logged once; the routes before it keep serving.
+ * swap) is seen too. A file that is rejected is logged once; the routes before it keep serving, and its content is
+ * not tried again until it changes, unless a change to another file may lift the refusal (see {@link #reloadIfChanged}).
  */
 public final class RouteFileReloader {
 
@@ -33,10 +34,10 @@ public final class RouteFileReloader {
     private final RetiredRoutes retired;
     private final RouteSwap swap;
     private final Map<String, byte[]> applied;
-    /** The files whose content was refused, and why: tried again with other files' changes, logged again if new. */
+    /** The files whose content was refused, and why; logged again only for a new content or reason. */
     private final Map<String, Refusal> refused = new HashMap<>();
 
-    private record Refusal(byte[] content, String reason) {
+    private record Refusal(byte[] content, String reason, boolean liftedByOtherFiles) {
     }
 
     public RouteFileReloader(CamelContext context, RouteSwapHold hold) {
@@ -48,9 +49,12 @@ public final class RouteFileReloader {
     }
 
     /**
-     * Applies the route files that changed since the last call; stops the old routes no exchange uses any more. The
-     * files refused before are tried again with them: a route moved from one file to another is refused in the file
-     * that gains it while the other still has it, and the two files may land a check apart (git pull, rsync).
+     * Applies the route files that changed since the last call; stops the old routes no exchange uses any more. A file
+     * refused as it is now is not tried again on its own account (each try of a file that fails only when started
+     * would stop its old routes and start them again), but a refusal that another file's change may lift is tried
+     * again with that change: a route moved from one file to another is refused in the file that gains it while the
+     * other still has it, and the two files may land a check apart (git pull, rsync). Such refusals are found before
+     * any route is touched.
      */
     public synchronized void reloadIfChanged() {
         retired.stopDrained();
@@ -67,18 +71,21 @@ public final class RouteFileReloader {
         }
         refused.keySet().retainAll(now.keySet());
         Map<String, byte[]> due = new LinkedHashMap<>();
-        boolean changed = false;
+        boolean edited = false;
         for (Map.Entry<String, byte[]> file : now.entrySet()) {
             String location = file.getKey();
             byte[] content = file.getValue();
+            Refusal refusal = refused.get(location);
             if (Arrays.equals(content, applied.get(location))) {
                 refused.remove(location);
-            } else {
+            } else if (refusal == null || !Arrays.equals(content, refusal.content())) {
                 due.put(location, content);
-                changed |= !refused.containsKey(location) || !Arrays.equals(content, refused.get(location).content());
+                edited = true;
+            } else if (refusal.liftedByOtherFiles()) {
+                due.put(location, content);
             }
         }
-        if (changed && (due.size() == 1 || !reloadTogether(due))) {
+        if (edited && (due.size() == 1 || !reloadTogether(due))) {
             reloadOneByOne(due);
         }
     }
@@ -95,12 +102,16 @@ public final class RouteFileReloader {
         }
     }
 
-    /** Each file on its own, in turn, until none more fits: one refused may fit once another is applied. */
+    /**
+     * Each file on its own, in turn, until none more fits: one refused until another file changes may fit once another
+     * is applied; one refused for its own content is not tried twice.
+     */
     private void reloadOneByOne(Map<String, byte[]> files) {
         Map<String, byte[]> left = new LinkedHashMap<>(files);
         boolean progress = true;
         while (progress && !left.isEmpty()) {
             progress = left.entrySet().removeIf(file -> reload(file.getKey(), file.getValue()));
+            left.keySet().removeIf(location -> !refused.get(location).liftedByOtherFiles());
         }
     }
 
@@ -109,7 +120,7 @@ public final class RouteFileReloader {
             apply(Map.of(location, content));
             return true;
         } catch (RouteSwap.Rejected e) {
-            Refusal before = refused.put(location, new Refusal(content, e.getMessage()));
+            Refusal before = refused.put(location, new Refusal(content, e.getMessage(), e.liftedByOtherFiles()));
             if (before != null && Arrays.equals(before.content(), content) && before.reason().equals(e.getMessage())) {
                 LOG.debug("Routes file {} still rejected: {}", location, e.getMessage());
             } else {

@@ -37,8 +37,24 @@ final class RouteSwap {
 
     /** Why a file was not applied; its message is the log line's reason. */
     static final class Rejected extends Exception {
+        private final boolean liftedByOtherFiles;
+
         Rejected(String reason, Throwable cause) {
+            this(reason, cause, false);
+        }
+
+        private Rejected(String reason, Throwable cause, boolean liftedByOtherFiles) {
             super(reason, cause);
+            this.liftedByOtherFiles = liftedByOtherFiles;
+        }
+
+        /** A refusal that a change to another file may lift (e.g. a route id that file holds); found before the swap. */
+        static Rejected untilOtherFilesChange(String reason) {
+            return new Rejected(reason, null, true);
+        }
+
+        boolean liftedByOtherFiles() {
+            return liftedByOtherFiles;
         }
     }
 
@@ -153,8 +169,8 @@ final class RouteSwap {
                 throw new Rejected("route id " + id + " appears twice", null);
             }
             if (context.getRoute(id) != null && !oldIds.contains(id)) {
-                throw new Rejected("route id " + id + " is already used by a route of " + fileOf(id)
-                        + " (a route moving from there is taken once that file no longer has it)", null);
+                throw Rejected.untilOtherFilesChange("route id " + id + " is already used by a route of " + fileOf(id)
+                        + " (a route moving from there is taken once that file no longer has it)");
             }
         }
     }
@@ -185,7 +201,7 @@ final class RouteSwap {
         String unanswered = after.newSince(before);
         if (unanswered != null) {
             restore(configurationsBefore);
-            throw new Rejected(unanswered, null);
+            throw Rejected.untilOtherFilesChange(unanswered);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.caravan.ledger.Ledger;
 import dev.caravan.support.Eventually;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.RoutesCopy;
+import org.apache.camel.Route;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,12 +22,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Route file edits whose effect reaches other files: a route moved from one file to another is applied whichever file
  * lands first; a route id that another file holds, and an edit that would leave a called direct: endpoint without its
- * consumer, are refused with one ERROR line; and a call that finds no consumer all the same fails at once.
+ * consumer, are refused with one ERROR line; a refused file is left alone by other files' edits (unless they may
+ * lift its refusal) until it changes itself; and a call that finds no consumer all the same fails at once.
  */
 class RouteReloadAcrossFilesTest {
 
@@ -120,6 +123,35 @@ class RouteReloadAcrossFilesTest {
     }
 
     @Test
+    void aRefusedFileIsTriedAgainWhenItChangesNotWhenAnotherFileDoes() throws Exception {
+        try (Gateway gateway = start(Map.of()); LogLines log = LogLines.capture(RELOADER)) {
+            // It parses, builds and passes every check; only its consumer's start fails (a path must begin with /).
+            String costs = read("costs.yaml");
+            land("costs.yaml", costs.replace("uri: platform-http:/v1/spend", "uri: platform-http:v1/spend"));
+            String error = oneError(log);
+            assertTrue(error.contains("costs.yaml rejected, the previous routes keep serving: does not start")
+                    && error.contains("Path must start with /"), error);
+            Map<String, Route> serving = routes(gateway);
+
+            land("dispatch.yaml", read("dispatch.yaml").replace("# Dispatch: try", "# Dispatch (edited): try"));
+            until(() -> !log.matching(l -> l.message().contains("dispatch.yaml reloaded")).isEmpty(),
+                    "dispatch.yaml live");
+            reloader(gateway).reloadIfChanged();
+            serving.forEach((id, route) -> {
+                if (!id.equals("dispatch")) {
+                    assertSame(route, gateway.context().getRoute(id), id + " was not stopped and started again");
+                }
+            });
+            assertEquals(1, log.matching(l -> l.level().equals("ERROR")).size(), log.lines().toString());
+            assertEquals(200, gateway.get("/v1/spend").statusCode());
+
+            land("costs.yaml", costs.replace("# The cost route", "# The cost route (fixed)"));
+            until(() -> !log.matching(l -> l.message().contains("costs.yaml reloaded")).isEmpty(), "costs.yaml live");
+            assertEquals(200, gateway.get("/v1/spend").statusCode());
+        }
+    }
+
+    @Test
     void anEditThatLeavesACalledDirectEndpointWithoutConsumerIsRefused() throws Exception {
         try (Gateway gateway = start(Map.of("caravan.http.event-loops", "1"));
              LogLines log = LogLines.capture(RELOADER)) {
@@ -165,6 +197,17 @@ class RouteReloadAcrossFilesTest {
                     "dispatch.yaml live");
             assertTrue(log.matching(l -> l.level().equals("ERROR")).isEmpty(), log.lines().toString());
         }
+    }
+
+    /** The routes now in service, by id. */
+    private static Map<String, Route> routes(Gateway gateway) {
+        Map<String, Route> routes = new HashMap<>();
+        gateway.context().getRoutes().forEach(r -> routes.put(r.getRouteId(), r));
+        return routes;
+    }
+
+    private static RouteFileReloader reloader(Gateway gateway) {
+        return gateway.context().getRegistry().lookupByNameAndType("routeFiles", RouteFileReloader.class);
     }
 
     private Gateway start(Map<String, String> properties) throws Exception {
