@@ -28,8 +28,9 @@ import java.util.Set;
 
 /**
  * Replaces the routes of YAML files with those of their new content: builds and checks the new routes (unique ids,
- * every direct: endpoint a route calls still consumed) before any live route is touched, then swaps them without waiting for the old routes' in-flight exchanges, which finish on
- * the old processors ({@link RetiredRoutes}). Camel's own reload stops a route by waiting for its exchanges (a
+ * every direct: endpoint a route calls still consumed, consumers that can start: {@link NewConsumers}) before any live
+ * route is touched, then swaps them without waiting for the old routes' in-flight exchanges, which finish on the old
+ * processors ({@link RetiredRoutes}). Camel's own reload stops a route by waiting for its exchanges (a
  * stream can take minutes, while its endpoint answers 503 or blocks its callers) and removes it before its
  * replacement is known to build.
  */
@@ -108,7 +109,13 @@ final class RouteSwap {
             restore(configurationsBefore);
             throw new Rejected("does not build: " + reason(e), e);
         }
-        checkDirectCalls(old, routes, built, configurationsBefore);
+        try {
+            checkDirectCalls(old, routes, built, configurationsBefore);
+            new NewConsumers(context, built, oldIds).checkStartable();
+        } catch (Rejected e) {
+            restore(configurationsBefore);
+            throw e;
+        }
         swap(old, routes, configurationsBefore);
         Map<String, Swapped> swapped = new LinkedHashMap<>();
         newByFile.forEach((location, fileRoutes) ->
@@ -200,7 +207,6 @@ final class RouteSwap {
                 model.getRouteConfigurationDefinitions(), consumersAfter);
         String unanswered = after.newSince(before);
         if (unanswered != null) {
-            restore(configurationsBefore);
             throw Rejected.untilOtherFilesChange(unanswered);
         }
     }

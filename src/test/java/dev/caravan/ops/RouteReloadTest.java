@@ -6,6 +6,7 @@ import dev.caravan.support.Eventually;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.RoutesCopy;
 import dev.caravan.support.StreamCapture;
+import org.apache.camel.Route;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -153,8 +156,8 @@ class RouteReloadTest {
         String[][] invalid = {
                 {"- route:\n    id: record-cost\n  from: [", "does not parse"},
                 {good.replace("ref: accessLog", "ref: noSuchBean"), "noSuchBean"},
-                // Two routes consuming from the same endpoint: both build, the second cannot start.
-                {good.replace("uri: platform-http:/v1/budgets", "uri: platform-http:/v1/spend"), "does not start"},
+                // Found only by starting the consumer (after the old routes' consumers left): the old routes come back.
+                {good.replace("uri: platform-http:/v1/spend", "uri: platform-http:v1/spend"), "Path must start with /"},
         };
         for (String[] edit : invalid) {
             try (LogLines log = LogLines.capture("dev.caravan.ops.RouteFileReloader")) {
@@ -179,6 +182,37 @@ class RouteReloadTest {
             until(() -> !log.matching(l -> l.message().contains("costs.yaml reloaded")).isEmpty(), "fixed: live");
         }
         assertServing();
+    }
+
+    @Test
+    void anEditCamelWouldNotStartIsRefusedWithoutStoppingTheRoutesItWouldReplace() throws Exception {
+        Path costs = routes.resolve("costs.yaml");
+        String good = Files.readString(costs);
+        String[][] refused = {
+                {good.replace("uri: platform-http:/v1/budgets", "uri: platform-http:/v1/spend"),
+                        "routes spend and budgets both consume platform-http:///v1/spend?httpMethodRestrict=GET"},
+                {good.replace("uri: platform-http:/v1/budgets", "uri: platform-http:/v1/models"),
+                        "route budgets would consume platform-http:///v1/models?httpMethodRestrict=GET, which route "
+                                + "models of file:" + routes.resolve("api.yaml") + " consumes"},
+                {good.replace("httpMethodRestrict: GET", "httpMethodRestrict: GTE"),
+                        "route spend cannot consume platform-http:///v1/spend?httpMethodRestrict=GTE: No enum constant"},
+        };
+        for (String[] edit : refused) {
+            Map<String, Route> serving = new HashMap<>();
+            gateway.context().getRoutes().forEach(r -> serving.put(r.getRouteId(), r));
+            try (LogLines log = LogLines.capture("dev.caravan.ops.RouteFileReloader")) {
+                Files.writeString(costs, edit[0]);
+                List<LogLines.Line> errors = log.await(l -> l.level().equals("ERROR"), 1, DEADLINE_MILLIS);
+                assertEquals(1, errors.size(), "one error line: " + log.lines());
+                serving.forEach((id, route) -> assertSame(route, gateway.context().getRoute(id),
+                        id + " kept serving, never stopped: " + errors.get(0).message()));
+                String line = errors.get(0).message();
+                assertTrue(line.contains("costs.yaml rejected, the previous routes keep serving: does not start: ")
+                        && line.contains(edit[1]), line);
+                assertServing();
+            }
+        }
+        Files.writeString(costs, good);
     }
 
     private static void assertServing() throws Exception {
