@@ -37,7 +37,7 @@ final class NewConsumers {
     }
 
     /** Throws the first thing that would keep one of the consumers from starting. */
-    void checkStartable() throws RouteSwap.Rejected {
+    void checkStartable() throws Rejection {
         Map<Endpoint, Route> consumers = new HashMap<>();
         for (Route staying : context.getRoutes()) {
             ServiceStatus status = context.getRouteController().getRouteStatus(staying.getRouteId());
@@ -52,21 +52,22 @@ final class NewConsumers {
             }
             Endpoint endpoint = route.getEndpoint();
             Route other = consumers.putIfAbsent(endpoint, route);
-            if (other != null && !(endpoint instanceof MultipleConsumersSupport m && m.isMultipleConsumersSupported())) {
+            boolean shared = endpoint instanceof MultipleConsumersSupport m && m.isMultipleConsumersSupported();
+            if (other != null && !shared) {
                 throw clash(route, other, endpoint);
             }
             setUp(route);
         }
     }
 
-    private RouteSwap.Rejected clash(Route route, Route other, Endpoint endpoint) {
+    private Rejection clash(Route route, Route other, Endpoint endpoint) {
         String uri = URISupport.sanitizeUri(endpoint.getEndpointUri());
         if (routes.contains(other)) {
-            return new RouteSwap.Rejected("does not start: routes " + other.getRouteId() + " and " + route.getRouteId()
+            return new Rejection("does not start: routes " + other.getRouteId() + " and " + route.getRouteId()
                     + " both consume " + uri, null);
         }
         String file = other.getSourceResource() == null ? "" : " of " + other.getSourceResource().getLocation();
-        return RouteSwap.Rejected.untilOtherFilesChange("does not start: route " + route.getRouteId()
+        return Rejection.untilOtherFilesChange("does not start: route " + route.getRouteId()
                 + " would consume " + uri + ", which route " + other.getRouteId() + file + " consumes");
     }
 
@@ -74,7 +75,7 @@ final class NewConsumers {
      * Creates and initialises the route's consumer as Camel does before starting it, then drops it: a consumer that is
      * not started holds nothing. It is given a processor of its own, so that the route's steps are left untouched.
      */
-    private static void setUp(Route route) throws RouteSwap.Rejected {
+    private static void setUp(Route route) throws Rejection {
         try {
             Consumer consumer = route.getEndpoint().createConsumer(exchange -> {
             });
@@ -86,8 +87,8 @@ final class NewConsumers {
             }
             ServiceHelper.initService(consumer);
         } catch (Exception e) {
-            throw new RouteSwap.Rejected("does not start: route " + route.getRouteId() + " cannot consume "
-                    + URISupport.sanitizeUri(route.getEndpoint().getEndpointUri()) + ": " + RouteSwap.reason(e), e);
+            throw new Rejection("does not start: route " + route.getRouteId() + " cannot consume "
+                    + URISupport.sanitizeUri(route.getEndpoint().getEndpointUri()) + ": " + Rejection.reason(e), e);
         }
     }
 }

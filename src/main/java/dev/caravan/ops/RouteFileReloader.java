@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * changed together are swapped together when they fit only together (a route moved from one to another). Files are
  * compared by content, not by modification time or file events, so that a Kubernetes ConfigMap update (a symlink
  * swap) is seen too. A file that is rejected is logged once; the routes before it keep serving, and its content is
- * not tried again until it changes, unless a change to another file may lift the refusal (see {@link #reloadIfChanged}).
+ * not tried again until it changes, unless a change to another file may lift the refusal ({@link #reloadIfChanged}).
  */
 public final class RouteFileReloader {
 
@@ -95,7 +95,7 @@ public final class RouteFileReloader {
         try {
             apply(files);
             return true;
-        } catch (RouteSwap.Rejected e) {
+        } catch (Rejection e) {
             LOG.debug("Routes files {} do not fit together ({}); trying them one by one", files.keySet(),
                     e.getMessage());
             return false;
@@ -119,7 +119,7 @@ public final class RouteFileReloader {
         try {
             apply(Map.of(location, content));
             return true;
-        } catch (RouteSwap.Rejected e) {
+        } catch (Rejection e) {
             Refusal before = refused.put(location, new Refusal(content, e.getMessage(), e.liftedByOtherFiles()));
             if (before != null && Arrays.equals(before.content(), content) && before.reason().equals(e.getMessage())) {
                 LOG.debug("Routes file {} still rejected: {}", location, e.getMessage());
@@ -131,7 +131,7 @@ public final class RouteFileReloader {
         }
     }
 
-    private void apply(Map<String, byte[]> files) throws RouteSwap.Rejected {
+    private void apply(Map<String, byte[]> files) throws Rejection {
         long start = System.nanoTime();
         List<Resource> resources = new ArrayList<>();
         files.forEach((location, content) -> resources.add(ResourceHelper.fromBytes(location, content)));
@@ -165,7 +165,7 @@ public final class RouteFileReloader {
                     }
                 }
             } catch (Exception e) {
-                LOG.warn("Routes files {} could not be read: {}", pattern.trim(), RouteSwap.reason(e));
+                LOG.warn("Routes files {} could not be read: {}", pattern.trim(), Rejection.reason(e));
                 return null;
             }
         }

@@ -36,29 +36,6 @@ import java.util.Set;
  */
 final class RouteSwap {
 
-    /** Why a file was not applied; its message is the log line's reason. */
-    static final class Rejected extends Exception {
-        private final boolean liftedByOtherFiles;
-
-        Rejected(String reason, Throwable cause) {
-            this(reason, cause, false);
-        }
-
-        private Rejected(String reason, Throwable cause, boolean liftedByOtherFiles) {
-            super(reason, cause);
-            this.liftedByOtherFiles = liftedByOtherFiles;
-        }
-
-        /** A refusal that a change to another file may lift (e.g. a route id that file holds); found before the swap. */
-        static Rejected untilOtherFilesChange(String reason) {
-            return new Rejected(reason, null, true);
-        }
-
-        boolean liftedByOtherFiles() {
-            return liftedByOtherFiles;
-        }
-    }
-
     private final CamelContext context;
     private final Model model;
     private final RetiredRoutes retired;
@@ -79,7 +56,7 @@ final class RouteSwap {
      * Swaps the routes of these files for those of their new contents, all at once, so that a route may move from one
      * file to another; answers what now serves, by file (its location, as Camel records it).
      */
-    Map<String, Swapped> apply(List<Resource> contents) throws Rejected {
+    Map<String, Swapped> apply(List<Resource> contents) throws Rejection {
         Map<String, List<RouteDefinition>> oldByFile = new LinkedHashMap<>();
         Map<String, List<RouteDefinition>> newByFile = new LinkedHashMap<>();
         List<RouteDefinition> old = new ArrayList<>();
@@ -107,12 +84,12 @@ final class RouteSwap {
             }
         } catch (Exception e) {
             restore(configurationsBefore);
-            throw new Rejected("does not build: " + reason(e), e);
+            throw new Rejection("does not build: " + Rejection.reason(e), e);
         }
         try {
             checkDirectCalls(old, routes, built, configurationsBefore);
             new NewConsumers(context, built, oldIds).checkStartable();
-        } catch (Rejected e) {
+        } catch (Rejection e) {
             restore(configurationsBefore);
             throw e;
         }
@@ -137,7 +114,7 @@ final class RouteSwap {
 
     /** The file's routes; its route configurations are added to {@code configurations}. */
     private List<RouteDefinition> parse(Resource content, List<RouteConfigurationBuilder> configurations)
-            throws Rejected {
+            throws Rejection {
         List<RouteDefinition> routes = new ArrayList<>();
         try {
             for (RoutesBuilder builder : PluginHelper.getRoutesLoader(context).findRoutesBuilders(content)) {
@@ -147,14 +124,14 @@ final class RouteSwap {
                 if (builder instanceof RouteBuilder rb) {
                     routes.addAll(rb.configureRoutes(context).getRoutes());
                     if (!rb.getRouteTemplateCollection().getRouteTemplates().isEmpty()) {
-                        throw new Rejected("route templates are not reloaded live (restart to change them)", null);
+                        throw new Rejection("route templates are not reloaded live (restart to change them)", null);
                     }
                 }
             }
-        } catch (Rejected e) {
+        } catch (Rejection e) {
             throw e;
         } catch (Exception e) {
-            throw new Rejected("does not parse: " + reason(e), e);
+            throw new Rejection("does not parse: " + Rejection.reason(e), e);
         }
         return routes;
     }
@@ -165,7 +142,7 @@ final class RouteSwap {
         return ids;
     }
 
-    private void checkIds(List<RouteDefinition> routes, Set<String> oldIds) throws Rejected {
+    private void checkIds(List<RouteDefinition> routes, Set<String> oldIds) throws Rejection {
         Set<String> seen = new HashSet<>();
         for (RouteDefinition route : routes) {
             String id = route.getRouteId();
@@ -173,10 +150,10 @@ final class RouteSwap {
                 continue;
             }
             if (!seen.add(id)) {
-                throw new Rejected("route id " + id + " appears twice", null);
+                throw new Rejection("route id " + id + " appears twice", null);
             }
             if (context.getRoute(id) != null && !oldIds.contains(id)) {
-                throw Rejected.untilOtherFilesChange("route id " + id + " is already used by a route of " + fileOf(id)
+                throw Rejection.untilOtherFilesChange("route id " + id + " is already used by a route of " + fileOf(id)
                         + " (a route moving from there is taken once that file no longer has it)");
             }
         }
@@ -192,7 +169,7 @@ final class RouteSwap {
      * wait on its thread (an event loop, for the HTTP routes) for the direct component's timeout, then fail.
      */
     private void checkDirectCalls(List<RouteDefinition> old, List<RouteDefinition> routes, List<Route> built,
-            List<RouteConfigurationDefinition> configurationsBefore) throws Rejected {
+            List<RouteConfigurationDefinition> configurationsBefore) throws Rejection {
         Set<String> oldIds = ids(old);
         List<Endpoint> consumersAfter = new ArrayList<>();
         context.getRoutes().stream().filter(r -> !oldIds.contains(r.getRouteId()))
@@ -207,12 +184,12 @@ final class RouteSwap {
                 model.getRouteConfigurationDefinitions(), consumersAfter);
         String unanswered = after.newSince(before);
         if (unanswered != null) {
-            throw Rejected.untilOtherFilesChange(unanswered);
+            throw Rejection.untilOtherFilesChange(unanswered);
         }
     }
 
     private void swap(List<RouteDefinition> old, List<RouteDefinition> routes,
-            List<RouteConfigurationDefinition> configurationsBefore) throws Rejected {
+            List<RouteConfigurationDefinition> configurationsBefore) throws Rejection {
         List<Service> processors = new ArrayList<>();
         hold.close();
         try {
@@ -223,7 +200,7 @@ final class RouteSwap {
                 model.addRouteDefinitions(routes);
             } catch (Exception e) {
                 rollBack(old, routes, configurationsBefore);
-                throw new Rejected("does not start: " + reason(e), e);
+                throw new Rejection("does not start: " + Rejection.reason(e), e);
             }
         } finally {
             hold.open();
@@ -235,7 +212,7 @@ final class RouteSwap {
      * Takes the route out of Camel at once, leaving its processors running: only its consumer is stopped (Camel
      * stops what the route lists as its services, and waits for the route's in-flight count). Answers the processors.
      */
-    private List<Service> remove(RouteDefinition definition) throws Rejected {
+    private List<Service> remove(RouteDefinition definition) throws Rejection {
         String id = definition.getRouteId();
         Route route = context.getRoute(id);
         List<Service> processors = new ArrayList<>();
@@ -260,7 +237,7 @@ final class RouteSwap {
             if (RetiredRoutes.keepRunning(route.getProcessor())) {
                 processors.add(0, (Service) route.getProcessor());
             } else {
-                throw new Rejected("route " + id + " cannot be replaced without stopping its in-flight exchanges", null);
+                throw new Rejection("route " + id + " cannot be replaced without stopping its in-flight exchanges", null);
             }
         }
         // The in-flight exchanges finish on the old processors and then count themselves out under the route's id:
@@ -271,7 +248,7 @@ final class RouteSwap {
         try {
             model.removeRouteDefinition(definition);
         } catch (Exception e) {
-            throw new Rejected("cannot remove route " + id + ": " + reason(e), e);
+            throw new Rejection("cannot remove route " + id + ": " + Rejection.reason(e), e);
         } finally {
             inflight.addRoute(id);
             for (int i = 0; i < stillInFlight; i++) {
@@ -299,22 +276,12 @@ final class RouteSwap {
         try {
             model.addRouteDefinitions(old);
         } catch (Exception e) {
-            throw new IllegalStateException("the previous routes did not start again: " + reason(e), e);
+            throw new IllegalStateException("the previous routes did not start again: " + Rejection.reason(e), e);
         }
     }
 
     private void restore(List<RouteConfigurationDefinition> configurations) {
         model.getRouteConfigurationDefinitions().clear();
         model.getRouteConfigurationDefinitions().addAll(configurations);
-    }
-
-    /** The innermost message of a failure, on one line. */
-    static String reason(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        return message.replaceAll("\\s+", " ").trim();
     }
 }
