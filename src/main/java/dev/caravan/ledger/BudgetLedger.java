@@ -6,17 +6,25 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reserves a request's worst-case cost on every budget that applies to it before the call, and settles to the
  * real cost after. The arithmetic happens in the store: DynamoDB's conditional updates, shared by every gateway
  * instance, or the embedded store's counters, kept in the memory of the one process that owns the H2 file.
+ * <p>
+ * The cost records are the source of truth: a budget's counter starts from what its scope's records count in the
+ * period (a budget added mid-period), and is caught up with them the first time this process uses it and after every
+ * change of the limits (a budget removed and added again in one period counts what was spent while it was away).
  */
 public final class BudgetLedger {
 
     private volatile BudgetConfig config;
     private final BudgetStore store;
     private final Clock clock;
+    /** Per period key, the scopes whose counters were caught up with the cost records since the limits were set. */
+    private volatile Map<String, Set<String>> caughtUp = new ConcurrentHashMap<>();
 
     public BudgetLedger(BudgetConfig config, BudgetStore store, Clock clock) {
         this.config = config;
@@ -24,8 +32,12 @@ public final class BudgetLedger {
         this.clock = clock;
     }
 
-    /** New limits for the requests that reserve from now on; reservations already held settle as they were made. */
+    /**
+     * New limits for the requests that reserve from now on; reservations already held settle as they were made. Each
+     * budget's counter is caught up with the cost records again at its next use.
+     */
     public void replace(BudgetConfig limits) {
+        caughtUp = new ConcurrentHashMap<>(); // before the limits: a request seeing them also sees this
         this.config = limits;
     }
 
@@ -48,43 +60,93 @@ public final class BudgetLedger {
             throw new IllegalArgumentException("a reservation cannot be negative: " + worstCase);
         }
         Instant now = clock.instant();
-        List<BudgetWindow> windows = windows(application, userId, keyId, keyLimits, now);
+        BudgetConfig limits = config;
+        BudgetReservation.Payer payer = new BudgetReservation.Payer(application, userId, keyId, keyLimits, now, limits);
+        List<BudgetWindow> windows = windows(limits, payer);
         if (!windows.isEmpty()) {
+            catchUp(windows);
             store.reserve(requestId, windows, worstCase).ifPresent(full -> {
                 throw new BudgetExceededException(full, now);
             });
         }
-        return new BudgetReservation(requestId, windows, worstCase);
+        return new BudgetReservation(requestId, windows, worstCase, payer);
     }
 
     /** Whether any budget (global, the application's, user's or key's, or the key's own limits) applies to a caller. */
     public boolean applies(String application, String userId, String keyId, Map<Period, BigDecimal> keyLimits) {
-        return !windows(application, userId, keyId, keyLimits, clock.instant()).isEmpty();
+        BudgetConfig limits = config;
+        return !windows(limits, new BudgetReservation.Payer(application, userId, keyId, keyLimits, clock.instant(),
+                limits)).isEmpty();
     }
 
-    private List<BudgetWindow> windows(String application, String userId, String keyId,
-                                       Map<Period, BigDecimal> keyLimits, Instant now) {
+    /** The budgets of {@code limits} that apply to the payer, in the periods of its time. */
+    private static List<BudgetWindow> windows(BudgetConfig limits, BudgetReservation.Payer payer) {
         List<BudgetWindow> windows = new ArrayList<>();
-        addWindows(windows, Scope.GLOBAL, now);
-        addWindows(windows, scope(Scope.APPLICATION, application), now);
-        addWindows(windows, scope(Scope.USER, userId), now);
-        String keyScope = scope(Scope.KEY, keyId);
-        if (keyScope != null && !keyLimits.isEmpty()) {
-            Map<Period, BigDecimal> limits = new java.util.EnumMap<>(Period.class);
-            limits.putAll(config.limitsOf(keyScope));
-            limits.putAll(keyLimits);
-            limits.forEach((period, limit) -> windows.add(BudgetWindow.at(keyScope, period, limit, now)));
+        Instant at = payer.at();
+        addWindows(windows, limits, Scope.GLOBAL, at);
+        addWindows(windows, limits, scope(Scope.APPLICATION, payer.application()), at);
+        addWindows(windows, limits, scope(Scope.USER, payer.userId()), at);
+        String keyScope = scope(Scope.KEY, payer.keyId());
+        if (keyScope != null && !payer.keyLimits().isEmpty()) {
+            Map<Period, BigDecimal> keyLimits = new java.util.EnumMap<>(Period.class);
+            keyLimits.putAll(limits.limitsOf(keyScope));
+            keyLimits.putAll(payer.keyLimits());
+            keyLimits.forEach((period, limit) -> windows.add(BudgetWindow.at(keyScope, period, limit, at)));
         } else {
-            addWindows(windows, keyScope, now);
+            addWindows(windows, limits, keyScope, at);
         }
         return windows;
     }
 
-    /** Releases the reservation and counts the real cost on the same budgets (those of the reservation's periods). */
+    /**
+     * Releases the reservation and counts the real cost on the same budgets (those of the reservation's periods), and
+     * on the budgets added since it was made, which held nothing of it.
+     *
+     * @throws IllegalArgumentException for a negative cost; nothing is settled then
+     */
     public void settle(BudgetReservation reservation, BigDecimal actualCost) {
+        settle(reservation, actualCost, true);
+    }
+
+    /**
+     * Settles a reservation whose first settle the store refused. The budgets added while its call ran are caught up
+     * with the cost records instead of being counted its cost: its record may have been counted in them meanwhile.
+     */
+    public void settleAgain(BudgetReservation reservation, BigDecimal actualCost) {
+        settle(reservation, actualCost, false);
+    }
+
+    private void settle(BudgetReservation reservation, BigDecimal actualCost, boolean first) {
+        if (actualCost == null || actualCost.signum() < 0) {
+            throw new IllegalArgumentException("a settled cost cannot be negative: " + actualCost);
+        }
         if (!reservation.isEmpty()) {
+            catchUp(reservation.windows()); // the limits may have changed since it was held
             store.settle(reservation.requestId(), reservation.windows(), reservation.amount(), actualCost);
         }
+        List<BudgetWindow> added = addedSince(reservation);
+        if (added.isEmpty()) {
+            return;
+        }
+        if (first) {
+            // Its cost record is written after this, so the counters caught up with the records lack it.
+            catchUp(added);
+            store.countUnheld(reservation.requestId(), added, actualCost);
+        } else {
+            added.forEach(store::catchUp);
+        }
+    }
+
+    /** The budgets that apply to the reservation's payer now and held nothing of it: added while its call ran. */
+    private List<BudgetWindow> addedSince(BudgetReservation reservation) {
+        BudgetConfig limits = config;
+        if (reservation.payer().limits() == limits) {
+            return List.of();
+        }
+        List<BudgetWindow> added = windows(limits, reservation.payer());
+        added.removeIf(window -> reservation.windows().stream().anyMatch(held ->
+                held.scope().equals(window.scope()) && held.period() == window.period()));
+        return added;
     }
 
     /** Gives the reservation back: the call never happened or cost nothing. */
@@ -116,6 +178,7 @@ public final class BudgetLedger {
         List<BudgetStatus> statuses = new ArrayList<>();
         for (Map.Entry<Period, BigDecimal> limit : config.limitsOf(scope).entrySet()) {
             BudgetWindow window = BudgetWindow.at(scope, limit.getKey(), limit.getValue(), now);
+            catchUp(List.of(window));
             BudgetState state = store.state(scope, window.periodKey());
             statuses.add(new BudgetStatus(scope, limit.getKey().adjective(), window.periodKey(), window.limit(),
                     state.spent(), state.reserved(), window.resetsAt()));
@@ -123,11 +186,35 @@ public final class BudgetLedger {
         return statuses;
     }
 
-    private void addWindows(List<BudgetWindow> windows, String scope, Instant now) {
+    /** Catches up with the cost records each window not caught up since the limits were set (most were). */
+    private void catchUp(List<BudgetWindow> windows) {
+        Map<String, Set<String>> done = caughtUp;
+        for (BudgetWindow window : windows) {
+            Set<String> scopes = done.get(window.periodKey());
+            if (scopes != null && scopes.contains(window.scope())) {
+                continue;
+            }
+            if (store.catchUp(window)) {
+                if (scopes == null) {
+                    done.keySet().removeIf(older -> !isCurrent(older));
+                    scopes = done.computeIfAbsent(window.periodKey(), period -> ConcurrentHashMap.newKeySet());
+                }
+                scopes.add(window.scope());
+            }
+        }
+    }
+
+    /** Whether a period key is today's or this month's (earlier ones are forgotten when a new one begins). */
+    private boolean isCurrent(String periodKey) {
+        Instant now = clock.instant();
+        return periodKey.equals(Period.DAY.key(now)) || periodKey.equals(Period.MONTH.key(now));
+    }
+
+    private static void addWindows(List<BudgetWindow> windows, BudgetConfig limits, String scope, Instant at) {
         if (scope == null) {
             return;
         }
-        config.limitsOf(scope).forEach((period, limit) -> windows.add(BudgetWindow.at(scope, period, limit, now)));
+        limits.limitsOf(scope).forEach((period, limit) -> windows.add(BudgetWindow.at(scope, period, limit, at)));
     }
 
     private static String scope(String kind, String id) {

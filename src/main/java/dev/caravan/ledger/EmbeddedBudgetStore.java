@@ -10,10 +10,12 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * file), so the counters are kept in memory, where reserving and settling are a few additions under one lock, and
  * the H2 rows ({@code budgets}) are their durable copy, written behind: every {@link #FLUSH_MILLIS} ms, on close
  * and when the database closes. A window's row is read once, the first time a request touches it; a window with no
- * row yet starts from the spend its scope's cost counter shows for the period (a budget added mid-period).
+ * row yet starts from the spend its scope's cost counter shows for the period (a budget added mid-period), and
+ * {@link #catchUp} raises a window's spend to that counter when it shows more (a budget removed and added back).
  *
  * <p>All stores opened on one {@link EmbeddedDatabase} share its counters, so they never disagree. Holds (what a
  * running call has reserved) live in memory only: a call cannot outlive the process, so the {@code reserved} column
@@ -58,8 +61,19 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
     }
 
     @Override
+    public void countUnheld(String reservationId, List<BudgetWindow> windows, BigDecimal actual) {
+        counters.countUnheld(reservationId, windows, actual);
+    }
+
+    @Override
     public BudgetState state(String scope, String periodKey) {
         return counters.state(scope, periodKey);
+    }
+
+    @Override
+    public boolean catchUp(BudgetWindow window) {
+        counters.catchUp(window);
+        return true;
     }
 
     /** Writes the changed counters to H2 now. */
@@ -101,6 +115,8 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
         private final ReentrantLock flushing = new ReentrantLock();
         private final Map<Key, Window> windows = new HashMap<>();
         private final Map<Hold, BigDecimal> holds = new HashMap<>();
+        /** Calls counted on windows that hold nothing of them (see countUnheld), until their window is forgotten. */
+        private final Set<Hold> countedUnheld = new HashSet<>();
         private final ScheduledExecutorService writer;
         private final Clock clock = Clock.systemUTC();
         private boolean anyDirty;
@@ -180,6 +196,24 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
             }
         }
 
+        void countUnheld(String reservationId, List<BudgetWindow> requested, BigDecimal actual) {
+            lock.lock();
+            try {
+                for (BudgetWindow budget : requested) {
+                    Key key = new Key(budget.scope(), budget.periodKey());
+                    if (!countedUnheld.add(new Hold(reservationId, key))) {
+                        continue; // counted before
+                    }
+                    Window window = window(key, budget);
+                    window.spent = window.spent.add(actual);
+                    window.dirty = true;
+                    anyDirty = true;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
         BudgetState state(String scope, String periodKey) {
             lock.lock();
             try {
@@ -192,6 +226,24 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
                     return new BudgetState(counted(new Key(scope, periodKey)).stripTrailingZeros(), BigDecimal.ZERO);
                 }
                 return new BudgetState(stored.spent.stripTrailingZeros(), stored.reserved.stripTrailingZeros());
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void catchUp(BudgetWindow budget) {
+            lock.lock();
+            try {
+                Key key = new Key(budget.scope(), budget.periodKey());
+                Window window = window(key, budget);
+                BigDecimal recorded = counted(key);
+                if (recorded.compareTo(window.spent) > 0) {
+                    LOG.info("the {} counts {} USD its cost records spent while it did not apply", budget,
+                            recorded.subtract(window.spent).toPlainString());
+                    window.spent = recorded;
+                    window.dirty = true;
+                    anyDirty = true;
+                }
             } finally {
                 lock.unlock();
             }
@@ -320,6 +372,7 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
                         it.remove();
                     }
                 }
+                countedUnheld.removeIf(counted -> !windows.containsKey(counted.window()));
             } finally {
                 lock.unlock();
             }

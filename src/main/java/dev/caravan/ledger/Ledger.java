@@ -236,14 +236,19 @@ public final class Ledger implements AutoCloseable {
         return budgets.applies(application, userId, keyId, keyLimits);
     }
 
-    /** Replaces the reservation by the real cost. Never throws; if the store fails, it is retried in the background. */
+    /**
+     * Replaces the reservation by the real cost. Never throws; if the store fails, it is retried in the background. A
+     * negative cost is refused (logged) and settles nothing.
+     */
     public void settle(BudgetReservation reservation, BigDecimal actualCost) {
         try {
             budgets.settle(reservation, actualCost);
+        } catch (IllegalArgumentException refused) {
+            LOG.error("the budget of request {} was not settled: {}", reservation.requestId(), refused.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("could not settle the budget of request {} ({}); retrying in the background",
                     reservation.requestId(), e.toString());
-            settleRetries.retry(reservation, "settle", () -> budgets.settle(reservation, actualCost));
+            settleRetries.retry(reservation, "settle", () -> budgets.settleAgain(reservation, actualCost));
         }
     }
 

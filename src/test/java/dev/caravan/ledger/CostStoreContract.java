@@ -275,6 +275,76 @@ abstract class CostStoreContract {
     }
 
     @Test
+    void aBudgetRemovedAndAddedAgainInOnePeriodCountsWhatWasSpentWhileItWasAway() throws Exception {
+        CostStore costs = closeLater(openCostStore());
+        BudgetConfig alice = BudgetConfig.parse("users: {alice: {daily: 1.00}}");
+        BudgetLedger budgets = new BudgetLedger(alice, openBudgetStore(false), Clock.fixed(NOW, ZoneOffset.UTC));
+        call(budgets, costs, "before", "0.30");
+
+        budgets.replace(BudgetConfig.none());
+        call(budgets, costs, "while-away", "0.50"); // no budget applies: nothing is held, the cost is recorded
+
+        budgets.replace(alice);
+        BudgetStatus back = budgets.budgetsOf("user:alice").get(0);
+        assertAmount(new BigDecimal("0.80"), back.spent(), "alice's day after her budget came back");
+        assertThrows(BudgetExceededException.class,
+                () -> budgets.reserve("over", "checkout", "alice", "key-1", new BigDecimal("0.30")));
+        call(budgets, costs, "after", "0.10");
+        assertAmount(new BigDecimal("0.90"), budgets.budgetsOf("user:alice").get(0).spent(), "alice's day");
+        assertAmount("0", budgets.budgetsOf("user:alice").get(0).reserved());
+    }
+
+    @Test
+    void aCallInFlightWhenItsBudgetIsAddedIsCountedOnItOnce() throws Exception {
+        CostStore costs = closeLater(openCostStore());
+        BudgetLedger budgets = new BudgetLedger(BudgetConfig.none(), openBudgetStore(false),
+                Clock.fixed(NOW, ZoneOffset.UTC));
+        call(budgets, costs, "earlier", "0.20");
+        BudgetReservation inFlight = budgets.reserve("in-flight", "checkout", "alice", "key-1", new BigDecimal("0.50"));
+
+        budgets.replace(BudgetConfig.parse("users: {alice: {daily: 1.00}}"));
+        // The budget's first call makes its counter, from the records: the call in flight has none yet.
+        BudgetReservation next = budgets.reserve("next", "checkout", "alice", "key-1", new BigDecimal("0.10"));
+        budgets.settle(inFlight, new BigDecimal("0.40"));
+        costs.record(record("in-flight", NOW, "mock-small", "mock", "alice", "checkout", new BigDecimal("0.40")));
+        budgets.settle(inFlight, new BigDecimal("0.40")); // a repeated settle changes nothing
+        budgets.settle(next, new BigDecimal("0.10"));
+        costs.record(record("next", NOW, "mock-small", "mock", "alice", "checkout", new BigDecimal("0.10")));
+
+        BudgetStatus status = budgets.budgetsOf("user:alice").get(0);
+        assertAmount(new BigDecimal("0.70"), status.spent(), "earlier 0.20, in flight 0.40, next 0.10");
+        assertAmount("0", status.reserved());
+        assertThrows(BudgetExceededException.class,
+                () -> budgets.reserve("over", "checkout", "alice", "key-1", new BigDecimal("0.31")));
+    }
+
+    @Test
+    void aNegativeCostIsRefusedAndSettlesNothing() throws Exception {
+        closeLater(openCostStore());
+        BudgetLedger budgets = new BudgetLedger(BudgetConfig.parse("global: {daily: 1.00}"), openBudgetStore(false),
+                Clock.fixed(NOW, ZoneOffset.UTC));
+        BudgetReservation reservation = budgets.reserve("req-1", null, null, null, new BigDecimal("0.5"));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> budgets.settle(reservation, new BigDecimal("-0.1")));
+        assertEquals("a settled cost cannot be negative: -0.1", e.getMessage());
+        assertAmount("0.5", budgets.budgetsOf("global").get(0).reserved());
+        assertAmount("0", budgets.budgetsOf("global").get(0).spent());
+
+        budgets.settle(reservation, new BigDecimal("0.2"));
+        assertAmount("0", budgets.budgetsOf("global").get(0).reserved());
+        assertAmount("0.2", budgets.budgetsOf("global").get(0).spent());
+    }
+
+    /** A call of alice's on the budgets that apply, settled at {@code cost}, then its cost record, as the routes do. */
+    private static void call(BudgetLedger budgets, CostStore costs, String id, String cost) {
+        BigDecimal actual = new BigDecimal(cost);
+        BudgetReservation reservation = budgets.reserve(id, "checkout", "alice", "key-1", actual);
+        budgets.settle(reservation, actual);
+        costs.record(record(id, NOW, "mock-small", "mock", "alice", "checkout", actual));
+    }
+
+    @Test
     void spendIsGroupedByDayModelProviderUserAndApplicationOverADateRange() throws Exception {
         CostStore store = closeLater(openCostStore());
         Instant dayOne = Instant.parse("2025-03-01T08:00:00Z");
