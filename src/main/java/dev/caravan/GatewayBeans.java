@@ -103,6 +103,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     private CamelContext camelContext;
     private ProviderAccounts accounts;
     private RouteSwapHold swapHold;
+    /** When the context began to stop ({@link System#nanoTime}), 0 before. */
+    private volatile long stoppingSince;
 
     @Override
     public CamelContext getCamelContext() {
@@ -361,10 +363,18 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
             }
             LOG.info("Caravan is serving on port {}", serverPort);
         });
+        ContextEvents.onStopping(context, () -> stoppingSince = System.nanoTime());
         ContextEvents.onStopped(context, () -> {
             apiLoops.stop();
-            closeOnStop();
+            closeOnStop(shutdownTimeLeft(context));
         });
+    }
+
+    /** What is left of the shutdown bound ({@code camel.main.shutdown-timeout}) since the gateway began to stop. */
+    private Duration shutdownTimeLeft(CamelContext context) {
+        long bound = context.getShutdownStrategy().getTimeUnit().toNanos(context.getShutdownStrategy().getTimeout());
+        long stopping = stoppingSince == 0 ? 0 : System.nanoTime() - stoppingSince;
+        return Duration.ofNanos(Math.max(0, bound - stopping));
     }
 
     /** How many event loops serve the API: {@code caravan.http.event-loops}, or one per processor when 0. */
@@ -372,10 +382,13 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
         return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
     }
 
-    /** The ledger flushes its spool; the AWS SDK clients (if Bedrock was ever called) release their connections. */
-    private synchronized void closeOnStop() {
+    /**
+     * The ledger lands the budget settlements still waiting for a retry, in what is left of the shutdown bound, and
+     * flushes its spool; the AWS SDK clients (if Bedrock was ever called) release their connections.
+     */
+    private synchronized void closeOnStop(Duration timeLeft) {
         if (ledger != null) {
-            ledger.close();
+            ledger.close(timeLeft);
         }
         if (bedrockClients != null) {
             bedrockClients.close();

@@ -72,6 +72,9 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /** How long {@link #close()} tries the budget settlements still waiting for a retry. */
+    public static final Duration SETTLE_ON_CLOSE = Duration.ofSeconds(5);
+
     /** The client's name in the registry, for the DynamoDB store's camel-aws2-ddb endpoints. */
     public static final String DYNAMODB_CLIENT_BEAN = "caravanDynamoDb";
 
@@ -285,14 +288,28 @@ public final class Ledger implements AutoCloseable {
         return spool.spoolDepth();
     }
 
-    /** Tries the spool once more, then closes; what the store still refuses stays spooled for the next start. */
+    /** As {@link #close(Duration)}, with {@link #SETTLE_ON_CLOSE} for the budget settlements still waiting. */
     @Override
     public void close() {
+        close(SETTLE_ON_CLOSE);
+    }
+
+    /**
+     * Writes the queued records; tries the budget settlements still waiting for a retry, for up to {@code settleWithin}
+     * (what does not land is logged, and keeps its hold until its period ends); tries the spool once more; then closes.
+     * What the store still refuses stays spooled for the next start.
+     *
+     * @throws IllegalArgumentException when {@code settleWithin} is negative; nothing is closed then
+     */
+    public void close(Duration settleWithin) {
+        if (settleWithin.isNegative()) {
+            throw new IllegalArgumentException("the time to settle within cannot be negative: " + settleWithin);
+        }
         if (writer != null) {
             writer.shutdown();
         }
         flush();
-        settleRetries.close();
+        settleRetries.close(settleWithin);
         replayer.shutdownNow();
         try {
             replayer.awaitTermination(10, TimeUnit.SECONDS);

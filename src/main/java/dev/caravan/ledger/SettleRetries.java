@@ -6,100 +6,176 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.Executors;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Settlements and releases of budget holds that the store refused (an outage, throttling, a timeout), tried again in
  * the background with exponential backoff until they land or every period they hold money in has ended: a hold never
  * settled would keep its money reserved, and refuse other requests, for the rest of its period. Settling is idempotent
- * per request, so a retry never counts anything twice. Retries waiting when the process stops are lost (logged).
+ * per request, so a retry never counts anything twice. Those still waiting when the ledger closes are tried at once,
+ * and again with backoff, for as long as the close allows ({@link #close(Duration)}); how many did not land is logged.
  */
-final class SettleRetries implements AutoCloseable {
+final class SettleRetries {
 
     private static final Logger LOG = LoggerFactory.getLogger(SettleRetries.class);
     /** At most this many wait at once; beyond, a failed settlement is logged and lapses with its period. */
     static final int MAX_WAITING = 10_000;
 
-    private final ScheduledExecutorService scheduler;
+    private final ScheduledThreadPoolExecutor scheduler;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final Clock clock;
-    private final AtomicInteger waiting = new AtomicInteger();
+    private final Set<Pending> waiting = ConcurrentHashMap.newKeySet();
+    /** Set once the close has stopped trying: a settlement refused after it is lost (logged). */
+    private volatile boolean closed;
 
     SettleRetries(Duration initialBackoff, Duration maxBackoff, Clock clock) {
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
         this.clock = clock;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        this.scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "budget-settle-retry");
             thread.setDaemon(true);
             return thread;
         });
+        // At close the waiting ones are tried by the close itself, not by the timer.
+        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
     /** Tries {@code attempt} again later (it failed once already); {@code what}: "settle" or "release", for the log. */
     void retry(BudgetReservation reservation, String what, Runnable attempt) {
-        if (waiting.incrementAndGet() > MAX_WAITING) {
-            waiting.decrementAndGet();
+        if (waiting.size() >= MAX_WAITING) {
             LOG.error("budget {} of request {} not retried: {} settlements wait already; its hold lapses with its "
                     + "period", what, reservation.requestId(), MAX_WAITING);
             return;
         }
-        schedule(new Pending(reservation, what, attempt), initialBackoff, 1);
+        Pending pending = new Pending(reservation, what, attempt);
+        waiting.add(pending);
+        schedule(pending, initialBackoff, 1);
     }
 
     /** Settlements waiting for another attempt. */
     int waiting() {
-        return waiting.get();
+        return waiting.size();
     }
 
-    private record Pending(BudgetReservation reservation, String what, Runnable attempt) {
+    /** One settlement waiting; compared by identity (two retries of one request are two). */
+    private static final class Pending {
+        final BudgetReservation reservation;
+        final String what;
+        final Runnable attempt;
+
+        Pending(BudgetReservation reservation, String what, Runnable attempt) {
+            this.reservation = reservation;
+            this.what = what;
+            this.attempt = attempt;
+        }
     }
 
     private void schedule(Pending pending, Duration delay, int failures) {
         try {
             scheduler.schedule(() -> run(pending, delay, failures), delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closing) {
-            waiting.decrementAndGet();
-            LOG.warn("budget {} of request {} not retried: the ledger is closing; its hold lapses with its period",
-                    pending.what(), pending.reservation().requestId());
+            // The ledger is closing: the close tries what waits, unless it is already done.
+            if (closed && waiting.remove(pending)) {
+                LOG.warn("budget {} of request {} not retried: the ledger has closed; its hold lapses with its period",
+                        pending.what, pending.reservation.requestId());
+            }
         }
     }
 
     private void run(Pending pending, Duration delay, int failures) {
-        String requestId = pending.reservation().requestId();
+        String requestId = pending.reservation.requestId();
         try {
-            pending.attempt().run();
-            waiting.decrementAndGet();
-            LOG.info("budget {} of request {} done after {} failed attempts", pending.what(), requestId, failures);
+            pending.attempt.run();
+            waiting.remove(pending);
+            LOG.info("budget {} of request {} done after {} failed attempts", pending.what, requestId, failures);
         } catch (RuntimeException e) {
-            if (!clock.instant().isBefore(lastReset(pending.reservation()))) {
-                waiting.decrementAndGet();
+            if (!clock.instant().isBefore(lastReset(pending.reservation))) {
+                waiting.remove(pending);
                 LOG.error("budget {} of request {} given up after {} attempts ({}): its periods have ended",
-                        pending.what(), requestId, failures + 1, e.toString());
+                        pending.what, requestId, failures + 1, e.toString());
                 return;
             }
-            Duration next = delay.multipliedBy(2).compareTo(maxBackoff) < 0 ? delay.multipliedBy(2) : maxBackoff;
-            LOG.warn("budget {} of request {} failed again ({}); retrying in {} ms", pending.what(), requestId,
+            Duration next = longer(delay);
+            LOG.warn("budget {} of request {} failed again ({}); retrying in {} ms", pending.what, requestId,
                     e.toString(), next.toMillis());
             schedule(pending, next, failures + 1);
         }
+    }
+
+    private Duration longer(Duration delay) {
+        return delay.multipliedBy(2).compareTo(maxBackoff) < 0 ? delay.multipliedBy(2) : maxBackoff;
     }
 
     private static Instant lastReset(BudgetReservation reservation) {
         return reservation.windows().stream().map(BudgetWindow::resetsAt).max(Instant::compareTo).orElse(Instant.MIN);
     }
 
-    @Override
-    public void close() {
-        scheduler.shutdownNow();
-        if (waiting.get() > 0) {
-            LOG.warn("{} budget settlements had not landed when the ledger closed; their holds lapse with their periods",
-                    waiting.get());
+    /**
+     * Stops the background retries and tries every settlement still waiting: each at once, then again with backoff,
+     * until all landed or {@code within} has passed (an attempt still running then is not waited for). Logs how many
+     * landed and how many did not (their holds stay reserved until their periods end).
+     *
+     * @return how many did not land
+     */
+    int close(Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        scheduler.shutdown();
+        int before = waiting.size();
+        Thread drain = new Thread(() -> drainUntil(deadline), "budget-settle-drain");
+        drain.setDaemon(true);
+        try {
+            // A retry the timer is running finishes first, so that no settlement is tried twice at once.
+            if (scheduler.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    && before > 0) {
+                drain.start();
+                drain.join(TimeUnit.NANOSECONDS.toMillis(Math.max(0, deadline - System.nanoTime())) + 1);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closed = true;
+        int left = waiting.size();
+        if (before > left) {
+            LOG.info("{} budget settlements waiting for a retry landed as the ledger closed", before - left);
+        }
+        if (left > 0) {
+            LOG.warn("{} budget settlements could not land in the {} ms the ledger's close had for them; their holds "
+                    + "stay reserved until their periods end", left, within.toMillis());
+        }
+        return left;
+    }
+
+    /** Tries each waiting settlement, round after round with backoff between, until none waits or the deadline. */
+    private void drainUntil(long deadline) {
+        Duration pause = initialBackoff;
+        while (!waiting.isEmpty() && System.nanoTime() < deadline) {
+            for (Pending pending : List.copyOf(waiting)) {
+                if (System.nanoTime() >= deadline) {
+                    return;
+                }
+                try {
+                    pending.attempt.run();
+                    waiting.remove(pending);
+                } catch (RuntimeException e) {
+                    // tried again in the next round
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (!waiting.isEmpty() && left > 0) {
+                try {
+                    Thread.sleep(Math.min(pause.toMillis(), TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                pause = longer(pause);
+            }
         }
     }
 }

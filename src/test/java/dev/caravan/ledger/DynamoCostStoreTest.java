@@ -1,5 +1,6 @@
 package dev.caravan.ledger;
 
+import dev.caravan.ops.LogLines;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
@@ -144,6 +145,77 @@ class DynamoCostStoreTest extends CostStoreContract {
         }
         assertAmount("0", global.reserved());
         assertAmount("0.25", global.spent());
+    }
+
+    @Test
+    void aSettleWaitingForItsRetryWhenTheLedgerClosesLandsBeforeItCloses() throws Exception {
+        Ledger ledger = ledgerRetryingInTenMinutes(BudgetConfig.parse("global: {daily: 1.00}"));
+        BudgetReservation reservation = refusedSettle(ledger, "req-at-stop");
+        try (LogLines log = LogLines.capture(SettleRetries.class.getName())) {
+            ledger.close();
+            assertEquals(List.of(), log.matching(line -> line.level().equals("WARN")), "nothing was left unsettled");
+        }
+
+        BudgetState global = openBudgetStore(true).state("global", reservation.windows().get(0).periodKey());
+        assertAmount("0", global.reserved());
+        assertAmount("0.25", global.spent());
+    }
+
+    @Test
+    void aSettleThatCannotLandBeforeTheLedgerClosesIsCountedInTheLog() throws Exception {
+        Ledger ledger = ledgerRetryingInTenMinutes(BudgetConfig.parse("global: {daily: 1.00}"));
+        BudgetReservation reservation = refusedSettle(ledger, "req-lost");
+        stopStore(); // down again while the ledger closes
+        try (LogLines log = LogLines.capture(SettleRetries.class.getName())) {
+            ledger.close(Duration.ofSeconds(2));
+
+            List<LogLines.Line> warned = log.matching(line -> line.level().equals("WARN")
+                    && line.message().startsWith("1 budget settlements could not land"));
+            assertEquals(1, warned.size(), log.lines().toString());
+            assertFalse(warned.get(0).message().contains("req-lost"), warned.get(0).message());
+        } finally {
+            startStore();
+        }
+        assertAmount("0.6", openBudgetStore(true).state("global", reservation.windows().get(0).periodKey()).reserved());
+        assertThrows(IllegalArgumentException.class, () -> ledger.close(Duration.ofSeconds(-1)));
+    }
+
+    @Test
+    void aSettleRetriedAfterItsRecordLandedCountsItOnceOnABudgetAddedWhileItRan() throws Exception {
+        Instant now = Instant.now();
+        Ledger ledger = ledgerRetryingInTenMinutes(BudgetConfig.none());
+        BudgetReservation inFlight = ledger.reserve("in-flight", "checkout", "alice", "key-1", new BigDecimal("0.5"));
+        ledger.budgetLedger().replace(BudgetConfig.parse("users: {alice: {daily: 1.00}}"));
+        settleDuringAnOutage(ledger, inFlight, "0.40");
+        ledger.store().record(record("in-flight", now, "mock-small", "mock", "alice", "checkout", new BigDecimal("0.40")));
+
+        ledger.close(); // the retry lands after the call's record: the budget counts it from the record, once
+
+        assertAmount("0.40", openBudgetStore(true).state("user:alice", Period.DAY.key(now)).spent());
+    }
+
+    /** A ledger on a fresh store whose background retries would wait ten minutes: only its close lands them. */
+    private Ledger ledgerRetryingInTenMinutes(BudgetConfig limits) throws Exception {
+        CostStore costs = openCostStore();
+        BudgetLedger budgets = new BudgetLedger(limits, openBudgetStore(false), Clock.systemUTC());
+        return new Ledger(costs, budgets, new CostSpool(spoolDir), Duration.ofMinutes(10), Duration.ofMinutes(10));
+    }
+
+    /** 0.6 held on the ledger's budgets for {@code id}, settled at 0.25 during an outage: it waits for its retry. */
+    private BudgetReservation refusedSettle(Ledger ledger, String id) throws Exception {
+        BudgetReservation reservation = ledger.reserve(id, null, null, null, new BigDecimal("0.6"));
+        settleDuringAnOutage(ledger, reservation, "0.25");
+        return reservation;
+    }
+
+    /** The store refuses the settle (it never throws); it waits for its retry. */
+    private void settleDuringAnOutage(Ledger ledger, BudgetReservation reservation, String cost) throws Exception {
+        stopStore();
+        try {
+            ledger.settle(reservation, new BigDecimal(cost));
+        } finally {
+            startStore();
+        }
     }
 
     @Test
