@@ -1,7 +1,10 @@
 package dev.caravan.routing;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.caravan.core.GatewayException;
 import dev.caravan.pricing.Price;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -76,27 +79,47 @@ public final class ModelRouter {
      * delete-and-rename, a missing mount) is logged once and read again on the next check.
      */
     public synchronized boolean reloadIfChanged() {
+        byte[] content;
         try {
-            byte[] content = Files.readAllBytes(file);
-            if (Arrays.equals(content, seen)) {
-                return false;
-            }
-            seen = content;
-            catalog = checked(ModelCatalog.parse(new ByteArrayInputStream(content)));
-            LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} models with deployments, {} priced "
-                    + "models", file, catalog.aliases().size(), catalog.fallbacks().size(), catalog.deployments().size(),
-                    catalog.prices().size());
-            return true;
+            content = Files.readAllBytes(file);
         } catch (IOException e) {
             if (seen != null) {
                 LOG.error("Catalog {} cannot be read, the previous catalog keeps serving: {}", file, e.toString());
             }
             seen = null;
             return false;
-        } catch (RuntimeException e) {
-            LOG.error("Catalog {} rejected, the previous catalog keeps serving: {}", file, e.getMessage());
+        }
+        if (Arrays.equals(content, seen)) {
             return false;
         }
+        seen = content;
+        try {
+            catalog = checked(ModelCatalog.parse(new ByteArrayInputStream(content)));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Catalog {} rejected, the previous catalog keeps serving: {}", file, reason(e));
+            return false;
+        }
+        LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} models with deployments, {} priced "
+                + "models", file, catalog.aliases().size(), catalog.fallbacks().size(), catalog.deployments().size(),
+                catalog.prices().size());
+        return true;
+    }
+
+    /** Why a catalog was rejected, on one line: the YAML parser's own message spans several, with a caret drawing. */
+    private static String reason(Exception e) {
+        if (e instanceof JsonProcessingException yaml) {
+            JsonLocation at = yaml.getLocation();
+            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+            String problem = yaml.getCause() instanceof MarkedYAMLException marked && marked.getProblem() != null
+                    ? (marked.getContext() == null ? "" : marked.getContext() + ": ") + marked.getProblem()
+                    : yaml.getOriginalMessage();
+            return "catalog: not valid YAML" + where + ": " + oneLine(problem);
+        }
+        return oneLine(e.getMessage());
+    }
+
+    private static String oneLine(String text) {
+        return text == null ? "" : text.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     /** The one target a name means, offered or not. */

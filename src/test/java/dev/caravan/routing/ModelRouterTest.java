@@ -1,6 +1,7 @@
 package dev.caravan.routing;
 
 import dev.caravan.core.GatewayException;
+import dev.caravan.ops.LogLines;
 import dev.caravan.pricing.Price;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -319,9 +320,17 @@ class ModelRouterTest {
             broken = broken.replace("\n", "\n  ");
         }
         ModelCatalog before = router.catalog();
-        edit(broken);
+        try (LogLines log = LogLines.capture(ModelRouter.class.getName())) {
+            edit(broken);
 
-        assertFalse(router.reloadIfChanged(), what);
+            assertFalse(router.reloadIfChanged(), what);
+            assertFalse(router.reloadIfChanged(), what + ", checked again");
+            List<LogLines.Line> errors = log.matching(line -> line.level().equals("ERROR"));
+            assertEquals(1, errors.size(), "one ERROR line however often the file is checked: " + errors);
+            String message = errors.get(0).message();
+            assertTrue(message.startsWith("Catalog " + file + " rejected, the previous catalog keeps serving: "), message);
+            assertFalse(message.contains("\n"), "on one line: " + message);
+        }
         assertSame(before, router.catalog());
         assertEquals(new Target("mock", "mock-echo"), router.resolve("fast"));
         assertThrows(Exception.class, () -> ModelCatalog.parse(
