@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * Spend over the UTC days {@code from..to} (both included), grouped one way. Grouped by day, {@code scope}
- * says whose spend ({@code global} unless given, e.g. {@code user:alice}); other groupings ignore it.
+ * says whose spend ({@code global} unless given, e.g. {@code user:alice}); the API takes none for other groupings.
  */
 public record SpendQuery(Grouping groupBy, LocalDate from, LocalDate to, String scope) {
 

@@ -12,12 +12,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 
 /**
  * {@code GET /v1/spend?groupBy=day|model|provider|user|application|key&from=YYYY-MM-DD&to=YYYY-MM-DD[&scope=user:alice]}
  * and {@code GET /v1/budgets}: what was spent, and each budget's limit, spend and reset time.
  */
 public final class SpendReport {
+
+    private static final List<String> SCOPE_KINDS = List.of(Scope.APPLICATION, Scope.USER, Scope.KEY, Scope.MODEL,
+            Scope.PROVIDER);
 
     private final Ledger ledger;
 
@@ -41,7 +45,7 @@ public final class SpendReport {
         LocalDate from = date(message, "from", to.minusDays(29));
         SpendQuery query;
         try {
-            query = new SpendQuery(grouping, from, to, query(message, "scope"));
+            query = new SpendQuery(grouping, from, to, scope(message, grouping));
         } catch (IllegalArgumentException e) {
             throw GatewayException.invalidRequest("from", e.getMessage());
         }
@@ -66,6 +70,28 @@ public final class SpendReport {
                     .put("resetsAt", status.resetsAt().toString());
         }
         answer(exchange.getMessage(), root);
+    }
+
+    /**
+     * The scope whose daily spend is asked for: {@code global}, or a kind and an id ({@code user:alice}). Spend is
+     * counted per scope and day, so a scope cannot narrow another grouping: that would answer everyone's spend.
+     */
+    private static String scope(Message message, SpendQuery.Grouping grouping) {
+        String scope = query(message, "scope");
+        if (scope == null || scope.isBlank()) {
+            return null;
+        }
+        if (grouping != SpendQuery.Grouping.DAY) {
+            throw GatewayException.invalidRequest("scope", "'scope' applies to groupBy=day only (one scope's spend "
+                    + "per day); got groupBy=" + grouping.name().toLowerCase());
+        }
+        String kind = Scope.kindOf(scope);
+        boolean named = scope.contains(":") && !Scope.idOf(scope).isBlank();
+        if (!(scope.equals(Scope.GLOBAL) || named && SCOPE_KINDS.contains(kind))) {
+            throw GatewayException.invalidRequest("scope", "'scope' must be global or one of " + SCOPE_KINDS
+                    + " followed by ':' and an id, e.g. user:alice; got '" + scope + "'");
+        }
+        return scope;
     }
 
     private static LocalDate date(Message message, String name, LocalDate otherwise) {

@@ -326,6 +326,16 @@ class CostRouteTest {
         assertBadQuery("/v1/spend?from=2026-13-45", "from", "2026-13-45");
         assertBadQuery("/v1/spend?to=yesterday", "to", "yesterday");
         assertBadQuery("/v1/spend?from=2020-01-01&to=2026-01-01", "from", "366");
+        // A scope narrows the daily series only; other groupings would answer everyone's spend as if it were its.
+        assertBadQuery("/v1/spend?groupBy=model&scope=user:alice", "scope", "groupBy=day");
+        assertBadQuery("/v1/spend?scope=alice", "scope", "'alice'");
+        assertBadQuery("/v1/spend?scope=team:alice", "scope", "'team:alice'");
+        assertBadQuery("/v1/spend?scope=user:", "scope", "'user:'");
+        for (String scope : new String[] {"global", "user:alice", "application:checkout", "key:key_1", "model:gpt-4o",
+                "provider:openai"}) {
+            HttpResponse<String> scoped = gateway.get("/v1/spend?scope=" + scope + "&from=2020-01-01&to=2020-01-31");
+            assertEquals(200, scoped.statusCode(), scope + ": " + scoped.body());
+        }
 
         HttpResponse<String> ok = gateway.get("/v1/spend?groupBy=provider&from=2020-01-01&to=2020-01-31");
         assertEquals(200, ok.statusCode(), ok.body());
