@@ -2,6 +2,7 @@ package dev.caravan.ledger;
 
 import dev.caravan.core.GatewayException;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -10,9 +11,15 @@ public class BudgetExceededException extends GatewayException {
 
     private final transient BudgetWindow budget;
 
-    public BudgetExceededException(BudgetWindow budget, Instant now) {
+    /**
+     * {@code worstCase}: what the request would have held. The budget need not be used up: one request whose
+     * allowance costs more than is left (or than the whole limit) is refused too, and the message says so.
+     */
+    public BudgetExceededException(BudgetWindow budget, BigDecimal worstCase, Instant now) {
         super(429, "budget_exceeded", "budget_exceeded", null,
-                "The " + budget + " is used up; it resets at " + budget.resetsAt(), false,
+                "The " + budget + " has too little left for this request's worst-case cost of "
+                        + worstCase.stripTrailingZeros().toPlainString() + " USD (a lower max_tokens holds less); it "
+                        + "resets at " + budget.resetsAt(), false,
                 Math.max(0, Duration.between(now, budget.resetsAt()).toMillis()));
         this.budget = budget;
     }

@@ -66,7 +66,7 @@ public final class BudgetLedger {
         if (!windows.isEmpty()) {
             catchUp(windows);
             store.reserve(requestId, windows, worstCase).ifPresent(full -> {
-                throw new BudgetExceededException(full, now);
+                throw new BudgetExceededException(full, worstCase, now);
             });
         }
         return new BudgetReservation(requestId, windows, worstCase, payer);

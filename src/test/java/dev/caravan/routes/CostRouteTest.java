@@ -386,6 +386,8 @@ class CostRouteTest {
             assertEquals("budget_exceeded", error.path("code").asText());
             String message = error.path("message").asText();
             assertTrue(message.contains("global daily budget of 0.0001 USD"), message);
+            // Nothing was spent yet: the budget is not used up, this request's worst case does not fit in it.
+            assertTrue(message.contains("has too little left for this request's worst-case cost of "), message);
             assertTrue(message.contains(resetsAt.toString()), message);
             long retryAfter = Long.parseLong(response.headers().firstValue("retry-after").orElseThrow());
             assertTrue(retryAfter > 0 && retryAfter <= 86_400, "Retry-After " + retryAfter);
