@@ -2,6 +2,7 @@ package dev.caravan.ledger;
 
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -66,11 +67,24 @@ public final class BudgetConfig {
      * all is written {@code {}}.
      */
     public static BudgetConfig parseEdit(String yaml) {
-        Object document = new Load(LoadSettings.builder().build()).loadFromString(yaml);
+        Object document;
+        try {
+            document = new Load(LoadSettings.builder().build()).loadFromString(yaml);
+        } catch (MarkedYamlEngineException e) {
+            throw notYaml(e);
+        }
         if (document == null) {
             throw new IllegalArgumentException("the file is empty; to remove every budget, write {}");
         }
         return parse(document, "budgets");
+    }
+
+    /** The parser's error on one line (its own message spans several, with a caret drawing), where it is. */
+    private static IllegalArgumentException notYaml(MarkedYamlEngineException e) {
+        String where = e.getProblemMark().map(mark -> " at line " + (mark.getLine() + 1) + ", column "
+                + (mark.getColumn() + 1)).orElse("");
+        String problem = (e.getContext() == null ? "" : e.getContext() + ": ") + e.getProblem();
+        return new IllegalArgumentException("budgets: not valid YAML" + where + ": " + problem, e);
     }
 
     private static BudgetConfig parse(Object document, String source) {
