@@ -13,15 +13,27 @@ public class BudgetExceededException extends GatewayException {
 
     /**
      * {@code worstCase}: what the request would have held. The budget need not be used up: one request whose
-     * allowance costs more than is left (or than the whole limit) is refused too, and the message says so.
+     * allowance costs more than is left is refused too, and the message says so. One that costs more than the whole
+     * limit never fits: it gets no Retry-After, since waiting for the reset would not help.
      */
     public BudgetExceededException(BudgetWindow budget, BigDecimal worstCase, Instant now) {
-        super(429, "budget_exceeded", "budget_exceeded", null,
-                "The " + budget + " has too little left for this request's worst-case cost of "
-                        + worstCase.stripTrailingZeros().toPlainString() + " USD (a lower max_tokens holds less); it "
-                        + "resets at " + budget.resetsAt(), false,
-                Math.max(0, Duration.between(now, budget.resetsAt()).toMillis()));
+        super(429, "budget_exceeded", "budget_exceeded", null, message(budget, worstCase), false,
+                neverFits(budget, worstCase) ? 0 : Math.max(0, Duration.between(now, budget.resetsAt()).toMillis()));
         this.budget = budget;
+    }
+
+    private static boolean neverFits(BudgetWindow budget, BigDecimal worstCase) {
+        return worstCase.compareTo(budget.limit()) > 0;
+    }
+
+    private static String message(BudgetWindow budget, BigDecimal worstCase) {
+        String cost = worstCase.stripTrailingZeros().toPlainString();
+        if (neverFits(budget, worstCase)) {
+            return "This request's worst-case cost of " + cost + " USD is more than the whole " + budget
+                    + " allows: it cannot fit even after the reset; set a lower max_tokens";
+        }
+        return "The " + budget + " has too little left for this request's worst-case cost of " + cost
+                + " USD (a lower max_tokens holds less); it resets at " + budget.resetsAt();
     }
 
     /** Which budget: scope ({@code global}, {@code user:alice}, ...), period and limit. */
