@@ -2,6 +2,7 @@ package dev.caravan.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.auth.Identity;
 import dev.caravan.core.GatewayException;
 import dev.caravan.routing.ModelRouter;
 import dev.caravan.routing.ServableModel;
@@ -12,8 +13,9 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * {@code GET /v1/models}: every model and alias a configured provider can serve, in OpenAI's list shape; and
- * {@code GET /v1/models/{id}}: one of them.
+ * {@code GET /v1/models}: every model and alias a configured provider can serve and the caller may use, in OpenAI's
+ * list shape; and {@code GET /v1/models/{id}}: one of them. As with OpenAI, a key restricted to some models sees only
+ * those, and any other is 404 to it.
  */
 public final class ModelList {
 
@@ -29,8 +31,11 @@ public final class ModelList {
     public void list(Exchange exchange) {
         ObjectNode root = Json.MAPPER.createObjectNode().put("object", "list");
         ArrayNode data = root.putArray("data");
+        Identity caller = exchange.getProperty(Identity.PROPERTY, Identity.class);
         for (ServableModel model : router.servableModels()) {
-            data.add(entry(model));
+            if (mayUse(caller, model.id())) {
+                data.add(entry(model));
+            }
         }
         answer(exchange, root);
     }
@@ -51,11 +56,15 @@ public final class ModelList {
         // a path's '+' is itself, not a space as in a form
         id = URLDecoder.decode(id.replace("+", "%2B"), StandardCharsets.UTF_8);
         ServableModel model = router.servableModel(id);
-        if (model == null) {
+        if (model == null || !mayUse(exchange.getProperty(Identity.PROPERTY, Identity.class), model.id())) {
             throw new GatewayException(404, "invalid_request_error", "model_not_found", "model",
                     "The model '" + id + "' does not exist or is not served by this gateway", false, 0);
         }
         answer(exchange, entry(model));
+    }
+
+    private static boolean mayUse(Identity caller, String model) {
+        return caller == null || caller.mayUse(model);
     }
 
     private ObjectNode entry(ServableModel model) {

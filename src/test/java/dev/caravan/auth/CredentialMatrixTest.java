@@ -111,6 +111,30 @@ class CredentialMatrixTest {
         assertEquals(200, with.statusCode(), with.body());
     }
 
+    /** As with OpenAI, a key restricted to some models lists only those, and any other model is 404 to it. */
+    @Test
+    void aKeyRestrictedToSomeModelsSeesOnlyThoseInTheModelList() throws Exception {
+        HttpResponse<String> list = gateway.send("GET", "/v1/models", null, "x-api-key", valid);
+        HttpResponse<String> own = gateway.send("GET", "/v1/models/mock-echo", null, "x-api-key", valid);
+        HttpResponse<String> other = gateway.send("GET", "/v1/models/mock-stream", null, "x-api-key", valid);
+        HttpResponse<String> everything = gateway.send("GET", "/v1/models", null,
+                "x-api-key", gateway.createKey("{\"userId\":\"bob\",\"application\":\"notebook\"}")
+                        .get("secret").asText());
+
+        assertEquals(200, list.statusCode(), list.body());
+        assertEquals(List.of("mock-echo"), ids(list.body()));
+        assertEquals(200, own.statusCode(), own.body());
+        assertEquals(404, other.statusCode(), other.body());
+        assertEquals("model_not_found", Json.MAPPER.readTree(other.body()).at("/error/code").asText());
+        assertTrue(ids(everything.body()).contains("mock-stream"), everything.body());
+    }
+
+    private static List<String> ids(String list) throws Exception {
+        List<String> ids = new ArrayList<>();
+        Json.MAPPER.readTree(list).path("data").forEach(model -> ids.add(model.path("id").asText()));
+        return ids;
+    }
+
     @Test
     void refusesAnAuthorizationHeaderThatIsNotBearer() throws Exception {
         HttpResponse<String> answer = gateway.chat("mock-echo", "Authorization", "Basic " + valid);
