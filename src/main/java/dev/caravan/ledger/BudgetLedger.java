@@ -64,6 +64,12 @@ public final class BudgetLedger {
         BudgetReservation.Payer payer = new BudgetReservation.Payer(application, userId, keyId, keyLimits, now, limits);
         List<BudgetWindow> windows = windows(limits, payer);
         if (!windows.isEmpty()) {
+            for (BudgetWindow window : windows) {
+                if (worstCase.compareTo(window.limit()) > 0) {
+                    // It never fits this one, whatever the others have left: say so (no Retry-After), hold nothing.
+                    throw new BudgetExceededException(window, worstCase, now);
+                }
+            }
             catchUp(windows);
             store.reserve(requestId, windows, worstCase).ifPresent(full -> {
                 throw new BudgetExceededException(full, worstCase, now);
