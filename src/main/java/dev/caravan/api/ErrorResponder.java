@@ -52,6 +52,9 @@ public final class ErrorResponder {
         if (error.retryAfterMillis() > 0) {
             message.setHeader("Retry-After", Math.max(1, (error.retryAfterMillis() + 999) / 1000));
         }
+        if (error.shouldRetry() != null) {
+            message.setHeader("x-should-retry", error.shouldRetry().toString());
+        }
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         if (call != null) {
             ResponseHeaders.put(message, call);

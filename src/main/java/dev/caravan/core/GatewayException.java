@@ -115,6 +115,14 @@ public class GatewayException extends RuntimeException {
         return retryable;
     }
 
+    /**
+     * What the answer tells the caller's SDK in {@code x-should-retry} (the OpenAI and Anthropic SDKs obey it over
+     * their own rule, which retries every 429 and 5xx): null leaves it to the SDK.
+     */
+    public Boolean shouldRetry() {
+        return null;
+    }
+
     public long retryAfterMillis() {
         return retryAfterMillis;
     }

@@ -244,10 +244,14 @@ public final class Ledger implements AutoCloseable {
      * negative cost is refused (logged) and settles nothing.
      */
     public void settle(BudgetReservation reservation, BigDecimal actualCost) {
+        if (actualCost == null || actualCost.signum() < 0) {
+            // only this is refused for good: any other failure (a store's, whatever its type) is retried
+            LOG.error("the budget of request {} was not settled: a settled cost cannot be negative: {}",
+                    reservation.requestId(), actualCost);
+            return;
+        }
         try {
             budgets.settle(reservation, actualCost);
-        } catch (IllegalArgumentException refused) {
-            LOG.error("the budget of request {} was not settled: {}", reservation.requestId(), refused.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("could not settle the budget of request {} ({}); retrying in the background",
                     reservation.requestId(), e.toString());

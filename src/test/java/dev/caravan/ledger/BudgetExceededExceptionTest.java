@@ -19,6 +19,7 @@ class BudgetExceededExceptionTest {
 
         assertEquals(429, refused.status());
         assertEquals(6 * 3_600_000L, refused.retryAfterMillis(), "until midnight UTC");
+        assertEquals(null, refused.shouldRetry(), "holds given back may make room: the SDK may retry");
         assertTrue(refused.getMessage().contains("The user:alice daily budget of 5 USD has too little left for this "
                 + "request's worst-case cost of 2.5 USD"), refused.getMessage());
         assertTrue(refused.getMessage().contains("resets at 2026-03-11T00:00:00Z"), refused.getMessage());
@@ -30,6 +31,7 @@ class BudgetExceededExceptionTest {
 
         assertEquals(429, refused.status());
         assertEquals(0, refused.retryAfterMillis(), "no Retry-After: it would not fit after the reset either");
+        assertEquals(Boolean.FALSE, refused.shouldRetry());
         assertTrue(refused.getMessage().contains("worst-case cost of 7.2 USD is more than the whole user:alice daily "
                 + "budget of 5 USD allows"), refused.getMessage());
         assertTrue(refused.getMessage().contains("lower max_tokens"), refused.getMessage());

@@ -392,6 +392,8 @@ class CostRouteTest {
             assertTrue(message.contains("is more than the whole global daily budget of 0.0001 USD allows"), message);
             assertTrue(message.contains("lower max_tokens"), message);
             assertTrue(response.headers().firstValue("retry-after").isEmpty(), response.headers().toString());
+            assertEquals("false", response.headers().firstValue("x-should-retry").orElse(null),
+                    "the OpenAI SDKs would retry it twice: " + response.headers());
             assertTrue(response.headers().firstValue("x-request-id").isPresent());
             assertTrue(openAi.received().isEmpty(), "nothing may reach the provider: " + openAi.received());
 
