@@ -232,11 +232,13 @@ public final class EmbeddedBudgetStore implements BudgetStore, AutoCloseable {
         }
 
         void catchUp(BudgetWindow budget) {
+            Key key = new Key(budget.scope(), budget.periodKey());
+            // read before the lock that every reserve and settle takes: the records only grow, and a figure read a
+            // moment early is at most a later catch-up's to raise
+            BigDecimal recorded = counted(key);
             lock.lock();
             try {
-                Key key = new Key(budget.scope(), budget.periodKey());
                 Window window = window(key, budget);
-                BigDecimal recorded = counted(key);
                 if (recorded.compareTo(window.spent) > 0) {
                     LOG.info("the {} counts {} USD its cost records spent while it did not apply", budget,
                             recorded.subtract(window.spent).toPlainString());
