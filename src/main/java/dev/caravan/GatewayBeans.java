@@ -351,7 +351,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
         ApiEventLoops apiLoops = new ApiEventLoops(eventLoops());
         EdgeHandlers edge = new EdgeHandlers(Map.of("/v1/chat/completions", "POST", "/ai/chat", "POST",
                 "/v1/models", "GET", "/v1/models/*", "GET", "/v1/spend", "GET", "/v1/budgets", "GET",
-                "/admin/keys", "GET, POST"), maxBodySize, routeSwapHold());
+                "/admin/keys", "GET, POST", "/admin/keys/{id}", "GET, PATCH", "/admin/keys/{id}/revoke", "POST",
+                "/admin/keys/{id}/rotate", "POST"), maxBodySize, routeSwapHold());
         ContextEvents.onStarted(context, () -> {
             ApiEventLoops.requireListening(context);
             int serverPort = ConfiguredPortHttpEngine.configuredPort(context);

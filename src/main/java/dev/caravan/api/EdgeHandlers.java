@@ -20,7 +20,8 @@ public final class EdgeHandlers {
 
     /**
      * {@code methodsByPath}: each API path and the methods it allows, e.g. "/v1/models" -> "GET" (a path ending in
-     * "/*" stands for every path under it, e.g. "/v1/models/*" for one model); {@code swapHold}: where requests wait
+     * "/*" stands for every path under it, e.g. "/v1/models/*" for one model; a segment in braces for any one
+     * segment, e.g. "/admin/keys/{id}"); {@code swapHold}: where requests wait
      * while routes are swapped.
      */
     public EdgeHandlers(Map<String, String> methodsByPath, long maxBodyBytes, RouteSwapHold swapHold) {
@@ -82,12 +83,37 @@ public final class EdgeHandlers {
     private String allowedMethods(String path) {
         String allowed = methodsByPath.get(path.endsWith("/") && path.length() > 1
                 ? path.substring(0, path.length() - 1) : path);
+        if (allowed == null) {
+            allowed = byTemplate(path);
+        }
         int slash = path.lastIndexOf('/', path.length() - 2);
         while (allowed == null && slash > 0) {
             allowed = methodsByPath.get(path.substring(0, slash) + "/*");
             slash = path.lastIndexOf('/', slash - 1);
         }
         return allowed;
+    }
+
+    /** The methods of the path template ("/admin/keys/{id}/revoke") that {@code path} fits, segment by segment. */
+    private String byTemplate(String path) {
+        String[] segments = path.split("/", -1);
+        for (Map.Entry<String, String> entry : methodsByPath.entrySet()) {
+            String[] template = entry.getKey().split("/", -1);
+            if (entry.getKey().contains("{") && template.length == segments.length && fits(template, segments)) {
+                return entry.getValue();
+            }
+        }
+        return null;
+    }
+
+    private static boolean fits(String[] template, String[] segments) {
+        for (int i = 0; i < template.length; i++) {
+            boolean any = template[i].startsWith("{") && template[i].endsWith("}") && !segments[i].isEmpty();
+            if (!any && !template[i].equals(segments[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void send(RoutingContext ctx, GatewayException error) {

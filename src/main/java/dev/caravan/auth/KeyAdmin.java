@@ -13,8 +13,8 @@ import java.time.Clock;
 import java.time.Instant;
 
 /**
- * The admin API's beans: keys are created (the secret is answered once and never stored), listed (never with
- * secret or hash), revoked and rotated. Every call must carry the master key; without one configured the admin
+ * The admin API's beans: keys are created (the secret is answered once and never stored), listed and read (never
+ * with secret or hash), changed, revoked and rotated. Every call must carry the master key; without one configured the admin
  * API does not exist (404).
  */
 public final class KeyAdmin {
@@ -103,6 +103,31 @@ public final class KeyAdmin {
         answer(exchange, 200, body);
     }
 
+    public void read(Exchange exchange) {
+        answer(exchange, 200, describe(existing(exchange)));
+    }
+
+    /**
+     * Changes a key's models, rate limit, budgets, expiry or whether it is enabled; the change holds at once on this
+     * gateway, and on others within their key cache's time. A revoked key is 409: it stays revoked as it was.
+     */
+    public void change(Exchange exchange) {
+        ApiKey key = existing(exchange);
+        if (key.revoked()) {
+            throw revoked(key);
+        }
+        ApiKey changed = KeyRequestReader.change(key, Json.readObject(exchange.getMessage().getBody(byte[].class)));
+        keys.store().update(changed);
+        keys.forget(key.secretHash());
+        LOG.info("Changed key {}", key.id());
+        answer(exchange, 200, describe(changed));
+    }
+
+    private static GatewayException revoked(ApiKey key) {
+        return new GatewayException(409, "invalid_request_error", "key_revoked", "id",
+                "Key " + key.id() + " is revoked; create a new one", false, 0);
+    }
+
     public void revoke(Exchange exchange) {
         ApiKey key = existing(exchange);
         ApiKey revoked = key.revoke(clock.instant());
@@ -115,8 +140,7 @@ public final class KeyAdmin {
     public void rotate(Exchange exchange) {
         ApiKey key = existing(exchange);
         if (key.revoked()) {
-            throw new GatewayException(409, "invalid_request_error", "key_revoked", "id",
-                    "Key " + key.id() + " is revoked; create a new one", false, 0);
+            throw revoked(key);
         }
         String secret = KeySecrets.newSecret();
         ApiKey rotated = key.withSecretHash(KeySecrets.hash(secret));

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Reads the admin API's new-key body strictly: unknown fields and wrong types are refused with 400 naming the
- * field, because a limit that is silently dropped is a limit that is silently not enforced.
+ * Reads the admin API's new-key and key-change bodies strictly: unknown fields and wrong types are refused with 400
+ * naming the field, because a limit that is silently dropped is a limit that is silently not enforced.
  */
 final class KeyRequestReader {
 
@@ -36,6 +36,27 @@ final class KeyRequestReader {
         return new NewKey(requiredText(body, "userId"), requiredText(body, "application"), models(body),
                 rateLimit(body.get("rateLimit")), budgets(body.get("budgets")), expiresAt(body.get("expiresAt")),
                 enabled(body.get("enabled")));
+    }
+
+    /**
+     * The key with the changes of a PATCH body: each field given replaces the key's (null: its default, no limit or
+     * no restriction); a field left out is kept. Whose key it is (userId, application) cannot change: spend and
+     * budgets are counted under it, so that is a new key.
+     */
+    static ApiKey change(ApiKey key, ObjectNode body) {
+        onlyKnown(body, FIELDS, "");
+        for (String owner : List.of("userId", "application")) {
+            if (body.has(owner)) {
+                throw invalid(owner, "'" + owner + "' of a key cannot change (its spend is counted under it); "
+                        + "create a new key instead");
+            }
+        }
+        return new ApiKey(key.id(), key.secretHash(), key.userId(), key.application(),
+                body.has("allowedModels") ? models(body) : key.allowedModels(),
+                body.has("rateLimit") ? rateLimit(body.get("rateLimit")) : key.rateLimit(),
+                body.has("budgets") ? budgets(body.get("budgets")) : key.budgets(), key.createdAt(),
+                body.has("expiresAt") ? expiresAt(body.get("expiresAt")) : key.expiresAt(),
+                body.has("enabled") ? enabled(body.get("enabled")) : key.enabled(), key.revokedAt());
     }
 
     private static void onlyKnown(JsonNode node, Set<String> known, String prefix) {

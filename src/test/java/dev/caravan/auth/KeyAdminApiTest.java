@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The admin API over HTTP: create, list, revoke, rotate, and what it refuses. */
+/** The admin API over HTTP: create, list, read, change, revoke, rotate, and what it refuses. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KeyAdminApiTest {
 
@@ -86,6 +86,83 @@ class KeyAdminApiTest {
         assertEquals(created.get("id").asText(), body.get("id").asText());
         assertEquals(401, gateway.chat("mock-echo", "Authorization", "Bearer " + old).statusCode());
         assertEquals(200, gateway.chat("mock-echo", "Authorization", "Bearer " + fresh).statusCode());
+    }
+
+    @Test
+    void aKeyIsReadAndChangedInPlaceKeepingItsSecret() throws Exception {
+        JsonNode created = gateway.createKey("{\"userId\":\"gina\",\"application\":\"notebook\","
+                + "\"allowedModels\":[\"mock-echo\"],\"budgets\":{\"daily\":2}}");
+        String secret = created.get("secret").asText();
+        String path = "/admin/keys/" + created.get("id").asText();
+        assertEquals(403, gateway.chat("mock-stream", "x-api-key", secret).statusCode());
+
+        HttpResponse<String> read = gateway.admin("GET", path, null);
+        assertEquals(200, read.statusCode(), read.body());
+        assertFalse(read.body().contains(secret) || read.body().contains("secret"), read.body());
+        assertEquals("[\"mock-echo\"]", Json.MAPPER.readTree(read.body()).get("allowedModels").toString());
+
+        HttpResponse<String> changed = gateway.admin("PATCH", path,
+                "{\"allowedModels\":[\"mock-echo\",\"mock-stream\"],\"rateLimit\":{\"requestsPerMinute\":50}}");
+        assertEquals(200, changed.statusCode(), changed.body());
+        JsonNode key = Json.MAPPER.readTree(changed.body());
+        assertFalse(changed.body().contains("secret"), changed.body());
+        assertEquals("[\"mock-echo\",\"mock-stream\"]", key.get("allowedModels").toString());
+        assertEquals(50, key.get("rateLimit").get("requestsPerMinute").asLong());
+        assertEquals("2", key.get("budgets").get("daily").decimalValue().toPlainString(), "left out: kept");
+        assertEquals("gina", key.get("userId").asText());
+        assertEquals(200, gateway.chat("mock-stream", "x-api-key", secret).statusCode(), "at once, same secret");
+
+        assertEquals(200, gateway.admin("PATCH", path, "{\"enabled\":false}").statusCode());
+        HttpResponse<String> disabled = gateway.chat("mock-echo", "x-api-key", secret);
+        assertEquals(401, disabled.statusCode());
+        assertTrue(disabled.body().contains("disabled_api_key"), disabled.body());
+
+        HttpResponse<String> reset = gateway.admin("PATCH", path, "{\"enabled\":true,\"allowedModels\":null,"
+                + "\"budgets\":null}");
+        assertEquals(200, reset.statusCode(), reset.body());
+        assertEquals("[]", Json.MAPPER.readTree(reset.body()).get("allowedModels").toString(), "null: every model");
+        assertTrue(Json.MAPPER.readTree(reset.body()).get("budgets").get("daily").isNull(), reset.body());
+        assertEquals(200, gateway.chat("mock-echo", "x-api-key", secret).statusCode());
+    }
+
+    @Test
+    void refusesAChangeItCannotMakeAndChangesNothing() throws Exception {
+        JsonNode created = gateway.createKey("{\"userId\":\"hal\",\"application\":\"notebook\","
+                + "\"allowedModels\":[\"mock-echo\"]}");
+        String path = "/admin/keys/" + created.get("id").asText();
+
+        assertChangeRefused(path, "{\"userId\":\"someone-else\"}", 400, "userId");
+        assertChangeRefused(path, "{\"application\":\"other\"}", 400, "application");
+        assertChangeRefused(path, "{\"allowedModels\":[\"mock-stream\"],\"budget\":{\"daily\":1}}", 400, "budget");
+        assertChangeRefused(path, "{\"allowedModels\":[\"mock-stream\"],\"rateLimit\":{\"requestsPerMinute\":-1}}",
+                400, "rateLimit.requestsPerMinute");
+        assertChangeRefused(path, "{\"allowedModels\":", 400, null);
+        JsonNode unchanged = Json.MAPPER.readTree(gateway.admin("GET", path, null).body());
+        assertEquals("[\"mock-echo\"]", unchanged.get("allowedModels").toString());
+        assertEquals("hal", unchanged.get("userId").asText());
+
+        assertChangeRefused("/admin/keys/key_nope", "{\"enabled\":false}", 404, null);
+        assertEquals(404, gateway.admin("GET", "/admin/keys/key_nope", null).statusCode());
+        HttpResponse<String> delete = gateway.admin("DELETE", path, null);
+        assertEquals(405, delete.statusCode(), delete.body());
+        assertEquals("GET, PATCH", delete.headers().firstValue("Allow").orElse(""));
+        HttpResponse<String> readRevoke = gateway.admin("GET", path + "/revoke", null);
+        assertEquals(405, readRevoke.statusCode(), readRevoke.body());
+        assertEquals("POST", readRevoke.headers().firstValue("Allow").orElse(""));
+        assertEquals(404, gateway.admin("GET", path + "/revoke/more", null).statusCode());
+        assertEquals(401, gateway.send("PATCH", path, "{\"enabled\":true}").statusCode(), "the master key is needed");
+
+        gateway.admin("POST", path + "/revoke", null);
+        assertChangeRefused(path, "{\"enabled\":true}", 409, "id");
+        assertEquals("revoked", Json.MAPPER.readTree(gateway.admin("GET", path, null).body()).get("status").asText());
+    }
+
+    private void assertChangeRefused(String path, String body, int status, String param) throws Exception {
+        HttpResponse<String> answer = gateway.admin("PATCH", path, body);
+        assertEquals(status, answer.statusCode(), body + " -> " + answer.body());
+        if (param != null) {
+            assertEquals(param, Json.MAPPER.readTree(answer.body()).get("error").get("param").asText(), answer.body());
+        }
     }
 
     @Test
