@@ -13,9 +13,11 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -23,8 +25,10 @@ import java.util.TreeSet;
  * each file and, when its content changed, swaps that file's routes for the new ones ({@link RouteSwap}); files that
  * changed together are swapped together when they fit only together (a route moved from one to another). Files are
  * compared by content, not by modification time or file events, so that a Kubernetes ConfigMap update (a symlink
- * swap) is seen too. A file that is rejected is logged once; the routes before it keep serving, and its content is
- * not tried again until it changes, unless a change to another file may lift the refusal ({@link #reloadIfChanged}).
+ * swap) is seen too. A file read empty is judged at the next check (an editor saving in place truncates it first, and
+ * a check may fall in between). A file that is rejected is logged once; the routes before it keep serving, and its
+ * content is not tried again until it changes, unless a change to another file may lift the refusal
+ * ({@link #reloadIfChanged}).
  */
 public final class RouteFileReloader {
 
@@ -36,6 +40,8 @@ public final class RouteFileReloader {
     private final Map<String, byte[]> applied;
     /** The files whose content was refused, and why; logged again only for a new content or reason. */
     private final Map<String, Refusal> refused = new HashMap<>();
+    /** The files read empty at the last check: caught between an in-place save's truncation and its write. */
+    private final Set<String> emptyLastTime = new HashSet<>();
 
     private record Refusal(byte[] content, String reason, boolean liftedByOtherFiles) {
     }
@@ -70,11 +76,18 @@ public final class RouteFileReloader {
             }
         }
         refused.keySet().retainAll(now.keySet());
+        emptyLastTime.retainAll(now.keySet());
         Map<String, byte[]> due = new LinkedHashMap<>();
         boolean edited = false;
         for (Map.Entry<String, byte[]> file : now.entrySet()) {
             String location = file.getKey();
             byte[] content = file.getValue();
+            if (content.length > 0) {
+                emptyLastTime.remove(location);
+            } else if (emptyLastTime.add(location)) {
+                LOG.info("Routes file {} read empty (being saved?); judged at the next check", location);
+                continue;
+            }
             Refusal refusal = refused.get(location);
             if (Arrays.equals(content, applied.get(location))) {
                 refused.remove(location);

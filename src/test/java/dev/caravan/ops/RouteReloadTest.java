@@ -184,6 +184,28 @@ class RouteReloadTest {
         assertServing();
     }
 
+    /**
+     * An editor saving in place truncates the file before writing it, and a check may read it in between: a file read
+     * empty is judged at the next check, not refused (with an ERROR line) for a content it never meant to have.
+     */
+    @Test
+    void aFileReadEmptyIsJudgedAtTheNextCheckNotRefusedAtOnce() throws Exception {
+        Path costs = routes.resolve("costs.yaml");
+        String good = Files.readString(costs);
+        try (LogLines log = LogLines.capture("dev.caravan.ops.RouteFileReloader")) {
+            Files.writeString(costs, "");
+            List<LogLines.Line> errors = log.await(l -> l.level().equals("ERROR"), 1, DEADLINE_MILLIS);
+            assertEquals(1, errors.size(), "still empty at the next check: refused: " + log.lines());
+            List<String> messages = log.lines().stream().map(LogLines.Line::message).toList();
+            int waited = messages.indexOf(messages.stream().filter(m -> m.contains("read empty")).findFirst()
+                    .orElseThrow(() -> new AssertionError("refused at once: " + messages)));
+            assertTrue(waited < messages.indexOf(errors.get(0).message()), messages.toString());
+            assertServing();
+        }
+        Files.writeString(costs, good);
+        assertServing();
+    }
+
     @Test
     void anEditCamelWouldNotStartIsRefusedWithoutStoppingTheRoutesItWouldReplace() throws Exception {
         Path costs = routes.resolve("costs.yaml");
