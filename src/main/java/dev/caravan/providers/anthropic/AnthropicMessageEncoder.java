@@ -48,6 +48,10 @@ final class AnthropicMessageEncoder {
             }
             String role = "assistant".equals(message.role()) ? "assistant" : "user";
             ArrayNode blocks = blocks(message);
+            if (blocks.isEmpty()) {
+                // Anthropic refuses a turn without content; its neighbours of one role are merged instead
+                continue;
+            }
             if (last != null && role.equals(last.get("role").asText())) {
                 ((ArrayNode) last.get("content")).addAll(blocks);
             } else {
@@ -62,7 +66,7 @@ final class AnthropicMessageEncoder {
 
     private ArrayNode blocks(ChatMessage message) {
         return switch (message.role() == null ? "" : message.role()) {
-            case "user" -> contentBlocks(message.content(), false);
+            case "user" -> contentBlocks(message.content());
             case "assistant" -> assistantBlocks(message);
             case "tool" -> json.createArrayNode().add(toolResult(message));
             default -> throw GatewayException.invalidRequest("messages",
@@ -71,7 +75,7 @@ final class AnthropicMessageEncoder {
     }
 
     private ArrayNode assistantBlocks(ChatMessage message) {
-        ArrayNode blocks = contentBlocks(message.content(), !message.toolCalls().isEmpty());
+        ArrayNode blocks = contentBlocks(message.content());
         for (ToolCall call : message.toolCalls()) {
             ObjectNode block = blocks.addObject();
             block.put("type", "tool_use");
@@ -82,13 +86,16 @@ final class AnthropicMessageEncoder {
         return blocks;
     }
 
-    private ArrayNode contentBlocks(List<ContentPart> parts, boolean omitEmptyText) {
+    /**
+     * Anthropic refuses an empty text block, and one of whitespace alone; OpenAI takes both (an SDK sends back the
+     * {@code ""} of an empty answer or of a turn that only called tools), so they are left out.
+     */
+    private ArrayNode contentBlocks(List<ContentPart> parts) {
         ArrayNode blocks = json.createArrayNode();
         for (ContentPart part : parts) {
             if (part.isText()) {
-                String text = part.text() == null ? "" : part.text();
-                if (!(omitEmptyText && text.isEmpty())) {
-                    blocks.addObject().put("type", "text").put("text", text);
+                if (part.text() != null && WhitespaceStops.hasNonWhitespace(part.text())) {
+                    blocks.addObject().put("type", "text").put("text", part.text());
                 }
             } else if (part.imageUrl() != null) {
                 blocks.add(image(part.imageUrl()));

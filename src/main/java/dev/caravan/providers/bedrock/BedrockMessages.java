@@ -69,8 +69,14 @@ final class BedrockMessages {
         }
     }
 
-    /** Consecutive turns of one role become one turn; tool results lead it. */
+    /**
+     * Consecutive turns of one role become one turn; tool results lead it. A message with nothing to send (only blank
+     * text) is no turn: its neighbours of one role are merged, as Converse wants user and assistant to alternate.
+     */
     private void append(ConversationRole role, List<ContentBlock> results, List<ContentBlock> content) {
+        if (results.isEmpty() && content.isEmpty()) {
+            return;
+        }
         if (openRole != role) {
             closeTurn();
             openRole = role;
@@ -97,7 +103,8 @@ final class BedrockMessages {
         List<ContentBlock> blocks = new ArrayList<>();
         for (ContentPart part : message.content()) {
             if (part.isText()) {
-                if (part.text() != null && !part.text().isEmpty()) {
+                // Converse refuses a text block that is empty or whitespace alone; OpenAI takes both
+                if (part.text() != null && !part.text().isBlank()) {
                     blocks.add(ContentBlock.fromText(part.text()));
                 }
             } else if ("image_url".equals(part.type())) {

@@ -128,6 +128,26 @@ class AnthropicRequestEncodingTest {
     }
 
     @Test
+    void leavesOutBlankTextAndTheTurnsLeftEmptyWhichAnthropicRefuses() {
+        // an assistant turn of "" is what the gateway itself renders for an empty answer; SDKs send it back as is
+        ChatRequest request = request(List.of(user("Hello"), ChatMessage.of("assistant", ""),
+                user("Are you there?"), ChatMessage.of("assistant", " \n"),
+                new ChatMessage("user", List.of(ContentPart.text(""), ContentPart.text("And now?")), null, null, null)));
+
+        JsonNode messages = encode(request).get("messages");
+
+        assertEquals(1, messages.size(), messages.toString());
+        assertEquals("user", messages.get(0).get("role").asText());
+        assertEquals(List.of("Hello", "Are you there?", "And now?"), texts(messages.get(0).get("content")));
+    }
+
+    private static List<String> texts(JsonNode blocks) {
+        List<String> texts = new java.util.ArrayList<>();
+        blocks.forEach(block -> texts.add(block.path("text").asText(block.path("type").asText())));
+        return texts;
+    }
+
+    @Test
     void leavesOutWhitespaceOnlyStopSequencesWhichAnthropicRefuses() {
         ChatRequest mixed = new ChatRequest("m", List.of(user("hi")), 10, null, null, List.of("\n", "END", " \t",
                 "\u00a0", "\n\nHuman:"), false, false, null, null, null, null);

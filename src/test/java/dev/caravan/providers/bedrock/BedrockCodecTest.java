@@ -64,6 +64,21 @@ class BedrockCodecTest {
     }
 
     @Test
+    void leavesOutBlankTextAndTheTurnsLeftEmptyKeepingUserAndAssistantAlternating() {
+        // an assistant turn of "" is what the gateway itself renders for an empty answer; SDKs send it back as is
+        ConverseRequest converse = encode(chat(ChatMessage.of("user", "Hello"), ChatMessage.of("assistant", ""),
+                ChatMessage.of("user", "Are you there?"), ChatMessage.of("assistant", " \n"),
+                new ChatMessage("user", List.of(ContentPart.text(" "), ContentPart.text("And now?")), null, null,
+                        null)));
+
+        List<Message> turns = converse.messages();
+        assertEquals(1, turns.size(), turns.toString());
+        assertEquals(ConversationRole.USER, turns.get(0).role());
+        assertEquals(List.of("Hello", "Are you there?", "And now?"),
+                turns.get(0).content().stream().map(ContentBlock::text).toList());
+    }
+
+    @Test
     void sendsToolResultsAsAUserTurnRightAfterTheToolUseTurn() {
         ChatRequest request = request(List.of(
                 ChatMessage.of("user", "Weather in Paris and Rome?"),
