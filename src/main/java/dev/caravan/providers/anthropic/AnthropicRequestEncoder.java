@@ -78,7 +78,9 @@ final class AnthropicRequestEncoder {
             // OpenAI's scale goes to 2, Anthropic's stops at 1 and refuses more: above 1 is sent as Anthropic's most.
             body.put("temperature", Math.min(1.0, request.temperature()));
         }
-        if (request.topP() != null) {
+        // Newer models (Sonnet 4.5, Haiku 4.5, Opus 4.1 and on) refuse temperature and top_p together, and Anthropic
+        // advises setting one of them on every model; OpenAI callers often send both: the temperature is kept.
+        if (request.topP() != null && request.temperature() == null) {
             body.put("top_p", request.topP());
         }
         // Anthropic refuses a whitespace-only stop sequence (OpenAI takes "\n"): it is left out, the others kept.

@@ -44,7 +44,7 @@ public final class BedrockCodec {
         if (!conversation.system().isEmpty()) {
             builder.system(conversation.system());
         }
-        InferenceConfiguration inference = inferenceConfig(request);
+        InferenceConfiguration inference = inferenceConfig(request, isClaude(modelId));
         if (inference != null) {
             builder.inferenceConfig(inference);
         }
@@ -148,7 +148,12 @@ public final class BedrockCodec {
         return value == null ? 0 : value;
     }
 
-    private static InferenceConfiguration inferenceConfig(ChatRequest request) {
+    /** A Claude model id or cross-region inference profile ({@code anthropic.} or {@code us.anthropic.} ...). */
+    private static boolean isClaude(String modelId) {
+        return modelId != null && modelId.contains("anthropic.");
+    }
+
+    private static InferenceConfiguration inferenceConfig(ChatRequest request, boolean claude) {
         if (request.maxTokens() == null && request.temperature() == null && request.topP() == null
                 && request.stop().isEmpty()) {
             return null;
@@ -161,7 +166,9 @@ public final class BedrockCodec {
             // OpenAI's scale goes to 2; every model family Converse serves stops at 1 and refuses more.
             inference.temperature((float) Math.min(1.0, request.temperature()));
         }
-        if (request.topP() != null) {
+        // Newer Claude models refuse temperature and top_p together (Anthropic advises one of them on every Claude):
+        // the temperature is kept. Other families take both.
+        if (request.topP() != null && !(claude && request.temperature() != null)) {
             inference.topP(request.topP().floatValue());
         }
         if (!request.stop().isEmpty()) {

@@ -56,7 +56,8 @@ class AnthropicRequestEncodingTest {
                                         + "AAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="),
                                 ContentPart.image("https://upload.wikimedia.org/wikipedia/commons/a/a7/"
                                         + "Camponotus_flavomarginatus_ant.jpg")), null, null, null)))),
-                Arguments.of("sends sampling, stop sequences and the user as metadata", "sampling-stop-and-user.json",
+                Arguments.of("sends the temperature (not top_p beside it), stop sequences and the user as metadata",
+                        "sampling-stop-and-user.json",
                         "claude-3-5-haiku-20241022", new ChatRequest("claude-3-5-haiku",
                                 List.of(user("List three colours, then write END.")), 256, 0.2, 0.9,
                                 List.of("END", "###"), false, false, null, null, "user-4242", null)));
@@ -164,6 +165,20 @@ class AnthropicRequestEncodingTest {
                 null, null, null);
 
         assertEquals(1.0, encode(request).get("temperature").asDouble());
+    }
+
+    @Test
+    void sendsTemperatureAloneWhenTopPIsAlsoSetSinceNewerModelsRefuseBoth() {
+        ChatRequest both = new ChatRequest("m", List.of(user("hi")), 10, 0.7, 1.0, null, false, false, null, null,
+                null, null);
+        ChatRequest topPAlone = new ChatRequest("m", List.of(user("hi")), 10, null, 0.9, null, false, false, null,
+                null, null, null);
+
+        JsonNode sent = json(codec.encodeRequest(both, "claude-sonnet-4-5-20250929"));
+
+        assertEquals(0.7, sent.get("temperature").asDouble());
+        assertEquals(null, sent.get("top_p"));
+        assertEquals(0.9, encode(topPAlone).get("top_p").asDouble());
     }
 
     @Test

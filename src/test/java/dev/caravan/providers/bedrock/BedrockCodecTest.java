@@ -150,13 +150,30 @@ class BedrockCodecTest {
         ChatRequest request = new ChatRequest("m", List.of(ChatMessage.of("user", "Hi")), 256, 0.2, 0.9,
                 List.of("END"), false, false, null, null, null, null);
 
-        var inference = encode(request).inferenceConfig();
+        var inference = codec.converseRequest(request, "meta.llama3-70b-instruct-v1:0", ToolNameMap.of(request))
+                .inferenceConfig();
 
         assertEquals(256, inference.maxTokens());
         assertEquals(0.2f, inference.temperature());
         assertEquals(0.9f, inference.topP());
         assertEquals(List.of("END"), inference.stopSequences());
         assertNull(encode(chat(ChatMessage.of("user", "Hi"))).inferenceConfig());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"anthropic.claude-sonnet-4-5-20250929-v1:0", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"})
+    void sendsClaudeTheTemperatureAloneWhenTopPIsAlsoSetSinceNewerClaudeModelsRefuseBoth(String modelId) {
+        ChatRequest both = new ChatRequest("m", List.of(ChatMessage.of("user", "Hi")), 256, 0.7, 1.0, null, false,
+                false, null, null, null, null);
+        ChatRequest topPAlone = new ChatRequest("m", List.of(ChatMessage.of("user", "Hi")), 256, null, 0.9, null,
+                false, false, null, null, null, null);
+
+        var inference = codec.converseRequest(both, modelId, ToolNameMap.of(both)).inferenceConfig();
+
+        assertEquals(0.7f, inference.temperature());
+        assertNull(inference.topP());
+        assertEquals(0.9f,
+                codec.converseRequest(topPAlone, modelId, ToolNameMap.of(topPAlone)).inferenceConfig().topP());
     }
 
     @Test
