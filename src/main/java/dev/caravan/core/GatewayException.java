@@ -12,6 +12,8 @@ public class GatewayException extends RuntimeException {
     public static final String CREDENTIALS_REFUSED = "upstream_credentials_refused";
     /** The code of {@link #credentialsRefused} for a 403: the gateway's key may not do this (use this model). */
     public static final String ACCESS_DENIED = "upstream_access_denied";
+    /** The code of {@link #billingRefused}: the gateway's account is out of credit or over its spend limit. */
+    public static final String BILLING_REFUSED = "upstream_billing_refused";
 
     private final int status;
     private final String type;
@@ -77,9 +79,21 @@ public class GatewayException extends RuntimeException {
                 + "); the gateway's configured key needs fixing", true, 0);
     }
 
-    /** Whether this is {@link #credentialsRefused}: the same target would refuse again. */
+    /**
+     * The upstream refused the gateway's account for its billing (no credit left, a spend limit reached): the
+     * operator's account is at fault, not the caller's request, and it stays refused until the operator acts. The chain
+     * may go on to another account or provider; the answer names the provider or account ({@code upstream}), not its
+     * billing details.
+     */
+    public static GatewayException billingRefused(String upstream) {
+        return new GatewayException(502, "upstream_error", BILLING_REFUSED, null, upstream
+                + ": the provider refused the gateway's account for its billing (credit balance or spend limit); the "
+                + "gateway's account needs fixing", true, 0);
+    }
+
+    /** Whether this is {@link #credentialsRefused} or {@link #billingRefused}: the same target would refuse again. */
     public boolean refusesTheGateway() {
-        return CREDENTIALS_REFUSED.equals(code) || ACCESS_DENIED.equals(code);
+        return CREDENTIALS_REFUSED.equals(code) || ACCESS_DENIED.equals(code) || BILLING_REFUSED.equals(code);
     }
 
     /**

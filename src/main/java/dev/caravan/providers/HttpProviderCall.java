@@ -62,7 +62,9 @@ public final class HttpProviderCall {
                     name -> message.getHeader(name, String.class));
             if (call.account() != null && error.refusesTheGateway()) {
                 // The operator has to know which of the provider's keys was refused.
-                error = GatewayException.credentialsRefused(call.provider() + " account " + call.account(), code);
+                String account = call.provider() + " account " + call.account();
+                error = GatewayException.BILLING_REFUSED.equals(error.code()) ? GatewayException.billingRefused(account)
+                        : GatewayException.credentialsRefused(account, code);
             }
             if (error.retryable()) {
                 throw error;

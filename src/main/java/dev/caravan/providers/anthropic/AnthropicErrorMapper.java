@@ -53,6 +53,9 @@ final class AnthropicErrorMapper {
                     false, 0);
         }
         String known = type == null ? typeForStatus(status) : type;
+        if ("billing_error".equals(known) || status == 402 || isAccountBilling(message)) {
+            return GatewayException.billingRefused(PROVIDER);
+        }
         return switch (known == null ? "" : known) {
             case "invalid_request_error" -> clientError(400, "invalid_request_error", null, text);
             // The gateway's own key was refused: a provider failure, with none of Anthropic's words.
@@ -138,6 +141,16 @@ final class AnthropicErrorMapper {
     private static boolean isContextLength(String message) {
         String lower = message == null ? "" : message.toLowerCase(Locale.ROOT);
         return lower.contains("prompt is too long") || lower.contains("exceed context limit");
+    }
+
+    /**
+     * The gateway's account out of credit or over a spend limit, which Anthropic often answers as a 400
+     * invalid_request_error: "Your credit balance is too low ...", "You have reached your specified (workspace) API
+     * usage limits ...".
+     */
+    private static boolean isAccountBilling(String message) {
+        String lower = message == null ? "" : message.toLowerCase(Locale.ROOT);
+        return lower.contains("credit balance is too low") || lower.contains("api usage limits");
     }
 
     private static boolean mentionsModel(String message) {

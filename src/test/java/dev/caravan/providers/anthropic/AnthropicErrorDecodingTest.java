@@ -115,13 +115,41 @@ class AnthropicErrorDecodingTest {
 
     @Test
     void letsTheStatusDecideForAnErrorTypeAnthropicAddsLater() {
-        byte[] body = "{\"type\":\"error\",\"error\":{\"type\":\"billing_error\",\"message\":\"Credit balance too low\"}}"
+        byte[] body = "{\"type\":\"error\",\"error\":{\"type\":\"conflict_error\",\"message\":\"Conflict\"}}"
                 .getBytes(StandardCharsets.UTF_8);
 
-        GatewayException error = decode(402, body, Map.of());
+        GatewayException error = decode(409, body, Map.of());
 
-        assertEquals(402, error.status());
+        assertEquals(409, error.status());
         assertFalse(error.retryable());
+    }
+
+    /**
+     * The gateway's Anthropic account out of credit or over its spend limit: Anthropic says so with billing_error
+     * (402) or, as often, with a 400 invalid_request_error. Either way the operator's account is at fault, not the
+     * caller's request: the chain goes on to another target, and the same one is not retried.
+     */
+    @ParameterizedTest(name = "HTTP {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "402 | billing_error         | Your credit balance is too low to access the Anthropic API.",
+            "400 | invalid_request_error | Your credit balance is too low to access the Anthropic API. Please go to "
+                    + "Plans & Billing to upgrade or purchase credits.",
+            "400 | invalid_request_error | You have reached your specified API usage limits. You will regain access on "
+                    + "2026-12-01 at 00:00 UTC.",
+            "400 | invalid_request_error | You have reached your specified workspace API usage limits. You will regain "
+                    + "access on 2026-12-01 at 00:00 UTC."})
+    void anAccountRefusedForItsBillingIsTheGatewaysFailureAndFallsBack(int status, String type, String message) {
+        byte[] body = ("{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message
+                + "\"}}").getBytes(StandardCharsets.UTF_8);
+
+        GatewayException error = decode(status, body, Map.of());
+
+        assertEquals(502, error.status());
+        assertEquals("upstream_error", error.type());
+        assertEquals(GatewayException.BILLING_REFUSED, error.code());
+        assertTrue(error.retryable());
+        assertTrue(error.refusesTheGateway());
+        assertTrue(error.getMessage().startsWith("anthropic: "), error.getMessage());
     }
 
     private GatewayException decode(int status, byte[] body, Map<String, String> headers) {
