@@ -2,6 +2,8 @@ package dev.caravan.core;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.List;
+
 /**
  * What a provider's stream says, event by event, in terms every API renderer understands. A text or refusal delta's
  * {@code passThrough} is what an OpenAI-shaped upstream's chunk carried beside it (its choice's logprobs, its delta's
@@ -9,6 +11,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * as for every other provider.
  */
 public sealed interface StreamEvent {
+
+    /**
+     * Whether {@code events} begin the answer the caller sees (text, a refusal, what an OpenAI upstream passes on, a
+     * tool call or a finish), not only its start or usage: until then a failure is no answer, and fallback is open.
+     */
+    static boolean beginAnswer(List<StreamEvent> events) {
+        for (StreamEvent event : events) {
+            if (event instanceof TextDelta || event instanceof RefusalDelta || event instanceof PassThroughDelta
+                    || event instanceof ToolCallDelta || event instanceof Finished) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** The upstream accepted the request and the answer begins; {@code id} may be null. */
     record Started(String id) implements StreamEvent {

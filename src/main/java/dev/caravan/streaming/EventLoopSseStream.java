@@ -155,7 +155,7 @@ public final class EventLoopSseStream implements UpstreamStream {
             fail(((StreamEvent.Failed) events.get(failure)).error());
             return;
         }
-        if (beginning != null && begins(good)) {
+        if (beginning != null && StreamEvent.beginAnswer(good)) {
             takeBeginning().complete(this);
         }
         if (decoder.finished()) {
@@ -170,17 +170,6 @@ public final class EventLoopSseStream implements UpstreamStream {
             }
         }
         return -1;
-    }
-
-    private static boolean begins(List<StreamEvent> events) {
-        for (StreamEvent event : events) {
-            if (event instanceof StreamEvent.TextDelta || event instanceof StreamEvent.RefusalDelta
-                    || event instanceof StreamEvent.PassThroughDelta || event instanceof StreamEvent.ToolCallDelta
-                    || event instanceof StreamEvent.Finished) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

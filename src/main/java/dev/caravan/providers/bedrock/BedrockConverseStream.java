@@ -11,6 +11,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamReques
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamResponseHandler;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -79,13 +80,23 @@ public final class BedrockConverseStream implements UpstreamStream {
     }
 
     /**
-     * Blocks until the first events are in (and keeps them for {@link #next()}), so that a failure Bedrock sends as
-     * its first event (a 200 answer holding only an exception event) is thrown here, while fallback is still possible.
+     * Blocks until the answer has really begun (text, a tool call or a finish; not only messageStart) and keeps what
+     * came for {@link #next()}, so that a failure Bedrock sends first (a 200 answer holding only an exception event),
+     * or right after messageStart (a model overloaded as it started), is thrown here, while fallback is still possible.
      */
     public BedrockConverseStream awaitFirstEvent() {
-        if (firstEvents == null && !ended) {
-            firstEvents = next();
+        if (firstEvents != null || ended) {
+            return this;
         }
+        List<StreamEvent> held = new ArrayList<>();
+        List<StreamEvent> events;
+        do {
+            events = next();
+            if (events != null) {
+                held.addAll(events);
+            }
+        } while (events != null && !StreamEvent.beginAnswer(events));
+        firstEvents = held.isEmpty() ? null : held;
         return this;
     }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 
 import static dev.caravan.providers.bedrock.TestRequests.chat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -89,8 +90,10 @@ class BedrockProviderTest {
 
         try (UpstreamStream stream = provider.openStream(exchange)) {
             assertSame(stream, callOf(exchange).stream());
-            assertInstanceOf(StreamEvent.Started.class, stream.next().get(0));
-            assertEquals(new StreamEvent.TextDelta("Let me check"), stream.next().get(0));
+            List<StreamEvent> first = stream.next();
+            assertInstanceOf(StreamEvent.Started.class, first.get(0));
+            assertEquals(new StreamEvent.TextDelta("Let me check"), first.get(first.size() - 1),
+                    "the stream was handed over once its answer had begun, with what came before it");
         }
     }
 
@@ -101,6 +104,18 @@ class BedrockProviderTest {
         GatewayException error = assertThrows(GatewayException.class, () -> provider.openStream(exchange));
 
         assertEquals(429, error.status());
+        assertTrue(callOf(exchange).pending());
+    }
+
+    /** Claude on Bedrock may fail (overloaded) right after its message began, before any text: still no answer. */
+    @Test
+    void failsToOpenAStreamThatFailsAfterItsStartBeforeAnyTextSoTheChainCanFallBack() {
+        Exchange exchange = exchangeFor("stream-unavailable-after-start");
+
+        GatewayException error = assertThrows(GatewayException.class, () -> provider.openStream(exchange));
+
+        assertEquals(503, error.status());
+        assertTrue(error.retryable());
         assertTrue(callOf(exchange).pending());
     }
 }
