@@ -137,7 +137,7 @@ final class AnthropicMessageEncoder {
                 throw GatewayException.invalidRequest("messages", "image data URLs must be base64-encoded");
             }
             source.put("type", "base64");
-            source.put("media_type", header.substring(0, header.indexOf(';')));
+            source.put("media_type", mediaType(header.substring(0, header.indexOf(';'))));
             source.put("data", url.substring(comma + 1));
         } else if (lower.startsWith("https://") || lower.startsWith("http://")) {
             source.put("type", "url");
@@ -146,6 +146,15 @@ final class AnthropicMessageEncoder {
             throw GatewayException.invalidRequest("messages", "image URLs must be http(s) or data: URLs");
         }
         return block;
+    }
+
+    /**
+     * Anthropic takes image/jpeg, not image/jpg (which data URLs made from a file's extension often say, and OpenAI
+     * accepts), and media types in lower case only.
+     */
+    private static String mediaType(String declared) {
+        String type = declared.toLowerCase(Locale.ROOT);
+        return "image/jpg".equals(type) ? "image/jpeg" : type;
     }
 
     /** Anthropic requires a user turn's tool results before anything else in it. */

@@ -195,6 +195,18 @@ class AnthropicRequestEncodingTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"data:image/jpg;base64,/9j/4AAQ", "data:IMAGE/JPEG;base64,/9j/4AAQ"})
+    void sendsAJpegDataUrlAsImageJpegTheOnlyJpegTypeAnthropicTakes(String url) {
+        ChatRequest request = request(List.of(new ChatMessage("user", List.of(ContentPart.image(url)), null, null,
+                null)));
+
+        JsonNode source = encode(request).get("messages").get(0).get("content").get(0).get("source");
+
+        assertEquals("image/jpeg", source.get("media_type").asText());
+        assertEquals("/9j/4AAQ", source.get("data").asText());
+    }
+
+    @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"data:image/png,not-base64", "ftp://example.com/cat.png", "file:///etc/passwd"})
     void rejectsImageUrlsAnthropicCannotFetch(String url) {
         ChatRequest request = request(List.of(new ChatMessage("user", List.of(ContentPart.image(url)), null, null,
