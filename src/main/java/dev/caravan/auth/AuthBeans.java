@@ -186,7 +186,7 @@ public class AuthBeans implements CamelConfiguration {
         }
     }
 
-    /** Puts the edge handlers ahead of every route: the loopback fence in open mode, then CORS. */
+    /** Puts the edge handlers ahead of every route: the loopback fence in open mode, CORS, then the credential fence. */
     private void install(CamelContext context, AuthMode current, CorsPolicy cors) {
         int serverPort = ConfiguredPortHttpEngine.configuredPort(context);
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
@@ -195,10 +195,11 @@ public class AuthBeans implements CamelConfiguration {
             throw new IllegalStateException("No HTTP router on port " + serverPort);
         }
         if (current.open()) {
-            router.route().order(-1001).handler(LoopbackOnly::handle);
+            router.route().order(-1002).handler(LoopbackOnly::handle);
         }
         if (cors != null && cors.enabled()) {
-            router.route().order(-1000).handler(cors::handle);
+            router.route().order(-1001).handler(cors::handle);
         }
+        router.route().order(-1000).handler(CredentialHeaders::handle);
     }
 }
