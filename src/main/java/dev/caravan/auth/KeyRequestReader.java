@@ -22,6 +22,13 @@ final class KeyRequestReader {
             "expiresAt", "enabled");
     private static final Set<String> RATE_FIELDS = Set.of("requestsPerMinute", "tokensPerMinute");
     private static final Set<String> BUDGET_FIELDS = Set.of("daily", "monthly");
+    private static final int MAX_TEXT = 256;
+    private static final int MAX_MODELS = 256;
+    /** What every store keeps exactly (the embedded one's DECIMAL(38, 18)), and far beyond any real budget. */
+    private static final BigDecimal MAX_USD = BigDecimal.TEN.pow(12);
+    private static final int MAX_USD_DECIMALS = 18;
+    /** The last instant written with a four-digit year; far later ones overflow epoch milliseconds. */
+    private static final Instant LATEST_EXPIRY = Instant.parse("9999-12-31T23:59:59Z");
 
     /** What the admin asked for; the id, secret and timestamps are the gateway's to choose. */
     record NewKey(String userId, String application, List<String> allowedModels, RateLimit rateLimit,
@@ -74,8 +81,8 @@ final class KeyRequestReader {
         if (value == null || !value.isTextual() || value.asText().isBlank()) {
             throw invalid(name, "'" + name + "' is required and must be a non-empty string");
         }
-        if (value.asText().length() > 256) {
-            throw invalid(name, "'" + name + "' is longer than 256 characters");
+        if (value.asText().length() > MAX_TEXT) {
+            throw invalid(name, "'" + name + "' is longer than " + MAX_TEXT + " characters");
         }
         return value.asText();
     }
@@ -88,10 +95,14 @@ final class KeyRequestReader {
         if (!value.isArray()) {
             throw invalid("allowedModels", "'allowedModels' must be a list of model names or aliases");
         }
+        if (value.size() > MAX_MODELS) {
+            throw invalid("allowedModels", "'allowedModels' holds more than " + MAX_MODELS + " names");
+        }
         List<String> models = new ArrayList<>();
         for (JsonNode model : value) {
-            if (!model.isTextual() || model.asText().isBlank()) {
-                throw invalid("allowedModels", "'allowedModels' must hold only non-empty strings");
+            if (!model.isTextual() || model.asText().isBlank() || model.asText().length() > MAX_TEXT) {
+                throw invalid("allowedModels", "'allowedModels' must hold only non-empty strings of at most "
+                        + MAX_TEXT + " characters");
             }
             models.add(model.asText());
         }
@@ -142,8 +153,11 @@ final class KeyRequestReader {
         } catch (NumberFormatException e) {
             amount = null;
         }
-        if (amount == null || amount.signum() < 0) {
-            throw invalid("budgets." + name, "'budgets." + name + "' must be an amount in USD, 0 or more");
+        // Compared before anything else is done with it: writing out 1E+9999999 digit by digit takes a worker seconds.
+        if (amount == null || amount.signum() < 0 || amount.compareTo(MAX_USD) > 0
+                || amount.stripTrailingZeros().scale() > MAX_USD_DECIMALS) {
+            throw invalid("budgets." + name, "'budgets." + name + "' must be an amount in USD from 0 to " + MAX_USD
+                    + " with at most " + MAX_USD_DECIMALS + " decimal places");
         }
         return amount;
     }
@@ -152,11 +166,17 @@ final class KeyRequestReader {
         if (value == null || value.isNull()) {
             return null;
         }
+        Instant instant;
         try {
-            return Instant.parse(value.asText());
+            instant = Instant.parse(value.asText());
         } catch (DateTimeParseException e) {
-            throw invalid("expiresAt", "'expiresAt' must be an ISO-8601 instant such as 2030-01-31T00:00:00Z");
+            instant = null;
         }
+        if (instant == null || instant.isBefore(Instant.EPOCH) || instant.isAfter(LATEST_EXPIRY)) {
+            throw invalid("expiresAt", "'expiresAt' must be an ISO-8601 instant from 1970 to 9999, such as "
+                    + "2030-01-31T00:00:00Z");
+        }
+        return instant;
     }
 
     private static boolean enabled(JsonNode value) {

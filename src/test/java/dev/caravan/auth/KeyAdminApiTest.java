@@ -184,6 +184,35 @@ class KeyAdminApiTest {
         assertInvalid("{\"userId\":\"a\",\"application\":\"b\",\"enabled\":\"yes\"}", "enabled");
     }
 
+    /**
+     * Values the store cannot keep as given were a 500 (an amount over the embedded store's DECIMAL(38, 18), an
+     * instant past what epoch milliseconds hold), or were kept as another value (an amount with more decimals than the
+     * column rounded to 0, a budget that then refuses every request); an amount such as 1E+9999999 held a worker busy
+     * for seconds while it was written out digit by digit. Each is a 400 now, and nothing is stored.
+     */
+    @Test
+    void refusesValuesTheStoreCannotKeepAndStoresNothing() throws Exception {
+        int listed = Json.MAPPER.readTree(gateway.admin("GET", "/admin/keys", null).body()).get("data").size();
+
+        assertInvalid("{\"userId\":\"a\",\"application\":\"b\",\"budgets\":{\"daily\":1E+40}}", "budgets.daily");
+        assertInvalid("{\"userId\":\"a\",\"application\":\"b\",\"budgets\":{\"monthly\":\"1E+9999999\"}}",
+                "budgets.monthly");
+        assertInvalid("{\"userId\":\"a\",\"application\":\"b\",\"budgets\":{\"daily\":\"0.0000000000000000000001\"}}",
+                "budgets.daily");
+        assertInvalid("{\"userId\":\"a\",\"application\":\"b\",\"expiresAt\":\"+1000000000-01-01T00:00:00Z\"}",
+                "expiresAt");
+        assertInvalid("{\"userId\":\"a\",\"application\":\"b\",\"allowedModels\":[" + "\"m\",".repeat(1000)
+                + "\"m\"]}", "allowedModels");
+        assertInvalid("{\"userId\":\"a\",\"application\":\"b\",\"allowedModels\":[\"" + "m".repeat(1000) + "\"]}",
+                "allowedModels");
+
+        assertEquals(listed, Json.MAPPER.readTree(gateway.admin("GET", "/admin/keys", null).body()).get("data").size());
+        JsonNode fine = gateway.createKey("{\"userId\":\"a\",\"application\":\"b\",\"budgets\":{\"daily\":\"0.000001\","
+                + "\"monthly\":\"1.50\"},\"expiresAt\":\"9999-12-31T23:59:59Z\"}");
+        assertEquals(0, new java.math.BigDecimal("0.000001").compareTo(fine.get("budgets").get("daily").decimalValue()));
+        assertEquals(0, new java.math.BigDecimal("1.5").compareTo(fine.get("budgets").get("monthly").decimalValue()));
+    }
+
     @Test
     void refusesAWrongOrMissingMasterKey() throws Exception {
         HttpResponse<String> wrong = gateway.send("GET", "/admin/keys", null, "Authorization", "Bearer not-the-master-key");
