@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * Cross-origin access for browsers, on the HTTP router ahead of every route: answers preflights for allowed
  * origins, and lets an allowed origin read the answers (streamed ones too) and the gateway's headers. No origin is
- * allowed by default; {@code *} allows every origin (credentials are sent as headers, never cookies).
+ * allowed by default; {@code *} allows every origin (credentials are sent as headers, never cookies). The admin API
+ * ({@code /admin}) is never cross-origin, whatever is allowed: it takes the master key, which has no place in a page.
  */
 public final class CorsPolicy {
 
@@ -50,11 +51,12 @@ public final class CorsPolicy {
         }
         boolean preflight = ctx.request().method() == HttpMethod.OPTIONS
                 && ctx.request().getHeader("Access-Control-Request-Method") != null;
+        boolean admin = isAdmin(ctx.normalizedPath());
         if (preflight) {
-            answerPreflight(ctx, origin);
+            answerPreflight(ctx, origin, admin);
             return;
         }
-        if (allows(origin)) {
+        if (allows(origin) && !admin) {
             ctx.response().putHeader("Access-Control-Allow-Origin", origin)
                     .putHeader("Access-Control-Expose-Headers", EXPOSED);
         }
@@ -62,10 +64,11 @@ public final class CorsPolicy {
         ctx.next();
     }
 
-    private void answerPreflight(RoutingContext ctx, String origin) {
-        if (!allows(origin)) {
+    private void answerPreflight(RoutingContext ctx, String origin, boolean admin) {
+        if (!allows(origin) || admin) {
             GatewayException refused = new GatewayException(403, "invalid_request_error", "origin_not_allowed", null,
-                    "Cross-origin requests from this origin are not allowed", false, 0);
+                    admin ? "The admin API is not served to browsers" : "Cross-origin requests from this origin are not allowed",
+                    false, 0);
             ctx.response().setStatusCode(403).putHeader("content-type", "application/json").putHeader("Vary", "Origin")
                     .end(Buffer.buffer(Json.write(ErrorResponder.body(refused))));
             return;
@@ -80,6 +83,10 @@ public final class CorsPolicy {
                 .putHeader("Access-Control-Max-Age", Long.toString(maxAgeSeconds))
                 .putHeader("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
                 .end();
+    }
+
+    private static boolean isAdmin(String path) {
+        return path != null && (path.equals("/admin") || path.startsWith("/admin/"));
     }
 
     private static String normalized(String origin) {

@@ -93,6 +93,32 @@ class CorsTest {
         assertFalse(answer.headers().firstValue("Access-Control-Allow-Origin").isPresent());
     }
 
+    /**
+     * The admin API is called with the master key, which has no place in a web page: origins allowed for the API
+     * (even every origin) get no preflight and no CORS headers on /admin paths, so a browser never lets a page read
+     * them, nor send the master key in a cross-origin request.
+     */
+    @Test
+    void neverOpensTheAdminApiToABrowser() throws Exception {
+        try (AuthGateway everyOrigin = AuthGateway.withKeys(Map.of("caravan.auth.cors.allowed-origins", "*"))) {
+            for (AuthGateway each : new AuthGateway[] {gateway, everyOrigin}) {
+                for (String path : new String[] {"/admin/keys", "/admin/keys/key_x/revoke", "/admin/keys/key_x/rotate"}) {
+                    HttpResponse<String> preflight = each.send("OPTIONS", path, null, "Origin", ALLOWED,
+                            "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization");
+                    assertEquals(403, preflight.statusCode(), path);
+                    assertFalse(preflight.headers().firstValue("Access-Control-Allow-Origin").isPresent(), path);
+                }
+                HttpResponse<String> list = each.send("GET", "/admin/keys", null, "Origin", ALLOWED,
+                        "Authorization", "Bearer " + AuthGateway.MASTER_KEY);
+                assertEquals(200, list.statusCode(), "the admin API itself still answers its callers");
+                assertFalse(list.headers().firstValue("Access-Control-Allow-Origin").isPresent());
+            }
+            HttpResponse<String> chat = everyOrigin.chat("mock-echo", "Origin", ALLOWED);
+            assertEquals(ALLOWED, chat.headers().firstValue("Access-Control-Allow-Origin").orElseThrow(),
+                    "the rest of the API stays open to allowed origins");
+        }
+    }
+
     @Test
     void allowsNoOriginByDefault() {
         CorsPolicy none = new CorsPolicy(java.util.List.of(""), 600);
