@@ -4,6 +4,7 @@ import dev.caravan.api.ErrorResponder;
 import dev.caravan.api.Json;
 import dev.caravan.core.GatewayException;
 import io.netty.util.NetUtil;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
@@ -12,10 +13,14 @@ import org.apache.camel.component.platform.http.main.MainHttpServer;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 
 /**
  * Open mode's fence: the API server binds to 127.0.0.1 whatever {@code camel.server.host} says, and a request
- * that still arrives from elsewhere (behind a local proxy, say) is refused.
+ * that still arrives from elsewhere is refused: one whose peer is not loopback, and one that a proxy on this host
+ * (a sidecar, a local reverse proxy) says it forwarded for a caller that is not loopback. A caller's own entries in
+ * those headers come before the proxy's, so every address named must be loopback, and a name that is not an
+ * address literal (unknown, an obfuscated or host name) counts as elsewhere.
  */
 public final class LoopbackOnly {
 
@@ -35,9 +40,11 @@ public final class LoopbackOnly {
         return configured;
     }
 
+    private static final List<String> FORWARDED_FOR = List.of("X-Forwarded-For", "X-Real-IP");
+
     public static void handle(RoutingContext ctx) {
         SocketAddress remote = ctx.request().remoteAddress();
-        if (remote != null && isLoopback(remote.hostAddress())) {
+        if (remote != null && isLoopback(remote.hostAddress()) && forwardedOnlyForLoopback(ctx.request().headers())) {
             ctx.next();
             return;
         }
@@ -45,6 +52,46 @@ public final class LoopbackOnly {
                 "This gateway runs without authentication and serves only local callers", false, 0);
         ctx.response().setStatusCode(403).putHeader("content-type", "application/json")
                 .end(Buffer.buffer(Json.write(ErrorResponder.body(refused))));
+    }
+
+    /** Whether every client a proxy named (X-Forwarded-For, X-Real-IP, Forwarded's for=) is a loopback literal. */
+    static boolean forwardedOnlyForLoopback(MultiMap headers) {
+        for (String name : FORWARDED_FOR) {
+            for (String value : headers.getAll(name)) {
+                for (String entry : value.split(",")) {
+                    if (!isLoopbackLiteral(entry)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        for (String value : headers.getAll("Forwarded")) {
+            for (String pair : value.split("[,;]")) {
+                String[] nameValue = pair.split("=", 2);
+                if (nameValue[0].trim().equalsIgnoreCase("for")
+                        && (nameValue.length < 2 || !isLoopbackLiteral(nameValue[1].trim().replace("\"", "")))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** An address literal (IPv6 perhaps in brackets, either perhaps with a port) on loopback; never resolves a name. */
+    private static boolean isLoopbackLiteral(String entry) {
+        String address = entry.trim();
+        if (address.startsWith("[")) {
+            int close = address.indexOf(']');
+            address = close < 0 ? "" : address.substring(1, close);
+        } else if (address.indexOf(':') == address.lastIndexOf(':') && address.indexOf(':') > 0) {
+            address = address.substring(0, address.indexOf(':'));
+        }
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(address);
+        try {
+            return literal != null && InetAddress.getByAddress(literal).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     static boolean isLoopback(String address) {

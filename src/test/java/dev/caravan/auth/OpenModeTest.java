@@ -4,6 +4,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -70,6 +72,37 @@ class OpenModeTest {
         HttpResponse<String> answer = gateway.send("GET", "/admin/keys", null, "Authorization", "Bearer anything");
 
         assertEquals(404, answer.statusCode(), answer.body());
+    }
+
+    /**
+     * A proxy on the same host (a sidecar, a local nginx, a port-forward) connects from loopback, so the peer address
+     * alone let it hand the open gateway to anyone it serves. What it says it forwarded is read too: a request on
+     * behalf of a caller that is not local is refused, whoever named it (a caller's own X-Forwarded-For entry comes
+     * before the proxy's, so every entry must be local).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"X-Forwarded-For: 203.0.113.7", "X-Forwarded-For: 127.0.0.1, 203.0.113.7",
+            "x-forwarded-for: 127.0.0.1,198.51.100.2:4711", "Forwarded: for=203.0.113.7;proto=https",
+            "Forwarded: for=127.0.0.1, for=\"[2001:db8::17]:4711\"", "Forwarded: for=unknown", "X-Real-IP: 203.0.113.7",
+            "X-Forwarded-For: localhost.attacker.example"})
+    void refusesARequestAProxyForwardedForACallerThatIsNotLocal(String header) throws Exception {
+        String[] parts = header.split(": ", 2);
+        HttpResponse<String> answer = gateway.send("POST", AuthGateway.GUARDED_CHAT,
+                "{\"model\":\"mock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", parts[0], parts[1]);
+
+        assertEquals(403, answer.statusCode(), answer.body());
+        assertTrue(answer.body().contains("loopback_only"), answer.body());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"X-Forwarded-For: 127.0.0.1", "X-Forwarded-For: ::1, 127.0.0.2",
+            "Forwarded: for=\"[::1]:51000\";proto=http", "X-Real-IP: 127.0.0.1"})
+    void servesARequestAProxyForwardedForALocalCaller(String header) throws Exception {
+        String[] parts = header.split(": ", 2);
+        HttpResponse<String> answer = gateway.send("POST", AuthGateway.GUARDED_CHAT,
+                "{\"model\":\"mock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", parts[0], parts[1]);
+
+        assertEquals(200, answer.statusCode(), answer.body());
     }
 
     @Test
