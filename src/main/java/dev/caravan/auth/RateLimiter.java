@@ -6,19 +6,25 @@ import org.apache.camel.Exchange;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
  * Per-key rate limits, requests and tokens per minute, as token buckets that refill continuously. A request is
  * admitted while its key has a request and a token left; the tokens it used are taken after
- * the answer (the bucket may go below zero, which holds back the next requests). Counted per gateway instance.
+ * the answer (the bucket may go below zero, which holds back the next requests). Counted per gateway instance;
+ * callers whose buckets have refilled are forgotten, so memory follows the callers of the last minutes, not of all time.
  */
 public final class RateLimiter {
 
     private static final long MINUTE_NANOS = 60_000_000_000L;
+    private static final int SWEEP_FROM = 10_000;
 
     private final Map<String, KeyBuckets> buckets = new ConcurrentHashMap<>();
     private final LongSupplier nanoClock;
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private volatile int nextSweep = SWEEP_FROM;
 
     public RateLimiter() {
         this(System::nanoTime);
@@ -28,32 +34,36 @@ public final class RateLimiter {
         this.nanoClock = nanoClock;
     }
 
+    /** Callers tracked in all; from here on, callers whose buckets have refilled are dropped. */
+    int trackedCallers() {
+        return buckets.size();
+    }
+
     /** Route step after authentication: takes one request from the caller's budget or throws 429. */
     public void admit(Exchange exchange) {
         Identity identity = exchange.getProperty(Identity.PROPERTY, Identity.class);
         if (identity == null || !identity.rateLimit().limited() || identity.rateLimitKey() == null) {
             return;
         }
-        KeyBuckets state = buckets.computeIfAbsent(identity.rateLimitKey(), k -> new KeyBuckets());
-        Map<String, String> headers;
-        synchronized (state) {
-            state.refill(identity.rateLimit(), nanoClock.getAsLong());
-            RateLimit limit = identity.rateLimit();
+        RateLimit limit = identity.rateLimit();
+        Map<String, String> headers = locked(identity.rateLimitKey(), state -> {
+            state.refill(limit, nanoClock.getAsLong());
             boolean requestsLeft = limit.requestsPerMinute() == 0 || state.requests >= 1;
             boolean tokensLeft = limit.tokensPerMinute() == 0 || state.tokens >= 1;
             if (requestsLeft && tokensLeft && limit.requestsPerMinute() > 0) {
                 state.requests -= 1;
             }
-            headers = state.headers(limit);
+            Map<String, String> now = state.headers(limit);
             if (!requestsLeft || !tokensLeft) {
                 long waitNanos = !requestsLeft ? state.untilRequest(limit) : state.untilTokens(limit);
                 AuthFailure failure = new AuthFailure(429, !requestsLeft ? "requests" : "tokens", "rate_limit_exceeded",
                         "Rate limit reached: " + (!requestsLeft ? limit.requestsPerMinute() + " requests"
                                 : limit.tokensPerMinute() + " tokens") + " per minute for this key; try again later",
-                        Math.max(1, waitNanos / 1_000_000), headers);
+                        Math.max(1, waitNanos / 1_000_000), now);
                 throw failure.appliedTo(exchange);
             }
-        }
+            return now;
+        });
         headers.forEach((name, value) -> AnswerHeaders.put(exchange, name, value));
     }
 
@@ -70,10 +80,34 @@ public final class RateLimiter {
         if (identity.rateLimit().tokensPerMinute() == 0 || identity.rateLimitKey() == null || tokens <= 0) {
             return;
         }
-        KeyBuckets state = buckets.computeIfAbsent(identity.rateLimitKey(), k -> new KeyBuckets());
-        synchronized (state) {
+        locked(identity.rateLimitKey(), state -> {
             state.refill(identity.rateLimit(), nanoClock.getAsLong());
             state.tokens -= tokens;
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code work} on the caller's buckets under their lock. Past {@value #SWEEP_FROM} callers, those whose
+     * buckets have refilled are dropped first (a dropped caller comes back with full buckets, which is what it had).
+     */
+    private <T> T locked(String key, Function<KeyBuckets, T> work) {
+        if (buckets.size() > nextSweep && sweeping.compareAndSet(false, true)) {
+            try {
+                long now = nanoClock.getAsLong();
+                buckets.values().removeIf(state -> state.dropIfFull(now));
+                nextSweep = Math.max(SWEEP_FROM, 2 * buckets.size());
+            } finally {
+                sweeping.set(false);
+            }
+        }
+        while (true) {
+            KeyBuckets state = buckets.computeIfAbsent(key, k -> new KeyBuckets());
+            synchronized (state) {
+                if (!state.dropped) {
+                    return work.apply(state);
+                }
+            }
         }
     }
 
@@ -82,8 +116,11 @@ public final class RateLimiter {
         private double requests = Double.NaN;
         private double tokens = Double.NaN;
         private long lastNanos;
+        private RateLimit lastLimit;
+        private boolean dropped;
 
         void refill(RateLimit limit, long now) {
+            lastLimit = limit;
             if (Double.isNaN(requests)) {
                 requests = limit.requestsPerMinute();
                 tokens = limit.tokensPerMinute();
@@ -95,6 +132,16 @@ public final class RateLimiter {
             // A limit lowered by the admin takes effect at once: the buckets never hold more than the limit.
             requests = Math.min(limit.requestsPerMinute(), requests + minutes * limit.requestsPerMinute());
             tokens = Math.min(limit.tokensPerMinute(), tokens + minutes * limit.tokensPerMinute());
+        }
+
+        /** Marks these buckets dropped, and says so, when by {@code now} they have refilled to their limits. */
+        synchronized boolean dropIfFull(long now) {
+            if (lastLimit != null) {
+                double minutes = (double) (now - lastNanos) / MINUTE_NANOS;
+                dropped = requests + minutes * lastLimit.requestsPerMinute() >= lastLimit.requestsPerMinute()
+                        && tokens + minutes * lastLimit.tokensPerMinute() >= lastLimit.tokensPerMinute();
+            }
+            return dropped;
         }
 
         long untilRequest(RateLimit limit) {

@@ -117,6 +117,32 @@ class RateLimitTest {
         limiter.admit(exchange(context, caller));
     }
 
+    /**
+     * Every rate-limited caller (an identity provider's subject, each of them) got buckets that were never dropped: a
+     * gateway trusting an issuer with open sign-up grew without bound. Buckets that have refilled are dropped, since
+     * they hold nothing a new full bucket would not; a caller still held back keeps its state.
+     */
+    @Test
+    void forgetsCallersWhoseBucketsHaveRefilledSoManySubjectsDoNotGrowMemoryForever() {
+        AtomicLong now = new AtomicLong();
+        RateLimiter limiter = new RateLimiter(now::get);
+        CamelContext context = new DefaultCamelContext();
+        Identity heldBack = new Identity(Identity.Kind.JWT, null, "busy", "busy", "a", List.of(), null,
+                new RateLimit(1, 0));
+        limiter.admit(exchange(context, heldBack));
+
+        for (int i = 0; i < 200_000; i++) {
+            if (i % 10_000 == 0) {
+                now.addAndGet(1_000_000_000L);
+            }
+            limiter.admit(exchange(context, new Identity(Identity.Kind.JWT, null, "sub-" + i, "u", "a", List.of(), null,
+                    new RateLimit(1_000_000, 0))));
+        }
+
+        assertTrue(limiter.trackedCallers() <= 50_000, limiter.trackedCallers() + " callers tracked");
+        assertThrows(AuthFailure.class, () -> limiter.admit(exchange(context, heldBack)), "still held back");
+    }
+
     @Test
     void writesResetDurationsAsOpenAiDoes() {
         assertEquals("250ms", RateLimiter.duration(250_000_000L));
