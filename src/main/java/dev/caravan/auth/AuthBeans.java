@@ -112,7 +112,8 @@ public class AuthBeans implements CamelConfiguration {
 
     @BindToRegistry
     public KeyAdmin keyAdmin(CamelContext context) {
-        return new KeyAdmin(master(), keys(context), Clock.systemUTC());
+        return new KeyAdmin(master(), keys(context), Clock.systemUTC(),
+                keyId -> Ledger.keyLimitsChanged(context, keyId));
     }
 
     @BindToRegistry

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.function.Consumer;
 
 /**
  * The admin API's beans: keys are created (the secret is answered once and never stored), listed and read (never
@@ -24,15 +25,18 @@ public final class KeyAdmin {
     private final String masterKey;
     private final CachedKeys keys;
     private final Clock clock;
+    private final Consumer<String> limitsChanged;
 
     /**
      * {@code masterKey} blank: the admin API is off, and spend cannot be read. {@code keys} null: no key store (API keys
-     * off); the master key then still reads spend, but the admin API is off.
+     * off); the master key then still reads spend, but the admin API is off. {@code limitsChanged}: told the id of a
+     * key whose own budgets a change replaced.
      */
-    public KeyAdmin(String masterKey, CachedKeys keys, Clock clock) {
+    public KeyAdmin(String masterKey, CachedKeys keys, Clock clock, Consumer<String> limitsChanged) {
         this.masterKey = masterKey == null ? "" : masterKey.trim();
         this.keys = keys;
         this.clock = clock;
+        this.limitsChanged = limitsChanged;
     }
 
     /** Whether the admin API is on: a master key and a key store. */
@@ -119,6 +123,9 @@ public final class KeyAdmin {
         ApiKey changed = KeyRequestReader.change(key, Json.readObject(exchange.getMessage().getBody(byte[].class)));
         keys.store().update(changed);
         keys.forget(key.secretHash());
+        if (!changed.budgets().equals(key.budgets())) {
+            limitsChanged.accept(key.id());
+        }
         LOG.info("Changed key {}", key.id());
         answer(exchange, 200, describe(changed));
     }

@@ -192,6 +192,18 @@ public final class BudgetLedger {
         return statuses;
     }
 
+    /**
+     * A key's own limits changed (the admin API): its budgets are caught up with the cost records again at their next
+     * use, as every budget is after an edit of the budgets file, so that limits removed and given back in one period
+     * count what the key spent meanwhile.
+     */
+    public void keyLimitsChanged(String keyId) {
+        String keyScope = scope(Scope.KEY, keyId);
+        if (keyScope != null) {
+            caughtUp.values().forEach(scopes -> scopes.remove(keyScope));
+        }
+    }
+
     /** Catches up with the cost records each window not caught up since the limits were set (most were). */
     private void catchUp(List<BudgetWindow> windows) {
         Map<String, Set<String>> done = caughtUp;

@@ -118,6 +118,14 @@ public final class Ledger implements AutoCloseable {
         return ledger != null && ledger.budgetsInMemory();
     }
 
+    /** Tells the context's ledger, if there is one, that a key's own limits changed (see BudgetLedger). */
+    public static void keyLimitsChanged(CamelContext context, String keyId) {
+        Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
+        if (ledger != null) {
+            ledger.budgetLedger().keyLimitsChanged(keyId);
+        }
+    }
+
     private static ScheduledExecutorService daemonScheduler(String threadName) {
         return Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, threadName);

@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -292,6 +293,28 @@ abstract class CostStoreContract {
         call(budgets, costs, "after", "0.10");
         assertAmount(new BigDecimal("0.90"), budgets.budgetsOf("user:alice").get(0).spent(), "alice's day");
         assertAmount("0", budgets.budgetsOf("user:alice").get(0).reserved());
+    }
+
+    /** The same for a key's own limits, removed and given back through the admin API (PATCH /admin/keys/{id}). */
+    @Test
+    void aKeysOwnLimitsRemovedAndGivenBackCountWhatTheKeySpentMeanwhile() throws Exception {
+        CostStore costs = closeLater(openCostStore());
+        BudgetLedger budgets = new BudgetLedger(BudgetConfig.none(), openBudgetStore(false),
+                Clock.fixed(NOW, ZoneOffset.UTC));
+        Map<Period, BigDecimal> daily = Map.of(Period.DAY, new BigDecimal("1.00"));
+        BigDecimal before = new BigDecimal("0.30");
+        budgets.settle(budgets.reserve("before", "checkout", "alice", "key-1", daily, before), before);
+        costs.record(record("before", before));
+
+        budgets.keyLimitsChanged("key-1"); // its limits removed
+        call(budgets, costs, "while-away", "0.50"); // the key has no limits: nothing is held, the cost is recorded
+
+        budgets.keyLimitsChanged("key-1"); // and given back
+        assertThrows(BudgetExceededException.class,
+                () -> budgets.reserve("over", "checkout", "alice", "key-1", daily, new BigDecimal("0.30")),
+                "0.80 spent of 1.00: 0.30 more does not fit");
+        BudgetReservation fits = budgets.reserve("fits", "checkout", "alice", "key-1", daily, new BigDecimal("0.20"));
+        budgets.settle(fits, new BigDecimal("0.20"));
     }
 
     @Test
