@@ -31,6 +31,8 @@ import java.util.List;
 public class AuthBeans implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuthBeans.class);
+    /** Shorter master keys are warned about at start: 32 characters of hex are 128 bits. */
+    static final int STRONG_MASTER_KEY = 32;
     // Settings that may be unset are injected as "key:" (a placeholder with an empty default): Camel ignores an
     // empty defaultValue and would refuse to start without the key.
 
@@ -178,6 +180,13 @@ public class AuthBeans implements CamelConfiguration {
                     : " (camel.server.host " + configured + " is overridden)"));
         } else {
             LOG.info(current.describe());
+        }
+        String master = master();
+        if (!master.isEmpty() && master.length() < STRONG_MASTER_KEY) {
+            // its length only: the key itself is never logged
+            LOG.warn("The master key (CARAVAN_MASTER_KEY) is {} characters long; it opens the admin API and every "
+                    + "caller's spend, so use at least {} random characters (e.g. openssl rand -hex 32)",
+                    master.length(), STRONG_MASTER_KEY);
         }
         CorsPolicy cors = corsPolicy();
         ContextEvents.onStarted(context,
