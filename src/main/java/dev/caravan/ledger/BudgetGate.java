@@ -122,9 +122,10 @@ public final class BudgetGate {
     BigDecimal worstCase(CallContext call) {
         ChatRequest request = call.request();
         long promptTokens = promptTokens(request);
+        boolean toolsOffered = toolsOffered(request);
         BigDecimal worst = BigDecimal.ZERO;
         for (Target target : call.chain()) {
-            worst = worst.max(worstCase(request, target, promptTokens + toolUsePromptTokens(request, target)));
+            worst = worst.max(worstCase(request, target, promptTokens + toolUsePromptTokens(toolsOffered, target)));
         }
         return worst;
     }
@@ -171,19 +172,23 @@ public final class BudgetGate {
 
     /** The request's prompt in tokens as {@code target} is sent it, generously. */
     private static long promptTokens(ChatRequest request, Target target) {
-        return promptTokens(request) + toolUsePromptTokens(request, target);
+        return promptTokens(request) + toolUsePromptTokens(toolsOffered(request), target);
+    }
+
+    /** Whether tools are offered: the caller's, or the structured answer's (sent to Anthropic and Bedrock as a tool). */
+    private static boolean toolsOffered(ChatRequest request) {
+        return !request.tools().isEmpty() || JsonAnswerTool.requestedFormat(request) != null;
     }
 
     /**
-     * The tool-use system prompt {@code target} adds to the request, in tokens: when tools are offered (the caller's,
-     * or the structured answer's, which Anthropic and Bedrock are sent as a tool), Anthropic adds one to Claude's
+     * The tool-use system prompt {@code target} adds to a request, in tokens: when tools are offered
+     * ({@link #toolsOffered}), Anthropic adds one to Claude's
      * prompt, on its own API and on Bedrock. Bedrock's other model families get tools through prompt templates of their
      * own whose size is not documented: they are held as much, so as not to hold too little. OpenAI's API renders the
      * tools without such a prompt (their framing is {@link #TOKENS_PER_TOOL}).
      */
-    private static long toolUsePromptTokens(ChatRequest request, Target target) {
+    private static long toolUsePromptTokens(boolean toolsOffered, Target target) {
         boolean addsPrompt = "anthropic".equals(target.provider()) || "bedrock".equals(target.provider());
-        boolean toolsOffered = !request.tools().isEmpty() || JsonAnswerTool.requestedFormat(request) != null;
         return addsPrompt && toolsOffered ? TOOL_USE_PROMPT_TOKENS : 0;
     }
 

@@ -20,12 +20,17 @@ class BudgetsReloadTest {
     @TempDir
     Path dir;
 
+    /** A gateway on {@code budgets}, written as {@code yaml} first, checking its files every 200 ms. */
+    private static Gateway startWith(Path budgets, String yaml) throws Exception {
+        Files.writeString(budgets, yaml);
+        return Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
+                "caravan.catalog.reload-period-ms", "200"));
+    }
+
     @Test
     void anEditedBudgetAppliesWithinSecondsAndAnInvalidEditKeepsThePreviousOne() throws Exception {
         Path budgets = dir.resolve("budgets.yaml");
-        Files.writeString(budgets, "global: {daily: 100}\n");
-        try (Gateway gateway = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
-                "caravan.catalog.reload-period-ms", "200"))) {
+        try (Gateway gateway = startWith(budgets, "global: {daily: 100}\n")) {
             assertEquals(200, gateway.post("/v1/chat/completions", REQUEST).statusCode());
 
             Files.writeString(budgets, "global: {daily: 0.0001}\n");
@@ -44,9 +49,7 @@ class BudgetsReloadTest {
     @Test
     void anEmptyFileIsRefusedLikeAnInvalidOne_andNoBudgetsIsWrittenAsAnEmptyMapping() throws Exception {
         Path budgets = dir.resolve("budgets.yaml");
-        Files.writeString(budgets, "global: {daily: 0.000001}\n");
-        try (Gateway gateway = Gateway.start(Map.of("caravan.ledger.budgets-file", budgets.toString(),
-                "caravan.catalog.reload-period-ms", "200"))) {
+        try (Gateway gateway = startWith(budgets, "global: {daily: 0.000001}\n")) {
             assertEquals(429, gateway.post("/v1/chat/completions", REQUEST).statusCode());
 
             // a save caught between truncating and writing
