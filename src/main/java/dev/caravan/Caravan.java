@@ -1,6 +1,7 @@
 package dev.caravan;
 
 import dev.caravan.auth.AuthBeans;
+import dev.caravan.ops.LogSetup;
 import dev.caravan.ops.OperationsBeans;
 import dev.caravan.providers.AccountRoutes;
 import org.apache.camel.main.Main;
@@ -13,6 +14,12 @@ public final class Caravan {
     }
 
     public static void main(String[] args) throws Exception {
+        try {
+            LogSetup.install();
+        } catch (RuntimeException e) {
+            System.err.println("Caravan could not start: " + e.getMessage());
+            System.exit(1);
+        }
         Main main = new Main();
         configure(main);
         try {

@@ -3,34 +3,49 @@ package dev.caravan.ops;
 import dev.caravan.core.Usage;
 import dev.caravan.routing.CallContext;
 import org.apache.camel.Exchange;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 /**
  * One line per request on the {@code caravan.access} logger: who asked, who served it, how it ended, what it
  * used and cost, how long it took. Key ids only, never key material. Values a caller chose (the model name, the
  * request's {@code user}) are quoted and escaped when they hold anything but plain name characters, so that no
- * request can break a line or forge a field; they are cut at {@value #MAX_VALUE} characters.
+ * request can break a line or forge a field; they are cut at {@value #MAX_VALUE} characters. Written to
+ * java.util.logging directly rather than through SLF4J, whose binding finds each line's caller from a stack trace.
  */
 public final class AccessLog {
 
-    private static final Logger LOG = LoggerFactory.getLogger("caravan.access");
+    private static final Logger LOG = Logger.getLogger("caravan.access");
     static final int MAX_VALUE = 200;
 
     public void write(Exchange exchange) {
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
-        if (call == null || !LOG.isInfoEnabled()) {
+        if (call == null || !LOG.isLoggable(Level.INFO)) {
             return;
         }
         Usage usage = call.usage() == null ? Usage.NONE : call.usage();
-        LOG.info("request_id={} key_id={} user={} app={} api={} model={} provider={} served_model={} status={} "
-                        + "stream={} attempts={} prompt_tokens={} completion_tokens={} cost={} latency_ms={} ttft_ms={}",
-                safe(call.requestId()), safe(call.keyId()), safe(call.userId()), safe(call.application()),
-                safe(call.api()), safe(call.request() == null ? null : call.request().model()), safe(call.provider()),
-                safe(call.servedModel()), safe(call.outcome()), call.isStream(), call.attempts(),
-                usage.promptTokens(), usage.completionTokens(),
-                call.cost() == null ? "-" : call.cost().toPlainString(), call.latencyMillis(),
-                call.firstTokenMillis() == null ? "-" : call.firstTokenMillis());
+        StringBuilder line = new StringBuilder(400)
+                .append("request_id=").append(safe(call.requestId()))
+                .append(" key_id=").append(safe(call.keyId()))
+                .append(" user=").append(safe(call.userId()))
+                .append(" app=").append(safe(call.application()))
+                .append(" api=").append(safe(call.api()))
+                .append(" model=").append(safe(call.request() == null ? null : call.request().model()))
+                .append(" provider=").append(safe(call.provider()))
+                .append(" served_model=").append(safe(call.servedModel()))
+                .append(" status=").append(safe(call.outcome()))
+                .append(" stream=").append(call.isStream())
+                .append(" attempts=").append(call.attempts())
+                .append(" prompt_tokens=").append(usage.promptTokens())
+                .append(" completion_tokens=").append(usage.completionTokens())
+                .append(" cost=").append(call.cost() == null ? "-" : call.cost().toPlainString())
+                .append(" latency_ms=").append(call.latencyMillis())
+                .append(" ttft_ms=").append(call.firstTokenMillis() == null ? "-" : call.firstTokenMillis());
+        LogRecord record = new LogRecord(Level.INFO, line.toString());
+        record.setLoggerName(LOG.getName());
+        LOG.log(record);
     }
 
     /** {@code -} for none; the value as is when it is made of name characters only; else quoted and escaped. */

@@ -75,7 +75,7 @@ public class OperationsBeans implements CamelConfiguration {
             if (drain.get() != null) {
                 drain.get().interrupt();
             }
-            BatchedConsoleAppender.flushAll(); // the last requests' access lines
+            BatchedStdoutHandler.flushAll(); // the last requests' access lines
         });
     }
 

@@ -1,22 +1,21 @@
 package dev.caravan.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.config.LoggerConfig;
-import org.apache.logging.log4j.core.layout.PatternLayout;
+import dev.caravan.ops.LineFormatter;
+import dev.caravan.ops.LogLevels;
 import org.junit.jupiter.api.Test;
 
+import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -97,55 +96,64 @@ class SecretHygieneTest {
     }
 
     /**
-     * Every log event, at DEBUG and above, into a writer; the console is muted meanwhile. Two Camel loggers stay at
-     * INFO, as log4j2.properties must pin them: at DEBUG they print every resolved property value, provider keys
-     * included (Camel masks only its INFO summary).
+     * Every log record, at DEBUG and above, into a writer; the console is muted meanwhile. Two Camel loggers stay at
+     * INFO, as the bundled logging configurations must pin them: at DEBUG they print every resolved property value,
+     * provider keys included (Camel masks only its INFO summary).
      */
-    private static final class LogCapture implements AutoCloseable {
+    private static final class LogCapture extends Handler implements AutoCloseable {
         static final List<String> PROPERTY_LOGGERS = List.of("org.apache.camel.component.properties",
                 "org.apache.camel.impl.engine.DefaultCamelContextExtension");
-        private final LoggerContext context;
-        private final Appender appender;
-        private final Level level;
-        private final List<Appender> muted = new ArrayList<>();
+        private final StringWriter into;
+        private final Logger root = Logger.getLogger("");
+        private final Level level = root.getLevel();
+        private final Handler[] muted = root.getHandlers();
+        private final Map<Logger, Level> pinned = new HashMap<>();
 
-        private LogCapture(LoggerContext context, Appender appender, Level level) {
-            this.context = context;
-            this.appender = appender;
-            this.level = level;
+        private LogCapture(StringWriter into) {
+            this.into = into;
         }
 
         static LogCapture start(StringWriter into) {
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            Configuration config = context.getConfiguration();
-            Appender appender = WriterAppender.newBuilder().setName("secret-search").setTarget(into)
-                    .setLayout(PatternLayout.newBuilder().withConfiguration(config)
-                            .withPattern("%p %c [%t] %m %X %throwable%n").build())
-                    .build();
-            appender.start();
-            config.addAppender(appender);
-            LoggerConfig root = config.getRootLogger();
-            LogCapture capture = new LogCapture(context, appender, root.getLevel());
-            capture.muted.addAll(root.getAppenders().values());
-            capture.muted.forEach(a -> root.removeAppender(a.getName()));
-            root.addAppender(appender, Level.ALL, null);
-            root.setLevel(Level.DEBUG);
-            for (String chatty : PROPERTY_LOGGERS) {
-                config.addLogger(chatty, new LoggerConfig(chatty, Level.INFO, true));
+            LogCapture capture = new LogCapture(into);
+            capture.setLevel(Level.ALL);
+            for (Handler handler : capture.muted) {
+                capture.root.removeHandler(handler);
             }
-            context.updateLoggers();
+            capture.root.addHandler(capture);
+            capture.root.setLevel(Level.FINE);
+            for (String chatty : PROPERTY_LOGGERS) {
+                Logger logger = Logger.getLogger(chatty);
+                capture.pinned.put(logger, logger.getLevel());
+                logger.setLevel(Level.INFO);
+            }
             return capture;
         }
 
         @Override
+        public synchronized void publish(LogRecord record) {
+            into.append(LogLevels.name(record.getLevel())).append(' ').append(record.getLoggerName())
+                    .append(" [").append(Thread.currentThread().getName()).append("] ")
+                    .append(new LineFormatter().formatMessage(record));
+            if (record.getThrown() != null) {
+                StringWriter trace = new StringWriter();
+                record.getThrown().printStackTrace(new PrintWriter(trace));
+                into.append(' ').append(trace.toString());
+            }
+            into.append('\n');
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
         public void close() {
-            LoggerConfig root = context.getConfiguration().getRootLogger();
-            root.removeAppender(appender.getName());
-            muted.forEach(a -> root.addAppender(a, null, null));
+            root.removeHandler(this);
+            for (Handler handler : muted) {
+                root.addHandler(handler);
+            }
             root.setLevel(level);
-            PROPERTY_LOGGERS.forEach(context.getConfiguration()::removeLogger);
-            context.updateLoggers();
-            appender.stop();
+            pinned.forEach(Logger::setLevel);
         }
     }
 }

@@ -167,15 +167,12 @@ class GracefulShutdownTest {
                     "-Dcamel.management.port=" + management, "-Dcamel.management.host=127.0.0.1",
                     "-Dcaravan.ledger.store=embedded", "-Dcaravan.ledger.data-dir=" + data,
                     "-Dcaravan.openai.api-key=", "-Dcaravan.anthropic.api-key=", "-Dcaravan.bedrock.enabled=false",
-                    "-Dcaravan.mock.stream-tokens=20",
-                    // The tests' classpath has the Servlet API (a test dependency), which puts log4j2 in web-app mode,
-                    // where it registers no shutdown hook of its own; the launcher's has not.
-                    "-Dlog4j2.is.webapp=false"));
+                    "-Dcaravan.mock.stream-tokens=20"));
             command.addAll(List.of(options));
             command.addAll(List.of("-cp", classpath(), "dev.caravan.Caravan"));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().keySet().removeIf(k -> k.startsWith("CAMEL_") || k.startsWith("CARAVAN_")
-                    || k.endsWith("_API_KEY") || k.startsWith("AWS_") || k.startsWith("LOG4J_"));
+                    || k.endsWith("_API_KEY") || k.startsWith("AWS_"));
             process = builder.start();
             long deadline = System.currentTimeMillis() + 40_000;
             while (!probe(management, "/observe/health/ready").equals("200")) {

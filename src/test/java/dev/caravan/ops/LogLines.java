@@ -1,47 +1,27 @@
 package dev.caravan.ops;
 
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.config.LoggerConfig;
-import org.apache.logging.log4j.core.config.Property;
-
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
-/** Every event of one logger (and its children), kept in memory: an appender added to the running log4j2. */
-public final class LogLines extends AbstractAppender implements AutoCloseable {
+/** Every record of one logger (and its children), kept in memory: a handler added to its java.util.logging logger. */
+public final class LogLines extends Handler implements AutoCloseable {
 
-    /** A captured event: level, logger name, formatted message (with its exception's message, if any), thread. */
+    /** A captured record: level (as SLF4J names it), logger name, formatted message (with its exception), thread. */
     public record Line(String level, String logger, String message, String thread) {
     }
 
     private final List<Line> lines = new CopyOnWriteArrayList<>();
-    private final String loggerName;
-    private final LoggerContext context;
-    private final boolean added;
+    private final Logger logger; // held: java.util.logging keeps loggers only weakly
 
     private LogLines(String loggerName) {
-        super("capture-" + loggerName + "-" + System.nanoTime(), null, null, true, Property.EMPTY_ARRAY);
-        this.loggerName = loggerName;
-        this.context = (LoggerContext) LogManager.getContext(false);
-        start();
-        Configuration config = context.getConfiguration();
-        config.addAppender(this);
-        LoggerConfig existing = config.getLoggers().get(loggerName);
-        if (existing == null) {
-            LoggerConfig own = new LoggerConfig(loggerName, null, true);
-            own.addAppender(this, null, null);
-            config.addLogger(loggerName, own);
-            added = true;
-        } else {
-            existing.addAppender(this, null, null);
-            added = false;
-        }
-        context.updateLoggers();
+        logger = Logger.getLogger(loggerName);
+        setLevel(Level.ALL);
+        logger.addHandler(this);
     }
 
     /** Starts capturing {@code loggerName}; close to stop. */
@@ -50,12 +30,17 @@ public final class LogLines extends AbstractAppender implements AutoCloseable {
     }
 
     @Override
-    public void append(LogEvent event) {
-        String message = event.getMessage().getFormattedMessage();
-        if (event.getThrown() != null) {
-            message += " | " + event.getThrown();
+    public void publish(LogRecord record) {
+        String message = new LineFormatter().formatMessage(record);
+        if (record.getThrown() != null) {
+            message += " | " + record.getThrown();
         }
-        lines.add(new Line(event.getLevel().name(), event.getLoggerName(), message, event.getThreadName()));
+        lines.add(new Line(LogLevels.name(record.getLevel()), record.getLoggerName(), message,
+                Thread.currentThread().getName()));
+    }
+
+    @Override
+    public void flush() {
     }
 
     public List<Line> lines() {
@@ -79,16 +64,6 @@ public final class LogLines extends AbstractAppender implements AutoCloseable {
 
     @Override
     public void close() {
-        Configuration config = context.getConfiguration();
-        if (added) {
-            config.removeLogger(loggerName);
-        } else {
-            LoggerConfig existing = config.getLoggers().get(loggerName);
-            if (existing != null) {
-                existing.removeAppender(getName());
-            }
-        }
-        context.updateLoggers();
-        stop();
+        logger.removeHandler(this);
     }
 }

@@ -1,0 +1,73 @@
+package dev.caravan.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Logging as the launcher sets it up, in a process of its own: both formats, and lines logged while it stops. */
+class LoggingProcessTest {
+
+    private static List<String> run(String format) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), LoggingProbe.class.getName())
+                .redirectErrorStream(true);
+        builder.environment().keySet().removeIf(k -> k.startsWith("CARAVAN_") || k.startsWith("JAVA_TOOL"));
+        if (format != null) {
+            builder.environment().put("CARAVAN_LOG_FORMAT", format);
+        }
+        Process process = builder.start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the probe ended");
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new ArrayList<>(out.lines().toList());
+    }
+
+    @Test
+    void linesForPeopleByDefaultAndLinesWrittenAfterTheLogManagersShutdownHook() throws Exception {
+        List<String> lines = run(null);
+        assertTrue(lines.stream().anyMatch(l -> l.matches(".* INFO  \\[main] LoggingProbe - started as probe")), 
+                String.join("\n", lines));
+        assertFalse(lines.stream().anyMatch(l -> l.contains("not at the default level")), String.join("\n", lines));
+        assertEquals(2, lines.stream().filter(l -> l.endsWith("] access - request_id=req_probe status=ok")).count(),
+                String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.contains(" WARN  [") && l.endsWith("LoggingProbe - logged while shutting down")),
+                String.join("\n", lines));
+    }
+
+    @Test
+    void jsonLinesWithCaravanLogFormat() throws Exception {
+        List<String> lines = run("json");
+        JsonMapper mapper = JsonMapper.builder().build();
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : lines) {
+            events.add(mapper.readTree(line)); // every line is one JSON object
+        }
+        assertTrue(events.stream().anyMatch(e -> e.get("message").asText().equals("started as probe")
+                && e.get("log.level").asText().equals("INFO")
+                && e.get("log.logger").asText().equals(LoggingProbe.class.getName())), lines.toString());
+        assertEquals(2, events.stream().filter(e -> e.get("log.logger").asText().equals("caravan.access")).count());
+        assertTrue(events.stream().anyMatch(e -> e.get("message").asText().equals("logged while shutting down")));
+    }
+
+    @Test
+    void anUnknownFormatStopsTheLauncherWithItsReason() throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.caravan.Caravan").redirectErrorStream(true);
+        builder.environment().put("CARAVAN_LOG_FORMAT", "xml");
+        Process process = builder.start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the launcher ended");
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, process.exitValue(), out);
+        assertTrue(out.contains("Caravan could not start: CARAVAN_LOG_FORMAT (caravan.log.format) must be text or json, not xml"),
+                out);
+    }
+}
