@@ -4,16 +4,19 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
  * Keys looked up by secret hash, remembered for a short time (default 5 s) so that the store is not read on every
  * request, and short enough that a key revoked on another instance stops working within seconds. Unknown hashes
- * are remembered too, so guessing does not hammer the store; the cache is bounded.
+ * are remembered too, so that a client repeating a wrong key does not hammer the store. The cache is bounded without
+ * losing the keys in use: as it grows, unknown hashes and expired entries are dropped, so a flood of made-up keys
+ * does not push out the keys of valid callers.
  */
 public final class CachedKeys {
 
-    private static final int MAX_ENTRIES = 10_000;
+    private static final int SWEEP_FROM = 10_000;
 
     private record Entry(Optional<ApiKey> key, long expiresAtNanos) {
     }
@@ -22,6 +25,8 @@ public final class CachedKeys {
     private final long ttlNanos;
     private final LongSupplier nanoClock;
     private final Map<String, Entry> byHash = new ConcurrentHashMap<>();
+    private final AtomicBoolean sweeping = new AtomicBoolean();
+    private volatile int nextSweep = SWEEP_FROM;
 
     public CachedKeys(KeyStore store, Duration ttl) {
         this(store, ttl, System::nanoTime);
@@ -41,12 +46,32 @@ public final class CachedKeys {
         }
         Optional<ApiKey> key = store.findBySecretHash(hash);
         if (ttlNanos > 0) {
-            if (byHash.size() >= MAX_ENTRIES) {
-                byHash.clear();
+            if (byHash.size() >= nextSweep) {
+                sweep(now);
             }
             byHash.put(hash, new Entry(key, now + ttlNanos));
         }
         return key;
+    }
+
+    /**
+     * Drops unknown hashes and expired entries; one caller sweeps while the others go on. The next sweep waits until
+     * the cache has doubled, so that many keys in use do not make every miss sweep.
+     */
+    private void sweep(long now) {
+        if (sweeping.compareAndSet(false, true)) {
+            try {
+                byHash.values().removeIf(entry -> entry.key().isEmpty() || now - entry.expiresAtNanos() >= 0);
+                nextSweep = Math.max(SWEEP_FROM, 2 * byHash.size());
+            } finally {
+                sweeping.set(false);
+            }
+        }
+    }
+
+    /** Entries held; for tests. */
+    int entries() {
+        return byHash.size();
     }
 
     /** Whether {@link #bySecretHash} would answer this hash from memory, without reading the store. */

@@ -11,16 +11,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The short key cache: fewer store reads, and a key revoked elsewhere stops working once its entry expires. */
+/**
+ * The short key cache: fewer store reads, a key revoked elsewhere stops working once its entry expires, and a flood of
+ * made-up keys does not push out the keys in use.
+ */
 class CachedKeysTest {
 
     private final AtomicLong now = new AtomicLong();
     private final CountingKeyStore store = new CountingKeyStore();
     private final AtomicInteger reads = store.reads;
+    private final CachedKeys cache = new CachedKeys(store, Duration.ofSeconds(5), now::get);
 
     @Test
     void aKeyRevokedOnAnotherInstanceStopsWorkingWhenItsEntryExpires() {
-        CachedKeys cache = new CachedKeys(store, Duration.ofSeconds(5), now::get);
         ApiKey key = KeyStoreContract.key("cvn_secret");
         store.create(key);
         assertFalse(cache.bySecretHash(key.secretHash()).orElseThrow().revoked());
@@ -36,10 +39,7 @@ class CachedKeysTest {
 
     @Test
     void forgettingAHashReadsTheStoreAgainAtOnce() {
-        CachedKeys cache = new CachedKeys(store, Duration.ofSeconds(5), now::get);
-        ApiKey key = KeyStoreContract.key("cvn_other");
-        store.create(key);
-        cache.bySecretHash(key.secretHash());
+        ApiKey key = cachedKey("cvn_other");
 
         store.update(key.revoke(Instant.now()));
         cache.forget(key.secretHash());
@@ -49,11 +49,39 @@ class CachedKeysTest {
 
     @Test
     void unknownHashesAreRememberedTooSoGuessingDoesNotHammerTheStore() {
-        CachedKeys cache = new CachedKeys(store, Duration.ofSeconds(5), now::get);
-
         cache.bySecretHash("nope");
         cache.bySecretHash("nope");
 
         assertEquals(1, reads.get());
+    }
+
+    @Test
+    void aFloodOfUnknownKeysDoesNotPushOutTheKeysInUse() {
+        ApiKey key = cachedKey("cvn_in_use");
+
+        for (int i = 0; i < 25_000; i++) {
+            cache.bySecretHash(KeySecrets.hash("made-up-" + i));
+        }
+        int readsBefore = reads.get();
+
+        assertTrue(cache.knows(key.secretHash()));
+        assertTrue(cache.bySecretHash(key.secretHash()).isPresent());
+        assertEquals(readsBefore, reads.get(), "the key in use is still answered from memory");
+    }
+
+    @Test
+    void unknownHashesAreDroppedAsTheCacheGrowsSoItStaysBounded() {
+        for (int i = 0; i < 50_000; i++) {
+            cache.bySecretHash(KeySecrets.hash("made-up-" + i));
+            assertTrue(cache.entries() <= 10_000, "entries " + cache.entries());
+        }
+    }
+
+    /** A key in the store, looked up once so that the cache holds it. */
+    private ApiKey cachedKey(String secret) {
+        ApiKey key = KeyStoreContract.key(secret);
+        store.create(key);
+        cache.bySecretHash(key.secretHash());
+        return key;
     }
 }
