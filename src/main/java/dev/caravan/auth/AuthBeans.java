@@ -42,6 +42,14 @@ public class AuthBeans implements CamelConfiguration {
     String apiKeys;
     @PropertyInject(value = "caravan.auth.keys.cache-ttl-ms", defaultValue = "5000")
     long keyCacheTtlMillis;
+    @PropertyInject(value = "caravan.auth.master.max-failures", defaultValue = "10")
+    int masterMaxFailures;
+    @PropertyInject(value = "caravan.auth.master.failure-window-ms", defaultValue = "300000")
+    long masterFailureWindowMillis;
+    @PropertyInject(value = "caravan.auth.keys.max-failures", defaultValue = "0")
+    int keyMaxFailures;
+    @PropertyInject(value = "caravan.auth.keys.failure-window-ms", defaultValue = "60000")
+    long keyFailureWindowMillis;
     @PropertyInject(value = "caravan.auth.keys.dynamodb.table", defaultValue = DynamoKeyStore.DEFAULT_TABLE)
     String keysTable;
     @PropertyInject("caravan.auth.oidc.issuer:")
@@ -98,7 +106,8 @@ public class AuthBeans implements CamelConfiguration {
     public synchronized Authenticator authenticator(CamelContext context) {
         if (authenticator == null) {
             JwtVerifier jwts = authMode().identityProvider() ? new JwtVerifier(oidcSettings()) : null;
-            authenticator = new Authenticator(authMode(), keys(context), jwts, Clock.systemUTC());
+            authenticator = new Authenticator(authMode(), keys(context), jwts, new GuessLimiter("API key",
+                    keyMaxFailures, Duration.ofMillis(keyFailureWindowMillis)), Clock.systemUTC());
         }
         return authenticator;
     }
@@ -114,7 +123,9 @@ public class AuthBeans implements CamelConfiguration {
 
     @BindToRegistry
     public KeyAdmin keyAdmin(CamelContext context) {
-        return new KeyAdmin(master(), keys(context), Clock.systemUTC(),
+        return new KeyAdmin(master(), keys(context),
+                new GuessLimiter("master key", masterMaxFailures, Duration.ofMillis(masterFailureWindowMillis)),
+                Clock.systemUTC(),
                 keyId -> Ledger.keyLimitsChanged(context, keyId));
     }
 

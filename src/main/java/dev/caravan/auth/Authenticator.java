@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * Who is calling: reads the credential ({@code Authorization: Bearer} as OpenAI SDKs send it, or {@code x-api-key}
  * as Anthropic SDKs do), checks it as a Caravan key or an identity provider's JWT, and puts the caller's
- * {@link Identity} in the exchange property {@code identity}. Refusals are {@link AuthFailure}s (401, 403).
+ * {@link Identity} in the exchange property {@code identity}. Refusals are {@link AuthFailure}s (401, 403), and 429
+ * for an address that has presented too many unknown Caravan keys (see {@link GuessLimiter}).
  */
 public final class Authenticator {
 
@@ -22,13 +23,18 @@ public final class Authenticator {
     private final AuthMode mode;
     private final CachedKeys keys;
     private final JwtVerifier jwts;
+    private final GuessLimiter keyGuesses;
     private final Clock clock;
 
-    /** {@code keys} null: no API keys; {@code jwts} null: no identity provider. */
-    public Authenticator(AuthMode mode, CachedKeys keys, JwtVerifier jwts, Clock clock) {
+    /**
+     * {@code keys} null: no API keys; {@code jwts} null: no identity provider; {@code keyGuesses}: unknown Caravan keys
+     * per client address (each one is a read of the key store).
+     */
+    public Authenticator(AuthMode mode, CachedKeys keys, JwtVerifier jwts, GuessLimiter keyGuesses, Clock clock) {
         this.mode = mode;
         this.keys = keys;
         this.jwts = jwts;
+        this.keyGuesses = keyGuesses;
         this.clock = clock;
     }
 
@@ -81,7 +87,7 @@ public final class Authenticator {
             String hash = KeySecrets.hash(credential);
             exchange.setProperty(HashedKey.PROPERTY, new HashedKey(message.getHeader("Authorization"),
                     message.getHeader("x-api-key"), hash));
-            return keys.knows(hash);
+            return keys.knows(hash) || keyGuesses.refuses(exchange);
         }
         return !(JwtVerifier.looksLikeJwt(credential) && jwts != null) || jwts.verifiesFromMemory(credential);
     }
@@ -106,7 +112,8 @@ public final class Authenticator {
         try {
             String credential = credential(authorization, apiKey);
             if (KeySecrets.looksLikeKey(credential) && keys != null) {
-                return checkKey(knownHash != null ? knownHash : KeySecrets.hash(credential));
+                keyGuesses.admit(exchange);
+                return checkKey(exchange, knownHash != null ? knownHash : KeySecrets.hash(credential));
             }
             if (JwtVerifier.looksLikeJwt(credential) && jwts != null) {
                 return jwts.verify(credential);
@@ -135,9 +142,10 @@ public final class Authenticator {
         }
     }
 
-    private Identity checkKey(String hash) {
+    private Identity checkKey(Exchange exchange, String hash) {
         Optional<ApiKey> found = keys.bySecretHash(hash);
         if (found.isEmpty() || !KeySecrets.sameHash(found.get().secretHash(), hash)) {
+            keyGuesses.failed(exchange, hash);
             throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect API key provided");
         }
         ApiKey key = found.get();

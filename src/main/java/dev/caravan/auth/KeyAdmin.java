@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 /**
  * The admin API's beans: keys are created (the secret is answered once and never stored), listed and read (never
  * with secret or hash), changed, revoked and rotated. Every call must carry the master key; without one configured the admin
- * API does not exist (404).
+ * API does not exist (404). An address that presents too many wrong master keys is refused for a while (429).
  */
 public final class KeyAdmin {
 
@@ -24,17 +24,21 @@ public final class KeyAdmin {
 
     private final String masterKey;
     private final CachedKeys keys;
+    private final GuessLimiter masterGuesses;
     private final Clock clock;
     private final Consumer<String> limitsChanged;
 
     /**
      * {@code masterKey} blank: the admin API is off, and spend cannot be read. {@code keys} null: no key store (API keys
-     * off); the master key then still reads spend, but the admin API is off. {@code limitsChanged}: told the id of a
-     * key whose own budgets a change replaced.
+     * off); the master key then still reads spend, but the admin API is off. {@code masterGuesses}: wrong master keys
+     * per client address, on the admin API and spend alike. {@code limitsChanged}: told the id of a key whose own
+     * budgets a change replaced.
      */
-    public KeyAdmin(String masterKey, CachedKeys keys, Clock clock, Consumer<String> limitsChanged) {
+    public KeyAdmin(String masterKey, CachedKeys keys, GuessLimiter masterGuesses, Clock clock,
+                    Consumer<String> limitsChanged) {
         this.masterKey = masterKey == null ? "" : masterKey.trim();
         this.keys = keys;
+        this.masterGuesses = masterGuesses;
         this.clock = clock;
         this.limitsChanged = limitsChanged;
     }
@@ -73,12 +77,15 @@ public final class KeyAdmin {
         forgetCredentials(message);
         String presented;
         try {
+            // refused before the key is compared, so that a guesser cannot tell a right guess while refused
+            masterGuesses.admit(exchange);
             presented = Authenticator.credential(authorization, apiKey);
         } catch (AuthFailure failure) {
             throw failure.appliedTo(exchange);
         }
         if (!KeySecrets.sameSecret(presented, masterKey)) {
-            LOG.warn("Admin API call refused: wrong master key");
+            LOG.warn("Admin API call from {} refused: wrong master key", GuessLimiter.clientOf(exchange));
+            masterGuesses.failed(exchange, KeySecrets.hash(presented));
             throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect master key provided").appliedTo(exchange);
         }
     }

@@ -2,6 +2,7 @@ package dev.caravan.api;
 
 import dev.caravan.auth.AuthMode;
 import dev.caravan.auth.Authenticator;
+import dev.caravan.auth.GuessLimiter;
 import dev.caravan.support.EventLoopSteps;
 import io.vertx.core.Vertx;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class PreCallPlacementTest {
 
     private static final Authenticator OPEN = new Authenticator(new AuthMode(false, false, false), null, null,
-            Clock.systemUTC());
+            GuessLimiter.OFF, Clock.systemUTC());
 
     @Test
     void withBudgetsInMemoryAndNoAuthenticationTheStepsStayOnTheLoop() throws Exception {

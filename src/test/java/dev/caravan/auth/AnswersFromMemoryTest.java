@@ -29,13 +29,15 @@ class AnswersFromMemoryTest {
 
     @Test
     void withoutAuthenticationEveryRequestIsAnsweredFromMemory() {
-        Authenticator open = new Authenticator(new AuthMode(false, false, false), null, null, Clock.systemUTC());
+        Authenticator open = new Authenticator(new AuthMode(false, false, false), null, null, GuessLimiter.OFF,
+                Clock.systemUTC());
         assertTrue(open.answersFromMemory(request("Bearer sk-anything")));
     }
 
     @Test
     void aKeyIsAnsweredFromMemoryOnlyWhileTheCacheKnowsIt() {
-        Authenticator authenticator = new Authenticator(new AuthMode(true, false, true), cache, null, Clock.systemUTC());
+        Authenticator authenticator = new Authenticator(new AuthMode(true, false, true), cache, null, GuessLimiter.OFF,
+                Clock.systemUTC());
         String secret = KeySecrets.newSecret();
         store.create(KeyStoreContract.key(secret));
 
@@ -51,7 +53,8 @@ class AnswersFromMemoryTest {
 
     @Test
     void aCredentialRefusedOnItsFormNeedsNoStore() {
-        Authenticator authenticator = new Authenticator(new AuthMode(true, false, true), cache, null, Clock.systemUTC());
+        Authenticator authenticator = new Authenticator(new AuthMode(true, false, true), cache, null, GuessLimiter.OFF,
+                Clock.systemUTC());
         assertTrue(authenticator.answersFromMemory(request(null)), "no credential: 401 at once");
         assertTrue(authenticator.answersFromMemory(request("Basic dXNlcjpwYXNz")), "not a bearer credential");
         assertTrue(authenticator.answersFromMemory(request("Bearer eyJhbGciOiJSUzI1NiJ9.e30.c2ln")),
@@ -70,7 +73,7 @@ class AnswersFromMemoryTest {
             AtomicLong millis = new AtomicLong(System.currentTimeMillis());
             JwtVerifier jwts = new JwtVerifier(idp.settings(Duration.ofMinutes(5)), millis::get);
             Authenticator authenticator = new Authenticator(new AuthMode(false, true, false), null, jwts,
-                    Clock.systemUTC());
+                    GuessLimiter.OFF, Clock.systemUTC());
             String token = idp.token();
 
             assertFalse(authenticator.answersFromMemory(request("Bearer " + token)), "no key set fetched yet");
@@ -97,7 +100,8 @@ class AnswersFromMemoryTest {
      */
     @Test
     void authenticationUsesTheHashWorkedOutWhileAskingOnlyForTheSameHeader() {
-        Authenticator authenticator = new Authenticator(new AuthMode(true, false, true), cache, null, Clock.systemUTC());
+        Authenticator authenticator = new Authenticator(new AuthMode(true, false, true), cache, null, GuessLimiter.OFF,
+                Clock.systemUTC());
         String first = KeySecrets.newSecret();
         String second = KeySecrets.newSecret();
         store.create(KeyStoreContract.key(first));
