@@ -352,6 +352,24 @@ class BedrockRouteTest {
     }
 
     @Test
+    void aWhitespaceStopSequenceAloneIsLeftOutForClaudeAndSentAsItIsToOtherModels() throws Exception {
+        String llama = "meta.llama3-1-8b-instruct-v1:0";
+        bedrock.converse(llama, ScriptedAnswer.text(List.of("Yes"), "stop", 5, 1).bedrockConverseJson());
+        String body = "\"stop\":\"\\n\",";
+        String messages = "[{\"role\":\"user\",\"content\":\"Yes or no?\"}]";
+
+        HttpResponse<String> claude = gateway.post("/v1/chat/completions", chat(MODEL, body, messages));
+        HttpResponse<String> other = gateway.post("/v1/chat/completions", chat("bedrock/" + llama, body, messages));
+
+        assertEquals(200, claude.statusCode(), claude.body());
+        assertEquals(200, other.statusCode(), other.body());
+        assertTrue(bedrock.received().get(0).body().path("inferenceConfig").path("stopSequences").isMissingNode(),
+                bedrock.received().get(0).body().toString());
+        assertEquals("[\"\\n\"]", bedrock.received().get(1).body().path("inferenceConfig").path("stopSequences")
+                .toString());
+    }
+
+    @Test
     void aJsonSchemaResponseFormatIsAToolBedrockMustCall_answeredAsTheJsonText() throws Exception {
         script(ScriptedAnswer.toolCall(new Call("city", List.of("{\"name\":", "\"Oslo\"}")), 30, 7));
         String format = "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"city\","

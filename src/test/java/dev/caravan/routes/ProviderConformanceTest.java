@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -145,8 +146,11 @@ class ProviderConformanceTest {
                 + "{\"role\":\"assistant\",\"content\":\"4\"},"
                 + "{\"role\":\"user\",\"content\":\"And 3+3?\"}]";
         String weather = "[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]";
+        String prefilled = "[{\"role\":\"user\",\"content\":\"Name a colour.\"},"
+                + "{\"role\":\"assistant\",\"content\":\"The colour is \"}]";
         ScriptedAnswer plain = ScriptedAnswer.text(List.of("Hello", " there", "."), "stop", 12, 5);
         ScriptedAnswer six = ScriptedAnswer.text(List.of("Six", "."), "stop", 31, 2);
+        ScriptedAnswer blue = ScriptedAnswer.text(List.of("blue", "."), "stop", 12, 2);
         ScriptedAnswer cut = ScriptedAnswer.text(List.of("The", " answer", " is"), "length", 10, 3);
         ScriptedAnswer tool = ScriptedAnswer.toolCall(new Call("get_weather", List.of("{\"city\":", " \"Paris\"}")),
                 80, 20);
@@ -158,6 +162,8 @@ class ProviderConformanceTest {
                         "{\"messages\":" + multiTurn + "}", six, false)),
                 Arguments.of("multi-turn with system /ai/chat", new Case("/ai/chat",
                         "{\"messages\":" + multiTurn + "}", six, false)),
+                Arguments.of("assistant prefill ending in a space", new Case("/v1/chat/completions",
+                        "{\"messages\":" + prefilled + "}", blue, false)),
                 Arguments.of("tool call", new Case("/v1/chat/completions",
                         "{" + tools + "\"messages\":" + weather + "}", tool, false)),
                 Arguments.of("max_tokens cut-off", new Case("/v1/chat/completions",
@@ -169,6 +175,8 @@ class ProviderConformanceTest {
                         plain, true)),
                 Arguments.of("streaming /ai/chat", new Case("/ai/chat",
                         "{\"stream\":true,\"messages\":" + hello + "}", plain, true)),
+                Arguments.of("streaming assistant prefill ending in a space /ai/chat", new Case("/ai/chat",
+                        "{\"stream\":true,\"messages\":" + prefilled + "}", blue, true)),
                 Arguments.of("streaming tool call", new Case("/v1/chat/completions",
                         "{\"stream\":true,\"stream_options\":{\"include_usage\":true}," + tools
                                 + "\"messages\":" + weather + "}", tool, true)),
@@ -186,6 +194,57 @@ class ProviderConformanceTest {
             seen.put(provider, request.stream() ? streamed(provider, request) : answered(provider, request));
         }
         assertSame(seen);
+    }
+
+    /**
+     * A whitespace-only stop sequence, which Anthropic's models refuse: they are not sent it and write on past it
+     * ("\n\n" arriving split across two stream events), and the gateway cuts their answer where OpenAI stops its own,
+     * event for event, with the usage each provider reported.
+     */
+    @ParameterizedTest(name = "streamed: {0}")
+    @ValueSource(booleans = {false, true})
+    void aWhitespaceStopSequenceEndsEveryAnswerWhereOpenAisEnds(boolean stream) throws Exception {
+        ScriptedAnswer stopped = ScriptedAnswer.text(List.of("Positive."), "stop", 30, 9);
+        ScriptedAnswer wroteOn = ScriptedAnswer.text(List.of("Positive.\n", "\nBecause the", " review praises it."),
+                "stop", 30, 9);
+        Case request = new Case("/v1/chat/completions", "{\"stop\":[\"\\n\\n\",\"END\"],"
+                + (stream ? "\"stream\":true,\"stream_options\":{\"include_usage\":true}," : "")
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Sentiment, then why\"}]}", stopped, stream);
+        Map<Provider, JsonNode> seen = new LinkedHashMap<>();
+        for (Provider provider : Provider.values()) {
+            provider.script(provider == Provider.OPENAI ? stopped : wroteOn, stream);
+            seen.put(provider, stream ? streamed(provider, request) : answered(provider, request));
+        }
+
+        assertSame(seen);
+        assertEquals("[\"\\n\\n\",\"END\"]", JSON.readTree(openAi.received().get(0).body()).path("stop").toString());
+        assertEquals("[\"END\"]", anthropic.received().get(0).json().path("stop_sequences").toString());
+        assertEquals("[\"END\"]", bedrock.lastReceived().body().path("inferenceConfig").path("stopSequences")
+                .toString());
+    }
+
+    /**
+     * A final assistant turn (a prefill) whose last text ends in whitespace, which Anthropic's models refuse, reaches
+     * them without it; OpenAI, which takes it, gets it as it came. The answers look the same (the table's prefill).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("streamingOnly")
+    void aPrefillReachesEachProviderWithoutTheTrailingWhitespaceClaudeRefuses(Provider provider) throws Exception {
+        provider.script(ScriptedAnswer.text(List.of("blue."), "stop", 12, 2), false);
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "{\"model\":\"" + provider.model
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Name a colour.\"},{\"role\":\"assistant\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"The colour \"},{\"type\":\"text\",\"text\":\"is \\n\"}]}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode prefill = switch (provider) {
+            case OPENAI -> JSON.readTree(openAi.received().get(0).body()).path("messages").path(1).path("content");
+            case ANTHROPIC -> anthropic.received().get(0).json().path("messages").path(1).path("content");
+            case BEDROCK -> bedrock.lastReceived().body().path("messages").path(1).path("content");
+        };
+        List<String> texts = new ArrayList<>();
+        prefill.forEach(block -> texts.add(block.path("text").asText()));
+        assertEquals(provider == Provider.OPENAI ? List.of("The colour ", "is \n") : List.of("The colour ", "is"),
+                texts, "only the last text is trimmed");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -33,7 +33,7 @@ final class MessagesApiRules {
             return "temperature: Input should be less than or equal to 1";
         }
         for (JsonNode stop : request.path("stop_sequences")) {
-            if (stop.asText().isBlank()) {
+            if (stop.asText().codePoints().allMatch(MessagesApiRules::isSpace)) {
                 return "stop_sequences: each stop sequence must contain non-whitespace";
             }
         }
@@ -58,7 +58,22 @@ final class MessagesApiRules {
         if (messages.isEmpty()) {
             return "messages: at least one message is required";
         }
-        return conversation(messages, request.path("tools").isArray());
+        String conversation = conversation(messages, request.path("tools").isArray());
+        return conversation != null ? conversation : prefill(messages.get(messages.size() - 1));
+    }
+
+    /** A final assistant turn (a prefill) must not end in whitespace (Python's, so no-break spaces count). */
+    private static String prefill(JsonNode last) {
+        JsonNode content = last.path("content");
+        JsonNode end = content.isArray() ? content.path(content.size() - 1) : content;
+        String text = end.isTextual() ? end.asText() : end.path("text").asText("");
+        boolean trailing = !text.isEmpty() && isSpace(text.codePointBefore(text.length()));
+        return "assistant".equals(last.path("role").asText()) && trailing
+                ? "messages: final assistant content cannot end with trailing whitespace" : null;
+    }
+
+    static boolean isSpace(int codePoint) {
+        return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
     }
 
     /** A tool choice needs tools, and one naming a tool needs that tool. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.WhitespaceStops;
 import dev.caravan.providers.HttpProviderCodec;
 import dev.caravan.providers.StreamDecoder;
 

@@ -8,6 +8,7 @@ import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ContentPart;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.ToolCall;
+import dev.caravan.core.Whitespace;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -61,7 +62,26 @@ final class AnthropicMessageEncoder {
             }
         }
         out.forEach(turn -> putToolResultsFirst((ArrayNode) turn.get("content")));
+        trimPrefill(out);
         return out;
+    }
+
+    /**
+     * Anthropic refuses a final assistant turn (a prefill) whose text ends in whitespace; OpenAI takes it. Its last
+     * text block is sent without that whitespace (never empty: blocks of whitespace alone are already left out).
+     */
+    private static void trimPrefill(ArrayNode turns) {
+        JsonNode last = turns.path(turns.size() - 1);
+        if (!"assistant".equals(last.path("role").asText())) {
+            return;
+        }
+        for (int i = last.get("content").size() - 1; i >= 0; i--) {
+            JsonNode block = last.get("content").get(i);
+            if ("text".equals(block.path("type").asText())) {
+                ((ObjectNode) block).put("text", Whitespace.stripTrailing(block.path("text").asText()));
+                return;
+            }
+        }
     }
 
     private ArrayNode blocks(ChatMessage message) {
@@ -94,7 +114,7 @@ final class AnthropicMessageEncoder {
         ArrayNode blocks = json.createArrayNode();
         for (ContentPart part : parts) {
             if (part.isText()) {
-                if (part.text() != null && WhitespaceStops.hasNonWhitespace(part.text())) {
+                if (part.text() != null && Whitespace.hasNonWhitespace(part.text())) {
                     blocks.addObject().put("type", "text").put("text", part.text());
                 }
             } else if (part.imageUrl() != null) {

@@ -10,6 +10,7 @@ import dev.caravan.core.GatewayException;
 import dev.caravan.core.ToolChoice;
 import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.ToolTurnsAsText;
+import dev.caravan.core.WhitespaceStops;
 
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -84,13 +85,12 @@ final class AnthropicRequestEncoder {
             body.put("top_p", request.topP());
         }
         // Anthropic refuses a whitespace-only stop sequence (OpenAI takes "\n"): it is left out, the others kept.
-        List<String> stops = request.stop().stream().filter(WhitespaceStops::hasNonWhitespace).toList();
+        List<String> stops = WhitespaceStops.sentUpstream(request);
         if (!stops.isEmpty()) {
             ArrayNode sequences = body.putArray("stop_sequences");
             stops.forEach(sequences::add);
         }
     }
-
 
     private ArrayNode tools(ChatRequest request) {
         ArrayNode tools = json.createArrayNode();

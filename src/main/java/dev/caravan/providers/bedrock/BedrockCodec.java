@@ -6,11 +6,13 @@ import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.JsonAnswerTool;
+import dev.caravan.core.StreamEvent;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolChoice;
 import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.ToolTurnsAsText;
 import dev.caravan.core.Usage;
+import dev.caravan.core.WhitespaceStops;
 import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
@@ -28,6 +30,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.ToolSpecification;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Translation between Caravan's normalized model and Bedrock's Converse API, in the AWS SDK's types. Pure: the
@@ -37,7 +40,7 @@ public final class BedrockCodec {
 
     /** The Converse request for {@code request}, sent to {@code modelId} (a model id or inference profile). */
     public ConverseRequest converseRequest(ChatRequest request, String modelId, ToolNameMap toolNames) {
-        BedrockMessages conversation = BedrockMessages.of(turns(request), toolNames);
+        BedrockMessages conversation = BedrockMessages.of(turns(request), toolNames, isClaude(modelId));
         ConverseRequest.Builder builder = ConverseRequest.builder()
                 .modelId(modelId)
                 .messages(conversation.turns());
@@ -110,14 +113,35 @@ public final class BedrockCodec {
                 usage(usage));
     }
 
-    /** A decoder for one ConverseStream answer. */
-    public BedrockStreamDecoder newStreamDecoder(ToolNameMap toolNames) {
-        return new BedrockStreamDecoder(toolNames, null);
+    /**
+     * {@code answer} as {@code request} asked for it: for Claude, cut at the whitespace-only stop sequences it was not
+     * sent ({@link WhitespaceStops}); as it is otherwise.
+     */
+    public ChatResponse answerFor(ChatRequest request, String modelId, ChatResponse answer) {
+        WhitespaceStops stops = stopsNotSent(request, modelId);
+        return stops == null ? answer : stops.cut(answer);
     }
 
-    /** A decoder for one ConverseStream answer whose structured output was asked for with a tool (null: none was). */
-    public BedrockStreamDecoder newStreamDecoder(ToolNameMap toolNames, JsonAnswerTool.Events answerEvents) {
-        return new BedrockStreamDecoder(toolNames, answerEvents);
+    /** The whitespace-only stop sequences Claude refuses, which the gateway applies itself; null for other models. */
+    private static WhitespaceStops stopsNotSent(ChatRequest request, String modelId) {
+        return isClaude(modelId) ? WhitespaceStops.of(request) : null;
+    }
+
+    /** A decoder for one ConverseStream answer. */
+    public BedrockStreamDecoder newStreamDecoder(ToolNameMap toolNames) {
+        return new BedrockStreamDecoder(toolNames, UnaryOperator.identity());
+    }
+
+    /**
+     * A decoder for one ConverseStream answer to {@code request}, cut as {@link #answerFor} cuts a whole one, whose
+     * structured output was asked for with a tool ({@code answerEvents}; null when none was).
+     */
+    public BedrockStreamDecoder newStreamDecoder(ChatRequest request, String modelId, ToolNameMap toolNames,
+                                                 JsonAnswerTool.Events answerEvents) {
+        WhitespaceStops stops = stopsNotSent(request, modelId);
+        UnaryOperator<List<StreamEvent>> cut = stops == null ? UnaryOperator.identity() : stops.events()::apply;
+        return new BedrockStreamDecoder(toolNames, answerEvents == null ? cut
+                : events -> answerEvents.apply(cut.apply(events)));
     }
 
     /** Bedrock's stop reason as OpenAI's finish reason. */
@@ -154,8 +178,10 @@ public final class BedrockCodec {
     }
 
     private static InferenceConfiguration inferenceConfig(ChatRequest request, boolean claude) {
+        // Claude refuses a whitespace-only stop sequence (OpenAI takes "\n"): it is left out, the others kept.
+        List<String> stops = claude ? WhitespaceStops.sentUpstream(request) : request.stop();
         if (request.maxTokens() == null && request.temperature() == null && request.topP() == null
-                && request.stop().isEmpty()) {
+                && stops.isEmpty()) {
             return null;
         }
         InferenceConfiguration.Builder inference = InferenceConfiguration.builder();
@@ -171,8 +197,8 @@ public final class BedrockCodec {
         if (request.topP() != null && !(claude && request.temperature() != null)) {
             inference.topP(request.topP().floatValue());
         }
-        if (!request.stop().isEmpty()) {
-            inference.stopSequences(request.stop());
+        if (!stops.isEmpty()) {
+            inference.stopSequences(stops);
         }
         return inference.build();
     }

@@ -4,6 +4,7 @@ import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ContentPart;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.ToolCall;
+import dev.caravan.core.Whitespace;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
@@ -36,13 +37,39 @@ final class BedrockMessages {
     private BedrockMessages() {
     }
 
-    static BedrockMessages of(List<ChatMessage> messages, ToolNameMap toolNames) {
+    /** {@code claude}: the model is one of Anthropic's, which refuses a prefill that ends in whitespace. */
+    static BedrockMessages of(List<ChatMessage> messages, ToolNameMap toolNames, boolean claude) {
         BedrockMessages converted = new BedrockMessages();
         for (ChatMessage message : messages) {
             converted.add(message, toolNames);
         }
+        if (claude) {
+            converted.trimPrefill();
+        }
         converted.closeTurn();
         return converted;
+    }
+
+    /**
+     * A final assistant turn (a prefill) is sent without the whitespace its last text ends with, which Claude refuses
+     * and OpenAI takes; text left empty is no block, and a turn left empty no turn.
+     */
+    private void trimPrefill() {
+        if (openRole != ConversationRole.ASSISTANT) {
+            return;
+        }
+        for (int i = openContent.size() - 1; i >= 0; i--) {
+            String text = openContent.get(i).text();
+            if (text != null) {
+                String trimmed = Whitespace.stripTrailing(text);
+                if (trimmed.isEmpty()) {
+                    openContent.remove(i);
+                } else {
+                    openContent.set(i, ContentBlock.fromText(trimmed));
+                }
+                return;
+            }
+        }
     }
 
     List<SystemContentBlock> system() {

@@ -66,8 +66,16 @@ public final class BedrockProvider {
         } catch (RuntimeException e) {
             throw BedrockErrors.map(e);
         }
-        ChatResponse answer = codec.decodeResponse(response, modelId, toolNames);
-        call.answered(answerTool == null ? answer : answerTool.answer(answer));
+        call.answered(asAsked(call, answerTool, codec.decodeResponse(response, modelId, toolNames)));
+    }
+
+    /**
+     * Bedrock's answer as the caller asked for it: cut where the request says ({@link BedrockCodec#answerFor}), a
+     * structured output as its text.
+     */
+    private ChatResponse asAsked(CallContext call, JsonAnswerTool answerTool, ChatResponse answer) {
+        ChatResponse cut = codec.answerFor(call.request(), call.current().model(), answer);
+        return answerTool == null ? cut : answerTool.answer(cut);
     }
 
     /**
@@ -105,7 +113,8 @@ public final class BedrockProvider {
         try {
             stream = BedrockConverseStream.start(clients.get().async(),
                     codec.converseStreamRequest(request, modelId, toolNames),
-                    codec.newStreamDecoder(toolNames, answerTool == null ? null : answerTool.events()),
+                    codec.newStreamDecoder(request, modelId, toolNames,
+                            answerTool == null ? null : answerTool.events()),
                     streamIdleTimeout);
         } catch (RuntimeException e) {
             throw BedrockErrors.map(e);
@@ -138,8 +147,7 @@ public final class BedrockProvider {
                 stopReason == null ? null : stopReason.toString(),
                 exchange.getMessage().getHeader("CamelAwsBedrockConverseUsage", TokenUsage.class),
                 null, call.current().model(), toolNames == null ? new ToolNameMap() : toolNames);
-        JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
-        call.answered(answerTool == null ? answer : answerTool.answer(answer));
+        call.answered(asAsked(call, JsonAnswerTool.of(call.request()), answer));
     }
 
     /** Turns the failure a route caught (SDK exception from the endpoint) into the GatewayException it means. */

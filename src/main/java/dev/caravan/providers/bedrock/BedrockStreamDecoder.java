@@ -1,6 +1,5 @@
 package dev.caravan.providers.bedrock;
 
-import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.StreamEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockDeltaEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockStartEvent;
@@ -17,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Turns one ConverseStream answer's events, one at a time, into normalized events. Bedrock numbers every content
@@ -25,15 +25,16 @@ import java.util.Set;
 public final class BedrockStreamDecoder {
 
     private final ToolNameMap toolNames;
-    private final JsonAnswerTool.Events answerEvents;
+    private final UnaryOperator<List<StreamEvent>> then;
     private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
     private final Set<Integer> blocksWithArguments = new HashSet<>();
     private String messageId;
     private boolean finished;
 
-    BedrockStreamDecoder(ToolNameMap toolNames, JsonAnswerTool.Events answerEvents) {
+    /** {@code then}: what the request asks of the decoded events (a stop sequences' cut, a structured answer). */
+    BedrockStreamDecoder(ToolNameMap toolNames, UnaryOperator<List<StreamEvent>> then) {
         this.toolNames = toolNames;
-        this.answerEvents = answerEvents;
+        this.then = then;
     }
 
     /** The id {@link StreamEvent.Started} carries (Bedrock's request id, known once the response headers are in). */
@@ -107,7 +108,7 @@ public final class BedrockStreamDecoder {
                 }
             }
         });
-        return answerEvents == null ? out : answerEvents.apply(out);
+        return then.apply(out);
     }
 
     /** An in-stream exception (throttlingException, modelStreamErrorException, ...) or a broken connection. */

@@ -64,6 +64,21 @@ class BedrockCodecTest {
     }
 
     @Test
+    void aClaudePrefillLeftWithoutTextByTrimmingIsNoTurn_otherModelsGetItAsItCame() {
+        // a no-break space is not blank to Java, but it is whitespace to Claude
+        ChatRequest prefilled = chat(ChatMessage.of("user", "Name a colour."), ChatMessage.of("assistant", "\u00a0"));
+
+        List<Message> claude = encode(prefilled).messages();
+        List<Message> llama = codec.converseRequest(prefilled, "meta.llama3-1-8b-instruct-v1:0",
+                ToolNameMap.of(prefilled)).messages();
+
+        assertEquals(List.of(ConversationRole.USER), claude.stream().map(Message::role).toList());
+        assertEquals(List.of(ConversationRole.USER, ConversationRole.ASSISTANT),
+                llama.stream().map(Message::role).toList());
+        assertEquals("\u00a0", llama.get(1).content().get(0).text());
+    }
+
+    @Test
     void leavesOutBlankTextAndTheTurnsLeftEmptyKeepingUserAndAssistantAlternating() {
         // an assistant turn of "" is what the gateway itself renders for an empty answer; SDKs send it back as is
         ConverseRequest converse = encode(chat(ChatMessage.of("user", "Hello"), ChatMessage.of("assistant", ""),

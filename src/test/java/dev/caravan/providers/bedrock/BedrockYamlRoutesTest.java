@@ -89,9 +89,13 @@ class BedrockYamlRoutesTest {
     }
 
     private static Exchange send(String route, String modelId, boolean stream) {
+        return send(route, modelId, stream, null);
+    }
+
+    private static Exchange send(String route, String modelId, boolean stream, List<String> stop) {
         CallContext call = new CallContext("req-1", "openai");
         call.request(new ChatRequest("bedrock/" + modelId, List.of(ChatMessage.of("user", "Hello")), null, null,
-                null, null, stream, true, null, null, null, null));
+                null, stop, stream, true, null, null, null, null));
         call.attempt(new Target("bedrock", modelId));
         return camel.createProducerTemplate().request(route, e -> e.setProperty(CallContext.PROPERTY, call));
     }
@@ -121,6 +125,23 @@ class BedrockYamlRoutesTest {
         assertEquals("stop", call.response().finishReason());
         assertEquals(22, call.response().usage().totalTokens());
         assertTrue(fake.lastReceived().authorization().contains("/us-east-1/bedrock/aws4_request"));
+    }
+
+    @Test
+    void camelsBedrockEndpointCutsAClaudeAnswerAtTheWhitespaceStopSequenceItWasNotSent() {
+        String claude = "anthropic.claude-3-5-haiku-20241022-v1:0";
+        fake.converse(claude, "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":"
+                + "\"Positive.\\nBecause...\"}]}},\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":9,"
+                + "\"outputTokens\":4,\"totalTokens\":13}}");
+
+        Exchange answer = send("direct:bedrock-endpoint", claude, false, List.of("\n", "END"));
+
+        assertEquals(null, answer.getException());
+        CallContext call = answer.getProperty(CallContext.PROPERTY, CallContext.class);
+        assertEquals("Positive.", call.response().content());
+        assertEquals("stop", call.response().finishReason());
+        assertEquals(4, call.response().usage().completionTokens());
+        assertEquals("[\"END\"]", fake.lastReceived().body().path("inferenceConfig").path("stopSequences").toString());
     }
 
     @Test

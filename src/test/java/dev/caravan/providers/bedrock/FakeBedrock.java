@@ -150,6 +150,9 @@ public final class FakeBedrock implements AutoCloseable {
             JsonNode request = body.length == 0 ? null : JSON.readTree(body);
             received.add(new Received(path.group(0), modelId, auth, request));
             String invalid = validate(request);
+            if (invalid == null && modelId.contains("anthropic.")) {
+                invalid = validateForClaude(request);
+            }
             if (invalid != null) {
                 error(exchange, 400, "ValidationException", invalid);
                 return;
@@ -215,6 +218,33 @@ public final class FakeBedrock implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * What Anthropic's models refuse once Bedrock hands them the request, in the words Bedrock passes on: a stop
+     * sequence of whitespace alone, a final assistant turn (a prefill) whose text ends in whitespace.
+     */
+    static String validateForClaude(JsonNode request) {
+        for (JsonNode stop : request.path("inferenceConfig").path("stopSequences")) {
+            if (stop.asText().codePoints().allMatch(FakeBedrock::isSpace)) {
+                return "The model returned the following errors: stop_sequences: each stop sequence must contain "
+                        + "non-whitespace";
+            }
+        }
+        JsonNode messages = request.path("messages");
+        JsonNode last = messages.path(messages.size() - 1);
+        JsonNode content = last.path("content");
+        String text = content.path(content.size() - 1).path("text").asText("");
+        if ("assistant".equals(last.path("role").asText()) && !text.isEmpty()
+                && isSpace(text.codePointBefore(text.length()))) {
+            return "The model returned the following errors: messages: final assistant content cannot end with "
+                    + "trailing whitespace";
+        }
+        return null;
+    }
+
+    private static boolean isSpace(int codePoint) {
+        return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
     }
 
     /** A toolConfig's tools each have a name and an object schema; a specific tool choice names one of them. */

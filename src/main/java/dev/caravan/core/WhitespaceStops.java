@@ -1,20 +1,16 @@
-package dev.caravan.providers.anthropic;
-
-import dev.caravan.core.ChatRequest;
-import dev.caravan.core.ChatResponse;
-import dev.caravan.core.StreamEvent;
+package dev.caravan.core;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The stop sequences Anthropic refuses, made to work anyway: OpenAI takes whitespace-only ones ({@code "\n"}, often
- * used to get one line), Anthropic answers 400 to them, so the encoder leaves them out and the gateway cuts the answer
- * where the first of them appears, as OpenAI would have: the text before it, finish_reason "stop". The model may have
- * written on past it; what it wrote is billed, not shown. A stream goes on being read after the cut (its usage comes
- * last), with nothing more relayed but usage.
+ * The stop sequences Anthropic's models refuse, made to work anyway: OpenAI takes whitespace-only ones ({@code "\n"},
+ * often used to get one line), Anthropic and Bedrock's Claude answer 400 to them, so their encoders leave them out
+ * ({@link #sentUpstream}) and the gateway cuts the answer where the first of them appears, as OpenAI would have: the
+ * text before it, finish_reason "stop". The model may have written on past it; what it wrote is billed, not shown. A
+ * stream goes on being read after the cut (its usage comes last), with nothing more relayed but usage.
  */
-final class WhitespaceStops {
+public final class WhitespaceStops {
 
     private final List<String> stops;
 
@@ -23,17 +19,19 @@ final class WhitespaceStops {
     }
 
     /** The request's whitespace-only stop sequences, or null when it has none. */
-    static WhitespaceStops of(ChatRequest request) {
-        List<String> stops = request.stop().stream().filter(s -> !s.isEmpty() && !hasNonWhitespace(s)).toList();
+    public static WhitespaceStops of(ChatRequest request) {
+        List<String> stops = request.stop().stream()
+                .filter(s -> !s.isEmpty() && !Whitespace.hasNonWhitespace(s)).toList();
         return stops.isEmpty() ? null : new WhitespaceStops(stops);
     }
 
-    static boolean hasNonWhitespace(String text) {
-        return text.codePoints().anyMatch(c -> !Character.isWhitespace(c) && !Character.isSpaceChar(c));
+    /** The request's stop sequences that are sent upstream: all but the whitespace-only ones. */
+    public static List<String> sentUpstream(ChatRequest request) {
+        return request.stop().stream().filter(Whitespace::hasNonWhitespace).toList();
     }
 
     /** A whole answer cut at the first stop sequence in its text (and then without tool calls, which came after). */
-    ChatResponse cut(ChatResponse answer) {
+    public ChatResponse cut(ChatResponse answer) {
         int at = answer.content() == null ? -1 : firstStop(answer.content());
         if (at < 0) {
             return answer;
@@ -54,7 +52,7 @@ final class WhitespaceStops {
     }
 
     /** A fresh cut of one stream's events. */
-    Events events() {
+    public Events events() {
         return new Events();
     }
 
@@ -62,12 +60,12 @@ final class WhitespaceStops {
      * One stream's events, cut at the first stop sequence. Text that may be the start of one (the end of a delta that
      * begins a longer sequence, such as {@code "\n"} of {@code "\n\n"}) is held back until the next event tells.
      */
-    final class Events {
+    public final class Events {
 
         private String pending = "";
         private boolean stopped;
 
-        List<StreamEvent> apply(List<StreamEvent> events) {
+        public List<StreamEvent> apply(List<StreamEvent> events) {
             List<StreamEvent> out = new ArrayList<>(events.size() + 1);
             for (StreamEvent event : events) {
                 if (stopped) {

@@ -1,11 +1,5 @@
-package dev.caravan.providers.anthropic;
+package dev.caravan.core;
 
-import dev.caravan.core.ChatMessage;
-import dev.caravan.core.ChatRequest;
-import dev.caravan.core.ChatResponse;
-import dev.caravan.core.StreamEvent;
-import dev.caravan.core.ToolCall;
-import dev.caravan.core.Usage;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
