@@ -91,16 +91,24 @@ final class Dynalite implements AutoCloseable {
         }
     }
 
-    /** The CI script runs npm first; a developer's first run installs from package-lock.json here. */
+    /**
+     * The CI script runs npm first; a developer's first run installs from package-lock.json here. npm's output goes
+     * to {@code target/npm-install.log}, not to this JVM's: Maven's test runner reads that as its own channel, and
+     * npm's lines there end the run with "corrupted stream" although every test passed.
+     */
     private static synchronized void installIfMissing() throws IOException, InterruptedException {
         if (Files.exists(BIN)) {
             return;
         }
+        Path log = PROJECT.resolve("target").resolve("npm-install.log");
+        Files.createDirectories(log.getParent());
         Process npm = new ProcessBuilder(List.of("npm", Files.exists(PROJECT.resolve("package-lock.json")) ? "ci" : "install",
                 "--no-audit", "--no-fund"))
-                .directory(PROJECT.toFile()).inheritIO().start();
+                .directory(PROJECT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        npm.getOutputStream().close(); // nothing to read from
         if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0 || !Files.exists(BIN)) {
-            throw new IllegalStateException("npm could not install dynalite in " + PROJECT + File.separator + "node_modules");
+            throw new IllegalStateException("npm could not install dynalite in " + PROJECT + File.separator
+                    + "node_modules; its output is in " + log);
         }
     }
 }
