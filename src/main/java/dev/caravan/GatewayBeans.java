@@ -384,8 +384,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     }
 
     /**
-     * The ledger lands the budget settlements still waiting for a retry, in what is left of the shutdown bound, and
-     * flushes its spool; the AWS SDK clients (if Bedrock was ever called) release their connections.
+     * The ledger lands the budget settlements still waiting for a retry and then replays its spool, in what is left of
+     * the shutdown bound; the AWS SDK clients (if Bedrock was ever called) release their connections.
      */
     private synchronized void closeOnStop(Duration timeLeft) {
         if (ledger != null) {

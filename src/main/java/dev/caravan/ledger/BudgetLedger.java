@@ -106,23 +106,14 @@ public final class BudgetLedger {
 
     /**
      * Releases the reservation and counts the real cost on the same budgets (those of the reservation's periods), and
-     * on the budgets added since it was made, which held nothing of it.
+     * on the budgets added since it was made, which held nothing of it. The call's cost record must reach the cost
+     * records only after this has succeeded (the routes record after settling; the ledger keeps the record of a
+     * settlement waiting for a retry in its spool): a budget caught up with the records meanwhile would count the call
+     * a second time.
      *
      * @throws IllegalArgumentException for a negative cost; nothing is settled then
      */
     public void settle(BudgetReservation reservation, BigDecimal actualCost) {
-        settle(reservation, actualCost, true);
-    }
-
-    /**
-     * Settles a reservation whose first settle the store refused. The budgets added while its call ran are caught up
-     * with the cost records instead of being counted its cost: its record may have been counted in them meanwhile.
-     */
-    public void settleAgain(BudgetReservation reservation, BigDecimal actualCost) {
-        settle(reservation, actualCost, false);
-    }
-
-    private void settle(BudgetReservation reservation, BigDecimal actualCost, boolean first) {
         if (actualCost == null || actualCost.signum() < 0) {
             throw new IllegalArgumentException("a settled cost cannot be negative: " + actualCost);
         }
@@ -134,13 +125,9 @@ public final class BudgetLedger {
         if (added.isEmpty()) {
             return;
         }
-        if (first) {
-            // Its cost record is written after this, so the counters caught up with the records lack it.
-            catchUp(added);
-            store.countUnheld(reservation.requestId(), added, actualCost);
-        } else {
-            added.forEach(store::catchUp);
-        }
+        // Its cost record is not in the records yet, so the counters caught up with them lack it.
+        catchUp(added);
+        store.countUnheld(reservation.requestId(), added, actualCost);
     }
 
     /** The budgets that apply to the reservation's payer now and held nothing of it: added while its call ran. */

@@ -57,6 +57,14 @@ public final class CostSpool {
      * @return how many records the store took
      */
     public int replay(Predicate<CostRecord> store) throws IOException {
+        return replay(record -> false, store);
+    }
+
+    /**
+     * As {@link #replay(Predicate)}, except that the records {@code notYet} holds back are not offered: they stay
+     * spooled, in their place, and the replay goes on with the next.
+     */
+    public int replay(Predicate<CostRecord> notYet, Predicate<CostRecord> store) throws IOException {
         synchronized (replayLock) {
             synchronized (lock) {
                 if (!Files.exists(replaying)) {
@@ -70,18 +78,25 @@ public final class CostSpool {
             }
             List<String> lines = Files.readAllLines(replaying, StandardCharsets.UTF_8).stream()
                     .filter(line -> !line.isBlank()).toList();
+            List<String> left = new ArrayList<>();
             int taken = 0;
-            for (String line : lines) {
-                if (!offer(store, line)) {
-                    break;
+            int next = 0;
+            String refused = null;
+            while (next < lines.size() && refused == null) {
+                String line = lines.get(next++);
+                CostRecord record = readable(line);
+                if (record != null && notYet.test(record)) {
+                    left.add(line);
+                } else if (record == null || offer(store, record)) {
+                    taken++;
+                    depth.decrementAndGet();
+                } else {
+                    refused = line;
                 }
-                taken++;
-                depth.decrementAndGet();
             }
-            // The refused record goes last, so one record the store never takes cannot hold up the others.
-            List<String> left = new ArrayList<>(lines.subList(Math.min(taken + 1, lines.size()), lines.size()));
-            if (taken < lines.size()) {
-                left.add(lines.get(taken));
+            left.addAll(lines.subList(next, lines.size()));
+            if (refused != null) {
+                left.add(refused); // last, so that one record the store never takes cannot hold up the others
             }
             synchronized (lock) {
                 if (!left.isEmpty()) {
@@ -94,13 +109,16 @@ public final class CostSpool {
         }
     }
 
-    private static boolean offer(Predicate<CostRecord> store, String line) {
-        CostRecord record;
+    /** The line's record, or null for a torn last line from a crash during append (it was never acknowledged). */
+    private static CostRecord readable(String line) {
         try {
-            record = CostRecordJson.record(line);
+            return CostRecordJson.record(line);
         } catch (IOException | RuntimeException unreadable) {
-            return true; // a torn last line from a crash during append: it was never acknowledged
+            return null;
         }
+    }
+
+    private static boolean offer(Predicate<CostRecord> store, CostRecord record) {
         try {
             return store.test(record);
         } catch (RuntimeException e) {

@@ -16,14 +16,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What the routes call: record a request's cost (never failing the request), reserve, settle or release its
  * budget, and read spend and budgets. Records the store cannot take go to the spool and are replayed in the
  * background with exponential backoff; while the store is known to be down, records go straight to the spool.
+ * The record of a request whose budget settlement waits for a retry waits in the spool too, until that settlement
+ * ends: a budget catching up with the cost records meanwhile would count the call, and the settlement again.
  */
 public final class Ledger implements AutoCloseable {
 
@@ -42,7 +46,7 @@ public final class Ledger implements AutoCloseable {
     private final CostSpool spool;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
-    private final ScheduledExecutorService replayer;
+    private final ScheduledThreadPoolExecutor replayer;
     /** Budget settlements the store refused, tried again in the background. */
     private final SettleRetries settleRetries;
     /** Records waiting for the writer (see {@link #record}). */
@@ -54,7 +58,12 @@ public final class Ledger implements AutoCloseable {
     private final Object replayState = new Object();
     private volatile boolean storeHealthy = true;
     private boolean replayScheduled;
+    /** A settlement that records waited for ended since the running replay began: replay again after it. */
+    private boolean replayAgain;
     private Duration backoff;
+    /** Set by the close: from {@link #closeDeadline} on, replays leave what is spooled for the next start. */
+    private volatile boolean closing;
+    private volatile long closeDeadline;
 
     public Ledger(CostStore store, BudgetLedger budgets, CostSpool spool, Duration initialBackoff, Duration maxBackoff) {
         this.store = store;
@@ -64,15 +73,21 @@ public final class Ledger implements AutoCloseable {
         this.maxBackoff = maxBackoff;
         this.backoff = initialBackoff;
         this.writer = store.writesTogether() ? daemonScheduler("cost-write-behind") : null;
-        this.replayer = daemonScheduler("cost-spool-replay");
-        this.settleRetries = new SettleRetries(initialBackoff, maxBackoff, Clock.systemUTC());
+        this.replayer = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "cost-spool-replay");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // At close a replay waiting for its backoff is not waited for: the close replays what is left itself.
+        replayer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.settleRetries = new SettleRetries(initialBackoff, maxBackoff, Clock.systemUTC(), this::settlementEnded);
         if (spool.spoolDepth() > 0) {
             LOG.info("{} cost records wait in the spool from an earlier run; replaying them", spool.spoolDepth());
             scheduleReplay(Duration.ZERO);
         }
     }
 
-    /** How long {@link #close()} tries the budget settlements still waiting for a retry. */
+    /** How long {@link #close()} has for the budget settlements still waiting for a retry and the spool. */
     public static final Duration SETTLE_ON_CLOSE = Duration.ofSeconds(5);
 
     /** The client's name in the registry, for the DynamoDB store's camel-aws2-ddb endpoints. */
@@ -202,7 +217,11 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
-    private void storeOrSpool(List<CostRecord> batch) {
+    private void storeOrSpool(List<CostRecord> records) {
+        List<CostRecord> batch = spoolWhileSettlementsWait(records);
+        if (batch.isEmpty()) {
+            return;
+        }
         if (storeHealthy) {
             try {
                 store.recordAll(batch);
@@ -224,6 +243,36 @@ public final class Ledger implements AutoCloseable {
         if (spooled) {
             scheduleReplay(null);
         }
+    }
+
+    /**
+     * Spools the records of requests whose budget settlement waits for a retry, until it ends ({@link SettleRetries});
+     * returns the others, to be stored now.
+     */
+    private List<CostRecord> spoolWhileSettlementsWait(List<CostRecord> batch) {
+        if (!settleRetries.anyWaiting()) {
+            return batch;
+        }
+        List<CostRecord> now = new ArrayList<>(batch.size());
+        for (CostRecord record : batch) {
+            if (!settleRetries.waitsFor(record.requestId())) {
+                now.add(record);
+                continue;
+            }
+            try {
+                spool.append(record);
+            } catch (IOException | RuntimeException e) {
+                // Better counted twice by a budget catching up meanwhile than lost: the records are what was spent.
+                LOG.warn("cost record {} could not wait in the spool for its budget settlement ({}); storing it now",
+                        record.requestId(), e.toString());
+                now.add(record);
+                continue;
+            }
+            if (!settleRetries.waitsFor(record.requestId())) {
+                settlementEnded(); // it ended while the record was spooled: the replay it asked for may have run
+            }
+        }
+        return now;
     }
 
     /**
@@ -263,7 +312,7 @@ public final class Ledger implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("could not settle the budget of request {} ({}); retrying in the background",
                     reservation.requestId(), e.toString());
-            settleRetries.retry(reservation, "settle", () -> budgets.settleAgain(reservation, actualCost));
+            settleRetries.retry(reservation, "settle", () -> budgets.settle(reservation, actualCost));
         }
     }
 
@@ -300,35 +349,49 @@ public final class Ledger implements AutoCloseable {
         return spool.spoolDepth();
     }
 
-    /** As {@link #close(Duration)}, with {@link #SETTLE_ON_CLOSE} for the budget settlements still waiting. */
+    /** As {@link #close(Duration)}, within {@link #SETTLE_ON_CLOSE}. */
     @Override
     public void close() {
         close(SETTLE_ON_CLOSE);
     }
 
     /**
-     * Writes the queued records; tries the budget settlements still waiting for a retry, for up to {@code settleWithin}
-     * (what does not land is logged, and keeps its hold until its period ends); tries the spool once more; then closes.
-     * What the store still refuses stays spooled for the next start.
+     * Writes the queued records; tries the budget settlements still waiting for a retry, for up to three quarters of
+     * {@code within} (what does not land is logged, and keeps its hold until its period ends); then replays the spool,
+     * with the records of those settlements, until {@code within} has passed; then closes. The settlements go first
+     * because they are kept in memory only, and the records of theirs must follow them. What the store still refuses,
+     * or has not taken in time (a replay still running then is not waited for), stays spooled for the next start.
      *
-     * @throws IllegalArgumentException when {@code settleWithin} is negative; nothing is closed then
+     * @throws IllegalArgumentException when {@code within} is negative; nothing is closed then
      */
-    public void close(Duration settleWithin) {
-        if (settleWithin.isNegative()) {
-            throw new IllegalArgumentException("the time to settle within cannot be negative: " + settleWithin);
+    public void close(Duration within) {
+        if (within.isNegative()) {
+            throw new IllegalArgumentException("the time to settle within cannot be negative: " + within);
         }
+        long deadline = System.nanoTime() + within.toNanos();
+        closeDeadline = deadline;
+        closing = true;
         if (writer != null) {
             writer.shutdown();
         }
         flush();
-        settleRetries.close(settleWithin);
-        replayer.shutdownNow();
+        // A quarter is kept for the records of settlements that do not land, which may reach the store only after.
+        settleRetries.close(within.minus(within.dividedBy(4)));
+        replayer.shutdown(); // no interrupt: H2's file channel closes itself when a thread is interrupted in a write
         try {
-            replayer.awaitTermination(10, TimeUnit.SECONDS);
-            if (spool.spoolDepth() > 0) {
-                spool.replay(this::replayOne);
+            if (!replayer.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                // Left open for it; what it has not stored when the store closes is replayed at the next start.
+                LOG.warn("the cost spool's replay still runs as the ledger closes; what it has not stored stays "
+                        + "spooled for the next start");
+            } else {
+                if (spool.spoolDepth() > 0) {
+                    spool.replay(this::notYet, this::replayOne);
+                }
+                if (spool.spoolDepth() > 0) {
+                    LOG.warn("{} cost records stay in the spool for the next start", spool.spoolDepth());
+                }
+                spool.close();
             }
-            spool.close();
         } catch (IOException | RuntimeException e) {
             LOG.warn("closing the cost spool: {}", e.toString());
         } catch (InterruptedException e) {
@@ -343,34 +406,71 @@ public final class Ledger implements AutoCloseable {
         return true;
     }
 
+    /** Whether a spooled record stays spooled: its budget settlement waits, or the close's time is up. */
+    private boolean notYet(CostRecord record) {
+        return settleRetries.waitsFor(record.requestId()) || (closing && System.nanoTime() - closeDeadline >= 0);
+    }
+
+    /** A settlement that records waited for has ended: replay them now, or again right after the replay running. */
+    private void settlementEnded() {
+        synchronized (replayState) {
+            replayAgain = true;
+        }
+        scheduleReplay(Duration.ZERO);
+    }
+
     private void scheduleReplay(Duration delay) {
         synchronized (replayState) {
             if (replayScheduled || replayer.isShutdown()) {
                 return;
             }
-            replayScheduled = true;
-            replayer.schedule(this::replay, (delay == null ? backoff : delay).toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                replayer.schedule(this::replay, (delay == null ? backoff : delay).toMillis(), TimeUnit.MILLISECONDS);
+                replayScheduled = true;
+            } catch (RejectedExecutionException closed) {
+                // the close replays what is spooled
+            }
         }
     }
 
     private void replay() {
+        synchronized (replayState) {
+            replayAgain = false;
+        }
+        AtomicInteger held = new AtomicInteger();
         int taken = 0;
         try {
-            taken = spool.replay(this::replayOne);
+            taken = spool.replay(record -> {
+                boolean notYet = notYet(record);
+                if (notYet) {
+                    held.incrementAndGet();
+                }
+                return notYet;
+            }, this::replayOne);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cost spool replay failed: {}", e.toString());
         }
+        Duration next = null;
         synchronized (replayState) {
             replayScheduled = false;
-            if (spool.spoolDepth() == 0) {
+            if (spool.spoolDepth() <= held.get()) { // the store took every record it was offered
                 storeHealthy = true;
                 backoff = initialBackoff;
-                LOG.info("cost spool drained ({} records replayed)", taken);
-                return;
+                if (held.get() == 0) {
+                    LOG.info("cost spool drained ({} records replayed)", taken);
+                } else if (taken > 0) {
+                    LOG.info("{} spooled cost records replayed; {} wait for their budget settlement", taken,
+                            held.get());
+                }
+                if (!replayAgain) {
+                    return;
+                }
+                next = Duration.ZERO;
+            } else {
+                backoff = taken > 0 ? initialBackoff : min(backoff.multipliedBy(2), maxBackoff);
             }
-            backoff = taken > 0 ? initialBackoff : min(backoff.multipliedBy(2), maxBackoff);
         }
-        scheduleReplay(null);
+        scheduleReplay(next);
     }
 
     private static Duration min(Duration a, Duration b) {

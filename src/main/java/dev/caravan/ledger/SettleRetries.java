@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -19,6 +20,10 @@ import java.util.concurrent.TimeUnit;
  * settled would keep its money reserved, and refuse other requests, for the rest of its period. Settling is idempotent
  * per request, so a retry never counts anything twice. Those still waiting when the ledger closes are tried at once,
  * and again with backoff, for as long as the close allows ({@link #close(Duration)}); how many did not land is logged.
+ * <p>
+ * While a request's settlement waits ({@link #waitsFor}), the ledger keeps its cost record out of the cost records:
+ * a budget catching up with them would count the call, and the retry again. When it ends (landed, given up, or
+ * abandoned at the close with no attempt still running) {@code ended} is told, so that the record goes on.
  */
 final class SettleRetries {
 
@@ -31,13 +36,22 @@ final class SettleRetries {
     private final Duration maxBackoff;
     private final Clock clock;
     private final Set<Pending> waiting = ConcurrentHashMap.newKeySet();
-    /** Set once the close has stopped trying: a settlement refused after it is lost (logged). */
+    /** Per request id, how many of its settlements wait (a settle and a release of one request are two). */
+    private final Map<String, Integer> waitingPerRequest = new ConcurrentHashMap<>();
+    /** Told when the last waiting settlement of a request has ended. */
+    private final Runnable ended;
+    /** Guards {@link #attempting}, and {@link #closed} as the close sets it. */
+    private final Object attempts = new Object();
+    /** The settlement an attempt is running for (the timer's or the close's), or null. */
+    private Pending attempting;
+    /** Set once the close has stopped trying: no attempt begins after, and a settlement refused after is lost (logged). */
     private volatile boolean closed;
 
-    SettleRetries(Duration initialBackoff, Duration maxBackoff, Clock clock) {
+    SettleRetries(Duration initialBackoff, Duration maxBackoff, Clock clock, Runnable ended) {
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
         this.clock = clock;
+        this.ended = ended;
         this.scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "budget-settle-retry");
             thread.setDaemon(true);
@@ -55,6 +69,7 @@ final class SettleRetries {
             return;
         }
         Pending pending = new Pending(reservation, what, attempt);
+        waitingPerRequest.merge(reservation.requestId(), 1, Integer::sum);
         waiting.add(pending);
         schedule(pending, initialBackoff, 1);
     }
@@ -62,6 +77,28 @@ final class SettleRetries {
     /** Settlements waiting for another attempt. */
     int waiting() {
         return waiting.size();
+    }
+
+    /** Whether any settlement waits. */
+    boolean anyWaiting() {
+        return !waitingPerRequest.isEmpty();
+    }
+
+    /** Whether a settlement of the request waits: its cost record must not reach the cost records yet. */
+    boolean waitsFor(String requestId) {
+        return waitingPerRequest.containsKey(requestId);
+    }
+
+    /** Forgets a settlement that landed or will not be tried again; tells {@link #ended} if its request has no other. */
+    private boolean end(Pending pending) {
+        if (!waiting.remove(pending)) {
+            return false;
+        }
+        String requestId = pending.reservation.requestId();
+        if (waitingPerRequest.computeIfPresent(requestId, (id, count) -> count == 1 ? null : count - 1) == null) {
+            ended.run();
+        }
+        return true;
     }
 
     /** One settlement waiting; compared by identity (two retries of one request are two). */
@@ -82,7 +119,7 @@ final class SettleRetries {
             scheduler.schedule(() -> run(pending, delay, failures), delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closing) {
             // The ledger is closing: the close tries what waits, unless it is already done.
-            if (closed && waiting.remove(pending)) {
+            if (closed && end(pending)) {
                 LOG.warn("budget {} of request {} not retried: the ledger has closed; its hold lapses with its period",
                         pending.what, pending.reservation.requestId());
             }
@@ -92,12 +129,12 @@ final class SettleRetries {
     private void run(Pending pending, Duration delay, int failures) {
         String requestId = pending.reservation.requestId();
         try {
-            pending.attempt.run();
-            waiting.remove(pending);
+            attempt(pending);
+            end(pending);
             LOG.info("budget {} of request {} done after {} failed attempts", pending.what, requestId, failures);
         } catch (RuntimeException e) {
             if (!clock.instant().isBefore(lastReset(pending.reservation))) {
-                waiting.remove(pending);
+                end(pending);
                 LOG.error("budget {} of request {} given up after {} attempts ({}): its periods have ended",
                         pending.what, requestId, failures + 1, e.toString());
                 return;
@@ -106,6 +143,23 @@ final class SettleRetries {
             LOG.warn("budget {} of request {} failed again ({}); retrying in {} ms", pending.what, requestId,
                     e.toString(), next.toMillis());
             schedule(pending, next, failures + 1);
+        }
+    }
+
+    /** Runs one attempt, known to the close as running while it may still land. */
+    private void attempt(Pending pending) {
+        synchronized (attempts) {
+            if (closed) {
+                throw new IllegalStateException("the ledger has closed");
+            }
+            attempting = pending;
+        }
+        try {
+            pending.attempt.run();
+        } finally {
+            synchronized (attempts) {
+                attempting = null;
+            }
         }
     }
 
@@ -120,7 +174,9 @@ final class SettleRetries {
     /**
      * Stops the background retries and tries every settlement still waiting: each at once, then again with backoff,
      * until all landed or {@code within} has passed (an attempt still running then is not waited for). Logs how many
-     * landed and how many did not (their holds stay reserved until their periods end).
+     * landed and how many did not (their holds stay reserved until their periods end). Those that did not are given
+     * up, except one whose attempt is still running and may land: its cost record stays out of the cost records
+     * (spooled, for the next start).
      *
      * @return how many did not land
      */
@@ -140,7 +196,11 @@ final class SettleRetries {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closed = true;
+        Pending stillRunning;
+        synchronized (attempts) {
+            closed = true;
+            stillRunning = attempting;
+        }
         int left = waiting.size();
         if (before > left) {
             LOG.info("{} budget settlements waiting for a retry landed as the ledger closed", before - left);
@@ -148,6 +208,12 @@ final class SettleRetries {
         if (left > 0) {
             LOG.warn("{} budget settlements could not land in the {} ms the ledger's close had for them; their holds "
                     + "stay reserved until their periods end", left, within.toMillis());
+        }
+        // Given up, except one whose attempt still runs and may land: its record waits, spooled, for the next start.
+        for (Pending pending : List.copyOf(waiting)) {
+            if (pending != stillRunning) {
+                end(pending);
+            }
         }
         return left;
     }
@@ -161,8 +227,8 @@ final class SettleRetries {
                     return;
                 }
                 try {
-                    pending.attempt.run();
-                    waiting.remove(pending);
+                    attempt(pending);
+                    end(pending);
                 } catch (RuntimeException e) {
                     // tried again in the next round
                 }

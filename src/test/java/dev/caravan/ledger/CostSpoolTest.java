@@ -35,10 +35,7 @@ class CostSpoolTest {
 
     @Test
     void aReplayStopsAtTheFirstFailureAndKeepsTheRestWithTheFailedRecordLast() throws Exception {
-        CostSpool spool = new CostSpool(dataDir);
-        for (int i = 0; i < 5; i++) {
-            spool.append(CostStoreContract.record("req-" + i, BigDecimal.ONE));
-        }
+        CostSpool spool = spoolOf(5);
         List<String> taken = new ArrayList<>();
 
         assertEquals(2, spool.replay(r -> {
@@ -52,5 +49,29 @@ class CostSpoolTest {
         spool.replay(r -> taken.add(r.requestId()));
         assertEquals(List.of("req-0", "req-1", "req-3", "req-4", "req-2"), taken);
         assertEquals(0, spool.spoolDepth());
+    }
+
+    @Test
+    void recordsHeldBackStayInTheirPlaceAndTheReplayGoesOnWithTheOthers() throws Exception {
+        CostSpool spool = spoolOf(4);
+        List<String> taken = new ArrayList<>();
+
+        assertEquals(2, spool.replay(r -> r.requestId().equals("req-1") || r.requestId().equals("req-2"),
+                r -> taken.add(r.requestId())));
+        assertEquals(List.of("req-0", "req-3"), taken);
+        assertEquals(2, spool.spoolDepth());
+
+        spool.replay(r -> taken.add(r.requestId()));
+        assertEquals(List.of("req-0", "req-3", "req-1", "req-2"), taken);
+        assertEquals(0, spool.spoolDepth());
+    }
+
+    /** A spool holding {@code records} records, req-0 first. */
+    private CostSpool spoolOf(int records) throws Exception {
+        CostSpool spool = new CostSpool(dataDir);
+        for (int i = 0; i < records; i++) {
+            spool.append(CostStoreContract.record("req-" + i, BigDecimal.ONE));
+        }
+        return spool;
     }
 }

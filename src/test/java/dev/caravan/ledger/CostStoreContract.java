@@ -28,10 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The behaviour every cost store must have, run against the embedded store and against DynamoDB (dynalite).
- * Subclasses say how to open a store and its budget store, and how to take the store down and bring it back.
+ * The behaviour every cost store must have, run against the embedded store and against DynamoDB (dynalite), with
+ * that of budget settlements waiting for a retry ({@link SettleRetryContract}). Subclasses say how to open a store
+ * and its budget store, and how to take the store down and bring it back.
  */
-abstract class CostStoreContract {
+abstract class CostStoreContract implements SettleRetryContract {
 
     static final Instant NOW = Instant.parse("2025-03-02T10:15:30Z");
 
@@ -40,19 +41,13 @@ abstract class CostStoreContract {
 
     private final List<AutoCloseable> opened = new ArrayList<>();
 
-    /** A fresh, empty store. */
-    abstract CostStore openCostStore() throws Exception;
+    @Override
+    public Path spoolDir() {
+        return spoolDir;
+    }
 
-    /** The budget store beside the last opened cost store; {@code secondInstance}: as another gateway would open it. */
-    abstract BudgetStore openBudgetStore(boolean secondInstance) throws Exception;
-
-    /** Makes the last opened store fail every call, as an outage does. */
-    abstract void stopStore() throws Exception;
-
-    /** Ends the outage; the data written before it is still there. */
-    abstract void startStore() throws Exception;
-
-    <T extends AutoCloseable> T closeLater(T resource) {
+    @Override
+    public <T extends AutoCloseable> T closeLater(T resource) {
         opened.add(resource);
         return resource;
     }

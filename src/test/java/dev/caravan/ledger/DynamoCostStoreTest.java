@@ -54,7 +54,7 @@ class DynamoCostStoreTest extends CostStoreContract {
     }
 
     @Override
-    CostStore openCostStore() {
+    public CostStore openCostStore() {
         int n = ++tables;
         settings = new DynamoSettings(dynalite.endpoint(), "us-east-1", "ai-costs-" + n, "ai-cost-counters-" + n, true);
         client = settings.client(credentials());
@@ -62,7 +62,7 @@ class DynamoCostStoreTest extends CostStoreContract {
     }
 
     @Override
-    BudgetStore openBudgetStore(boolean secondInstance) {
+    public BudgetStore openBudgetStore(boolean secondInstance) {
         if (!secondInstance) {
             return new DynamoBudgetStore(camel, "dynamo-" + tables, settings);
         }
@@ -72,12 +72,17 @@ class DynamoCostStoreTest extends CostStoreContract {
     }
 
     @Override
-    void stopStore() throws Exception {
+    public BudgetStore budgetStoreAfterClose() {
+        return openBudgetStore(true);
+    }
+
+    @Override
+    public void stopStore() throws Exception {
         dynalite.stop();
     }
 
     @Override
-    void startStore() throws Exception {
+    public void startStore() throws Exception {
         dynalite.start();
     }
 
@@ -180,25 +185,10 @@ class DynamoCostStoreTest extends CostStoreContract {
         assertThrows(IllegalArgumentException.class, () -> ledger.close(Duration.ofSeconds(-1)));
     }
 
-    @Test
-    void aSettleRetriedAfterItsRecordLandedCountsItOnceOnABudgetAddedWhileItRan() throws Exception {
-        Instant now = Instant.now();
-        Ledger ledger = ledgerRetryingInTenMinutes(BudgetConfig.none());
-        BudgetReservation inFlight = ledger.reserve("in-flight", "checkout", "alice", "key-1", new BigDecimal("0.5"));
-        ledger.budgetLedger().replace(BudgetConfig.parse("users: {alice: {daily: 1.00}}"));
-        settleDuringAnOutage(ledger, inFlight, "0.40");
-        ledger.store().record(record("in-flight", now, "mock-small", "mock", "alice", "checkout", new BigDecimal("0.40")));
-
-        ledger.close(); // the retry lands after the call's record: the budget counts it from the record, once
-
-        assertAmount("0.40", openBudgetStore(true).state("user:alice", Period.DAY.key(now)).spent());
-    }
-
     /** A ledger on a fresh store whose background retries would wait ten minutes: only its close lands them. */
     private Ledger ledgerRetryingInTenMinutes(BudgetConfig limits) throws Exception {
         CostStore costs = openCostStore();
-        BudgetLedger budgets = new BudgetLedger(limits, openBudgetStore(false), Clock.systemUTC());
-        return new Ledger(costs, budgets, new CostSpool(spoolDir), Duration.ofMinutes(10), Duration.ofMinutes(10));
+        return openLedger(costs, openBudgetStore(false), limits, Duration.ofMinutes(10));
     }
 
     /** 0.6 held on the ledger's budgets for {@code id}, settled at 0.25 during an outage: it waits for its retry. */

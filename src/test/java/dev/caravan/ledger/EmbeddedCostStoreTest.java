@@ -32,20 +32,25 @@ class EmbeddedCostStoreTest extends CostStoreContract {
     private int opened;
 
     @Override
-    CostStore openCostStore() {
+    public CostStore openCostStore() {
         dataDir = dataDirs.resolve("data-" + ++opened);
         database = new EmbeddedDatabase(dataDir);
         return new EmbeddedCostStore(database);
     }
 
     @Override
-    BudgetStore openBudgetStore(boolean secondInstance) {
+    public BudgetStore openBudgetStore(boolean secondInstance) {
         // One process owns an H2 file: a second gateway instance would need DynamoDB.
         return new EmbeddedBudgetStore(database);
     }
 
     @Override
-    void stopStore() throws Exception {
+    public BudgetStore budgetStoreAfterClose() {
+        return new EmbeddedBudgetStore(closeLater(new EmbeddedDatabase(dataDir)));
+    }
+
+    @Override
+    public void stopStore() throws Exception {
         Files.move(dataDir.resolve("ledger.mv.db"), dataDir.resolve("ledger.mv.db.away"));
         try (Connection connection = DriverManager.getConnection("jdbc:h2:file:" + dataDir.resolve("ledger")
                 + ";IFEXISTS=TRUE"); Statement statement = connection.createStatement()) {
@@ -54,7 +59,7 @@ class EmbeddedCostStoreTest extends CostStoreContract {
     }
 
     @Override
-    void startStore() throws Exception {
+    public void startStore() throws Exception {
         Files.move(dataDir.resolve("ledger.mv.db.away"), dataDir.resolve("ledger.mv.db"));
     }
 
