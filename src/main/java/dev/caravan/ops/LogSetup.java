@@ -8,7 +8,7 @@ import java.util.logging.LogManager;
 
 /**
  * The gateway's logging, set up before anything logs: SLF4J (Camel's, Vert.x's and the gateway's own logging API)
- * writes through java.util.logging, which the JDK starts in a few milliseconds (log4j2 took a fifth of a launch).
+ * writes through java.util.logging, the JDK's own.
  * Lines for people by default; one JSON object per line with {@code CARAVAN_LOG_FORMAT=json} (or
  * {@code -Dcaravan.log.format=json}). A logging configuration of one's own, {@code
  * -Djava.util.logging.config.file=...}, replaces the bundled ones ({@code logging.properties} and
