@@ -132,11 +132,6 @@ public class BatchedStdoutHandler extends Handler {
         if (name == null) {
             return new LineFormatter();
         }
-        try {
-            return (Formatter) ClassLoader.getSystemClassLoader().loadClass(name.trim()).getDeclaredConstructor()
-                    .newInstance();
-        } catch (ReflectiveOperationException | ClassCastException e) {
-            throw new IllegalArgumentException("Not a log formatter: " + name, e);
-        }
+        return (Formatter) LogSetup.instance(name.trim());
     }
 }

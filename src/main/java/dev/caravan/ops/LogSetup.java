@@ -1,10 +1,16 @@
 package dev.caravan.ops;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Locale;
+import java.util.Properties;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
 import java.util.logging.LogManager;
+import java.util.logging.Logger;
 
 /**
  * The gateway's logging, set up before anything logs: SLF4J (Camel's, Vert.x's and the gateway's own logging API)
@@ -19,6 +25,9 @@ public final class LogSetup {
     static final String MANAGER = "java.util.logging.manager";
     static final String CONFIG_FILE = "java.util.logging.config.file";
     static final String CONFIG_CLASS = "java.util.logging.config.class";
+    static final String ACCESS = "caravan.access";
+    /** Held: java.util.logging keeps loggers only weakly, and a new one would come without its handler. */
+    private static volatile Logger accessLogger;
 
     private LogSetup() {
     }
@@ -32,13 +41,46 @@ public final class LogSetup {
             return; // the LogManager reads that one itself
         }
         String resource = bundled(format(System.getProperty("caravan.log.format"), System.getenv("CARAVAN_LOG_FORMAT")));
+        Properties config = new Properties();
         try (InputStream in = LogSetup.class.getResourceAsStream("/" + resource)) {
             if (in == null) {
                 throw new IllegalStateException(resource + " is missing from the class path");
             }
-            LogManager.getLogManager().readConfiguration(in);
+            config.load(in);
+            // java.util.logging makes the handlers and formatters a file names from the system class loader only,
+            // which does not hold the gateway's classes when it runs inside Maven (mvn exec:java): they are made here.
+            String rootHandlers = (String) config.remove("handlers");
+            String accessHandlers = (String) config.remove(ACCESS + ".handlers");
+            ByteArrayOutputStream levels = new ByteArrayOutputStream();
+            config.store(levels, null);
+            LogManager.getLogManager().readConfiguration(new ByteArrayInputStream(levels.toByteArray()));
+            attach(Logger.getLogger(""), rootHandlers, config);
+            accessLogger = Logger.getLogger(ACCESS);
+            attach(accessLogger, accessHandlers, config);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + resource, e);
+        }
+    }
+
+    private static void attach(Logger logger, String handlers, Properties config) {
+        if (handlers == null) {
+            return;
+        }
+        for (String name : handlers.trim().split("[,\\s]+")) {
+            Handler handler = (Handler) instance(name);
+            String formatter = config.getProperty(name + ".formatter");
+            if (formatter != null) {
+                handler.setFormatter((Formatter) instance(formatter.trim()));
+            }
+            logger.addHandler(handler);
+        }
+    }
+
+    static Object instance(String className) {
+        try {
+            return Class.forName(className, true, LogSetup.class.getClassLoader()).getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("Cannot make " + className + " for logging: " + e, e);
         }
     }
 

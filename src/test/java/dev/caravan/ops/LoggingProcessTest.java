@@ -3,8 +3,11 @@ package dev.caravan.ops;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LoggingProcessTest {
 
     private static List<String> run(String format) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), LoggingProbe.class.getName())
-                .redirectErrorStream(true);
+        return run(format, List.of("-cp", System.getProperty("java.class.path"), LoggingProbe.class.getName()));
+    }
+
+    private static List<String> run(String format, List<String> launch) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(launch);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().keySet().removeIf(k -> k.startsWith("CARAVAN_") || k.startsWith("JAVA_TOOL"));
         if (format != null) {
             builder.environment().put("CARAVAN_LOG_FORMAT", format);
@@ -41,6 +48,23 @@ class LoggingProcessTest {
                 String.join("\n", lines));
         assertTrue(lines.stream().anyMatch(l -> l.contains(" WARN  [") && l.endsWith("LoggingProbe - logged while shutting down")),
                 String.join("\n", lines));
+    }
+
+    @Test
+    void theSameLinesWhenTheGatewaysClassesAreNotOnTheSystemClassPath(@TempDir Path dir) throws Exception {
+        // mvn exec:java (the README's way to run it) loads the gateway in a class loader of its own, where
+        // java.util.logging cannot find the handlers and formatters the configuration names.
+        Path launcher = dir.resolve("dev/caravan/ops/IsolatedLaunch.class");
+        Files.createDirectories(launcher.getParent());
+        try (InputStream in = IsolatedLaunch.class.getResourceAsStream("IsolatedLaunch.class")) {
+            Files.copy(in, launcher);
+        }
+        List<String> lines = run(null, List.of("-cp", dir.toString(), IsolatedLaunch.class.getName(),
+                System.getProperty("java.class.path"), LoggingProbe.class.getName()));
+        String all = String.join("\n", lines);
+        assertFalse(all.contains("Can't load log handler"), all);
+        assertTrue(lines.stream().anyMatch(l -> l.matches(".* INFO  \\[main] LoggingProbe - started as probe")), all);
+        assertTrue(lines.stream().anyMatch(l -> l.endsWith("] access - request_id=req_probe status=ok")), all);
     }
 
     @Test
