@@ -5,86 +5,40 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * What the routes call: record a request's cost (never failing the request), reserve, settle or release its
- * budget, and read spend and budgets. Records the store cannot take go to the spool and are replayed in the
- * background with exponential backoff; while the store is known to be down, records go straight to the spool.
- * The record of a request whose budget settlement waits for a retry waits in the spool too, until that settlement
- * ends: a budget catching up with the cost records meanwhile would count the call, and the settlement again.
+ * budget, and read spend and budgets. Records go to the store, or to the spool when the store cannot take them
+ * ({@link CostRecordWriter}), and are replayed from there in the background ({@link SpoolReplay}). The record of a
+ * request whose budget settlement waits for a retry ({@link SettleRetries}) waits in the spool too, until that
+ * settlement ends: a budget catching up with the cost records meanwhile would count the call, and the settlement
+ * again. {@link #close(Duration)} is the shutdown sequence.
  */
 public final class Ledger implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
-    /** Most records written in one transaction. */
-    private static final int MAX_BATCH = 64;
-    /**
-     * How long the writer lets records gather before a write: a transaction of one record cost ~3 times as much
-     * CPU per record as one of 32 (H2 on the benchmark machine). H2 itself writes commits up to 500 ms late.
-     */
-    private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final CostStore store;
     private final BudgetLedger budgets;
     private EmbeddedDatabase database;
     private final CostSpool spool;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
-    private final ScheduledThreadPoolExecutor replayer;
     /** Budget settlements the store refused, tried again in the background. */
     private final SettleRetries settleRetries;
-    /** Records waiting for the writer (see {@link #record}). */
-    private final ConcurrentLinkedQueue<CostRecord> queued = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock writing = new ReentrantLock();
-    /** Writes queued records (stores that write together only, else null). */
-    private final ScheduledExecutorService writer;
-    private final AtomicBoolean writeScheduled = new AtomicBoolean();
-    private final Object replayState = new Object();
-    private volatile boolean storeHealthy = true;
-    private boolean replayScheduled;
-    /** A settlement that records waited for ended since the running replay began: replay again after it. */
-    private boolean replayAgain;
-    private Duration backoff;
-    /** Set by the close: from {@link #closeDeadline} on, replays leave what is spooled for the next start. */
-    private volatile boolean closing;
-    private volatile long closeDeadline;
+    private final SpoolReplay replay;
+    private final CostRecordWriter writer;
 
     public Ledger(CostStore store, BudgetLedger budgets, CostSpool spool, Duration initialBackoff, Duration maxBackoff) {
         this.store = store;
         this.budgets = budgets;
         this.spool = spool;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
-        this.backoff = initialBackoff;
-        this.writer = store.writesTogether() ? daemonScheduler("cost-write-behind") : null;
-        this.replayer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "cost-spool-replay");
-            thread.setDaemon(true);
-            return thread;
-        });
-        // At close a replay waiting for its backoff is not waited for: the close replays what is left itself.
-        replayer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.settleRetries = new SettleRetries(initialBackoff, maxBackoff, Clock.systemUTC(), this::settlementEnded);
-        if (spool.spoolDepth() > 0) {
-            LOG.info("{} cost records wait in the spool from an earlier run; replaying them", spool.spoolDepth());
-            scheduleReplay(Duration.ZERO);
-        }
+        this.replay = new SpoolReplay(spool, store, settleRetries, initialBackoff, maxBackoff);
+        this.writer = new CostRecordWriter(store, spool, settleRetries, replay);
     }
 
     /** How long {@link #close()} has for the budget settlements still waiting for a retry and the spool. */
@@ -141,14 +95,6 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
-    private static ScheduledExecutorService daemonScheduler(String threadName) {
-        return Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, threadName);
-            thread.setDaemon(true);
-            return thread;
-        });
-    }
-
     /** The embedded database (for other embedded stores to share), or null with DynamoDB. */
     public EmbeddedDatabase embeddedDatabase() {
         return database;
@@ -166,113 +112,17 @@ public final class Ledger implements AutoCloseable {
             LOG.warn("request {} ended without its whole usage from {} ({}); recorded as unreported, cost {} (estimated)",
                     record.requestId(), record.provider(), record.model(), record.cost().toPlainString());
         }
-        if (!writesBehind()) {
-            storeOrSpool(List.of(record));
-            return;
-        }
-        queued.add(record);
-        if (!writeScheduled.get() && writeScheduled.compareAndSet(false, true)) {
-            try {
-                writer.schedule(this::writeBehind, GATHER_NANOS, TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException closing) {
-                writeScheduled.set(false);
-                flush();
-            }
-        }
+        writer.record(record);
     }
 
     /** Whether {@link #record} only queues (the store writes records together, on the ledger's writer thread). */
     public boolean writesBehind() {
-        return writer != null;
-    }
-
-    private void writeBehind() {
-        writeScheduled.set(false);
-        flush();
+        return writer.writesBehind();
     }
 
     /** Writes every record queued so far (spend is read after this, so that it includes them). */
     public void flush() {
-        writing.lock();
-        try {
-            writeQueued();
-        } finally {
-            writing.unlock();
-        }
-    }
-
-    /** Writes what is queued, in batches of at most {@link #MAX_BATCH}; the caller holds {@link #writing}. */
-    private void writeQueued() {
-        List<CostRecord> batch = new ArrayList<>();
-        CostRecord next;
-        while ((next = queued.poll()) != null) {
-            batch.add(next);
-            if (batch.size() == MAX_BATCH) {
-                storeOrSpool(batch);
-                batch = new ArrayList<>();
-            }
-        }
-        if (!batch.isEmpty()) {
-            storeOrSpool(batch);
-        }
-    }
-
-    private void storeOrSpool(List<CostRecord> records) {
-        List<CostRecord> batch = spoolWhileSettlementsWait(records);
-        if (batch.isEmpty()) {
-            return;
-        }
-        if (storeHealthy) {
-            try {
-                store.recordAll(batch);
-                return;
-            } catch (RuntimeException e) {
-                storeHealthy = false;
-                LOG.warn("cost store failed ({}); spooling records until it is back", e.toString());
-            }
-        }
-        boolean spooled = false;
-        for (CostRecord record : batch) {
-            try {
-                spool.append(record);
-                spooled = true;
-            } catch (IOException | RuntimeException e) {
-                LOG.error("cost record {} lost: neither the store nor the spool took it: {}", record.requestId(), record, e);
-            }
-        }
-        if (spooled) {
-            scheduleReplay(null);
-        }
-    }
-
-    /**
-     * Spools the records of requests whose budget settlement waits for a retry, until it ends ({@link SettleRetries});
-     * returns the others, to be stored now.
-     */
-    private List<CostRecord> spoolWhileSettlementsWait(List<CostRecord> batch) {
-        if (!settleRetries.anyWaiting()) {
-            return batch;
-        }
-        List<CostRecord> now = new ArrayList<>(batch.size());
-        for (CostRecord record : batch) {
-            if (!settleRetries.waitsFor(record.requestId())) {
-                now.add(record);
-                continue;
-            }
-            try {
-                spool.append(record);
-            } catch (IOException | RuntimeException e) {
-                // Better counted twice by a budget catching up meanwhile than lost: the records are what was spent.
-                LOG.warn("cost record {} could not wait in the spool for its budget settlement ({}); storing it now",
-                        record.requestId(), e.toString());
-                now.add(record);
-                continue;
-            }
-            if (!settleRetries.waitsFor(record.requestId())) {
-                settlementEnded(); // it ended while the record was spooled: the replay it asked for may have run
-            }
-        }
-        return now;
+        writer.flush();
     }
 
     /**
@@ -369,112 +219,23 @@ public final class Ledger implements AutoCloseable {
             throw new IllegalArgumentException("the time to settle within cannot be negative: " + within);
         }
         long deadline = System.nanoTime() + within.toNanos();
-        closeDeadline = deadline;
-        closing = true;
-        if (writer != null) {
-            writer.shutdown();
-        }
-        flush();
+        replay.stopAt(deadline);
+        writer.close();
         // A quarter is kept for the records of settlements that do not land, which may reach the store only after.
         settleRetries.close(within.minus(within.dividedBy(4)));
-        replayer.shutdown(); // no interrupt: H2's file channel closes itself when a thread is interrupted in a write
         try {
-            if (!replayer.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                // Left open for it; what it has not stored when the store closes is replayed at the next start.
-                LOG.warn("the cost spool's replay still runs as the ledger closes; what it has not stored stays "
-                        + "spooled for the next start");
-            } else {
-                if (spool.spoolDepth() > 0) {
-                    spool.replay(this::notYet, this::replayOne);
-                }
-                if (spool.spoolDepth() > 0) {
-                    LOG.warn("{} cost records stay in the spool for the next start", spool.spoolDepth());
-                }
-                spool.close();
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("closing the cost spool: {}", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            replay.close();
         } finally {
             store.close();
         }
     }
 
-    private boolean replayOne(CostRecord record) {
-        store.record(record);
-        return true;
-    }
-
-    /** Whether a spooled record stays spooled: its budget settlement waits, or the close's time is up. */
-    private boolean notYet(CostRecord record) {
-        return settleRetries.waitsFor(record.requestId()) || (closing && System.nanoTime() - closeDeadline >= 0);
-    }
-
-    /** A settlement that records waited for has ended: replay them now, or again right after the replay running. */
+    /**
+     * Told by the settle retries that a request's last waiting settlement has ended, so that its record goes on (they
+     * are made before the replay, which asks them which records wait).
+     */
     private void settlementEnded() {
-        synchronized (replayState) {
-            replayAgain = true;
-        }
-        scheduleReplay(Duration.ZERO);
-    }
-
-    private void scheduleReplay(Duration delay) {
-        synchronized (replayState) {
-            if (replayScheduled || replayer.isShutdown()) {
-                return;
-            }
-            try {
-                replayer.schedule(this::replay, (delay == null ? backoff : delay).toMillis(), TimeUnit.MILLISECONDS);
-                replayScheduled = true;
-            } catch (RejectedExecutionException closed) {
-                // the close replays what is spooled
-            }
-        }
-    }
-
-    private void replay() {
-        synchronized (replayState) {
-            replayAgain = false;
-        }
-        AtomicInteger held = new AtomicInteger();
-        int taken = 0;
-        try {
-            taken = spool.replay(record -> {
-                boolean notYet = notYet(record);
-                if (notYet) {
-                    held.incrementAndGet();
-                }
-                return notYet;
-            }, this::replayOne);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("cost spool replay failed: {}", e.toString());
-        }
-        Duration next = null;
-        synchronized (replayState) {
-            replayScheduled = false;
-            if (spool.spoolDepth() <= held.get()) { // the store took every record it was offered
-                storeHealthy = true;
-                backoff = initialBackoff;
-                if (held.get() == 0) {
-                    LOG.info("cost spool drained ({} records replayed)", taken);
-                } else if (taken > 0) {
-                    LOG.info("{} spooled cost records replayed; {} wait for their budget settlement", taken,
-                            held.get());
-                }
-                if (!replayAgain) {
-                    return;
-                }
-                next = Duration.ZERO;
-            } else {
-                backoff = taken > 0 ? initialBackoff : min(backoff.multipliedBy(2), maxBackoff);
-            }
-        }
-        scheduleReplay(next);
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
+        replay.settlementEnded();
     }
 
     /** The budgets part, whose limits can be replaced while serving. */
