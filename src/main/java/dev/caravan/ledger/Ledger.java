@@ -206,11 +206,12 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Writes the queued records; tries the budget settlements still waiting for a retry, for up to three quarters of
-     * {@code within} (what does not land is logged, and keeps its hold until its period ends); then replays the spool,
-     * with the records of those settlements, until {@code within} has passed; then closes. The settlements go first
-     * because they are kept in memory only, and the records of theirs must follow them. What the store still refuses,
-     * or has not taken in time (a replay still running then is not waited for), stays spooled for the next start.
+     * Writes the queued records; tries the budget settlements still waiting for a retry until three quarters of
+     * {@code within} have passed since the close began, the writing of the queued records included (what does not
+     * land is logged, and keeps its hold until its period ends); then replays the spool, with the records of those
+     * settlements, until {@code within} has passed; then closes. The settlements go first because they are kept in
+     * memory only, and the records of theirs must follow them. What the store still refuses, or has not taken in time
+     * (a replay still running then is not waited for), stays spooled for the next start.
      *
      * @throws IllegalArgumentException when {@code within} is negative; nothing is closed then
      */
@@ -219,10 +220,11 @@ public final class Ledger implements AutoCloseable {
             throw new IllegalArgumentException("the time to settle within cannot be negative: " + within);
         }
         long deadline = System.nanoTime() + within.toNanos();
+        // A quarter is kept for the records of settlements that do not land, which may reach the store only after.
+        long settledBy = deadline - within.dividedBy(4).toNanos();
         replay.stopAt(deadline);
         writer.close();
-        // A quarter is kept for the records of settlements that do not land, which may reach the store only after.
-        settleRetries.close(within.minus(within.dividedBy(4)));
+        settleRetries.close(Duration.ofNanos(Math.max(0, settledBy - System.nanoTime())));
         try {
             replay.close();
         } finally {

@@ -91,6 +91,50 @@ class LedgerWriteBehindTest {
         }
     }
 
+    /**
+     * The close writes what is queued first; however long that takes counts in its time, so the settlements still
+     * waiting get three quarters of it from its start and the spool the rest.
+     */
+    @Test
+    void aCloseWhoseWriteOfQueuedRecordsTakesLongStillEndsInItsTimeAndWritesTheSpool() throws Exception {
+        CountDownLatch storeMayWrite = new CountDownLatch(1);
+        EmbeddedDatabase database = new EmbeddedDatabase(dataDir);
+        WatchedStore store = new WatchedStore(new EmbeddedCostStore(database), storeMayWrite);
+        SettleRetryContract.RefusingSettlements budgets =
+                new SettleRetryContract.RefusingSettlements(new EmbeddedBudgetStore(database));
+        Ledger ledger = new Ledger(store, new BudgetLedger(BudgetConfig.parse(SettleRetryContract.ALICE), budgets,
+                Clock.systemUTC()), new CostSpool(dataDir), Duration.ofMinutes(10), Duration.ofMinutes(10));
+        BudgetReservation waiting = ledger.reserve("in-flight", "checkout", "alice", "key-1", new BigDecimal("0.50"));
+        budgets.refuse(); // for good: the settle cannot land, and its record goes to the store at the close
+        ledger.settle(waiting, new BigDecimal("0.40"));
+        ledger.record(CostStoreContract.record("in-flight", Instant.now(), "mock-small", "mock", "alice", "checkout",
+                new BigDecimal("0.40")));
+        ledger.flush(); // spooled while its settle waits
+        ledger.record(CostStoreContract.record("slow-write", BigDecimal.ONE));
+        Thread opener = new Thread(() -> {
+            try {
+                Thread.sleep(3_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            storeMayWrite.countDown(); // the queued record's write takes 3 of the close's 4 s
+        });
+        opener.start();
+
+        long start = System.nanoTime();
+        ledger.close(Duration.ofSeconds(4));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        assertTrue(tookMillis < 5_000, "the close took " + tookMillis + " ms of its 4000");
+        EmbeddedCostStore reopened = new EmbeddedCostStore(new EmbeddedDatabase(dataDir));
+        try {
+            assertTrue(reopened.find("slow-write").isPresent(), "written by close");
+            assertTrue(reopened.find("in-flight").isPresent(), "replayed from the spool by close");
+        } finally {
+            reopened.close();
+        }
+    }
+
     private Ledger ledger(CostStore store, EmbeddedDatabase database) {
         return new Ledger(store, new BudgetLedger(BudgetConfig.none(), new EmbeddedBudgetStore(database), Clock.systemUTC()),
                 new CostSpool(dataDir), Duration.ofMillis(100), Duration.ofMillis(500));
