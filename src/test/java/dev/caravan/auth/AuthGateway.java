@@ -25,6 +25,10 @@ final class AuthGateway implements AutoCloseable {
 
     static final String MASTER_KEY = "test-master-key-0123456789abcdef";
     static final String GUARDED_CHAT = "/guarded/v1/chat/completions";
+    /** Both wrong-credential limits at three failures in ten minutes, for tests that guess. */
+    static final Map<String, String> THREE_FAILURES = Map.of(
+            "caravan.auth.master.max-failures", "3", "caravan.auth.master.failure-window-ms", "600000",
+            "caravan.auth.keys.max-failures", "3", "caravan.auth.keys.failure-window-ms", "600000");
 
     private final Main main;
     private final int port;

@@ -1,22 +1,14 @@
 package dev.caravan.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.api.Json;
+import dev.caravan.auth.LoopbackCaller.Answer;
 import dev.caravan.ops.LogLines;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Guessing credentials through the real routes: an address that presents too many wrong master keys (or, where turned
  * on, unknown API keys) is answered 429 with Retry-After, the right key too, while other addresses are served. Each test
- * calls from its own loopback address (127.0.0.x, all loopback on Linux), so the counts are its own.
+ * calls from its own loopback address ({@link LoopbackCaller}), so the counts are its own.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WrongCredentialLimitTest {
@@ -38,9 +30,7 @@ class WrongCredentialLimitTest {
 
     @BeforeAll
     void start() throws Exception {
-        gateway = AuthGateway.withKeys(Map.of(
-                "caravan.auth.master.max-failures", "3", "caravan.auth.master.failure-window-ms", "600000",
-                "caravan.auth.keys.max-failures", "3", "caravan.auth.keys.failure-window-ms", "600000"));
+        gateway = AuthGateway.withKeys(AuthGateway.THREE_FAILURES);
         valid = gateway.createKey("{\"userId\":\"alice\",\"application\":\"notebook\"}").get("secret").asText();
     }
 
@@ -55,13 +45,13 @@ class WrongCredentialLimitTest {
                 "wrong-master-" + KeySecrets.newSecret());
         try (LogLines log = LogLines.capture("dev.caravan")) {
             for (String wrong : wrongKeys) {
-                assertEquals(401, send("127.0.0.2", "GET", "/admin/keys", "Authorization", "Bearer " + wrong).status);
+                assertEquals(401, send("127.0.0.2", "GET", "/admin/keys", "Authorization", "Bearer " + wrong).status());
             }
 
             for (String path : List.of("/admin/keys", "/v1/spend?groupBy=user", "/v1/budgets")) {
                 Answer refused = send("127.0.0.2", "GET", path, "Authorization", MASTER);
                 assertTooManyFailures(refused, path);
-                assertTrue(refused.json().at("/error/message").asText().contains("master keys"), refused.body);
+                assertTrue(refused.json().at("/error/message").asText().contains("master keys"), refused.body());
             }
             assertTooManyFailures(send("127.0.0.2", "POST", "/admin/keys", "x-api-key", AuthGateway.MASTER_KEY),
                     "POST /admin/keys");
@@ -84,17 +74,17 @@ class WrongCredentialLimitTest {
         }
         assertTooManyFailures(send("127.0.0.3", "GET", "/admin/keys", "Authorization", MASTER), "the guesser");
 
-        assertEquals(200, send("127.0.0.4", "GET", "/admin/keys", "Authorization", MASTER).status);
+        assertEquals(200, send("127.0.0.4", "GET", "/admin/keys", "Authorization", MASTER).status());
         assertEquals(200, gateway.admin("GET", "/admin/keys", null).statusCode(), "127.0.0.1");
     }
 
     @Test
     void aRightKeyInBetweenResetsNoCount() throws Exception {
         for (int i = 0; i < 2; i++) {
-            assertEquals(401, send("127.0.0.5", "GET", "/admin/keys", "Authorization", "Bearer wrong-" + i).status);
-            assertEquals(200, send("127.0.0.5", "GET", "/admin/keys", "Authorization", MASTER).status);
+            assertEquals(401, send("127.0.0.5", "GET", "/admin/keys", "Authorization", "Bearer wrong-" + i).status());
+            assertEquals(200, send("127.0.0.5", "GET", "/admin/keys", "Authorization", MASTER).status());
         }
-        assertEquals(401, send("127.0.0.5", "GET", "/admin/keys", "Authorization", "Bearer wrong-2").status);
+        assertEquals(401, send("127.0.0.5", "GET", "/admin/keys", "Authorization", "Bearer wrong-2").status());
 
         assertTooManyFailures(send("127.0.0.5", "GET", "/admin/keys", "Authorization", MASTER), "after the third");
     }
@@ -102,28 +92,28 @@ class WrongCredentialLimitTest {
     @Test
     void aClientRepeatingOneOldKeyIsNotTakenForAGuesser() throws Exception {
         for (int i = 0; i < 10; i++) {
-            assertEquals(401, send("127.0.0.6", "GET", "/admin/keys", "Authorization", "Bearer the-old-master-key").status);
+            assertEquals(401, send("127.0.0.6", "GET", "/admin/keys", "Authorization", "Bearer the-old-master-key").status());
         }
-        assertEquals(401, send("127.0.0.6", "GET", "/admin/keys").status, "no key at all is no guess");
+        assertEquals(401, send("127.0.0.6", "GET", "/admin/keys").status(), "no key at all is no guess");
 
-        assertEquals(200, send("127.0.0.6", "GET", "/admin/keys", "Authorization", MASTER).status);
+        assertEquals(200, send("127.0.0.6", "GET", "/admin/keys", "Authorization", MASTER).status());
     }
 
     @Test
     void anAddressThatPresentsTooManyUnknownApiKeysGets429ItsValidKeyToo() throws Exception {
         for (int i = 0; i < 3; i++) {
             Answer unknown = send("127.0.0.7", "POST", AuthGateway.GUARDED_CHAT, "x-api-key", KeySecrets.newSecret());
-            assertEquals(401, unknown.status, unknown.body);
+            assertEquals(401, unknown.status(), unknown.body());
         }
 
         Answer refused = send("127.0.0.7", "POST", AuthGateway.GUARDED_CHAT, "Authorization", "Bearer " + valid);
         assertTooManyFailures(refused, "chat");
-        assertTrue(refused.json().at("/error/message").asText().contains("API keys"), refused.body);
+        assertTrue(refused.json().at("/error/message").asText().contains("API keys"), refused.body());
         assertTooManyFailures(send("127.0.0.7", "POST", "/v1/chat/completions", "x-api-key", valid), "the chat route");
         assertTooManyFailures(send("127.0.0.7", "GET", "/v1/models", "x-api-key", valid), "models");
-        assertEquals(200, send("127.0.0.8", "POST", AuthGateway.GUARDED_CHAT, "x-api-key", valid).status,
+        assertEquals(200, send("127.0.0.8", "POST", AuthGateway.GUARDED_CHAT, "x-api-key", valid).status(),
                 "another address");
-        assertEquals(200, send("127.0.0.7", "GET", "/admin/keys", "Authorization", MASTER).status,
+        assertEquals(200, send("127.0.0.7", "GET", "/admin/keys", "Authorization", MASTER).status(),
                 "the master key is counted apart");
     }
 
@@ -133,19 +123,20 @@ class WrongCredentialLimitTest {
             for (int i = 0; i < 20; i++) {
                 Answer unknown = send(defaults, "127.0.0.9", "POST", AuthGateway.GUARDED_CHAT, "x-api-key",
                         KeySecrets.newSecret());
-                assertEquals(401, unknown.status, unknown.body);
+                assertEquals(401, unknown.status(), unknown.body());
             }
             for (int i = 0; i < 10; i++) {
                 assertEquals(401, send(defaults, "127.0.0.9", "GET", "/admin/keys", "Authorization", "Bearer wrong-" + i)
-                        .status);
+                        .status());
             }
 
             assertTooManyFailures(send(defaults, "127.0.0.9", "GET", "/admin/keys", "Authorization", MASTER), "defaults");
         }
     }
 
-    private static void assertTooManyFailures(Answer answer, String what) throws Exception {
-        assertEquals(429, answer.status, what + ": " + answer.body);
+    /** A 429 too_many_failed_attempts in the API's error shape, with a Retry-After within the window. */
+    static void assertTooManyFailures(Answer answer, String what) throws Exception {
+        assertEquals(429, answer.status(), what + ": " + answer.body());
         assertTrue(answer.header("content-type").startsWith("application/json"), what);
         JsonNode error = answer.json().get("error");
         assertEquals("too_many_failed_attempts", error.get("code").asText(), what);
@@ -155,75 +146,12 @@ class WrongCredentialLimitTest {
         assertTrue(retryAfter >= 1 && retryAfter <= 600, what + ": Retry-After " + retryAfter);
     }
 
-    private record Answer(int status, Map<String, String> headers, String body) {
-        String header(String name) {
-            return headers.getOrDefault(name.toLowerCase(Locale.ROOT), "");
-        }
-
-        JsonNode json() throws Exception {
-            return Json.MAPPER.readTree(body);
-        }
-    }
-
     private Answer send(String from, String method, String path, String... headers) throws Exception {
-        return send(gateway, from, method, path, headers);
+        return LoopbackCaller.send(gateway, from, method, path, headers);
     }
 
-    /**
-     * One HTTP/1.1 request over a socket bound to {@code from}, so that the gateway sees that peer address; chat
-     * requests carry a small chat body.
-     */
     private static Answer send(AuthGateway to, String from, String method, String path, String... headers)
             throws Exception {
-        String body = method.equals("POST") && !path.startsWith("/admin")
-                ? "{\"model\":\"mock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" : "{}";
-        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "Connection: close\r\n");
-        for (int i = 0; i < headers.length; i += 2) {
-            request.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
-        }
-        if (method.equals("POST")) {
-            request.append("Content-Type: application/json\r\nContent-Length: ")
-                    .append(body.getBytes(StandardCharsets.UTF_8).length).append("\r\n\r\n").append(body);
-        } else {
-            request.append("\r\n");
-        }
-        try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), to.port(), InetAddress.getByName(from), 0)) {
-            socket.setSoTimeout(20_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            return parse(socket.getInputStream());
-        }
-    }
-
-    /** Reads the whole answer (the connection closes after it); a chunked body is joined. */
-    private static Answer parse(InputStream in) throws Exception {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        in.transferTo(all);
-        String text = all.toString(StandardCharsets.UTF_8);
-        int end = text.indexOf("\r\n\r\n");
-        String[] lines = text.substring(0, end).split("\r\n");
-        Map<String, String> headers = new java.util.HashMap<>();
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
-        }
-        String body = text.substring(end + 4);
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            List<String> chunks = new ArrayList<>();
-            int at = 0;
-            while (true) {
-                int lineEnd = body.indexOf("\r\n", at);
-                int size = Integer.parseInt(body.substring(at, lineEnd).trim(), 16);
-                if (size == 0) {
-                    break;
-                }
-                chunks.add(body.substring(lineEnd + 2, lineEnd + 2 + size));
-                at = lineEnd + 2 + size + 2;
-            }
-            body = String.join("", chunks);
-        }
-        return new Answer(Integer.parseInt(lines[0].split(" ")[1]), headers, body);
+        return LoopbackCaller.send(to, from, method, path, headers);
     }
 }

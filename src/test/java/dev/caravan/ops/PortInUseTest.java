@@ -26,7 +26,8 @@ class PortInUseTest {
             Exception e = assertThrows(Exception.class, () -> Gateway.start(Map.of(
                     "camel.server.port", Integer.toString(taken.getLocalPort()),
                     "camel.management.port", Integer.toString(management))));
-            assertTrue(messages(e).contains("nothing listens on 127.0.0.1:" + taken.getLocalPort()), messages(e));
+            String causes = Gateway.causes(e);
+            assertTrue(causes.contains("nothing listens on 127.0.0.1:" + taken.getLocalPort()), causes);
         }
         assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", management).close(),
                 "the management server that did start is closed again");
@@ -39,17 +40,10 @@ class PortInUseTest {
             Exception e = assertThrows(Exception.class, () -> Gateway.start(Map.of(
                     "camel.server.port", Integer.toString(api),
                     "camel.management.port", Integer.toString(taken.getLocalPort()))));
-            assertTrue(messages(e).contains("nothing listens on 127.0.0.1:" + taken.getLocalPort()), messages(e));
+            String causes = Gateway.causes(e);
+            assertTrue(causes.contains("nothing listens on 127.0.0.1:" + taken.getLocalPort()), causes);
         }
         assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", api).close(),
                 "the API server that did start is closed again");
-    }
-
-    private static String messages(Throwable e) {
-        StringBuilder all = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            all.append(t).append('\n');
-        }
-        return all.toString();
     }
 }

@@ -59,6 +59,15 @@ public final class Gateway implements AutoCloseable {
         return new Gateway(properties);
     }
 
+    /** Every exception in {@code e}'s chain of causes, one a line: what a refused start said. */
+    public static String causes(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t).append('\n');
+        }
+        return all.toString();
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
