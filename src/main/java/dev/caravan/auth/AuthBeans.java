@@ -50,6 +50,10 @@ public class AuthBeans implements CamelConfiguration {
     int keyMaxFailures;
     @PropertyInject(value = "caravan.auth.keys.failure-window-ms", defaultValue = "60000")
     long keyFailureWindowMillis;
+    @PropertyInject("caravan.auth.trusted-proxies:")
+    String trustedProxies;
+    @PropertyInject(value = "caravan.auth.trusted-proxies.header", defaultValue = ClientAddress.X_FORWARDED_FOR)
+    String trustedProxiesHeader;
     @PropertyInject(value = "caravan.auth.keys.dynamodb.table", defaultValue = DynamoKeyStore.DEFAULT_TABLE)
     String keysTable;
     @PropertyInject("caravan.auth.oidc.issuer:")
@@ -83,6 +87,7 @@ public class AuthBeans implements CamelConfiguration {
 
 
     private AuthMode mode;
+    private ClientAddress clients;
     private CachedKeys keys;
     private Authenticator authenticator;
     private boolean keysOpened;
@@ -107,7 +112,7 @@ public class AuthBeans implements CamelConfiguration {
         if (authenticator == null) {
             JwtVerifier jwts = authMode().identityProvider() ? new JwtVerifier(oidcSettings()) : null;
             authenticator = new Authenticator(authMode(), keys(context), jwts, new GuessLimiter("API key",
-                    keyMaxFailures, Duration.ofMillis(keyFailureWindowMillis)), Clock.systemUTC());
+                    keyMaxFailures, Duration.ofMillis(keyFailureWindowMillis), clientAddress()), Clock.systemUTC());
         }
         return authenticator;
     }
@@ -124,7 +129,8 @@ public class AuthBeans implements CamelConfiguration {
     @BindToRegistry
     public KeyAdmin keyAdmin(CamelContext context) {
         return new KeyAdmin(master(), keys(context),
-                new GuessLimiter("master key", masterMaxFailures, Duration.ofMillis(masterFailureWindowMillis)),
+                new GuessLimiter("master key", masterMaxFailures, Duration.ofMillis(masterFailureWindowMillis),
+                        clientAddress()),
                 Clock.systemUTC(),
                 keyId -> Ledger.keyLimitsChanged(context, keyId));
     }
@@ -137,6 +143,14 @@ public class AuthBeans implements CamelConfiguration {
     @BindToRegistry
     public CorsPolicy corsPolicy() {
         return new CorsPolicy(Arrays.asList(corsOrigins.split(",")), corsMaxAge);
+    }
+
+    /** Whose request it is, by address: the peer, or the client a trusted proxy names; the limits count per client. */
+    private synchronized ClientAddress clientAddress() {
+        if (clients == null) {
+            clients = ClientAddress.trusting(trustedProxies, trustedProxiesHeader);
+        }
+        return clients;
     }
 
     /** The key store (through its cache), or null when API keys are off. */
@@ -191,6 +205,11 @@ public class AuthBeans implements CamelConfiguration {
                     : " (camel.server.host " + configured + " is overridden)"));
         } else {
             LOG.info(current.describe());
+        }
+        clientAddress(); // an invalid entry fails the start here, naming it
+        if (!trustedProxies.isBlank()) {
+            LOG.info("Requests from trusted proxies {} are counted by the client their {} header names",
+                    trustedProxies.trim(), trustedProxiesHeader.trim());
         }
         String master = master();
         if (!master.isEmpty() && master.length() < STRONG_MASTER_KEY) {

@@ -1,9 +1,7 @@
 package dev.caravan.auth;
 
 import io.netty.util.NetUtil;
-import io.vertx.core.net.SocketAddress;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.platform.http.vertx.HttpMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,10 +18,11 @@ import java.util.function.LongSupplier;
 /**
  * Limits guessing a credential: once a client address has presented {@code maxFailures} wrong credentials within a
  * window (which starts at its first failure), it is answered 429 with Retry-After until that window passes, whatever
- * it presents, the right credential too. The address is the connection's peer (an IPv6 one by its /64, which one
- * host usually holds whole); forwarding headers are not trusted. A wrong credential presented again in a row counts
- * once (a client left with an old key is not guessing), and a success resets nothing. Windows are forgotten as they
- * pass; past {@code maxTracked} addresses within one window, further addresses share one count.
+ * it presents, the right credential too. The address is the client's as {@link ClientAddress} reads it (the peer,
+ * or the client a trusted proxy names), an IPv6 one by its /64, which one host usually holds whole; it is read only
+ * for a failure and while failures are remembered. A wrong credential presented again in a row counts once (a
+ * client left with an old key is not guessing), and a success resets nothing. Windows are forgotten as they pass;
+ * past {@code maxTracked} addresses within one window, further addresses share one count.
  */
 public final class GuessLimiter {
 
@@ -33,7 +32,7 @@ public final class GuessLimiter {
     static final String OTHER_ADDRESSES = "other addresses";
 
     /** No limit. */
-    public static final GuessLimiter OFF = new GuessLimiter("credential", 0, Duration.ZERO);
+    public static final GuessLimiter OFF = new GuessLimiter("credential", 0, Duration.ZERO, ClientAddress.PEER);
 
     private record Failures(long windowStart, int count, String lastCredential) {
     }
@@ -46,16 +45,26 @@ public final class GuessLimiter {
     private final long windowNanos;
     private final LongSupplier nanoClock;
     private final int maxTracked;
+    private final ClientAddress clients;
     private final Map<String, Failures> byClient = new ConcurrentHashMap<>();
     /** The windows started, oldest first: all windows last as long, so they pass in this order. */
     private final Queue<Window> windows = new ArrayDeque<>();
 
-    /** {@code credential} names what is guessed in answers and logs ("master key"); {@code maxFailures} 0: no limit. */
-    public GuessLimiter(String credential, int maxFailures, Duration window) {
-        this(credential, maxFailures, window, System::nanoTime, MAX_TRACKED);
+    /**
+     * {@code credential} names what is guessed in answers and logs ("master key"); {@code maxFailures} 0: no limit;
+     * {@code clients}: whose request it is.
+     */
+    public GuessLimiter(String credential, int maxFailures, Duration window, ClientAddress clients) {
+        this(credential, maxFailures, window, System::nanoTime, MAX_TRACKED, clients);
     }
 
     GuessLimiter(String credential, int maxFailures, Duration window, LongSupplier nanoClock, int maxTracked) {
+        this(credential, maxFailures, window, nanoClock, maxTracked, ClientAddress.PEER);
+    }
+
+    private GuessLimiter(String credential, int maxFailures, Duration window, LongSupplier nanoClock, int maxTracked,
+                         ClientAddress clients) {
+        this.clients = clients;
         this.credential = credential;
         this.maxFailures = window.isZero() || window.isNegative() ? 0 : Math.max(0, maxFailures);
         this.windowNanos = window.toNanos();
@@ -65,7 +74,7 @@ public final class GuessLimiter {
 
     /** Throws 429 while the request's address has used up its failures. */
     public void admit(Exchange exchange) {
-        if (maxFailures > 0) {
+        if (maxFailures > 0 && !byClient.isEmpty()) {
             admit(clientOf(exchange));
         }
     }
@@ -81,7 +90,7 @@ public final class GuessLimiter {
 
     /** Whether {@link #admit} would refuse this request. */
     public boolean refuses(Exchange exchange) {
-        return maxFailures > 0 && refusedFor(clientOf(exchange)) > 0;
+        return maxFailures > 0 && !byClient.isEmpty() && refusedFor(clientOf(exchange)) > 0;
     }
 
     /** Counts a wrong credential for the request's address; {@code fingerprint}: the credential's hash, never itself. */
@@ -144,13 +153,10 @@ public final class GuessLimiter {
         return byClient.size();
     }
 
-    /** The request's peer address (an IPv6 one as its /64), or null for an exchange that did not come over HTTP. */
-    static String clientOf(Exchange exchange) {
-        if (exchange.getIn() instanceof HttpMessage http && http.getRequest() != null) {
-            SocketAddress peer = http.getRequest().remoteAddress();
-            return peer == null ? null : client(peer.hostAddress());
-        }
-        return null;
+    /** The request's client address (an IPv6 one as its /64), or null for an exchange that did not come over HTTP. */
+    String clientOf(Exchange exchange) {
+        String address = clients.of(exchange);
+        return address == null ? null : client(address);
     }
 
     static String client(String address) {

@@ -84,8 +84,9 @@ public final class KeyAdmin {
             throw failure.appliedTo(exchange);
         }
         if (!KeySecrets.sameSecret(presented, masterKey)) {
-            LOG.warn("Admin API call from {} refused: wrong master key", GuessLimiter.clientOf(exchange));
-            masterGuesses.failed(exchange, KeySecrets.hash(presented));
+            String client = masterGuesses.clientOf(exchange);
+            LOG.warn("Admin API call from {} refused: wrong master key", client);
+            masterGuesses.failed(client, KeySecrets.hash(presented));
             throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect master key provided").appliedTo(exchange);
         }
     }

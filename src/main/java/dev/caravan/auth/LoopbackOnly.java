@@ -40,7 +40,7 @@ public final class LoopbackOnly {
         return configured;
     }
 
-    private static final List<String> FORWARDED_FOR = List.of("X-Forwarded-For", "X-Real-IP");
+    private static final List<String> FORWARDED_FOR = List.of(ClientAddress.X_FORWARDED_FOR, "X-Real-IP");
 
     public static void handle(RoutingContext ctx) {
         SocketAddress remote = ctx.request().remoteAddress();
@@ -65,13 +65,9 @@ public final class LoopbackOnly {
                 }
             }
         }
-        for (String value : headers.getAll("Forwarded")) {
-            for (String pair : value.split("[,;]")) {
-                String[] nameValue = pair.split("=", 2);
-                if (nameValue[0].trim().equalsIgnoreCase("for")
-                        && (nameValue.length < 2 || !isLoopbackLiteral(nameValue[1].trim().replace("\"", "")))) {
-                    return false;
-                }
+        for (String named : ClientAddress.forwardedFor(headers)) {
+            if (!isLoopbackLiteral(named)) {
+                return false;
             }
         }
         return true;
@@ -79,14 +75,7 @@ public final class LoopbackOnly {
 
     /** An address literal (IPv6 perhaps in brackets, either perhaps with a port) on loopback; never resolves a name. */
     private static boolean isLoopbackLiteral(String entry) {
-        String address = entry.trim();
-        if (address.startsWith("[")) {
-            int close = address.indexOf(']');
-            address = close < 0 ? "" : address.substring(1, close);
-        } else if (address.indexOf(':') == address.lastIndexOf(':') && address.indexOf(':') > 0) {
-            address = address.substring(0, address.indexOf(':'));
-        }
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(address);
+        byte[] literal = ClientAddress.literal(entry);
         try {
             return literal != null && InetAddress.getByAddress(literal).isLoopbackAddress();
         } catch (UnknownHostException e) {

@@ -1,12 +1,16 @@
 package dev.caravan.auth;
 
+import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,5 +117,27 @@ class GuessLimiterTest {
         assertEquals("2001:db8:1:2:0:0:0:0/64", GuessLimiter.client("2001:db8:1:2::1"));
         assertEquals("192.0.2.7", GuessLimiter.client("192.0.2.7"));
         assertEquals("192.0.2.7", GuessLimiter.client("::ffff:192.0.2.7"));
+    }
+
+    /** A request is read for its address only when a limit is on and some address has failed. */
+    @Test
+    void readsNoRequestsAddressUntilSomeAddressHasFailed() {
+        AtomicInteger reads = new AtomicInteger();
+        Exchange request = (Exchange) Proxy.newProxyInstance(Exchange.class.getClassLoader(),
+                new Class<?>[] {Exchange.class}, (proxy, method, args) -> {
+                    reads.incrementAndGet();
+                    return null;
+                });
+        GuessLimiter limiter = limiter(3, 100);
+
+        limiter.admit(request);
+        assertFalse(limiter.refuses(request));
+        GuessLimiter.OFF.admit(request);
+        GuessLimiter.OFF.failed(request, "a");
+        assertEquals(0, reads.get());
+
+        limiter.failed("192.0.2.7", "a");
+        limiter.admit(request);
+        assertTrue(reads.get() > 0, "read once an address has failed");
     }
 }
