@@ -1,6 +1,10 @@
 package dev.caravan.ops;
 
+import java.io.PrintStream;
 import java.io.UnsupportedEncodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.logging.ErrorManager;
 import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.StreamHandler;
@@ -9,8 +13,12 @@ import java.util.logging.StreamHandler;
  * Standard output, a record at a time, flushed after each: the gateway's own logs (java.util.logging's
  * ConsoleHandler writes to standard error). Set up from the logging configuration like any JDK handler
  * ({@code dev.caravan.ops.StdoutHandler.level}, {@code .formatter}, {@code .encoding}, UTF-8 unless given).
+ * A record goes out in one write: standard output is locked for one write at a time, and StreamHandler's encoder
+ * writes a long record (a stack trace) in 8 KiB pieces, between which the access log's batch could land.
  */
 public class StdoutHandler extends StreamHandler {
+
+    private final PrintStream out = System.out;
 
     public StdoutHandler() {
         if (LogManager.getLogManager().getProperty(getClass().getName() + ".encoding") == null) {
@@ -20,13 +28,25 @@ public class StdoutHandler extends StreamHandler {
                 throw new IllegalStateException(e); // every JVM has UTF-8
             }
         }
-        setOutputStream(System.out);
+        setOutputStream(out);
     }
 
     @Override
-    public synchronized void publish(LogRecord record) {
-        super.publish(record);
-        flush();
+    public void publish(LogRecord record) {
+        if (!isLoggable(record)) {
+            return;
+        }
+        byte[] line;
+        try {
+            String encoding = getEncoding();
+            line = getFormatter().format(record).getBytes(encoding == null ? StandardCharsets.UTF_8
+                    : Charset.forName(encoding));
+        } catch (RuntimeException e) {
+            reportError("Cannot format a log record", e, ErrorManager.FORMAT_FAILURE);
+            return;
+        }
+        out.write(line, 0, line.length);
+        out.flush();
     }
 
     /** Flushes only: standard output stays open for the rest of the process. */
