@@ -21,8 +21,9 @@ import java.util.logging.LogRecord;
  * are written when it holds {@code bufferSize} bytes or at the latest {@code flushMillis} after they were logged, one
  * system call for many lines instead of one per request on the event loop. Only whole records are written, so they
  * never interleave with other loggers' lines. The last lines are written when the gateway's Camel context has
- * stopped ({@link #flushAll}, after the last request's line) and when the handler is closed; a process killed
- * outright loses at most {@code flushMillis} of them (every request's cost record is in the ledger, not here).
+ * stopped ({@link #flushAll}, after the last request's line) and when the handler is closed (after which each line
+ * is written at once); a process killed outright loses at most {@code flushMillis} of them (every request's cost
+ * record is in the ledger, not here).
  *
  * <p>Settings, in the logging configuration: {@code dev.caravan.ops.BatchedStdoutHandler.level},
  * {@code .formatter} (default {@link LineFormatter}), {@code .bufferSize} (bytes, default 8192, at least 1024) and
@@ -36,6 +37,8 @@ public class BatchedStdoutHandler extends Handler {
     private final int bufferSize;
     private final ByteArrayOutputStream buffer;
     private final ScheduledExecutorService flusher;
+    /** Set by close, under the lock: from then on a line is written at once, as nothing would flush it later. */
+    private boolean closed;
 
     public BatchedStdoutHandler() {
         this(System.out, intSetting("bufferSize", 8192), intSetting("flushMillis", 200), formatterSetting());
@@ -82,7 +85,7 @@ public class BatchedStdoutHandler extends Handler {
         }
         synchronized (this) {
             buffer.write(line, 0, line.length);
-            if (buffer.size() >= bufferSize) {
+            if (buffer.size() >= bufferSize || closed) {
                 write();
             }
         }
@@ -97,7 +100,10 @@ public class BatchedStdoutHandler extends Handler {
     public void close() {
         OPEN.remove(this);
         flusher.shutdownNow();
-        flush();
+        synchronized (this) {
+            closed = true;
+            write();
+        }
     }
 
     private void write() {

@@ -121,6 +121,17 @@ class BatchedStdoutHandlerTest {
     }
 
     @Test
+    void aLineLoggedAfterTheCloseIsWrittenAtOnce() {
+        // A reset of the logging configuration closes the handler while another thread may still be publishing to
+        // it; nothing would write a line left in the batch after that.
+        Writes out = new Writes();
+        BatchedStdoutHandler handler = handler(out, 8192, 60_000);
+        handler.close();
+        log(handler, "a late request");
+        assertEquals("a late request\n", out.all());
+    }
+
+    @Test
     void recordsBelowItsLevelAreNotWritten() {
         Writes out = new Writes();
         BatchedStdoutHandler handler = handler(out, 8192, 60_000);
