@@ -62,12 +62,11 @@ final class BedrockMessages {
             String text = openContent.get(i).text();
             if (text != null) {
                 String trimmed = Whitespace.stripTrailing(text);
-                if (trimmed.isEmpty()) {
-                    openContent.remove(i);
-                } else {
+                if (!trimmed.isEmpty()) {
                     openContent.set(i, ContentBlock.fromText(trimmed));
+                    return;
                 }
-                return;
+                openContent.remove(i); // and the text before it ends the turn now
             }
         }
     }

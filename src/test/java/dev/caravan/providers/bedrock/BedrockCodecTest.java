@@ -79,6 +79,18 @@ class BedrockCodecTest {
     }
 
     @Test
+    void aClaudePrefillEndsWithoutWhitespaceWhenItsLastTextIsWhitespaceAlone() {
+        // the no-break space is dropped by trimming; the text before it is the prefill's end then
+        ChatRequest prefilled = chat(ChatMessage.of("user", "Name a colour."),
+                new ChatMessage("assistant", List.of(ContentPart.text("The colour is "), ContentPart.text("\u00a0")),
+                        null, null, null));
+
+        List<Message> claude = encode(prefilled).messages();
+
+        assertEquals(List.of("The colour is"), claude.get(1).content().stream().map(ContentBlock::text).toList());
+    }
+
+    @Test
     void leavesOutBlankTextAndTheTurnsLeftEmptyKeepingUserAndAssistantAlternating() {
         // an assistant turn of "" is what the gateway itself renders for an empty answer; SDKs send it back as is
         ConverseRequest converse = encode(chat(ChatMessage.of("user", "Hello"), ChatMessage.of("assistant", ""),
