@@ -5,10 +5,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
 
@@ -18,16 +25,18 @@ import java.util.logging.Logger;
  * Lines for people by default; one JSON object per line with {@code CARAVAN_LOG_FORMAT=json} (or
  * {@code -Dcaravan.log.format=json}). A logging configuration of one's own, {@code
  * -Djava.util.logging.config.file=...}, replaces the bundled ones ({@code logging.properties} and
- * {@code logging-json.properties} in the jar are where to start from).
+ * {@code logging-json.properties} in the jar are where to start from). Whatever the configuration, Camel's two
+ * property loggers stay at INFO or above: below it they print secrets.
  */
 public final class LogSetup {
 
     static final String MANAGER = "java.util.logging.manager";
     static final String CONFIG_FILE = "java.util.logging.config.file";
     static final String CONFIG_CLASS = "java.util.logging.config.class";
-    static final String ACCESS = "caravan.access";
-    /** Held: java.util.logging keeps loggers only weakly, and a new one would come without its handler. */
-    private static volatile Logger accessLogger;
+    static final List<String> SECRET_PRINTERS = List.of("org.apache.camel.component.properties",
+            "org.apache.camel.impl.engine.DefaultCamelContextExtension");
+    /** Held: java.util.logging keeps loggers only weakly, and a new one would come without its handler or level. */
+    private static final List<Logger> HELD = new CopyOnWriteArrayList<>();
 
     private LogSetup() {
     }
@@ -37,28 +46,63 @@ public final class LogSetup {
         if (System.getProperty(MANAGER) == null) {
             System.setProperty(MANAGER, LateResetLogManager.class.getName());
         }
-        if (System.getProperty(CONFIG_FILE) != null || System.getProperty(CONFIG_CLASS) != null) {
-            return; // the LogManager reads that one itself
+        if (System.getProperty(CONFIG_CLASS) == null) {
+            String file = System.getProperty(CONFIG_FILE);
+            configure(file != null ? file
+                    : bundled(format(System.getProperty("caravan.log.format"), System.getenv("CARAVAN_LOG_FORMAT"))),
+                    file != null);
         }
-        String resource = bundled(format(System.getProperty("caravan.log.format"), System.getenv("CARAVAN_LOG_FORMAT")));
+        pinSecretPrinters();
+    }
+
+    /**
+     * Reads a logging configuration (a file, or one of the jar's), makes the handlers and formatters it names, and
+     * gives them to their loggers. java.util.logging would make them from the system class loader only, which does
+     * not hold the gateway's classes when it runs inside Maven ({@code mvn exec:java}).
+     */
+    private static void configure(String source, boolean file) {
         Properties config = new Properties();
-        try (InputStream in = LogSetup.class.getResourceAsStream("/" + resource)) {
+        try (InputStream in = file ? Files.newInputStream(Path.of(source)) : LogSetup.class.getResourceAsStream("/" + source)) {
             if (in == null) {
-                throw new IllegalStateException(resource + " is missing from the class path");
+                throw new IllegalStateException(source + " is missing from the class path");
             }
             config.load(in);
-            // java.util.logging makes the handlers and formatters a file names from the system class loader only,
-            // which does not hold the gateway's classes when it runs inside Maven (mvn exec:java): they are made here.
-            String rootHandlers = (String) config.remove("handlers");
-            String accessHandlers = (String) config.remove(ACCESS + ".handlers");
+            Map<String, String> handlers = new LinkedHashMap<>();
+            for (String key : config.stringPropertyNames()) {
+                if (key.equals("handlers") || key.endsWith(".handlers")) {
+                    handlers.put(key.equals("handlers") ? "" : key.substring(0, key.length() - ".handlers".length()),
+                            (String) config.remove(key));
+                }
+            }
             ByteArrayOutputStream levels = new ByteArrayOutputStream();
             config.store(levels, null);
             LogManager.getLogManager().readConfiguration(new ByteArrayInputStream(levels.toByteArray()));
-            attach(Logger.getLogger(""), rootHandlers, config);
-            accessLogger = Logger.getLogger(ACCESS);
-            attach(accessLogger, accessHandlers, config);
+            handlers.forEach((name, classes) -> {
+                Logger logger = Logger.getLogger(name);
+                HELD.add(logger);
+                attach(logger, classes, config);
+            });
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read " + resource, e);
+            throw new UncheckedIOException("Cannot read the logging configuration " + source, e);
+        }
+    }
+
+    /**
+     * At DEBUG Camel's property loggers print every resolved property value, provider keys included (Camel masks only
+     * its INFO summary): they stay at INFO or above whatever a configuration of one's own says.
+     */
+    static void pinSecretPrinters() {
+        for (String name : SECRET_PRINTERS) {
+            Logger logger = Logger.getLogger(name);
+            HELD.add(logger);
+            Logger configured = logger;
+            while (configured.getLevel() == null && configured.getParent() != null) {
+                configured = configured.getParent();
+            }
+            Level effective = configured.getLevel() == null ? Level.INFO : configured.getLevel();
+            if (effective.intValue() < Level.INFO.intValue()) {
+                logger.setLevel(Level.INFO);
+            }
         }
     }
 

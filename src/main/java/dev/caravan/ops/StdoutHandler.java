@@ -5,6 +5,7 @@ import java.io.UnsupportedEncodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.logging.ErrorManager;
+import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.StreamHandler;
@@ -12,7 +13,8 @@ import java.util.logging.StreamHandler;
 /**
  * Standard output, a record at a time, flushed after each: the gateway's own logs (java.util.logging's
  * ConsoleHandler writes to standard error). Set up from the logging configuration like any JDK handler
- * ({@code dev.caravan.ops.StdoutHandler.level}, {@code .formatter}, {@code .encoding}, UTF-8 unless given).
+ * ({@code dev.caravan.ops.StdoutHandler.level}, ALL unless given, {@code .formatter}, {@code .encoding}, UTF-8 unless
+ * given).
  * A record goes out in one write: standard output is locked for one write at a time, and StreamHandler's encoder
  * writes a long record (a stack trace) in 8 KiB pieces, between which the access log's batch could land.
  */
@@ -21,6 +23,9 @@ public class StdoutHandler extends StreamHandler {
     private final PrintStream out = System.out;
 
     public StdoutHandler() {
+        if (LogManager.getLogManager().getProperty(getClass().getName() + ".level") == null) {
+            setLevel(Level.ALL); // the loggers' levels decide (a StreamHandler's own default is INFO)
+        }
         if (LogManager.getLogManager().getProperty(getClass().getName() + ".encoding") == null) {
             try {
                 setEncoding("UTF-8");

@@ -19,6 +19,7 @@ public final class LoggingProbe {
         LogSetup.install();
         LoggerFactory.getLogger(LoggingProbe.class).info("started as {}", "probe");
         LoggerFactory.getLogger(LoggingProbe.class).debug("not at the default level");
+        LoggerFactory.getLogger(LogSetup.SECRET_PRINTERS.get(0)).debug("resolved caravan.openai.api-key=sk-probe");
         Logger access = Logger.getLogger("caravan.access");
         LogRecord line = new LogRecord(Level.INFO, "request_id=req_probe status=ok");
         line.setLoggerName(access.getName());

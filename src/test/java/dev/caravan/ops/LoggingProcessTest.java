@@ -68,6 +68,37 @@ class LoggingProcessTest {
     }
 
     @Test
+    void aConfigurationOfOnesOwnReplacesTheBundledOneButNeverUnpinsTheSecretPrinters(@TempDir Path dir)
+            throws Exception {
+        Path own = dir.resolve("logging.properties");
+        Files.writeString(own, """
+                handlers = dev.caravan.ops.StdoutHandler
+                dev.caravan.ops.StdoutHandler.formatter = dev.caravan.ops.EcsJsonFormatter
+                .level = FINE
+                caravan.access.handlers = dev.caravan.ops.BatchedStdoutHandler
+                caravan.access.useParentHandlers = false
+                """);
+        Path launcher = dir.resolve("dev/caravan/ops/IsolatedLaunch.class");
+        Files.createDirectories(launcher.getParent());
+        try (InputStream in = IsolatedLaunch.class.getResourceAsStream("IsolatedLaunch.class")) {
+            Files.copy(in, launcher);
+        }
+        String config = "-Djava.util.logging.config.file=" + own;
+        for (List<String> launch : List.of(
+                List.of(config, "-cp", System.getProperty("java.class.path"), LoggingProbe.class.getName()),
+                List.of(config, "-cp", dir.toString(), IsolatedLaunch.class.getName(),
+                        System.getProperty("java.class.path"), LoggingProbe.class.getName()))) {
+            List<String> lines = run(null, launch);
+            String all = String.join("\n", lines);
+            assertFalse(all.contains("Can't load log handler"), all);
+            assertTrue(lines.stream().anyMatch(l -> l.contains("\"message\":\"not at the default level\"")
+                    && l.contains("\"log.level\":\"DEBUG\"")), "its own level and format: " + all);
+            assertTrue(lines.stream().anyMatch(l -> l.contains("request_id=req_probe")), "its access handler: " + all);
+            assertFalse(all.contains("sk-probe"), "a property logger printed a secret at DEBUG: " + all);
+        }
+    }
+
+    @Test
     void jsonLinesWithCaravanLogFormat() throws Exception {
         List<String> lines = run("json");
         JsonMapper mapper = JsonMapper.builder().build();
