@@ -49,6 +49,9 @@ public final class GuessLimiter {
     private final Map<String, Failures> byClient = new ConcurrentHashMap<>();
     /** The windows started, oldest first: all windows last as long, so they pass in this order. */
     private final Queue<Window> windows = new ArrayDeque<>();
+    /** The oldest window's start, for {@link #forgetIfDue} to read without the lock. */
+    private volatile long oldestStart;
+    private volatile boolean windowsLeft;
 
     /**
      * {@code credential} names what is guessed in answers and logs ("master key"); {@code maxFailures} 0: no limit;
@@ -80,6 +83,7 @@ public final class GuessLimiter {
     }
 
     void admit(String client) {
+        forgetIfDue();
         long waitNanos = refusedFor(client);
         if (waitNanos > 0) {
             long waitMillis = (waitNanos + 999_999) / 1_000_000;
@@ -90,7 +94,11 @@ public final class GuessLimiter {
 
     /** Whether {@link #admit} would refuse this request. */
     public boolean refuses(Exchange exchange) {
-        return maxFailures > 0 && !byClient.isEmpty() && refusedFor(clientOf(exchange)) > 0;
+        if (maxFailures == 0 || byClient.isEmpty()) {
+            return false;
+        }
+        forgetIfDue();
+        return !byClient.isEmpty() && refusedFor(clientOf(exchange)) > 0;
     }
 
     /** Counts a wrong credential for the request's address; {@code fingerprint}: the credential's hash, never itself. */
@@ -133,6 +141,7 @@ public final class GuessLimiter {
                 counted = new Failures(before.windowStart(), before.count() + 1, fingerprint);
             }
             byClient.put(key, counted);
+            noteOldest();
         }
         if (counted.count() == maxFailures && counted != before) {
             LOG.warn("{} presented {} wrong {}s within {} s: refused (429) until its window passes", client,
@@ -145,6 +154,26 @@ public final class GuessLimiter {
         for (Window oldest = windows.peek(); oldest != null && now - oldest.start() >= windowNanos; oldest = windows.peek()) {
             windows.remove();
             byClient.remove(oldest.client());
+        }
+        noteOldest();
+    }
+
+    /** Under the lock: publishes the oldest window for {@link #forgetIfDue}. */
+    private void noteOldest() {
+        Window oldest = windows.peek();
+        windowsLeft = oldest != null;
+        oldestStart = oldest == null ? 0 : oldest.start();
+    }
+
+    /**
+     * Forgets the windows that have passed without waiting for the next failure, so that a guarded request stops
+     * reading its client's address once no failure is left; a volatile read unless one is due.
+     */
+    private void forgetIfDue() {
+        if (windowsLeft && nanoClock.getAsLong() - oldestStart >= windowNanos) {
+            synchronized (windows) {
+                forgetPassed(nanoClock.getAsLong());
+            }
         }
     }
 

@@ -50,6 +50,23 @@ class GuessLimiterTest {
     }
 
     @Test
+    void passedWindowsAreForgottenWhenTheNextRequestIsCheckedNotOnlyAtTheNextFailure() {
+        GuessLimiter limiter = limiter(3, 100);
+        limiter.failed("192.0.2.7", "a");
+        limiter.failed("198.51.100.9", "a");
+        now.addAndGet(Duration.ofMinutes(1).toNanos());
+        limiter.failed("203.0.113.5", "a");
+        assertEquals(3, limiter.trackedClients());
+
+        now.addAndGet(Duration.ofMinutes(4).toNanos());
+        limiter.admit("192.0.2.1");
+        assertEquals(1, limiter.trackedClients(), "the two windows that passed are gone");
+        now.addAndGet(Duration.ofMinutes(1).toNanos());
+        limiter.admit("192.0.2.1");
+        assertEquals(0, limiter.trackedClients(), "nothing is left to read a client's address for");
+    }
+
+    @Test
     void theSameWrongCredentialPresentedAgainCountsOnce() {
         GuessLimiter limiter = limiter(3, 100);
         for (int i = 0; i < 10; i++) {

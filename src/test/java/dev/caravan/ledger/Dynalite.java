@@ -106,7 +106,11 @@ final class Dynalite implements AutoCloseable {
                 "--no-audit", "--no-fund"))
                 .directory(PROJECT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         npm.getOutputStream().close(); // nothing to read from
-        if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0 || !Files.exists(BIN)) {
+        boolean ended = npm.waitFor(5, TimeUnit.MINUTES);
+        if (!ended) {
+            npm.destroyForcibly(); // not left running after the tests
+        }
+        if (!ended || npm.exitValue() != 0 || !Files.exists(BIN)) {
             throw new IllegalStateException("npm could not install dynalite in " + PROJECT + File.separator
                     + "node_modules; its output is in " + log);
         }
