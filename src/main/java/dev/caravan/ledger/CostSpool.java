@@ -1,6 +1,7 @@
 package dev.caravan.ledger;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -99,11 +100,17 @@ public final class CostSpool {
                 left.add(refused); // last, so that one record the store never takes cannot hold up the others
             }
             synchronized (lock) {
-                if (!left.isEmpty()) {
-                    depth.addAndGet(-left.size());
-                    append(left);
+                try {
+                    if (!left.isEmpty()) {
+                        depth.addAndGet(-left.size());
+                        append(left);
+                    }
+                    Files.delete(replaying);
+                } catch (IOException e) {
+                    // The aside file stays, every record of it to be offered again: count what the files now hold.
+                    recount(e);
+                    throw e;
                 }
-                Files.delete(replaying);
             }
             return taken;
         }
@@ -148,6 +155,15 @@ public final class CostSpool {
     public void close() throws IOException {
         synchronized (lock) {
             channel.close();
+        }
+    }
+
+    /** Sets the depth to the records the files hold, after a replay that could not put its records back. */
+    private void recount(IOException failure) {
+        try {
+            depth.set(countLines(spool) + countLines(replaying));
+        } catch (IOException | UncheckedIOException e) {
+            failure.addSuppressed(e);
         }
     }
 

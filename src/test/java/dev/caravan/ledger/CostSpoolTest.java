@@ -3,12 +3,15 @@ package dev.caravan.ledger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class CostSpoolTest {
 
@@ -64,6 +67,39 @@ class CostSpoolTest {
         spool.replay(r -> taken.add(r.requestId()));
         assertEquals(List.of("req-0", "req-3", "req-1", "req-2"), taken);
         assertEquals(0, spool.spoolDepth());
+    }
+
+    /**
+     * The spool is closed under a replay (as a close that does not wait for it does), so the records left cannot be
+     * put back: the aside file keeps them all, and the depth must count what a restart would find.
+     */
+    @Test
+    void aReplayThatCannotPutItsRecordsBackLeavesTheDepthAtWhatTheSpoolHolds() throws Exception {
+        CostSpool spool = spoolOf(3);
+
+        assertThrows(IOException.class, () -> spool.replay(r -> {
+            if (r.requestId().equals("req-1")) {
+                closeQuietly(spool);
+                return false;
+            }
+            return true;
+        }));
+
+        CostSpool reopened = new CostSpool(dataDir);
+        try {
+            assertEquals(3, reopened.spoolDepth());
+            assertEquals(reopened.spoolDepth(), spool.spoolDepth());
+        } finally {
+            reopened.close();
+        }
+    }
+
+    private static void closeQuietly(CostSpool spool) {
+        try {
+            spool.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A spool holding {@code records} records, req-0 first. */
