@@ -34,6 +34,10 @@ final class SpoolReplay {
     /** A settlement that records waited for ended since the running replay began: replay again after it. */
     private boolean replayAgain;
     private Duration backoff;
+    /** Whether a background replay runs (guarded by {@link #replayState}). */
+    private boolean replayRunning;
+    /** Set by the close when no background replay runs: none begins after, the spool being the close's. */
+    private boolean replaysStopped;
     /** Set by the ledger's close: from {@link #closeDeadline} on, replays leave what is spooled for the next start. */
     private volatile boolean closing;
     private volatile long closeDeadline;
@@ -100,6 +104,10 @@ final class SpoolReplay {
 
     private void replay() {
         synchronized (replayState) {
+            if (replaysStopped) {
+                return;
+            }
+            replayRunning = true;
             replayAgain = false;
         }
         AtomicInteger held = new AtomicInteger();
@@ -117,6 +125,7 @@ final class SpoolReplay {
         }
         Duration next = null;
         synchronized (replayState) {
+            replayRunning = false;
             replayScheduled = false;
             if (spool.spoolDepth() <= held.get()) { // the store took every record it was offered
                 storeHealthy = true;
@@ -148,6 +157,17 @@ final class SpoolReplay {
         return settlements.waitsFor(record.requestId()) || (closing && System.nanoTime() - closeDeadline >= 0);
     }
 
+    /**
+     * Whether no background replay runs, so that none will: the replay thread may not have ended yet when the close's
+     * time is up, though it has nothing left to do.
+     */
+    private boolean stopReplays() {
+        synchronized (replayState) {
+            replaysStopped = !replayRunning;
+            return replaysStopped;
+        }
+    }
+
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
@@ -167,7 +187,8 @@ final class SpoolReplay {
     void close() {
         replayer.shutdown(); // no interrupt: H2's file channel closes itself when a thread is interrupted in a write
         try {
-            if (!replayer.awaitTermination(Math.max(0, closeDeadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            if (!replayer.awaitTermination(Math.max(0, closeDeadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    && !stopReplays()) {
                 LOG.warn("the cost spool's replay still runs as the ledger closes; what it has not stored stays "
                         + "spooled for the next start");
                 return;
