@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * while the store refuses them, at once when a budget settlement that records waited for has ended, and one last time
  * at the ledger's close, within its deadline. A record whose settlement still waits ({@link SettleRetries#waitsFor})
  * is not offered: it stays spooled, in its place. Also knows whether the store is taking records: from a failed write
- * until a replay gets every record it offers into the store, records go straight to the spool.
+ * until a replay offers records and gets every one of them into the store, records go straight to the spool.
  */
 final class SpoolReplay {
 
@@ -111,6 +111,7 @@ final class SpoolReplay {
             replayAgain = false;
         }
         AtomicInteger held = new AtomicInteger();
+        AtomicInteger offered = new AtomicInteger();
         int taken = 0;
         try {
             taken = spool.replay(record -> {
@@ -119,7 +120,10 @@ final class SpoolReplay {
                     held.incrementAndGet();
                 }
                 return notYet;
-            }, this::replayOne);
+            }, record -> {
+                offered.incrementAndGet();
+                return replayOne(record);
+            });
         } catch (IOException | RuntimeException e) {
             LOG.warn("cost spool replay failed: {}", e.toString());
         }
@@ -128,7 +132,9 @@ final class SpoolReplay {
             replayRunning = false;
             replayScheduled = false;
             if (spool.spoolDepth() <= held.get()) { // the store took every record it was offered
-                storeHealthy = true;
+                if (offered.get() > 0) { // a replay that offered nothing learned nothing of the store
+                    storeHealthy = true;
+                }
                 backoff = initialBackoff;
                 if (held.get() == 0) {
                     LOG.info("cost spool drained ({} records replayed)", taken);
