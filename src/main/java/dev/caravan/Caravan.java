@@ -27,10 +27,24 @@ public final class Caravan {
         } catch (Exception e) {
             // A gateway that did not start as configured stops and says so in its exit status, so that its supervisor
             // (Kubernetes, systemd) sees the failure instead of a process that serves nothing.
-            LoggerFactory.getLogger(Caravan.class).error("Caravan could not start: {}", e.getMessage(), e);
+            LoggerFactory.getLogger(Caravan.class).error("Caravan could not start: {}", reason(e), e);
             main.stop();
             System.exit(1);
         }
+    }
+
+    /**
+     * Why the start failed: the innermost cause's message first when the outer one does not hold it (Camel wraps a
+     * bean's refusal of its settings in "Error during post processing of bean ..."), then the outer one.
+     */
+    static String reason(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String outer = String.valueOf(failure.getMessage());
+        return root == failure || root.getMessage() == null || outer.contains(root.getMessage()) ? outer
+                : root.getMessage() + " (" + outer + ")";
     }
 
     /** The configuration classes of the gateway, for the launcher and for tests that start the real thing. */
