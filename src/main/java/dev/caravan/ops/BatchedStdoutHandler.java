@@ -76,11 +76,8 @@ public class BatchedStdoutHandler extends Handler {
         if (!isLoggable(record)) {
             return;
         }
-        byte[] line;
-        try {
-            line = getFormatter().format(record).getBytes(StandardCharsets.UTF_8);
-        } catch (RuntimeException e) {
-            reportError("Cannot format a log record", e, ErrorManager.FORMAT_FAILURE);
+        byte[] line = StdoutHandler.formatted(this, record, StandardCharsets.UTF_8);
+        if (line == null) {
             return;
         }
         synchronized (this) {

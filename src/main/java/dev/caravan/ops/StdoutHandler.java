@@ -5,6 +5,7 @@ import java.io.UnsupportedEncodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.logging.ErrorManager;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
@@ -41,17 +42,22 @@ public class StdoutHandler extends StreamHandler {
         if (!isLoggable(record)) {
             return;
         }
-        byte[] line;
-        try {
-            String encoding = getEncoding();
-            line = getFormatter().format(record).getBytes(encoding == null ? StandardCharsets.UTF_8
-                    : Charset.forName(encoding));
-        } catch (RuntimeException e) {
-            reportError("Cannot format a log record", e, ErrorManager.FORMAT_FAILURE);
-            return;
+        String encoding = getEncoding();
+        byte[] line = formatted(this, record, encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding));
+        if (line != null) {
+            out.write(line, 0, line.length);
+            out.flush();
         }
-        out.write(line, 0, line.length);
-        out.flush();
+    }
+
+    /** The record as the handler's formatter writes it, encoded; null, reported to the handler, if formatting fails. */
+    static byte[] formatted(Handler handler, LogRecord record, Charset charset) {
+        try {
+            return handler.getFormatter().format(record).getBytes(charset);
+        } catch (RuntimeException e) {
+            handler.getErrorManager().error("Cannot format a log record", e, ErrorManager.FORMAT_FAILURE);
+            return null;
+        }
     }
 
     /** Flushes only: standard output stays open for the rest of the process. */
