@@ -88,15 +88,34 @@ public final class ClientAddress {
 
     /** The client's address, or null for an exchange that did not come over HTTP. */
     public String of(Exchange exchange) {
-        if (!(exchange.getIn() instanceof HttpMessage http) || http.getRequest() == null) {
-            return null;
-        }
-        HttpServerRequest request = http.getRequest();
-        SocketAddress peer = request.remoteAddress();
+        HttpServerRequest request = request(exchange);
+        SocketAddress peer = request == null ? null : request.remoteAddress();
         if (peer == null) {
             return null;
         }
         return trusted.isEmpty() ? peer.hostAddress() : of(peer.hostAddress(), request.headers());
+    }
+
+    /**
+     * The forwarding header (X-Forwarded-For or Forwarded) an HTTP request carries from a peer that is not a trusted
+     * proxy, whose header is therefore not read; null when it carries none or its peer is trusted.
+     */
+    public String forwardedByUntrustedPeer(Exchange exchange) {
+        HttpServerRequest request = request(exchange);
+        if (request == null) {
+            return null;
+        }
+        SocketAddress peer = request.remoteAddress();
+        byte[] peerAddress = peer == null ? null : literal(peer.hostAddress());
+        if (peerAddress != null && trusts(peerAddress)) {
+            return null;
+        }
+        MultiMap headers = request.headers();
+        return headers.contains(X_FORWARDED_FOR) ? X_FORWARDED_FOR : headers.contains(FORWARDED) ? FORWARDED : null;
+    }
+
+    private static HttpServerRequest request(Exchange exchange) {
+        return exchange.getIn() instanceof HttpMessage http ? http.getRequest() : null;
     }
 
     /** The client of a request from {@code peer} with these headers. */

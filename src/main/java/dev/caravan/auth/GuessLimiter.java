@@ -104,7 +104,7 @@ public final class GuessLimiter {
     /** Counts a wrong credential for the request's address; {@code fingerprint}: the credential's hash, never itself. */
     public void failed(Exchange exchange, String fingerprint) {
         if (maxFailures > 0) {
-            failed(clientOf(exchange), fingerprint);
+            failed(clientOf(exchange), fingerprint, clients.forwardedByUntrustedPeer(exchange));
         }
     }
 
@@ -122,6 +122,14 @@ public final class GuessLimiter {
     }
 
     void failed(String client, String fingerprint) {
+        failed(client, fingerprint, null);
+    }
+
+    /**
+     * {@code forwardingHeader}: the forwarding header the request carried from a peer that is not a trusted proxy, or
+     * null; named in the warning when the refusal begins, since every client behind that proxy is then refused too.
+     */
+    private void failed(String client, String fingerprint, String forwardingHeader) {
         if (client == null || maxFailures == 0) {
             return;
         }
@@ -144,8 +152,10 @@ public final class GuessLimiter {
             noteOldest();
         }
         if (counted.count() == maxFailures && counted != before) {
-            LOG.warn("{} presented {} wrong {}s within {} s: refused (429) until its window passes", client,
-                    maxFailures, credential, Duration.ofNanos(windowNanos).toSeconds());
+            LOG.warn("{} presented {} wrong {}s within {} s: refused (429) until its window passes{}", client,
+                    maxFailures, credential, Duration.ofNanos(windowNanos).toSeconds(), forwardingHeader == null ? ""
+                            : "; it sent " + forwardingHeader + ", so it may be a proxy whose every client is refused "
+                            + "with it: list it in caravan.auth.trusted-proxies to count each client on its own");
         }
     }
 

@@ -84,9 +84,8 @@ public final class KeyAdmin {
             throw failure.appliedTo(exchange);
         }
         if (!KeySecrets.sameSecret(presented, masterKey)) {
-            String client = masterGuesses.clientOf(exchange);
-            LOG.warn("Admin API call from {} refused: wrong master key", client);
-            masterGuesses.failed(client, KeySecrets.hash(presented));
+            LOG.warn("Admin API call from {} refused: wrong master key", masterGuesses.clientOf(exchange));
+            masterGuesses.failed(exchange, KeySecrets.hash(presented));
             throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect master key provided").appliedTo(exchange);
         }
     }
