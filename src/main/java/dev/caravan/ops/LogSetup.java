@@ -1,10 +1,10 @@
 package dev.caravan.ops;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -74,9 +74,7 @@ public final class LogSetup {
                             (String) config.remove(key));
                 }
             }
-            ByteArrayOutputStream levels = new ByteArrayOutputStream();
-            config.store(levels, null);
-            LogManager.getLogManager().readConfiguration(new ByteArrayInputStream(levels.toByteArray()));
+            LogManager.getLogManager().readConfiguration(new ByteArrayInputStream(written(config)));
             handlers.forEach((name, classes) -> {
                 Logger logger = Logger.getLogger(name);
                 HELD.add(logger);
@@ -84,6 +82,44 @@ public final class LogSetup {
             });
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the logging configuration " + source, e);
+        }
+    }
+
+    /**
+     * The configuration in the properties format, as {@link Properties#store} writes it but without its date comment:
+     * formatting that date loads the JDK's time-zone names, a noticeable part of a launch's first second.
+     */
+    static byte[] written(Properties config) {
+        StringBuilder out = new StringBuilder();
+        for (String key : config.stringPropertyNames()) {
+            escaped(out, key, true);
+            out.append('=');
+            escaped(out, config.getProperty(key), false);
+            out.append('\n');
+        }
+        return out.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Escapes as {@link Properties#store} does: a key's spaces, a value's leading one, separators, comment marks. */
+    private static void escaped(StringBuilder out, String text, boolean key) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case ' ' -> out.append(key || i == 0 ? "\\ " : " ");
+                case '\\' -> out.append("\\\\");
+                case '\t' -> out.append("\\t");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\f' -> out.append("\\f");
+                case '=', ':', '#', '!' -> out.append('\\').append(c);
+                default -> {
+                    if (c < 0x20 || c > 0x7e) {
+                        out.append(String.format("\\u%04X", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
         }
     }
 

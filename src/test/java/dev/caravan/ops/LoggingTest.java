@@ -59,6 +59,22 @@ class LoggingTest {
     }
 
     @Test
+    void theConfigurationHandedToTheLogManagerReadsBackAsItWas() throws Exception {
+        Properties config = new Properties();
+        config.setProperty(".level", "INFO");
+        config.setProperty("a key with spaces", " leading space, trailing ");
+        config.setProperty("sep=arators:#!", "x=y:z #not a comment !nor this");
+        config.setProperty("back\\slash", "C:\\logs\\caravan\ttab\nline\rreturn\fformfeed");
+        config.setProperty("unicode", "caf\u00e9 \u2013 \ud83d\ude80");
+        config.setProperty("empty", "");
+
+        Properties read = new Properties();
+        read.load(new java.io.ByteArrayInputStream(LogSetup.written(config)));
+
+        assertEquals(config, read);
+    }
+
+    @Test
     void levelsAreNamedAsSlf4jNamesThem() {
         assertEquals("ERROR", LogLevels.name(Level.SEVERE));
         assertEquals("WARN", LogLevels.name(Level.WARNING));
