@@ -4,6 +4,7 @@ import dev.caravan.auth.AuthBeans;
 import dev.caravan.ops.LogSetup;
 import dev.caravan.ops.OperationsBeans;
 import dev.caravan.providers.AccountRoutes;
+import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,7 @@ public final class Caravan {
             System.err.println("Caravan could not start: " + e.getMessage());
             System.exit(1);
         }
-        Main main = new Main();
+        Main main = newMain();
         configure(main);
         try {
             main.run(args);
@@ -45,6 +46,26 @@ public final class Caravan {
         String outer = String.valueOf(failure.getMessage());
         return root == failure || root.getMessage() == null || outer.contains(root.getMessage()) ? outer
                 : root.getMessage() + " (" + outer + ")";
+    }
+
+    /**
+     * Camel Main without its first pass over the route files: before configuring itself, Camel Main parses every YAML
+     * route file once for Camel K modelines and bean definitions, then again to load the routes. The gateway's route
+     * files hold neither (beans come from its configuration classes), and that pass was a twentieth of a launch's main
+     * thread; with {@code camel.main.modeline=true} it runs as before.
+     */
+    static final class GatewayMain extends Main {
+        @Override
+        protected void modelineRoutes(CamelContext camelContext) throws Exception {
+            if (mainConfigurationProperties.isModeline()) {
+                super.modelineRoutes(camelContext);
+            }
+        }
+    }
+
+    /** The launcher's Camel Main, for tests that start the real thing too. */
+    public static Main newMain() {
+        return new GatewayMain();
     }
 
     /** The configuration classes of the gateway, for the launcher and for tests that start the real thing. */

@@ -1,6 +1,7 @@
 package dev.caravan.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.Caravan;
 import dev.caravan.GatewayBeans;
 import dev.caravan.api.Json;
 import org.apache.camel.CamelContext;
@@ -37,7 +38,7 @@ final class AuthGateway implements AutoCloseable {
     private AuthGateway(Map<String, String> properties) throws Exception {
         this.port = freePort();
         // No package scan: it would find AuthBeans a second time beside the explicit configuration below.
-        main = new Main();
+        main = Caravan.newMain();
         dev.caravan.Caravan.configure(main);
         Map<String, String> all = new LinkedHashMap<>();
         all.put("camel.main.routes-include-pattern",

@@ -24,7 +24,7 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(Map<String, String> properties) throws Exception {
         this.port = freePort();
-        main = new Main();
+        main = Caravan.newMain();
         Caravan.configure(main);
         Map<String, String> all = new LinkedHashMap<>();
         all.put("camel.server.port", Integer.toString(port));
