@@ -7,10 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
@@ -26,18 +24,26 @@ import java.util.stream.Stream;
  * The embedded store's cost records: an append-only journal of JSON lines, one file per UTC day of the records'
  * time ({@code <dataDir>/cost-records/2025-03-01.jsonl}), each line tagged with the batch it was written in. A line
  * counts once its batch is committed in the ledger database together with the batch's counters
- * ({@link EmbeddedCostStore}); lines of a batch that failed, and a line torn by a crash, are skipped by readers.
+ * ({@link EmbeddedCostStore}); lines of a batch that failed are skipped by readers. An append that fails is cut back
+ * off the file, and one that a crash cut short is cut off before the file is appended to again ({@link JsonLinesFile}),
+ * so that no line joins a torn one.
  */
 final class CostJournal implements AutoCloseable {
 
     private static final String SUFFIX = ".jsonl";
 
     private final Path dir;
+    private final JsonLinesFile.Opener opener;
     /** Open day files (today's, and yesterday's while records of it still come); guarded by this. */
     private final Map<LocalDate, FileChannel> open = new HashMap<>();
 
     CostJournal(Path dataDir) {
+        this(dataDir, FileChannel::open);
+    }
+
+    CostJournal(Path dataDir, JsonLinesFile.Opener opener) {
         this.dir = dataDir.resolve("cost-records");
+        this.opener = opener;
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -80,13 +86,11 @@ final class CostJournal implements AutoCloseable {
             open.put(day, channel);
         }
         try {
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
-        } catch (IOException e) {
-            // The file may now end in a torn line: reopen it next time, which starts a new line first.
+            JsonLinesFile.append(channel, bytes, false);
+        } catch (IOException | RuntimeException e) {
+            // Cut back off the file; or, should that have failed, cut off when the next append opens it anew.
             open.remove(day);
-            channel.close();
+            JsonLinesFile.closeAfter(e, channel);
             throw e;
         }
     }
@@ -106,21 +110,8 @@ final class CostJournal implements AutoCloseable {
         });
     }
 
-    /** Opens a day file for appending; one that ends in a torn line gets a line break, so the next line is whole. */
     private FileChannel openDay(LocalDate day) throws IOException {
-        // Written at its end by this journal only (under its lock), so no APPEND, which would forbid reading the end.
-        FileChannel channel = FileChannel.open(dir.resolve(day + SUFFIX), StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
-        long size = channel.size();
-        channel.position(size);
-        if (size > 0) {
-            ByteBuffer last = ByteBuffer.allocate(1);
-            channel.read(last, size - 1);
-            if (last.get(0) != '\n') {
-                channel.write(ByteBuffer.wrap(new byte[] {'\n'}));
-            }
-        }
-        return channel;
+        return JsonLinesFile.openForAppend(opener, dir.resolve(day + SUFFIX));
     }
 
     /** Every whole line of the days {@code from..to} that have a file, in day and then write order. */
@@ -138,7 +129,7 @@ final class CostJournal implements AutoCloseable {
         if (!Files.exists(file)) {
             return;
         }
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (BufferedReader reader = JsonLinesFile.reader(file)) {
             String line;
             while ((line = reader.readLine()) != null) {
                 if (line.isBlank()) {
@@ -148,7 +139,7 @@ final class CostJournal implements AutoCloseable {
                 try {
                     node = CostRecordJson.parse(line);
                 } catch (IOException torn) {
-                    continue; // a line torn by a crash: its batch never committed
+                    continue; // a line torn by a crash, not yet cut off: its batch never committed
                 }
                 if (node.path("requestId").isTextual() && node.path("timestamp").isTextual()) {
                     each.accept(node);

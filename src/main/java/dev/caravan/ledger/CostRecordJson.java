@@ -24,7 +24,8 @@ final class CostRecordJson {
     static String line(CostRecord record) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         write(out, record, null);
-        return out.toString(StandardCharsets.UTF_8);
+        String line = out.toString(StandardCharsets.UTF_8);
+        return line.substring(0, line.length() - 1);
     }
 
     /** Writes the record as one line of JSON and its line break; {@code batch} may be null. */

@@ -1,14 +1,18 @@
 package dev.caravan.ledger;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,24 +22,37 @@ import java.util.function.Predicate;
  * Records the store could not take, waiting on local disk: {@code cost-spool.jsonl}, one JSON line per record,
  * forced to disk before {@link #append} returns. A replay moves the file aside ({@code cost-spool.replaying.jsonl}),
  * writes each record to the store, and puts back what is left; a crash during a replay leaves the aside file, which
- * the next replay takes first. Records may then be written twice, which the store's idempotency absorbs.
+ * the next replay takes first. Records may then be written twice, which the store's idempotency absorbs. An append
+ * that fails is cut back off the file, and one that a crash cut short is cut off at the next start
+ * ({@link JsonLinesFile}): a torn append loses its own record only, never one appended after it.
  */
 public final class CostSpool {
 
+    /** The ledger's logger, as {@link SpoolReplay}'s: operators' filters and alerts name it. */
+    private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
+
     private final Path spool;
     private final Path replaying;
+    private final JsonLinesFile.Opener opener;
     private final Object lock = new Object();
     private final Object replayLock = new Object();
     private final AtomicLong depth = new AtomicLong();
+    /** The spool file open for appending; null from a failed append until the next opens it anew (guarded by lock). */
     private FileChannel channel;
+    private boolean closed;
 
     public CostSpool(Path dataDir) {
+        this(dataDir, FileChannel::open);
+    }
+
+    CostSpool(Path dataDir, JsonLinesFile.Opener opener) {
+        this.opener = opener;
         try {
             Files.createDirectories(dataDir);
             this.spool = dataDir.resolve("cost-spool.jsonl");
             this.replaying = dataDir.resolve("cost-spool.replaying.jsonl");
+            this.channel = open(); // cuts off a torn last line before the records are counted
             depth.set(countLines(spool) + countLines(replaying));
-            this.channel = open();
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the cost spool in " + dataDir, e);
         }
@@ -69,31 +86,40 @@ public final class CostSpool {
         synchronized (replayLock) {
             synchronized (lock) {
                 if (!Files.exists(replaying)) {
-                    if (Files.size(spool) == 0) {
+                    FileChannel current = channel(); // opened anew if an append failed: no torn line moves aside
+                    if (current.size() == 0) {
                         return 0;
                     }
-                    channel.close();
+                    current.close();
+                    channel = null;
                     Files.move(spool, replaying, StandardCopyOption.ATOMIC_MOVE);
                     channel = open();
                 }
             }
-            List<String> lines = Files.readAllLines(replaying, StandardCharsets.UTF_8).stream()
-                    .filter(line -> !line.isBlank()).toList();
+            List<String> lines = lines(replaying);
             List<String> left = new ArrayList<>();
             int taken = 0;
+            int skipped = 0;
             int next = 0;
             String refused = null;
             while (next < lines.size() && refused == null) {
                 String line = lines.get(next++);
                 CostRecord record = readable(line);
-                if (record != null && notYet.test(record)) {
+                if (record == null) {
+                    skipped++;
+                    depth.decrementAndGet();
+                } else if (notYet.test(record)) {
                     left.add(line);
-                } else if (record == null || offer(store, record)) {
+                } else if (offer(store, record)) {
                     taken++;
                     depth.decrementAndGet();
                 } else {
                     refused = line;
                 }
+            }
+            if (skipped > 0) {
+                LOG.warn("cost spool replay: skipped {} lines that are no cost record (damaged, or torn by a crash "
+                        + "under an earlier version)", skipped);
             }
             left.addAll(lines.subList(next, lines.size()));
             if (refused != null) {
@@ -116,7 +142,7 @@ public final class CostSpool {
         }
     }
 
-    /** The line's record, or null for a torn last line from a crash during append (it was never acknowledged). */
+    /** The line's record, or null for a line that is none. */
     private static CostRecord readable(String line) {
         try {
             return CostRecordJson.record(line);
@@ -140,21 +166,40 @@ public final class CostSpool {
         }
         ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
         synchronized (lock) {
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
+            FileChannel written = channel();
+            try {
+                JsonLinesFile.append(written, bytes, true);
+            } catch (IOException | RuntimeException e) {
+                // Cut back off the file; or, should that have failed, cut off when the next append opens it anew.
+                channel = null;
+                JsonLinesFile.closeAfter(e, written);
+                throw e;
             }
-            channel.force(false);
             depth.addAndGet(lines.size());
         }
     }
 
+    /** The spool file to append to (under lock). */
+    private FileChannel channel() throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        if (channel == null) {
+            channel = open();
+        }
+        return channel;
+    }
+
     private FileChannel open() throws IOException {
-        return FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        return JsonLinesFile.openForAppend(opener, spool);
     }
 
     public void close() throws IOException {
         synchronized (lock) {
-            channel.close();
+            closed = true;
+            if (channel != null) {
+                channel.close();
+            }
         }
     }
 
@@ -171,8 +216,14 @@ public final class CostSpool {
         if (!Files.exists(file)) {
             return 0;
         }
-        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
-            return lines.filter(line -> !line.isBlank()).count();
+        try (BufferedReader reader = JsonLinesFile.reader(file)) {
+            return reader.lines().filter(line -> !line.isBlank()).count();
+        }
+    }
+
+    private static List<String> lines(Path file) throws IOException {
+        try (BufferedReader reader = JsonLinesFile.reader(file)) {
+            return reader.lines().filter(line -> !line.isBlank()).toList();
         }
     }
 }
