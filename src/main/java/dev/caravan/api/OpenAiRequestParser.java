@@ -2,6 +2,7 @@ package dev.caravan.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.CacheBreakpoint;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ContentPart;
@@ -14,7 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** Reads and validates an OpenAI Chat Completions request body into the normalized {@link ChatRequest}. */
+/**
+ * Reads and validates an OpenAI Chat Completions request body into the normalized {@link ChatRequest}, with the
+ * prompt-caching breakpoints ({@code cache_control}) its parts, messages and tools carry.
+ */
 public final class OpenAiRequestParser {
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
@@ -22,7 +26,8 @@ public final class OpenAiRequestParser {
     public ChatRequest parse(byte[] body) {
         ObjectNode root = Json.readObject(body);
         String model = FieldReader.requiredString(root, "model", "model");
-        List<ChatMessage> messages = messages(FieldReader.nonEmptyArray(root, "messages"));
+        CacheControlReader cache = new CacheControlReader();
+        List<ChatMessage> messages = messages(FieldReader.nonEmptyArray(root, "messages"), cache);
         Integer maxTokens = FieldReader.positiveInt(root, "max_completion_tokens");
         Integer legacyMax = FieldReader.positiveInt(root, "max_tokens");
         Integer n = FieldReader.positiveInt(root, "n");
@@ -40,19 +45,20 @@ public final class OpenAiRequestParser {
         }
         return new ChatRequest(model, messages, maxTokens != null ? maxTokens : legacyMax,
                 FieldReader.number(root, "temperature", 0, 2), FieldReader.number(root, "top_p", 0, 1),
-                FieldReader.stop(root), stream, includeUsage, tools(root.get("tools")),
-                toolChoice(root.get("tool_choice")), FieldReader.optionalString(root, "user", "user"), root);
+                FieldReader.stop(root), stream, includeUsage, tools(root.get("tools"), cache),
+                toolChoice(root.get("tool_choice")), FieldReader.optionalString(root, "user", "user"), root,
+                cache.any());
     }
 
-    private static List<ChatMessage> messages(JsonNode array) {
+    private static List<ChatMessage> messages(JsonNode array, CacheControlReader cache) {
         List<ChatMessage> out = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
-            out.add(message(array.get(i), "messages[" + i + "]"));
+            out.add(message(array.get(i), "messages[" + i + "]", cache));
         }
         return out;
     }
 
-    private static ChatMessage message(JsonNode node, String path) {
+    private static ChatMessage message(JsonNode node, String path, CacheControlReader cache) {
         if (!node.isObject()) {
             throw GatewayException.invalidRequest(path, "'" + path + "' must be an object");
         }
@@ -62,16 +68,17 @@ public final class OpenAiRequestParser {
                     + "developer, user, assistant, tool; got '" + role + "'");
         }
         List<ToolCall> toolCalls = "assistant".equals(role) ? toolCalls(node.get("tool_calls"), path) : List.of();
-        List<ContentPart> content = content(node.get("content"), path + ".content", !toolCalls.isEmpty());
+        List<ContentPart> content = content(node.get("content"), path + ".content", !toolCalls.isEmpty(), cache);
         String toolCallId = null;
         if ("tool".equals(role)) {
             toolCallId = FieldReader.requiredString(node, "tool_call_id", path + ".tool_call_id");
         }
         return new ChatMessage(role, content, toolCalls, toolCallId,
-                FieldReader.optionalString(node, "name", path + ".name"));
+                FieldReader.optionalString(node, "name", path + ".name"), cache.read(node, path));
     }
 
-    private static List<ContentPart> content(JsonNode node, String path, boolean mayBeEmpty) {
+    private static List<ContentPart> content(JsonNode node, String path, boolean mayBeEmpty,
+                                             CacheControlReader cache) {
         if (node == null || node.isNull()) {
             if (mayBeEmpty) {
                 return List.of();
@@ -89,30 +96,31 @@ public final class OpenAiRequestParser {
         }
         List<ContentPart> parts = new ArrayList<>();
         for (int i = 0; i < node.size(); i++) {
-            parts.add(part(node.get(i), path + "[" + i + "]"));
+            parts.add(part(node.get(i), path + "[" + i + "]", cache));
         }
         return parts;
     }
 
-    private static ContentPart part(JsonNode node, String path) {
+    private static ContentPart part(JsonNode node, String path, CacheControlReader cache) {
         if (!node.isObject()) {
             throw GatewayException.invalidRequest(path, "'" + path + "' must be an object");
         }
         String type = FieldReader.requiredString(node, "type", path + ".type");
-        switch (type) {
-            case "text":
-                return ContentPart.text(FieldReader.requiredString(node, "text", path + ".text"));
-            case "image_url":
+        ContentPart part = switch (type) {
+            case "text" -> ContentPart.text(FieldReader.requiredString(node, "text", path + ".text"));
+            case "image_url" -> {
                 JsonNode image = node.get("image_url");
                 if (image == null || !image.isObject()) {
                     throw GatewayException.invalidRequest(path + ".image_url", "'" + path + ".image_url' must be an "
                             + "object with a url");
                 }
-                return ContentPart.image(FieldReader.requiredString(image, "url", path + ".image_url.url"));
-            default:
-                throw GatewayException.invalidRequest(path + ".type", "'" + path + ".type' must be text or "
-                        + "image_url; got '" + type + "'");
-        }
+                yield ContentPart.image(FieldReader.requiredString(image, "url", path + ".image_url.url"));
+            }
+            default -> throw GatewayException.invalidRequest(path + ".type", "'" + path + ".type' must be text or "
+                    + "image_url; got '" + type + "'");
+        };
+        CacheBreakpoint breakpoint = cache.read(node, path);
+        return breakpoint == null ? part : part.withCache(breakpoint);
     }
 
     private static List<ToolCall> toolCalls(JsonNode node, String path) {
@@ -138,7 +146,7 @@ public final class OpenAiRequestParser {
         return calls;
     }
 
-    private static List<ToolDefinition> tools(JsonNode node) {
+    private static List<ToolDefinition> tools(JsonNode node, CacheControlReader cache) {
         if (node == null || node.isNull()) {
             return List.of();
         }
@@ -160,7 +168,8 @@ public final class OpenAiRequestParser {
                         + ".function.parameters' must be a JSON Schema object");
             }
             tools.add(new ToolDefinition(FieldReader.requiredString(function, "name", at + ".function.name"),
-                    FieldReader.optionalString(function, "description", at + ".function.description"), parameters));
+                    FieldReader.optionalString(function, "description", at + ".function.description"), parameters,
+                    cache.read(tool, at)));
         }
         return tools;
     }

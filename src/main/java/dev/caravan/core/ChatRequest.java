@@ -7,11 +7,12 @@ import java.util.List;
 /**
  * The normalized request every provider codec starts from.
  * {@code original} is the caller's JSON when it came in OpenAI's shape, so that the OpenAI codec can forward
- * the fields Caravan does not need to understand; it is never modified.
+ * the fields Caravan does not need to understand; it is never modified. {@code cacheBreakpoints}: some part, message
+ * or tool carries a {@link CacheBreakpoint}, so that a codec need not look through a request that has none.
  */
 public record ChatRequest(String model, List<ChatMessage> messages, Integer maxTokens, Double temperature, Double topP,
                           List<String> stop, boolean stream, boolean includeUsage, List<ToolDefinition> tools,
-                          ToolChoice toolChoice, String user, ObjectNode original) {
+                          ToolChoice toolChoice, String user, ObjectNode original, boolean cacheBreakpoints) {
 
     public ChatRequest {
         messages = List.copyOf(messages);
@@ -19,9 +20,17 @@ public record ChatRequest(String model, List<ChatMessage> messages, Integer maxT
         tools = tools == null ? List.of() : List.copyOf(tools);
     }
 
+    /** A request without cache breakpoints. */
+    public ChatRequest(String model, List<ChatMessage> messages, Integer maxTokens, Double temperature, Double topP,
+                       List<String> stop, boolean stream, boolean includeUsage, List<ToolDefinition> tools,
+                       ToolChoice toolChoice, String user, ObjectNode original) {
+        this(model, messages, maxTokens, temperature, topP, stop, stream, includeUsage, tools, toolChoice, user,
+                original, false);
+    }
+
     public ChatRequest withModel(String newModel) {
         return new ChatRequest(newModel, messages, maxTokens, temperature, topP, stop, stream, includeUsage, tools,
-                toolChoice, user, original);
+                toolChoice, user, original, cacheBreakpoints);
     }
 
     /** The last user message's text: what the echo model answers with and what a prompt estimate starts from. */

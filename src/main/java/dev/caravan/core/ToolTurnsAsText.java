@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * A conversation's tool calls and tool results written as plain text, for a request that must not carry tool
  * blocks: Anthropic and Bedrock refuse toolUse/toolResult blocks when the request defines no tools, and Bedrock has
- * no "none" tool choice. The model still reads what was called and what came back, but cannot call a tool.
+ * no "none" tool choice. The model still reads what was called and what came back, but cannot call a tool. Cache
+ * breakpoints stay on the turns that carried them.
  */
 public final class ToolTurnsAsText {
 
@@ -28,11 +29,15 @@ public final class ToolTurnsAsText {
                     content.add(ContentPart.text(
                             "[called tool " + call.name() + " (id " + call.id() + ") with " + arguments + "]"));
                 }
-                rewritten.add(new ChatMessage(message.role(), content, List.of(), null, message.name()));
+                rewritten.add(new ChatMessage(message.role(), content, List.of(), null, message.name(),
+                        message.cache()));
             } else if ("tool".equals(message.role())) {
                 String name = namesById.getOrDefault(message.toolCallId(), message.name());
-                rewritten.add(ChatMessage.of("user", "[result of tool " + (name == null ? "" : name + " ")
-                        + "(id " + message.toolCallId() + "): " + message.text() + "]"));
+                String text = "[result of tool " + (name == null ? "" : name + " ") + "(id " + message.toolCallId()
+                        + "): " + message.text() + "]";
+                // a breakpoint on the tool result stays on the text that replaces it
+                rewritten.add(new ChatMessage("user", List.of(ContentPart.text(text)), List.of(), null, null,
+                        message.anyCache()));
             } else {
                 rewritten.add(message);
             }

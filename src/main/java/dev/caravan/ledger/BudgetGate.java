@@ -101,7 +101,8 @@ public final class BudgetGate {
         long output = CutShortOutput.tokens(call.latencyNanos(), tokensPerSecond,
                 outputAllowance(call.request(), call.current()), seen.completionTokens());
         Usage estimate = seen.promptTokens() > 0
-                ? new Usage(seen.promptTokens(), output, seen.cacheReadTokens(), seen.cacheWriteTokens(), 0)
+                ? new Usage(seen.promptTokens(), output, seen.cacheReadTokens(), seen.cacheWriteTokens(), 0,
+                        seen.cacheWrite1hTokens())
                 : Usage.of(promptTokens(call.request(), call.current()), output);
         BigDecimal cost = price.cost(estimate);
         return cost.signum() > 0 ? cost.min(held) : held;

@@ -7,13 +7,15 @@ import java.math.BigDecimal;
 /**
  * A model's price in USD per million tokens, the largest answer it gives when asked for none, and the fastest it
  * generates (output tokens per second; null: the gateway's default), for what a stream cut short may have cost.
+ * {@code cacheWrite1h} is the price of prompt tokens cached for an hour (Anthropic's costs more than its default five
+ * minutes' {@code cacheWrite}); null: they cost {@code cacheWrite}.
  */
-public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWrite, BigDecimal output,
-                   Integer maxOutputTokens, Integer outputTokensPerSecond) {
+public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWrite, BigDecimal cacheWrite1h,
+                    BigDecimal output, Integer maxOutputTokens, Integer outputTokensPerSecond) {
 
     public Price(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWrite, BigDecimal output,
                  Integer maxOutputTokens) {
-        this(input, cachedInput, cacheWrite, output, maxOutputTokens, null);
+        this(input, cachedInput, cacheWrite, null, output, maxOutputTokens, null);
     }
 
     /**
@@ -24,14 +26,20 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWr
 
     public static final Price FREE = new Price(BigDecimal.ZERO, null, null, BigDecimal.ZERO, null);
 
-    /** The exact cost of {@code usage}: uncached, cache-read, cache-written and output tokens each at their price. */
+    /**
+     * The exact cost of {@code usage}: uncached, cache-read, cache-written (for five minutes and for an hour) and output
+     * tokens each at their price.
+     */
     public BigDecimal cost(Usage usage) {
         long cacheRead = usage.cacheReadTokens();
         long cacheWritten = usage.cacheWriteTokens();
+        long writtenForAnHour = Math.min(cacheWritten, usage.cacheWrite1hTokens());
         long uncached = Math.max(0, usage.promptTokens() - cacheRead - cacheWritten);
+        BigDecimal writePrice = orElse(cacheWrite, input);
         BigDecimal micro = input.multiply(BigDecimal.valueOf(uncached))
                 .add(orElse(cachedInput, input).multiply(BigDecimal.valueOf(cacheRead)))
-                .add(orElse(cacheWrite, input).multiply(BigDecimal.valueOf(cacheWritten)))
+                .add(writePrice.multiply(BigDecimal.valueOf(cacheWritten - writtenForAnHour)))
+                .add(orElse(cacheWrite1h, writePrice).multiply(BigDecimal.valueOf(writtenForAnHour)))
                 .add(output.multiply(BigDecimal.valueOf(usage.completionTokens())));
         // Prices are per million tokens: dividing by 10^6 is a decimal point shift, exact at any scale.
         return micro.movePointLeft(6).stripTrailingZeros();

@@ -39,8 +39,8 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
     private static final Set<String> TOP_LEVEL = Set.of("defaultProvider", "aliases", "fallbacks", "defaultFallbacks",
             "models", "deployments");
     private static final Set<String> DEPLOYMENT_FIELDS = Set.of("target", "weight", "account");
-    private static final Set<String> PRICE_FIELDS = Set.of("input", "cachedInput", "cacheWrite", "output",
-            "maxOutputTokens", "outputTokensPerSecond");
+    private static final Set<String> PRICE_FIELDS = Set.of("input", "cachedInput", "cacheWrite", "cacheWrite1h",
+            "output", "maxOutputTokens", "outputTokensPerSecond");
 
     public static ModelCatalog parse(InputStream yaml) throws IOException {
         JsonNode root = YAML.readTree(yaml);
@@ -160,7 +160,8 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
             throw new IllegalArgumentException("catalog: models." + model + " needs numeric input and output prices");
         }
         return new Price(decimal(node.path("input")), optional(node.path("cachedInput"), model),
-                optional(node.path("cacheWrite"), model), decimal(node.path("output")),
+                optional(node.path("cacheWrite"), model), optional(node.path("cacheWrite1h"), model),
+                decimal(node.path("output")),
                 positiveInt(node, "maxOutputTokens", model), positiveInt(node, "outputTokensPerSecond", model));
     }
 

@@ -35,6 +35,16 @@ class PriceTest {
     }
 
     @Test
+    void cacheWritesOfAnHourCostTheirOwnPriceAndTheCacheWritePriceWhenTheModelHasNone() {
+        Price sonnet = new Price(new BigDecimal("3.00"), new BigDecimal("0.30"), new BigDecimal("3.75"),
+                new BigDecimal("6.00"), new BigDecimal("15.00"), null, null);
+        // 1000 uncached x 3 + 2000 written for 5 minutes x 3.75 + 1000 written for an hour x 6 = 16500 micro-dollars
+        assertExactly(new BigDecimal("0.0165"), sonnet.cost(new Usage(4000, 0, 0, 3000, 0, 1000)));
+        // without a price of its own, an hour's write costs the cache write price: 1000 x 0.25 + 3000 x 0.30
+        assertExactly(new BigDecimal("0.00115"), CLAUDE_HAIKU.cost(new Usage(4000, 0, 0, 3000, 0, 1000)));
+    }
+
+    @Test
     void cachedTokensCostTheInputPriceWhenTheModelHasNoCachePrice() {
         assertExactly(GPT_4.cost(Usage.of(10_000, 100)), GPT_4.cost(new Usage(10_000, 100, 4000, 2000, 0)));
         assertExactly(new BigDecimal("0.306"), GPT_4.cost(new Usage(10_000, 100, 4000, 2000, 0)));

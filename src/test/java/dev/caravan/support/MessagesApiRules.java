@@ -59,7 +59,31 @@ final class MessagesApiRules {
             return "messages: at least one message is required";
         }
         String conversation = conversation(messages, request.path("tools").isArray());
+        if (conversation == null) {
+            conversation = cacheBreakpoints(request);
+        }
         return conversation != null ? conversation : prefill(messages.get(messages.size() - 1));
+    }
+
+    /** cache_control goes on blocks and tools (not on a message), four of them at most. */
+    private static String cacheBreakpoints(JsonNode request) {
+        int found = 0;
+        for (JsonNode tool : request.path("tools")) {
+            found += tool.has("cache_control") ? 1 : 0;
+        }
+        for (JsonNode block : request.path("system")) {
+            found += block.has("cache_control") ? 1 : 0;
+        }
+        JsonNode messages = request.path("messages");
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i).has("cache_control")) {
+                return "messages." + i + ".cache_control: Extra inputs are not permitted";
+            }
+            for (JsonNode block : messages.get(i).path("content")) {
+                found += block.has("cache_control") ? 1 : 0;
+            }
+        }
+        return found > 4 ? "A maximum of 4 blocks with cache_control may be provided. Found " + found + "." : null;
     }
 
     /** A final assistant turn (a prefill) must not end in whitespace (Python's, so no-break spaces count). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.CacheBreakpoint;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ContentPart;
 import dev.caravan.core.GatewayException;
@@ -19,7 +20,9 @@ import java.util.stream.Collectors;
 /**
  * An OpenAI-style conversation as Anthropic's {@code system} and {@code messages}: system turns hoisted out, tool
  * turns sent as {@code tool_result} blocks of a user turn, and neighbouring turns of one role merged, because
- * Anthropic wants user and assistant to alternate.
+ * Anthropic wants user and assistant to alternate. A caller's cache breakpoint goes on the block it marks as
+ * {@code cache_control}: a part's on that part's block, a message's on the message's last block, a tool message's on
+ * its tool_result block.
  */
 final class AnthropicMessageEncoder {
 
@@ -29,8 +32,26 @@ final class AnthropicMessageEncoder {
         this.json = json;
     }
 
-    /** The system and developer messages' text joined by blank lines, or null when there is none. */
-    String system(List<ChatMessage> messages) {
+    /**
+     * The system and developer messages' text joined by blank lines, or null when there is none; as text blocks when
+     * one of them carries a cache breakpoint, since only a block can carry one.
+     */
+    JsonNode system(List<ChatMessage> messages, boolean cacheBreakpoints) {
+        if (cacheBreakpoints && messages.stream().anyMatch(m -> m.isSystem() && m.anyCache() != null)) {
+            ArrayNode blocks = json.createArrayNode();
+            for (ChatMessage message : messages) {
+                if (message.isSystem()) {
+                    List<ContentPart> text = message.content().stream().filter(ContentPart::isText).toList();
+                    blocks.addAll(marked(contentBlocks(text), message.cache()));
+                }
+            }
+            return blocks.isEmpty() ? null : blocks;
+        }
+        String joined = joinedSystem(messages);
+        return joined == null ? null : json.getNodeFactory().textNode(joined);
+    }
+
+    private static String joinedSystem(List<ChatMessage> messages) {
         String joined = messages.stream()
                 .filter(ChatMessage::isSystem)
                 .map(ChatMessage::text)
@@ -48,7 +69,7 @@ final class AnthropicMessageEncoder {
                 continue;
             }
             String role = "assistant".equals(message.role()) ? "assistant" : "user";
-            ArrayNode blocks = blocks(message);
+            ArrayNode blocks = marked(blocks(message), message.cache());
             if (blocks.isEmpty()) {
                 // Anthropic refuses a turn without content; its neighbours of one role are merged instead
                 continue;
@@ -84,6 +105,21 @@ final class AnthropicMessageEncoder {
         }
     }
 
+    /** {@code blocks} with the message's breakpoint on the last of them, unless its part's own marks it already. */
+    private ArrayNode marked(ArrayNode blocks, CacheBreakpoint messageBreakpoint) {
+        JsonNode last = blocks.path(blocks.size() - 1);
+        if (messageBreakpoint != null && last instanceof ObjectNode block && !block.has("cache_control")) {
+            block.set("cache_control", cacheControl(messageBreakpoint));
+        }
+        return blocks;
+    }
+
+    /** Anthropic's {@code cache_control}: ephemeral, with the caller's ttl when one was given. */
+    ObjectNode cacheControl(CacheBreakpoint breakpoint) {
+        ObjectNode control = json.createObjectNode().put("type", "ephemeral");
+        return breakpoint.ttl() == null ? control : control.put("ttl", breakpoint.ttl());
+    }
+
     private ArrayNode blocks(ChatMessage message) {
         return switch (message.role() == null ? "" : message.role()) {
             case "user" -> contentBlocks(message.content());
@@ -113,12 +149,17 @@ final class AnthropicMessageEncoder {
     private ArrayNode contentBlocks(List<ContentPart> parts) {
         ArrayNode blocks = json.createArrayNode();
         for (ContentPart part : parts) {
+            ObjectNode block = null;
             if (part.isText()) {
                 if (part.text() != null && Whitespace.hasNonWhitespace(part.text())) {
-                    blocks.addObject().put("type", "text").put("text", part.text());
+                    block = blocks.addObject().put("type", "text").put("text", part.text());
                 }
             } else if (part.imageUrl() != null) {
-                blocks.add(image(part.imageUrl()));
+                block = image(part.imageUrl());
+                blocks.add(block);
+            }
+            if (block != null && part.cache() != null) {
+                block.set("cache_control", cacheControl(part.cache()));
             }
         }
         return blocks;
@@ -129,6 +170,11 @@ final class AnthropicMessageEncoder {
         block.put("type", "tool_result");
         block.put("tool_use_id", message.toolCallId());
         block.put("content", message.text());
+        // the tool message is this one block: a breakpoint on any of its parts marks it (as its own does, later)
+        CacheBreakpoint partBreakpoint = message.cache() == null ? message.anyCache() : null;
+        if (partBreakpoint != null) {
+            block.set("cache_control", cacheControl(partBreakpoint));
+        }
         return block;
     }
 

@@ -35,9 +35,9 @@ final class AnthropicRequestEncoder {
         // Anthropic requires max_tokens; OpenAI callers often leave it out.
         body.put("max_tokens", request.maxTokens() != null
                 ? request.maxTokens() : defaultMaxTokens.applyAsInt(upstreamModel));
-        String system = messages.system(request.messages());
+        JsonNode system = messages.system(request.messages(), request.cacheBreakpoints());
         if (system != null) {
-            body.put("system", system);
+            body.set("system", system);
         }
         // Anthropic refuses tool_use and tool_result blocks in a request that defines no tools (OpenAI allows a
         // follow-up without them): then the earlier tool turns go as text.
@@ -101,6 +101,9 @@ final class AnthropicRequestEncoder {
                 tool.put("description", definition.description());
             }
             tool.set("input_schema", inputSchema(definition.parameters()));
+            if (definition.cache() != null) {
+                tool.set("cache_control", messages.cacheControl(definition.cache()));
+            }
         }
         return tools;
     }

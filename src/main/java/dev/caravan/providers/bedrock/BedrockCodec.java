@@ -15,6 +15,8 @@ import dev.caravan.core.Usage;
 import dev.caravan.core.WhitespaceStops;
 import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
+import software.amazon.awssdk.services.bedrockruntime.model.CacheDetail;
+import software.amazon.awssdk.services.bedrockruntime.model.CacheTTL;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
@@ -40,18 +42,21 @@ public final class BedrockCodec {
 
     /** The Converse request for {@code request}, sent to {@code modelId} (a model id or inference profile). */
     public ConverseRequest converseRequest(ChatRequest request, String modelId, ToolNameMap toolNames) {
-        BedrockMessages conversation = BedrockMessages.of(turns(request), toolNames, isClaude(modelId));
+        boolean claude = isClaude(modelId);
+        // Claude takes cache points; other families do not all do (Converse refuses them there)
+        boolean cachePoints = claude && request.cacheBreakpoints();
+        BedrockMessages conversation = BedrockMessages.of(turns(request), toolNames, claude, cachePoints);
         ConverseRequest.Builder builder = ConverseRequest.builder()
                 .modelId(modelId)
                 .messages(conversation.turns());
         if (!conversation.system().isEmpty()) {
             builder.system(conversation.system());
         }
-        InferenceConfiguration inference = inferenceConfig(request, isClaude(modelId));
+        InferenceConfiguration inference = inferenceConfig(request, claude);
         if (inference != null) {
             builder.inferenceConfig(inference);
         }
-        ToolConfiguration tools = toolConfig(request, toolNames);
+        ToolConfiguration tools = toolConfig(request, toolNames, cachePoints);
         if (tools != null) {
             builder.toolConfig(tools);
         }
@@ -157,15 +162,24 @@ public final class BedrockCodec {
         };
     }
 
-    /** Bedrock counts cached input apart from {@code inputTokens}; Caravan's prompt count includes it. */
+    /**
+     * Bedrock counts cached input apart from {@code inputTokens}; Caravan's prompt count includes it. Its cache details
+     * say how many of the written tokens were cached for an hour.
+     */
     public static Usage usage(TokenUsage usage) {
         if (usage == null) {
             return Usage.NONE;
         }
         long cacheRead = orZero(usage.cacheReadInputTokens());
         long cacheWrite = orZero(usage.cacheWriteInputTokens());
+        long writtenForAnHour = 0;
+        if (usage.hasCacheDetails()) {
+            for (CacheDetail detail : usage.cacheDetails()) {
+                writtenForAnHour += detail.ttl() == CacheTTL.VALUE_1_H ? orZero(detail.inputTokens()) : 0;
+            }
+        }
         return new Usage(orZero(usage.inputTokens()) + cacheRead + cacheWrite, orZero(usage.outputTokens()),
-                cacheRead, cacheWrite, 0);
+                cacheRead, cacheWrite, 0, writtenForAnHour);
     }
 
     private static long orZero(Integer value) {
@@ -203,7 +217,7 @@ public final class BedrockCodec {
         return inference.build();
     }
 
-    private static ToolConfiguration toolConfig(ChatRequest request, ToolNameMap toolNames) {
+    private static ToolConfiguration toolConfig(ChatRequest request, ToolNameMap toolNames, boolean cachePoints) {
         if (!offersTools(request)) {
             return null;
         }
@@ -217,6 +231,9 @@ public final class BedrockCodec {
                 spec.description(definition.description());
             }
             tools.add(Tool.fromToolSpec(spec.build()));
+            if (cachePoints && definition.cache() != null) {
+                tools.add(Tool.fromCachePoint(BedrockMessages.cachePoint(definition.cache())));
+            }
         }
         ToolConfiguration.Builder config = ToolConfiguration.builder().tools(tools);
         if (choice != null) {

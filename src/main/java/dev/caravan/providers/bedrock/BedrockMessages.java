@@ -1,11 +1,14 @@
 package dev.caravan.providers.bedrock;
 
+import dev.caravan.core.CacheBreakpoint;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ContentPart;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.Whitespace;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.bedrockruntime.model.CachePointBlock;
+import software.amazon.awssdk.services.bedrockruntime.model.CachePointType;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
 import software.amazon.awssdk.services.bedrockruntime.model.ImageBlock;
@@ -24,22 +27,30 @@ import java.util.Locale;
 
 /**
  * The conversation in Converse's terms: system prompts apart, user and assistant turns alternating, tool results
- * as user turns that open with their toolResult blocks right after the assistant's toolUse turn.
+ * as user turns that open with their toolResult blocks right after the assistant's toolUse turn. With cache points on
+ * (Claude), a caller's cache breakpoint becomes a cachePoint block right after the block it marks: a part's after that
+ * part's block, a message's after the message's last block.
  */
 final class BedrockMessages {
 
+    private final boolean cachePoints;
     private final List<SystemContentBlock> system = new ArrayList<>();
     private final List<Message> turns = new ArrayList<>();
     private ConversationRole openRole;
     private List<ContentBlock> openResults = new ArrayList<>();
     private List<ContentBlock> openContent = new ArrayList<>();
 
-    private BedrockMessages() {
+    private BedrockMessages(boolean cachePoints) {
+        this.cachePoints = cachePoints;
     }
 
-    /** {@code claude}: the model is one of Anthropic's, which refuses a prefill that ends in whitespace. */
-    static BedrockMessages of(List<ChatMessage> messages, ToolNameMap toolNames, boolean claude) {
-        BedrockMessages converted = new BedrockMessages();
+    /**
+     * {@code claude}: the model is one of Anthropic's, which refuses a prefill that ends in whitespace.
+     * {@code cachePoints}: the caller's cache breakpoints are sent (else left out).
+     */
+    static BedrockMessages of(List<ChatMessage> messages, ToolNameMap toolNames, boolean claude,
+                              boolean cachePoints) {
+        BedrockMessages converted = new BedrockMessages(cachePoints);
         for (ChatMessage message : messages) {
             converted.add(message, toolNames);
         }
@@ -81,16 +92,15 @@ final class BedrockMessages {
 
     private void add(ChatMessage message, ToolNameMap toolNames) {
         if (message.isSystem()) {
-            String text = message.text();
-            if (!text.isBlank()) {
-                system.add(SystemContentBlock.fromText(text));
-            }
+            addSystem(message);
             return;
         }
         switch (message.role()) {
-            case "user" -> append(ConversationRole.USER, List.of(), contentOf(message));
-            case "tool" -> append(ConversationRole.USER, List.of(toolResult(message)), List.of());
-            case "assistant" -> append(ConversationRole.ASSISTANT, List.of(), assistantContent(message, toolNames));
+            case "user" -> append(ConversationRole.USER, List.of(), marked(contentOf(message), message.cache()));
+            case "tool" -> append(ConversationRole.USER, marked(new ArrayList<>(List.of(toolResult(message))),
+                    message.anyCache()), List.of());
+            case "assistant" -> append(ConversationRole.ASSISTANT, List.of(),
+                    marked(assistantContent(message, toolNames), message.cache()));
             default -> throw GatewayException.invalidRequest("messages", "unknown message role: " + message.role());
         }
     }
@@ -125,9 +135,48 @@ final class BedrockMessages {
         openContent = new ArrayList<>();
     }
 
-    private static List<ContentBlock> contentOf(ChatMessage message) {
+    /** One text block per system message; one per part, each followed by its cache point, when one is marked. */
+    private void addSystem(ChatMessage message) {
+        if (!cachePoints || message.anyCache() == null) {
+            String text = message.text();
+            if (!text.isBlank()) {
+                system.add(SystemContentBlock.fromText(text));
+            }
+            return;
+        }
+        int first = system.size();
+        for (ContentPart part : message.content()) {
+            if (part.isText() && part.text() != null && !part.text().isBlank()) {
+                system.add(SystemContentBlock.fromText(part.text()));
+                if (part.cache() != null) {
+                    system.add(SystemContentBlock.fromCachePoint(cachePoint(part.cache())));
+                }
+            }
+        }
+        boolean endsMarked = system.size() > first && system.get(system.size() - 1).cachePoint() != null;
+        if (message.cache() != null && system.size() > first && !endsMarked) {
+            system.add(SystemContentBlock.fromCachePoint(cachePoint(message.cache())));
+        }
+    }
+
+    /** {@code blocks} followed by a cache point for the message's breakpoint, unless they end in one already. */
+    private List<ContentBlock> marked(List<ContentBlock> blocks, CacheBreakpoint breakpoint) {
+        boolean endsMarked = !blocks.isEmpty() && blocks.get(blocks.size() - 1).cachePoint() != null;
+        if (cachePoints && breakpoint != null && !blocks.isEmpty() && !endsMarked) {
+            blocks.add(ContentBlock.fromCachePoint(cachePoint(breakpoint)));
+        }
+        return blocks;
+    }
+
+    /** Converse's cache point: the default type, with the caller's ttl when one was given. */
+    static CachePointBlock cachePoint(CacheBreakpoint breakpoint) {
+        return CachePointBlock.builder().type(CachePointType.DEFAULT).ttl(breakpoint.ttl()).build();
+    }
+
+    private List<ContentBlock> contentOf(ChatMessage message) {
         List<ContentBlock> blocks = new ArrayList<>();
         for (ContentPart part : message.content()) {
+            int before = blocks.size();
             if (part.isText()) {
                 // Converse refuses a text block that is empty or whitespace alone; OpenAI takes both
                 if (part.text() != null && !part.text().isBlank()) {
@@ -136,11 +185,14 @@ final class BedrockMessages {
             } else if ("image_url".equals(part.type())) {
                 blocks.add(ContentBlock.fromImage(image(part.imageUrl())));
             }
+            if (cachePoints && part.cache() != null && blocks.size() > before) {
+                blocks.add(ContentBlock.fromCachePoint(cachePoint(part.cache())));
+            }
         }
         return blocks;
     }
 
-    private static List<ContentBlock> assistantContent(ChatMessage message, ToolNameMap toolNames) {
+    private List<ContentBlock> assistantContent(ChatMessage message, ToolNameMap toolNames) {
         List<ContentBlock> blocks = contentOf(message);
         for (ToolCall call : message.toolCalls()) {
             blocks.add(ContentBlock.fromToolUse(ToolUseBlock.builder()

@@ -22,6 +22,8 @@ import java.util.function.Function;
 /**
  * OpenAI Chat Completions. A request that came in OpenAI's shape is forwarded as the caller wrote it (every field
  * Caravan does not need to understand included), with the served model and, for streams, usage always requested.
+ * The caller's {@code cache_control} markers (Anthropic's prompt caching) are left out: OpenAI caches long prompts by
+ * itself and refuses parameters it does not know.
  */
 public final class OpenAiCodec implements HttpProviderCodec {
 
@@ -36,6 +38,9 @@ public final class OpenAiCodec implements HttpProviderCodec {
         ObjectNode body = request.original() != null ? request.original().objectNode().setAll(request.original())
                 : fromNormalized(request);
         body.put("model", upstreamModel);
+        if (request.cacheBreakpoints() && request.original() != null) {
+            withoutCacheMarkers(body);
+        }
         if (request.stream()) {
             body.put("stream", true);
             // Keep the caller's other stream options (include_obfuscation...); only usage is forced on.
@@ -46,6 +51,26 @@ public final class OpenAiCodec implements HttpProviderCodec {
             body.remove("stream_options");
         }
         return Json.write(body);
+    }
+
+    /** The messages and tools as copies without cache_control (the caller's JSON stays as it came). */
+    private static void withoutCacheMarkers(ObjectNode body) {
+        for (String field : List.of("messages", "tools")) {
+            if (body.get(field) instanceof ArrayNode list) {
+                ArrayNode copy = list.deepCopy();
+                for (JsonNode item : copy) {
+                    removeCacheMarker(item);
+                    item.path("content").forEach(OpenAiCodec::removeCacheMarker);
+                }
+                body.set(field, copy);
+            }
+        }
+    }
+
+    private static void removeCacheMarker(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            object.remove("cache_control");
+        }
     }
 
     private static ObjectNode fromNormalized(ChatRequest request) {

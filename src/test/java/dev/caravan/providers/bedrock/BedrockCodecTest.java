@@ -9,6 +9,7 @@ import dev.caravan.core.ToolChoice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import software.amazon.awssdk.services.bedrockruntime.model.CacheTTL;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ConversationRole;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseRequest;
@@ -275,5 +276,18 @@ class BedrockCodecTest {
         assertEquals(5, usage.completionTokens());
         assertEquals(100, usage.cacheReadTokens());
         assertEquals(20, usage.cacheWriteTokens());
+        assertEquals(0, usage.cacheWrite1hTokens());
+    }
+
+    @Test
+    void countsTheCacheWritesOfAnHourApartFromTheCacheDetails() {
+        var usage = BedrockCodec.usage(TokenUsage.builder().inputTokens(10).outputTokens(5)
+                .cacheWriteInputTokens(3000).totalTokens(3015)
+                .cacheDetails(d -> d.ttl(CacheTTL.VALUE_1_H).inputTokens(2000),
+                        d -> d.ttl(CacheTTL.VALUE_5_M).inputTokens(1000)).build());
+
+        assertEquals(3010, usage.promptTokens());
+        assertEquals(3000, usage.cacheWriteTokens());
+        assertEquals(2000, usage.cacheWrite1hTokens());
     }
 }

@@ -222,9 +222,24 @@ public final class FakeBedrock implements AutoCloseable {
 
     /**
      * What Anthropic's models refuse once Bedrock hands them the request, in the words Bedrock passes on: a stop
-     * sequence of whitespace alone, a final assistant turn (a prefill) whose text ends in whitespace.
+     * sequence of whitespace alone, a final assistant turn (a prefill) whose text ends in whitespace, more than four
+     * cache points.
      */
     static String validateForClaude(JsonNode request) {
+        int cachePoints = 0;
+        for (JsonNode blocks : List.of(request.path("toolConfig").path("tools"), request.path("system"))) {
+            for (JsonNode block : blocks) {
+                cachePoints += block.has("cachePoint") ? 1 : 0;
+            }
+        }
+        for (JsonNode message : request.path("messages")) {
+            for (JsonNode block : message.path("content")) {
+                cachePoints += block.has("cachePoint") ? 1 : 0;
+            }
+        }
+        if (cachePoints > 4) {
+            return "A maximum of 4 cache points may be provided. Found " + cachePoints + ".";
+        }
         for (JsonNode stop : request.path("inferenceConfig").path("stopSequences")) {
             if (stop.asText().codePoints().allMatch(FakeBedrock::isSpace)) {
                 return "The model returned the following errors: stop_sequences: each stop sequence must contain "
@@ -254,6 +269,9 @@ public final class FakeBedrock implements AutoCloseable {
         }
         List<String> names = new ArrayList<>();
         for (JsonNode tool : config.path("tools")) {
+            if (tool.has("cachePoint")) {
+                continue;
+            }
             JsonNode spec = tool.path("toolSpec");
             if (!spec.path("name").isTextual() || !"object".equals(spec.path("inputSchema").path("json").path("type")
                     .asText())) {
