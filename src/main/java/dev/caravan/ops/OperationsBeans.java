@@ -75,7 +75,7 @@ public class OperationsBeans implements CamelConfiguration {
             if (drain.get() != null) {
                 drain.get().interrupt();
             }
-            BatchedStdoutHandler.flushAll(); // the last requests' access lines
+            StdoutHandler.flushAll(); // the last requests' access lines, and the stop's own lines
         });
     }
 

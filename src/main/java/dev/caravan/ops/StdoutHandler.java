@@ -1,40 +1,48 @@
 package dev.caravan.ops;
 
-import java.io.PrintStream;
+import java.io.OutputStream;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.logging.ErrorManager;
+import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
-import java.util.logging.StreamHandler;
 
 /**
- * Standard output, a record at a time, flushed after each: the gateway's own logs (java.util.logging's
- * ConsoleHandler writes to standard error). Set up from the logging configuration like any JDK handler
- * ({@code dev.caravan.ops.StdoutHandler.level}, ALL unless given, {@code .formatter}, {@code .encoding}, UTF-8 unless
+ * Standard output for the gateway's own logs (java.util.logging's ConsoleHandler writes to standard error), written at
+ * once by a thread of its own ({@link QueuedOutput}): the logging thread, an event loop among them, formats the record
+ * and never waits for the output. A record goes out in one write, so that no other line lands inside it (standard
+ * output is locked for one write at a time, and a stack trace is often longer than an encoder's 8 KiB buffer).
+ *
+ * <p>Settings, in the logging configuration: {@code dev.caravan.ops.StdoutHandler.level} (ALL unless given: the
+ * loggers' levels decide), {@code .formatter} ({@link LineFormatter} unless given), {@code .encoding} (UTF-8 unless
  * given).
- * A record goes out in one write: standard output is locked for one write at a time, and StreamHandler's encoder
- * writes a long record (a stack trace) in 8 KiB pieces, between which the access log's batch could land.
  */
-public class StdoutHandler extends StreamHandler {
+public class StdoutHandler extends Handler {
 
-    private final PrintStream out = System.out;
+    private final QueuedOutput output;
 
     public StdoutHandler() {
-        if (LogManager.getLogManager().getProperty(getClass().getName() + ".level") == null) {
-            setLevel(Level.ALL); // the loggers' levels decide (a StreamHandler's own default is INFO)
+        this(System.out, 1, 0, QueuedOutput.CAPACITY, "log-writer-stdout");
+    }
+
+    /** Written once {@code batchBytes} are held or {@code flushMillis} after the first of them, with its settings. */
+    StdoutHandler(OutputStream out, int batchBytes, long flushMillis, int capacity, String threadName) {
+        String level = setting(getClass(), "level");
+        setLevel(level == null ? Level.ALL : Level.parse(level.trim()));
+        String formatter = setting(getClass(), "formatter");
+        setFormatter(formatter == null ? new LineFormatter() : (Formatter) LogSetup.instance(formatter.trim()));
+        String encoding = setting(getClass(), "encoding");
+        try {
+            setEncoding(encoding == null ? "UTF-8" : encoding.trim());
+        } catch (UnsupportedEncodingException e) {
+            throw new IllegalArgumentException("Unknown encoding for " + getClass().getName() + ": " + encoding, e);
         }
-        if (LogManager.getLogManager().getProperty(getClass().getName() + ".encoding") == null) {
-            try {
-                setEncoding("UTF-8");
-            } catch (UnsupportedEncodingException e) {
-                throw new IllegalStateException(e); // every JVM has UTF-8
-            }
-        }
-        setOutputStream(out);
+        output = new QueuedOutput(this, threadName, out, batchBytes, flushMillis, capacity,
+                dropped -> formatted(this, droppedRecord(dropped)));
     }
 
     @Override
@@ -42,27 +50,49 @@ public class StdoutHandler extends StreamHandler {
         if (!isLoggable(record)) {
             return;
         }
-        String encoding = getEncoding();
-        byte[] line = formatted(this, record, encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding));
+        byte[] line = formatted(this, record);
         if (line != null) {
-            out.write(line, 0, line.length);
-            out.flush();
+            output.append(line);
         }
     }
 
+    /** Writes what is held, waiting for it a bounded time. */
+    @Override
+    public void flush() {
+        output.flush();
+    }
+
+    /** Writes what is held and ends the writer thread; standard output stays open for the rest of the process. */
+    @Override
+    public void close() {
+        output.close();
+    }
+
+    /** Writes what every open handler holds: called once the Camel context has stopped, after its last requests. */
+    public static void flushAll() {
+        QueuedOutput.flushAll();
+    }
+
     /** The record as the handler's formatter writes it, encoded; null, reported to the handler, if formatting fails. */
-    static byte[] formatted(Handler handler, LogRecord record, Charset charset) {
+    private static byte[] formatted(Handler handler, LogRecord record) {
         try {
-            return handler.getFormatter().format(record).getBytes(charset);
+            String encoding = handler.getEncoding();
+            return handler.getFormatter().format(record)
+                    .getBytes(encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding));
         } catch (RuntimeException e) {
             handler.getErrorManager().error("Cannot format a log record", e, ErrorManager.FORMAT_FAILURE);
             return null;
         }
     }
 
-    /** Flushes only: standard output stays open for the rest of the process. */
-    @Override
-    public synchronized void close() {
-        flush();
+    private LogRecord droppedRecord(long dropped) {
+        LogRecord record = new LogRecord(Level.WARNING, dropped
+                + " log records dropped: standard output did not take them (is the log collector reading?)");
+        record.setLoggerName(getClass().getName());
+        return record;
+    }
+
+    static String setting(Class<?> handler, String name) {
+        return LogManager.getLogManager().getProperty(handler.getName() + "." + name);
     }
 }

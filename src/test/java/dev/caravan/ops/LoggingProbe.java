@@ -32,7 +32,7 @@ public final class LoggingProbe {
             }
             LoggerFactory.getLogger(LoggingProbe.class).warn("logged while shutting down");
             Logger.getLogger("caravan.access").log(line);
-            BatchedStdoutHandler.flushAll();
+            StdoutHandler.flushAll();
         }));
         System.exit(0);
     }
