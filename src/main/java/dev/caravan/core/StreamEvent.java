@@ -62,6 +62,14 @@ public sealed interface StreamEvent {
     record Finished(String finishReason) implements StreamEvent {
     }
 
+    /**
+     * The gateway ended the answer here, before the provider did (a stop sequence it applies itself, see
+     * {@link WhitespaceStops}): the events before it are the whole answer, so the relay ends the caller's stream at once
+     * and stops the provider's, whose usage will not come.
+     */
+    record Cut() implements StreamEvent {
+    }
+
     /** Token counts so far (merged field by field by the relay). */
     record UsageReport(Usage usage) implements StreamEvent {
     }

@@ -8,7 +8,8 @@ import java.util.List;
  * often used to get one line), Anthropic and Bedrock's Claude answer 400 to them, so their encoders leave them out
  * ({@link #sentUpstream}) and the gateway cuts the answer where the first of them appears, as OpenAI would have: the
  * text before it, finish_reason "stop". The model may have written on past it; what it wrote is billed, not shown. A
- * stream goes on being read after the cut (its usage comes last), with nothing more relayed but usage.
+ * stream ends at the cut ({@link StreamEvent.Cut}): the provider's stream is stopped rather than read to its end for
+ * the usage it reports last, so the output it was billed for is estimated from the text that came.
  */
 public final class WhitespaceStops {
 
@@ -58,12 +59,21 @@ public final class WhitespaceStops {
 
     /**
      * One stream's events, cut at the first stop sequence. Text that may be the start of one (the end of a delta that
-     * begins a longer sequence, such as {@code "\n"} of {@code "\n\n"}) is held back until the next event tells.
+     * begins a longer sequence, such as {@code "\n"} of {@code "\n\n"}) is held back until the next event tells. The
+     * cut is a finish ("stop"), the output tokens the text that came is estimated at (what was relayed, held back and
+     * written past the sequence), and {@link StreamEvent.Cut}; after it, only usage and failures pass.
      */
     public final class Events {
 
+        /**
+         * UTF-8 bytes per token: about four characters of English make a token in OpenAI's and Anthropic's
+         * tokenizers, and a character of a script that takes more bytes (about one token in Chinese) counts for more.
+         */
+        private static final int BYTES_PER_TOKEN = 4;
+
         private String pending = "";
         private boolean stopped;
+        private long textBytes;
 
         public List<StreamEvent> apply(List<StreamEvent> events) {
             List<StreamEvent> out = new ArrayList<>(events.size() + 1);
@@ -73,6 +83,7 @@ public final class WhitespaceStops {
                         out.add(event);
                     }
                 } else if (event instanceof StreamEvent.TextDelta delta) {
+                    textBytes += utf8Length(delta.text());
                     text(pending + delta.text(), out);
                 } else {
                     if ((event instanceof StreamEvent.ToolCallDelta || event instanceof StreamEvent.Finished
@@ -93,6 +104,8 @@ public final class WhitespaceStops {
                     out.add(new StreamEvent.TextDelta(text.substring(0, at)));
                 }
                 out.add(new StreamEvent.Finished("stop"));
+                out.add(new StreamEvent.UsageReport(Usage.of(0, (textBytes + BYTES_PER_TOKEN - 1) / BYTES_PER_TOKEN)));
+                out.add(new StreamEvent.Cut());
                 pending = "";
                 stopped = true;
                 return;
@@ -102,6 +115,15 @@ public final class WhitespaceStops {
                 out.add(new StreamEvent.TextDelta(text.substring(0, text.length() - held)));
             }
             pending = text.substring(text.length() - held);
+        }
+
+        private static long utf8Length(String text) {
+            long bytes = 0;
+            for (int i = 0; i < text.length(); i++) {
+                char c = text.charAt(i);
+                bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+            }
+            return bytes;
         }
 
         /** How many characters at the end of {@code text} begin a stop sequence without completing it. */

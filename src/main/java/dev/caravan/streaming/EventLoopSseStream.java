@@ -269,7 +269,8 @@ public final class EventLoopSseStream implements UpstreamStream {
                 target.failed(endedWith);
             } else if (endedEarly) {
                 target.ended();
-            } else if (!target.ready()) {
+            } else if (!over && !target.ready()) {
+                // (over: the sink ended it among the events read ahead, a cut)
                 pauseUntilReady();
             }
         });

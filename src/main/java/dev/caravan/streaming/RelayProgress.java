@@ -13,6 +13,10 @@ public final class RelayProgress {
     RuntimeException failure;
     /** Whether the stream pushes its events (see {@link UpstreamStream#push}). */
     boolean pushed;
+    /** Whether the gateway cut the answer itself ({@link dev.caravan.core.StreamEvent.Cut}): the stream ends there. */
+    boolean cut;
+    /** Whether the caller's answer has been ended: it is ended once, by whichever end comes first. */
+    boolean ended;
     /** Completes once the caller's answer has ended and what it used is settled. */
     final CompletableFuture<Void> done = new CompletableFuture<>();
 

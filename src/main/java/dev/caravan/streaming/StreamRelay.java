@@ -25,7 +25,9 @@ import java.util.Map;
 /**
  * Relays a provider's stream to the caller event by event, straight onto the connection: each event is written
  * the moment it is decoded. A failure after the first byte ends the stream with an error event; a client that
- * goes away stops the upstream. Either way the usage streamed so far is settled for the cost record.
+ * goes away stops the upstream, and so does an answer the gateway cut itself ({@link StreamEvent.Cut}), whose
+ * caller's stream ends at once, as if the provider had finished. Either way the usage streamed so far is settled for
+ * the cost record.
  * <p>
  * The chat route's relay step. A stream that pushes its events (an HTTP provider's, read on the event loop) is
  * relayed from that loop as the events come, from the moment the answer is committed; the step only waits, without a
@@ -114,7 +116,7 @@ public final class StreamRelay extends AsyncProcessorSupport {
                 throw progress.failure;
             }
             List<StreamEvent> events;
-            while ((events = upstream.next()) != null && !client.closed()) {
+            while (!progress.cut && (events = upstream.next()) != null && !client.closed()) {
                 deliver(call, client, progress, events);
             }
         } catch (GatewayException e) {
@@ -126,6 +128,10 @@ public final class StreamRelay extends AsyncProcessorSupport {
 
     /** Ends the caller's answer (with the closing events, or an error event) and settles what was streamed. */
     private void finish(CallContext call, RelayProgress progress, GatewayException failure) {
+        if (progress.ended) {
+            return; // a cut's end closes the upstream, which then tells the sink it ended too
+        }
+        progress.ended = true;
         ClientChannel client = call.client();
         String outcome = "error";
         try {
@@ -144,7 +150,7 @@ public final class StreamRelay extends AsyncProcessorSupport {
         } finally {
             client.end();
             call.stream().close();
-            settle(call, progress.usage, outcome);
+            settle(call, progress.usage, outcome, progress.cut);
             progress.done.complete(null);
         }
     }
@@ -163,6 +169,9 @@ public final class StreamRelay extends AsyncProcessorSupport {
         @Override
         public void events(List<StreamEvent> events) {
             deliver(call, call.client(), progress, events);
+            if (progress.cut) {
+                finish(call, progress, null);
+            }
         }
 
         @Override
@@ -197,18 +206,21 @@ public final class StreamRelay extends AsyncProcessorSupport {
             if (bytes != null) {
                 call.firstToken();
                 client.write(bytes);
+            } else if (event instanceof StreamEvent.Cut) {
+                progress.cut = true;
+                return;
             }
         }
     }
 
     /**
-     * Only a stream that ended as the provider said (outcome ok) has the whole call's usage. One cut short may have
-     * part of it: Anthropic reports the prompt's tokens as the stream begins and the answer's at its end. Its usage so
-     * far stays on the record, its budgets are settled at an estimate from the time it took (BudgetGate),
-     * and the ledger logs it as unreported.
+     * Only a stream that ended as the provider said (outcome ok, not {@code cut} by the gateway) has the whole call's
+     * usage. One cut short may have part of it: Anthropic reports the prompt's tokens as the stream begins and the
+     * answer's at its end; a cut adds the output its text is estimated at. Its usage so far stays on the record, its
+     * budgets are settled at an estimate from the time it took (BudgetGate), and the ledger logs it as unreported.
      */
-    private void settle(CallContext call, Usage usage, String outcome) {
-        boolean reported = usage != null && "ok".equals(outcome);
+    private void settle(CallContext call, Usage usage, String outcome, boolean cut) {
+        boolean reported = usage != null && "ok".equals(outcome) && !cut;
         call.settled(usage == null ? Usage.NONE : usage, cost(call, usage), outcome, reported);
     }
 

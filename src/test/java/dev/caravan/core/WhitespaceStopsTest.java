@@ -57,7 +57,8 @@ class WhitespaceStopsTest {
         WhitespaceStops.Events events = stops("\n").events();
 
         assertEquals(List.of(new StreamEvent.TextDelta("yes"), new StreamEvent.TextDelta(" indeed"),
-                new StreamEvent.Finished("stop")), events.apply(text("yes", " indeed\nbecause")));
+                new StreamEvent.Finished("stop"), new StreamEvent.UsageReport(Usage.of(0, 5)), new StreamEvent.Cut()),
+                events.apply(text("yes", " indeed\nbecause")));
         assertEquals(List.of(new StreamEvent.UsageReport(Usage.of(5, 20))), events.apply(List.of(
                 new StreamEvent.TextDelta(" more"), new StreamEvent.Finished("end_turn"),
                 new StreamEvent.UsageReport(Usage.of(5, 20)))));
@@ -70,7 +71,18 @@ class WhitespaceStopsTest {
         assertEquals(List.of(new StreamEvent.TextDelta("line")), events.apply(text("line\n")));
         assertEquals(List.of(new StreamEvent.TextDelta("\nnext")), events.apply(text("next")));
         // "line\nnext" + "\n" + "\n...": the sequence spans two deltas
-        assertEquals(List.of(new StreamEvent.Finished("stop")), events.apply(text("\n", "\nnext\n\nrest")));
+        assertEquals(List.of(new StreamEvent.Finished("stop"), new StreamEvent.UsageReport(Usage.of(0, 6)),
+                new StreamEvent.Cut()), events.apply(text("\n", "\nnext\n\nrest")));
+    }
+
+    /** About four UTF-8 bytes a token: a Chinese character (3 bytes) counts for more than a Latin letter. */
+    @Test
+    void aCutEstimatesTheOutputFromTheBytesOfTheTextThatCame() {
+        List<StreamEvent> cut = stops("\n").events().apply(text("是的", "\n因为"));
+
+        // 6 + 1 + 6 bytes: 13, four tokens
+        assertEquals(new StreamEvent.UsageReport(Usage.of(0, 4)), cut.get(cut.size() - 2));
+        assertEquals(new StreamEvent.Cut(), cut.get(cut.size() - 1));
     }
 
     @Test
