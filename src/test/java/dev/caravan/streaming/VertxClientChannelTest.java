@@ -85,7 +85,8 @@ class VertxClientChannelTest {
         CompletableFuture<Integer> writesBeforeFull = new CompletableFuture<>();
         byte[] event = ("data: " + "y".repeat(1000) + "\n\n").getBytes(StandardCharsets.UTF_8);
         HttpServer server = vertx.createHttpServer(smallBuffers()).requestHandler(request -> {
-            VertxClientChannel channel = new VertxClientChannel(request.response(), 5_000);
+            // a drain wait far longer than the caller takes to catch up, even on a loaded machine
+            VertxClientChannel channel = new VertxClientChannel(request.response(), 60_000);
             channel.begin(200, Map.of("content-type", "text/event-stream"));
             int writes = 0;
             while (channel.writable()) {
@@ -107,7 +108,7 @@ class VertxClientChannelTest {
             Thread.sleep(200);
             assertFalse(caughtUp.isDone(), "still waiting while the caller does not read");
             byte[] buffer = new byte[64 * 1024];
-            long until = System.currentTimeMillis() + 10_000;
+            long until = System.currentTimeMillis() + 30_000;
             while (!caughtUp.isDone() && System.currentTimeMillis() < until) {
                 caller.getInputStream().read(buffer);
             }
