@@ -14,15 +14,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * The catalog file as data: aliases, fallback chains, deployments (load balancing), prices. Immutable; a reload
- * builds a new one. Parsing rejects unknown keys and malformed entries so that a typo never silently changes
- * routing or billing.
+ * The catalog file as data: aliases, fallback chains, deployments (load balancing), prices, and the model family of
+ * Bedrock models whose id does not name it. Immutable; a reload builds a new one. Parsing rejects unknown keys and
+ * malformed entries so that a typo never silently changes routing or billing.
  */
 public record ModelCatalog(String defaultProvider, Map<String, String> aliases, Map<String, List<String>> fallbacks,
                            List<String> defaultFallbacks, Map<String, Price> prices,
-                           Map<String, List<Deployment>> deployments) {
+                           Map<String, List<Deployment>> deployments, Map<String, String> families) {
 
     /**
      * One deployment of a model: the model name that serves it (usually explicit provider/model), its weight, and
@@ -40,7 +41,10 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
             "models", "deployments");
     private static final Set<String> DEPLOYMENT_FIELDS = Set.of("target", "weight", "account");
     private static final Set<String> PRICE_FIELDS = Set.of("input", "cachedInput", "cacheWrite", "cacheWrite1h",
-            "output", "maxOutputTokens", "outputTokensPerSecond");
+            "output", "maxOutputTokens", "outputTokensPerSecond", "family");
+    /** The families a Bedrock model may be declared as: the model providers whose ids Bedrock prefixes. */
+    private static final Set<String> BEDROCK_FAMILIES = Set.of("anthropic", "amazon", "meta", "mistral", "cohere",
+            "ai21", "deepseek", "writer");
 
     public static ModelCatalog parse(InputStream yaml) throws IOException {
         JsonNode root = YAML.readTree(yaml);
@@ -57,10 +61,18 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
         Map<String, List<String>> fallbacks = new LinkedHashMap<>();
         fields(root.path("fallbacks")).forEach(e -> fallbacks.put(e.getKey(), list(e.getValue(), "fallbacks." + e.getKey())));
         Map<String, Price> prices = new LinkedHashMap<>();
-        fields(root.path("models")).forEach(e -> prices.put(e.getKey(), price(e.getValue(), e.getKey())));
-        for (String name : prices.keySet()) {
+        Map<String, String> families = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> model : fields(root.path("models"))) {
+            String name = model.getKey();
             if (!name.contains("/")) {
                 throw new IllegalArgumentException("catalog: models." + name + " must be named provider/model");
+            }
+            String family = family(model.getValue(), name);
+            if (family != null) {
+                families.put(name, family);
+            }
+            if (family == null || model.getValue().size() > 1) {
+                prices.put(name, price(model.getValue(), name));
             }
         }
         Map<String, List<Deployment>> deployments = new LinkedHashMap<>();
@@ -68,7 +80,28 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
                 deployments(e.getValue(), "deployments." + e.getKey())));
         String defaultProvider = root.path("defaultProvider").asText("");
         return new ModelCatalog(defaultProvider, Map.copyOf(aliases), Map.copyOf(fallbacks),
-                list(root.path("defaultFallbacks"), "defaultFallbacks"), Map.copyOf(prices), Map.copyOf(deployments));
+                list(root.path("defaultFallbacks"), "defaultFallbacks"), Map.copyOf(prices), Map.copyOf(deployments),
+                Map.copyOf(families));
+    }
+
+    /**
+     * A Bedrock model's declared family (an application inference profile's ARN names none), or null when the entry
+     * declares none. An entry may hold its family alone: the model is then known but not priced.
+     */
+    private static String family(JsonNode node, String model) {
+        JsonNode family = node.path("family");
+        if (family.isMissingNode()) {
+            return null;
+        }
+        String at = "catalog: models." + model + ".family";
+        if (!model.startsWith("bedrock/")) {
+            throw new IllegalArgumentException(at + ": only Bedrock models take a family (Bedrock serves several)");
+        }
+        if (!family.isTextual() || !BEDROCK_FAMILIES.contains(family.asText())) {
+            throw new IllegalArgumentException(at + " must be one of " + String.join(", ",
+                    new TreeSet<>(BEDROCK_FAMILIES)) + ", not " + family);
+        }
+        return family.asText();
     }
 
     /**

@@ -132,7 +132,7 @@ public final class ModelRouter {
         for (int depth = 0; depth < MAX_ALIAS_DEPTH; depth++) {
             Target explicit = explicit(model);
             if (explicit != null) {
-                return explicit;
+                return ofFamily(current, explicit);
             }
             String alias = current.aliases().get(model);
             if (alias == null) {
@@ -141,11 +141,20 @@ public final class ModelRouter {
                     throw GatewayException.notFound("model_not_found", "The model '" + name + "' does not exist "
                             + "or is not served by this gateway");
                 }
-                return new Target(provider, model);
+                return ofFamily(current, new Target(provider, model));
             }
             model = alias;
         }
         throw GatewayException.notFound("model_not_found", "The model '" + name + "' is an alias loop in the catalog");
+    }
+
+    /** {@code target} with the family the catalog declares for its model, if it declares one. */
+    private static Target ofFamily(ModelCatalog current, Target target) {
+        if (current.families().isEmpty() || !"bedrock".equals(target.provider())) {
+            return target;
+        }
+        String family = current.families().get(target.name());
+        return family == null ? target : new Target(target.provider(), target.model(), null, family);
     }
 
     /** The targets to try in order: the model itself, then its fallback chain; providers not configured left out. */
@@ -229,7 +238,7 @@ public final class ModelRouter {
     }
 
     private static Target onAccount(Target target, String account) {
-        return account == null ? target : new Target(target.provider(), target.model(), account);
+        return account == null ? target : new Target(target.provider(), target.model(), account, target.family());
     }
 
     /** Whether the target's account is configured: the provider's default account, or a named one with a key. */
@@ -381,7 +390,7 @@ public final class ModelRouter {
 
     private static boolean leadsTo(ModelCatalog current, String name, Target target) {
         try {
-            return resolve(current, name).equals(target);
+            return resolve(current, name).name().equals(target.name());
         } catch (GatewayException e) {
             return false;
         }

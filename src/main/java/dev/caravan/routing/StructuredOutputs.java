@@ -5,6 +5,7 @@ import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.JsonAnswerTool;
 
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -12,14 +13,17 @@ import java.util.regex.Pattern;
  * get it as sent; Anthropic, and Bedrock's models that accept a forced tool choice, get it as a tool the model must
  * call ({@link JsonAnswerTool}). The Bedrock model families known to take only "auto" (Meta Llama, Cohere, AI21,
  * DeepSeek, Writer, Titan text, Mistral's smaller models) or no tools at all (Claude 2 and Instant) would answer
- * free text or a 400, so they are refused up front (the requested model) or left out (a fallback). Any other Bedrock
- * model, including one behind an application inference profile's ARN, which names no model, is sent the tool.
+ * free text or a 400, so they are refused up front (the requested model) or left out (a fallback). A model whose id
+ * names no family (an application inference profile's ARN) goes by the family the catalog declares for it; any other
+ * Bedrock model, and such an ARN of Anthropic's, Amazon's or Mistral's or of no declared family, is sent the tool.
  */
 final class StructuredOutputs {
 
     /** Bedrock model ids (bare, with a cross-region prefix, or in an inference profile's ARN) that cannot be forced. */
     private static final Pattern NO_FORCED_TOOL_CHOICE = Pattern.compile("(?:^|[./])(?:(?:meta|cohere|ai21|deepseek|"
             + "writer)\\.|amazon\\.titan|mistral\\.(?!mistral-large|pixtral-large)|anthropic\\.claude-(?:v2|instant))");
+    /** Declared families (see ModelCatalog) none of whose models can be forced. */
+    private static final Set<String> FAMILIES_NOT_FORCED = Set.of("meta", "cohere", "ai21", "deepseek", "writer");
 
     private StructuredOutputs() {
     }
@@ -31,7 +35,11 @@ final class StructuredOutputs {
     }
 
     static boolean honouredBy(Target target) {
-        return !"bedrock".equals(target.provider()) || !NO_FORCED_TOOL_CHOICE.matcher(target.model()).find();
+        if (!"bedrock".equals(target.provider())) {
+            return true;
+        }
+        return target.family() != null ? !FAMILIES_NOT_FORCED.contains(target.family())
+                : !NO_FORCED_TOOL_CHOICE.matcher(target.model()).find();
     }
 
     /** True when {@code target}'s provider gets structured outputs as a tool ({@link JsonAnswerTool}). */

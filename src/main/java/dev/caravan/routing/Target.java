@@ -3,13 +3,20 @@ package dev.caravan.routing;
 /**
  * One place a request can be served: a provider, the model id that provider knows, and the provider account that
  * pays for it ({@code null}: the provider's default account, {@code caravan.<provider>.*}; else a named account of
- * {@code caravan.accounts}). For Azure OpenAI the model is the deployment's name.
+ * {@code caravan.accounts}). For Azure OpenAI the model is the deployment's name. {@code family} is the model family
+ * the catalog declares for a Bedrock model whose id does not name it (an application inference profile's ARN); null
+ * when it declares none.
  */
-public record Target(String provider, String model, String account) {
+public record Target(String provider, String model, String account, String family) {
 
     /** A target on the provider's default account. */
     public Target(String provider, String model) {
-        this(provider, model, null);
+        this(provider, model, null, null);
+    }
+
+    /** A target on {@code account}, of no declared family. */
+    public Target(String provider, String model, String account) {
+        this(provider, model, account, null);
     }
 
     /** The model name {@code provider/model}, as the catalog prices it (the same for every account). */

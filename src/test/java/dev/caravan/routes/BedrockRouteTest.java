@@ -7,6 +7,7 @@ import dev.caravan.ledger.Ledger;
 import dev.caravan.providers.bedrock.AwsTestCredentials;
 import dev.caravan.providers.bedrock.FakeBedrock;
 import dev.caravan.routing.Breakers;
+import dev.caravan.routing.ModelRouter;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.ScriptedAnswer;
 import dev.caravan.support.ScriptedAnswer.Call;
@@ -35,10 +36,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -58,9 +61,13 @@ class BedrockRouteTest {
             + "\"description\":\"Current weather for a city\",\"parameters\":{\"type\":\"object\","
             + "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}";
     private static final long IDLE_TIMEOUT_MS = 20_000;
+    /** Claude behind an application inference profile, whose ARN names no model; declared in the catalog as Claude. */
+    private static final String ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+    private static final String ARN_PRICE = "{input: 0.80, output: 4.00, family: anthropic}";
 
     @TempDir
     static Path dir;
+    static Path catalog;
     static FakeBedrock bedrock;
     static Gateway gateway;
     static AwsTestCredentials aws;
@@ -69,11 +76,14 @@ class BedrockRouteTest {
     static void start() throws Exception {
         aws = AwsTestCredentials.set(ACCESS_KEY);
         bedrock = new FakeBedrock();
-        Path catalog = dir.resolve("catalog.yaml");
+        bedrock.claudeBehind(ARN);
+        catalog = dir.resolve("catalog.yaml");
         Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
                 .replace("fallbacks:\n", "fallbacks:\n  bedrock/stream-throttled: [mock-echo]\n"
                         + "  bedrock/error-unavailable: [mock-echo]\n"
-                        + "  bedrock/error-model-error: [mock-echo]\n"));
+                        + "  bedrock/error-model-error: [mock-echo]\n")
+                .replace("aliases:\n", "aliases:\n  claude-billed: bedrock/" + ARN + "\n")
+                .replace("models:\n", "models:\n  bedrock/" + ARN + ": " + ARN_PRICE + "\n"));
         gateway = Gateway.start(Map.of("caravan.bedrock.enabled", "true", "caravan.bedrock.region", "us-east-1",
                 "caravan.bedrock.endpoint", bedrock.endpoint().toString(), "caravan.bedrock.http1", "true",
                 "caravan.catalog.file", catalog.toString(),
@@ -367,6 +377,63 @@ class BedrockRouteTest {
                 bedrock.received().get(0).body().toString());
         assertEquals("[\"\\n\"]", bedrock.received().get(1).body().path("inferenceConfig").path("stopSequences")
                 .toString());
+    }
+
+    @Test
+    void claudeBehindAnInferenceProfileDeclaredAsSuchGetsClaudesRequest_undeclaredItGetsAnyModelsRequest()
+            throws Exception {
+        ScriptedAnswer answer = ScriptedAnswer.text(List.of("Yes", "\nNo, I said yes."), "stop", 9, 6);
+        bedrock.converse(ARN, answer.bedrockConverseJson());
+        bedrock.stream(ARN, answer.bedrockFrames());
+        // a stop sequence of a newline alone, and a cache breakpoint on the user's message
+        String asked = "\"stop\":[\"\\n\",\"END\"],%s\"messages\":[{\"role\":\"user\",\"content\":\"Yes or no?\","
+                + "\"cache_control\":{\"type\":\"ephemeral\"}}]}";
+
+        HttpResponse<String> single = gateway.post("/v1/chat/completions", "{\"model\":\"claude-billed\","
+                + asked.formatted(""));
+        StreamCapture streamed = StreamCapture.post(gateway, "/v1/chat/completions",
+                "{\"model\":\"claude-billed\"," + asked.formatted("\"stream\":true,"));
+
+        assertEquals(200, single.statusCode(), single.body());
+        JsonNode choice = JSON.readTree(single.body()).path("choices").path(0);
+        assertEquals("Yes", choice.path("message").path("content").asText(), "cut at the newline by the gateway");
+        assertEquals("stop", choice.path("finish_reason").asText());
+        assertEquals(200, streamed.status());
+        assertEquals("Yes", streamed.openAiText());
+        assertEquals(2, bedrock.received().size());
+        for (FakeBedrock.Received sent : bedrock.received()) {
+            assertEquals(ARN, sent.modelId());
+            assertEquals("[\"END\"]", sent.body().at("/inferenceConfig/stopSequences").toString(),
+                    sent.body().toString());
+            assertEquals(List.of("Yes or no?", "cachePoint"), firstMessageBlocks(sent), sent.body().toString());
+        }
+
+        // The same ARN without its family declared is sent as any Bedrock model is, and Claude refuses the newline.
+        ModelRouter router = gateway.context().getRegistry().lookupByNameAndType("modelRouter", ModelRouter.class);
+        String declared = Files.readString(catalog);
+        try {
+            Files.writeString(catalog, declared.replace(ARN_PRICE, "{input: 0.80, output: 4.00}"));
+            router.reloadIfChanged();
+            assertNull(router.resolve("claude-billed").family(), "the edit is live");
+
+            HttpResponse<String> undeclared = gateway.post("/v1/chat/completions", "{\"model\":\"claude-billed\","
+                    + asked.formatted(""));
+
+            FakeBedrock.Received sent = bedrock.lastReceived();
+            assertEquals("[\"\\n\",\"END\"]", sent.body().at("/inferenceConfig/stopSequences").toString());
+            assertEquals(List.of("Yes or no?"), firstMessageBlocks(sent), "no cache point: " + sent.body());
+            assertEquals(400, undeclared.statusCode(), undeclared.body());
+            assertTrue(undeclared.body().contains("stop sequence must contain non-whitespace"), undeclared.body());
+        } finally {
+            Files.writeString(catalog, declared);
+            router.reloadIfChanged();
+        }
+    }
+
+    /** The blocks of the first message Bedrock received: each one's text, or "cachePoint" for a cache point. */
+    private static List<String> firstMessageBlocks(FakeBedrock.Received sent) {
+        return StreamSupport.stream(sent.body().at("/messages/0/content").spliterator(), false)
+                .map(block -> block.has("cachePoint") ? "cachePoint" : block.path("text").asText()).toList();
     }
 
     @Test

@@ -28,4 +28,13 @@ class StructuredOutputsTest {
     void bedrockHonoursItExceptWithModelsKnownNotToTakeAForcedToolChoice(String provider, String model, boolean honoured) {
         assertEquals(honoured, StructuredOutputs.honouredBy(new Target(provider, model)));
     }
+
+    @ParameterizedTest(name = "declared {0}: {1}")
+    @CsvSource({"anthropic, true", "amazon, true", "mistral, true", "meta, false", "cohere, false", "ai21, false",
+            "deepseek, false", "writer, false"})
+    void anApplicationInferenceProfileGoesByTheFamilyTheCatalogDeclares(String family, boolean honoured) {
+        String arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/k3h9x2abcd12";
+
+        assertEquals(honoured, StructuredOutputs.honouredBy(new Target("bedrock", arn, null, family)));
+    }
 }

@@ -13,6 +13,7 @@ import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.ToolTurnsAsText;
 import dev.caravan.core.Usage;
 import dev.caravan.core.WhitespaceStops;
+import dev.caravan.routing.Target;
 import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.CacheDetail;
@@ -40,14 +41,17 @@ import java.util.function.UnaryOperator;
  */
 public final class BedrockCodec {
 
-    /** The Converse request for {@code request}, sent to {@code modelId} (a model id or inference profile). */
-    public ConverseRequest converseRequest(ChatRequest request, String modelId, ToolNameMap toolNames) {
-        boolean claude = isClaude(modelId);
+    /**
+     * The Converse request for {@code request}, sent to {@code target}'s model (a model id, an inference profile or its
+     * ARN).
+     */
+    public ConverseRequest converseRequest(ChatRequest request, Target target, ToolNameMap toolNames) {
+        boolean claude = isClaude(target);
         // Claude takes cache points; other families do not all do (Converse refuses them there)
         boolean cachePoints = claude && request.cacheBreakpoints();
         BedrockMessages conversation = BedrockMessages.of(turns(request), toolNames, claude, cachePoints);
         ConverseRequest.Builder builder = ConverseRequest.builder()
-                .modelId(modelId)
+                .modelId(target.model())
                 .messages(conversation.turns());
         if (!conversation.system().isEmpty()) {
             builder.system(conversation.system());
@@ -78,8 +82,8 @@ public final class BedrockCodec {
     }
 
     /** The same request for ConverseStream. */
-    public ConverseStreamRequest converseStreamRequest(ChatRequest request, String modelId, ToolNameMap toolNames) {
-        ConverseRequest plain = converseRequest(request, modelId, toolNames);
+    public ConverseStreamRequest converseStreamRequest(ChatRequest request, Target target, ToolNameMap toolNames) {
+        ConverseRequest plain = converseRequest(request, target, toolNames);
         return ConverseStreamRequest.builder()
                 .modelId(plain.modelId())
                 .messages(plain.messages())
@@ -122,14 +126,14 @@ public final class BedrockCodec {
      * {@code answer} as {@code request} asked for it: for Claude, cut at the whitespace-only stop sequences it was not
      * sent ({@link WhitespaceStops}); as it is otherwise.
      */
-    public ChatResponse answerFor(ChatRequest request, String modelId, ChatResponse answer) {
-        WhitespaceStops stops = stopsNotSent(request, modelId);
+    public ChatResponse answerFor(ChatRequest request, Target target, ChatResponse answer) {
+        WhitespaceStops stops = stopsNotSent(request, target);
         return stops == null ? answer : stops.cut(answer);
     }
 
     /** The whitespace-only stop sequences Claude refuses, which the gateway applies itself; null for other models. */
-    private static WhitespaceStops stopsNotSent(ChatRequest request, String modelId) {
-        return isClaude(modelId) ? WhitespaceStops.of(request) : null;
+    private static WhitespaceStops stopsNotSent(ChatRequest request, Target target) {
+        return isClaude(target) ? WhitespaceStops.of(request) : null;
     }
 
     /** A decoder for one ConverseStream answer. */
@@ -141,9 +145,9 @@ public final class BedrockCodec {
      * A decoder for one ConverseStream answer to {@code request}, cut as {@link #answerFor} cuts a whole one, whose
      * structured output was asked for with a tool ({@code answerEvents}; null when none was).
      */
-    public BedrockStreamDecoder newStreamDecoder(ChatRequest request, String modelId, ToolNameMap toolNames,
+    public BedrockStreamDecoder newStreamDecoder(ChatRequest request, Target target, ToolNameMap toolNames,
                                                  JsonAnswerTool.Events answerEvents) {
-        WhitespaceStops stops = stopsNotSent(request, modelId);
+        WhitespaceStops stops = stopsNotSent(request, target);
         UnaryOperator<List<StreamEvent>> cut = stops == null ? UnaryOperator.identity() : stops.events()::apply;
         return new BedrockStreamDecoder(toolNames, answerEvents == null ? cut
                 : events -> answerEvents.apply(cut.apply(events)));
@@ -186,9 +190,15 @@ public final class BedrockCodec {
         return value == null ? 0 : value;
     }
 
-    /** A Claude model id or cross-region inference profile ({@code anthropic.} or {@code us.anthropic.} ...). */
-    private static boolean isClaude(String modelId) {
-        return modelId != null && modelId.contains("anthropic.");
+    /**
+     * A Claude model: of the family the catalog declares for it (an application inference profile's ARN names none),
+     * else by its model id or cross-region inference profile ({@code anthropic.} or {@code us.anthropic.} ...).
+     */
+    private static boolean isClaude(Target target) {
+        if (target.family() != null) {
+            return "anthropic".equals(target.family());
+        }
+        return target.model() != null && target.model().contains("anthropic.");
     }
 
     private static InferenceConfiguration inferenceConfig(ChatRequest request, boolean claude) {

@@ -58,7 +58,7 @@ public final class BedrockProvider {
         ChatRequest request = asSent(call.request(), answerTool);
         ToolNameMap toolNames = ToolNameMap.of(request);
         BedrockClients bedrock = clients.get();
-        ConverseRequest converse = withinDeadline(codec.converseRequest(request, modelId, toolNames), call,
+        ConverseRequest converse = withinDeadline(codec.converseRequest(request, call.current(), toolNames), call,
                 bedrock.apiCallTimeout());
         ConverseResponse response;
         try {
@@ -74,7 +74,7 @@ public final class BedrockProvider {
      * structured output as its text.
      */
     private ChatResponse asAsked(CallContext call, JsonAnswerTool answerTool, ChatResponse answer) {
-        ChatResponse cut = codec.answerFor(call.request(), call.current().model(), answer);
+        ChatResponse cut = codec.answerFor(call.request(), call.current(), answer);
         return answerTool == null ? cut : answerTool.answer(cut);
     }
 
@@ -105,15 +105,14 @@ public final class BedrockProvider {
      */
     public UpstreamStream openStream(Exchange exchange) {
         CallContext call = callOf(exchange);
-        String modelId = call.current().model();
         JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
         ChatRequest request = asSent(call.request(), answerTool);
         ToolNameMap toolNames = ToolNameMap.of(request);
         BedrockConverseStream stream;
         try {
             stream = BedrockConverseStream.start(clients.get().async(),
-                    codec.converseStreamRequest(request, modelId, toolNames),
-                    codec.newStreamDecoder(request, modelId, toolNames,
+                    codec.converseStreamRequest(request, call.current(), toolNames),
+                    codec.newStreamDecoder(request, call.current(), toolNames,
                             answerTool == null ? null : answerTool.events()),
                     streamIdleTimeout);
         } catch (RuntimeException e) {
@@ -134,7 +133,7 @@ public final class BedrockProvider {
         ChatRequest request = asSent(call.request(), answerTool);
         ToolNameMap toolNames = ToolNameMap.of(request);
         exchange.setProperty(TOOL_NAMES, toolNames);
-        exchange.getMessage().setBody(codec.converseRequest(request, call.current().model(), toolNames));
+        exchange.getMessage().setBody(codec.converseRequest(request, call.current(), toolNames));
     }
 
     /** Reads the answer Camel's aws-bedrock endpoint left in its headers and answers the call. */

@@ -6,6 +6,7 @@ import dev.caravan.core.ContentPart;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolChoice;
+import dev.caravan.routing.Target;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -39,7 +40,11 @@ class BedrockCodecTest {
     private final BedrockCodec codec = new BedrockCodec();
 
     private ConverseRequest encode(ChatRequest request) {
-        return codec.converseRequest(request, MODEL, ToolNameMap.of(request));
+        return codec.converseRequest(request, bedrock(MODEL), ToolNameMap.of(request));
+    }
+
+    private static Target bedrock(String modelId) {
+        return new Target("bedrock", modelId);
     }
 
     @Test
@@ -70,7 +75,7 @@ class BedrockCodecTest {
         ChatRequest prefilled = chat(ChatMessage.of("user", "Name a colour."), ChatMessage.of("assistant", "\u00a0"));
 
         List<Message> claude = encode(prefilled).messages();
-        List<Message> llama = codec.converseRequest(prefilled, "meta.llama3-1-8b-instruct-v1:0",
+        List<Message> llama = codec.converseRequest(prefilled, bedrock("meta.llama3-1-8b-instruct-v1:0"),
                 ToolNameMap.of(prefilled)).messages();
 
         assertEquals(List.of(ConversationRole.USER), claude.stream().map(Message::role).toList());
@@ -178,7 +183,8 @@ class BedrockCodecTest {
         ChatRequest request = new ChatRequest("m", List.of(ChatMessage.of("user", "Hi")), 256, 0.2, 0.9,
                 List.of("END"), false, false, null, null, null, null);
 
-        var inference = codec.converseRequest(request, "meta.llama3-70b-instruct-v1:0", ToolNameMap.of(request))
+        var inference = codec.converseRequest(request, bedrock("meta.llama3-70b-instruct-v1:0"),
+                        ToolNameMap.of(request))
                 .inferenceConfig();
 
         assertEquals(256, inference.maxTokens());
@@ -196,12 +202,33 @@ class BedrockCodecTest {
         ChatRequest topPAlone = new ChatRequest("m", List.of(ChatMessage.of("user", "Hi")), 256, null, 0.9, null,
                 false, false, null, null, null, null);
 
-        var inference = codec.converseRequest(both, modelId, ToolNameMap.of(both)).inferenceConfig();
+        var inference = codec.converseRequest(both, bedrock(modelId), ToolNameMap.of(both)).inferenceConfig();
 
         assertEquals(0.7f, inference.temperature());
         assertNull(inference.topP());
         assertEquals(0.9f,
-                codec.converseRequest(topPAlone, modelId, ToolNameMap.of(topPAlone)).inferenceConfig().topP());
+                codec.converseRequest(topPAlone, bedrock(modelId), ToolNameMap.of(topPAlone)).inferenceConfig().topP());
+    }
+
+    @ParameterizedTest(name = "{0}, declared {1}: Claude {2}")
+    @CsvSource({
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, anthropic, true",
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, ,          false",
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, meta,      false",
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0,                                      ,          true",
+            "meta.llama3-1-8b-instruct-v1:0,                                                    ,          false"})
+    void claudesRulesApplyByTheDeclaredFamilyElseByTheModelId(String modelId, String family, boolean claude) {
+        ChatRequest request = new ChatRequest("m", List.of(ChatMessage.of("user", "Name a colour."),
+                ChatMessage.of("assistant", "The colour is ")), 256, 0.7, 0.9, List.of("\n", "END"), false, false,
+                null, null, null, null);
+
+        ConverseRequest sent = codec.converseRequest(request, new Target("bedrock", modelId, null, family),
+                ToolNameMap.of(request));
+
+        assertEquals(modelId, sent.modelId());
+        assertEquals(claude ? List.of("END") : List.of("\n", "END"), sent.inferenceConfig().stopSequences());
+        assertEquals(claude ? null : 0.9f, sent.inferenceConfig().topP());
+        assertEquals(claude ? "The colour is" : "The colour is ", sent.messages().get(1).content().get(0).text());
     }
 
     @Test
@@ -236,7 +263,7 @@ class BedrockCodecTest {
                 List.of(weatherTool("weather.get")), ToolChoice.REQUIRED);
         ConverseRequest plain = encode(request);
 
-        ConverseStreamRequest stream = codec.converseStreamRequest(request, MODEL, ToolNameMap.of(request));
+        ConverseStreamRequest stream = codec.converseStreamRequest(request, bedrock(MODEL), ToolNameMap.of(request));
 
         assertEquals(plain.messages(), stream.messages());
         assertEquals(plain.system(), stream.system());

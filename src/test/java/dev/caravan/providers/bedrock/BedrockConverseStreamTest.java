@@ -4,6 +4,7 @@ import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.StreamEvent;
+import dev.caravan.routing.Target;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,7 +52,8 @@ class BedrockConverseStreamTest {
 
     private BedrockConverseStream open(ChatRequest request, String modelId, Duration idleTimeout) {
         ToolNameMap names = ToolNameMap.of(request);
-        return BedrockConverseStream.start(clients.async(), codec.converseStreamRequest(request, modelId, names),
+        return BedrockConverseStream.start(clients.async(),
+                codec.converseStreamRequest(request, new Target("bedrock", modelId), names),
                 codec.newStreamDecoder(names), idleTimeout);
     }
 

@@ -4,6 +4,7 @@ import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.routing.Target;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,8 @@ class BedrockConverseTest {
     private ChatResponse converse(ChatRequest request, String modelId) {
         ToolNameMap names = ToolNameMap.of(request);
         try {
-            ConverseResponse response = clients.sync().converse(codec.converseRequest(request, modelId, names));
+            ConverseResponse response = clients.sync().converse(codec.converseRequest(request,
+                    new Target("bedrock", modelId), names));
             return codec.decodeResponse(response, modelId, names);
         } catch (RuntimeException e) {
             throw BedrockErrors.map(e);
@@ -161,7 +163,8 @@ class BedrockConverseTest {
             ToolNameMap names = new ToolNameMap();
             GatewayException error = assertThrows(GatewayException.class, () -> {
                 try {
-                    unreachable.sync().converse(codec.converseRequest(chat(ChatMessage.of("user", "Hi")), "m", names));
+                    unreachable.sync().converse(codec.converseRequest(chat(ChatMessage.of("user", "Hi")),
+                            new Target("bedrock", "m"), names));
                 } catch (RuntimeException e) {
                     throw BedrockErrors.map(e);
                 }
@@ -179,7 +182,7 @@ class BedrockConverseTest {
                 Duration.ofSeconds(2), Duration.ofSeconds(10), true, 1)) {
             int before = fake.received().size();
             ConverseResponse response = fromSdkSettings.sync().converse(codec.converseRequest(
-                    chat(ChatMessage.of("user", "Hi")), "converse-text", new ToolNameMap()));
+                    chat(ChatMessage.of("user", "Hi")), new Target("bedrock", "converse-text"), new ToolNameMap()));
             assertEquals("Hello! How can I help you today?", response.output().message().content().get(0).text());
             assertEquals(before + 1, fake.received().size());
         } finally {

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -77,6 +78,7 @@ public final class FakeBedrock implements AutoCloseable {
     private final Map<String, List<Frame>> streams = new ConcurrentHashMap<>();
     private final Map<String, StreamLog> streamLogs = new ConcurrentHashMap<>();
     private final Map<String, String> answers = new ConcurrentHashMap<>();
+    private final Set<String> claudeProfiles = ConcurrentHashMap.newKeySet();
     private volatile long frameDelayMillis = 20;
     private volatile long converseDelayMillis;
 
@@ -123,6 +125,14 @@ public final class FakeBedrock implements AutoCloseable {
         answers.put(modelId, answerJson);
     }
 
+    /**
+     * {@code profileArn} is an application inference profile of a Claude model: its ARN names no model, but Claude
+     * answers behind it, and requests to it are checked as Claude checks them.
+     */
+    public void claudeBehind(String profileArn) {
+        claudeProfiles.add(profileArn);
+    }
+
     public StreamLog streamLog(String modelId) {
         return streamLogs.get(modelId);
     }
@@ -150,7 +160,7 @@ public final class FakeBedrock implements AutoCloseable {
             JsonNode request = body.length == 0 ? null : JSON.readTree(body);
             received.add(new Received(path.group(0), modelId, auth, request));
             String invalid = validate(request);
-            if (invalid == null && modelId.contains("anthropic.")) {
+            if (invalid == null && (modelId.contains("anthropic.") || claudeProfiles.contains(modelId))) {
                 invalid = validateForClaude(request);
             }
             if (invalid != null) {
