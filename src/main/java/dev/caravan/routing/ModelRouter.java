@@ -65,6 +65,7 @@ public final class ModelRouter {
         this.accounts = accounts;
         this.seen = Files.readAllBytes(file);
         this.catalog = checked(ModelCatalog.parse(new ByteArrayInputStream(seen)));
+        warnOfUnlistedModels(catalog);
     }
 
     public ModelCatalog catalog() {
@@ -102,7 +103,23 @@ public final class ModelRouter {
         LOG.info("Catalog {} reloaded: {} aliases, {} fallback chains, {} models with deployments, {} priced "
                 + "models", file, catalog.aliases().size(), catalog.fallbacks().size(), catalog.deployments().size(),
                 catalog.prices().size());
+        warnOfUnlistedModels(catalog);
         return true;
+    }
+
+    /**
+     * One WARN line per name that reaches a provider by a prefix rule (or defaultProvider) alone and that the catalog
+     * lists nowhere ({@link UnlistedModels}): a typo there would show only as the provider's 404 when a request falls
+     * back to it.
+     */
+    private void warnOfUnlistedModels(ModelCatalog loaded) {
+        for (UnlistedModels.Unlisted unlisted : UnlistedModels.in(loaded)) {
+            LOG.warn("Catalog {}: {} names '{}', a model the catalog does not list (no price, alias or deployment); {} "
+                    + "sends it to {} as {}. If it is a typo, requests will fail there only when they fall back to it "
+                    + "(the provider's 404); if it is a new model, price it under models (while a budget applies, an "
+                    + "unpriced model is not called)", file, String.join(", ", unlisted.places()), unlisted.name(),
+                    unlisted.rule(), unlisted.target().provider(), unlisted.target());
+        }
     }
 
     /** Why a catalog was rejected, on one line: the YAML parser's own message spans several, with a caret drawing. */
@@ -127,7 +144,7 @@ public final class ModelRouter {
         return resolve(catalog, name);
     }
 
-    private static Target resolve(ModelCatalog current, String name) {
+    static Target resolve(ModelCatalog current, String name) {
         String model = name;
         for (int depth = 0; depth < MAX_ALIAS_DEPTH; depth++) {
             Target explicit = explicit(model);
@@ -312,7 +329,11 @@ public final class ModelRouter {
 
     /** The price of a target, or null when the catalog does not list it. */
     public Price price(Target target) {
-        Map<String, Price> prices = catalog.prices();
+        return price(catalog, target);
+    }
+
+    static Price price(ModelCatalog current, Target target) {
+        Map<String, Price> prices = current.prices();
         Price price = prices.get(target.name());
         if (price == null && "bedrock".equals(target.provider())) {
             for (String region : REGION_PREFIXES) {
@@ -396,7 +417,7 @@ public final class ModelRouter {
         }
     }
 
-    private static Target explicit(String model) {
+    static Target explicit(String model) {
         int slash = model.indexOf('/');
         if (slash > 0 && slash < model.length() - 1 && PROVIDERS.contains(model.substring(0, slash))) {
             return new Target(model.substring(0, slash), model.substring(slash + 1));
@@ -404,7 +425,7 @@ public final class ModelRouter {
         return null;
     }
 
-    private static String byPrefix(String model, String defaultProvider) {
+    static String byPrefix(String model, String defaultProvider) {
         for (String prefix : OPENAI_PREFIXES) {
             if (model.startsWith(prefix)) {
                 return "openai";
