@@ -31,6 +31,8 @@ public final class Ledger implements AutoCloseable {
     private final SettleRetries settleRetries;
     private final SpoolReplay replay;
     private final CostRecordWriter writer;
+    /** At most a line a minute for records whose cost is an estimate: with "\n" stops on Claude most streams are. */
+    private final UnreportedUsageLog unreported = new UnreportedUsageLog(LOG, Duration.ofMinutes(1), System::nanoTime);
 
     public Ledger(CostStore store, BudgetLedger budgets, CostSpool spool, Duration initialBackoff, Duration maxBackoff) {
         this.store = store;
@@ -109,8 +111,7 @@ public final class Ledger implements AutoCloseable {
      */
     public void record(CostRecord record) {
         if (!record.usageReported()) {
-            LOG.warn("request {} ended without its whole usage from {} ({}); recorded as unreported, cost {} (estimated)",
-                    record.requestId(), record.provider(), record.model(), record.cost().toPlainString());
+            unreported.note(record);
         }
         writer.record(record);
     }
