@@ -3,6 +3,7 @@ package dev.caravan.ops;
 import dev.caravan.core.Usage;
 import dev.caravan.routing.CallContext;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -105,6 +106,11 @@ public final class GatewayMetrics {
     /** A gauge read when Prometheus scrapes, e.g. the ledger's spool depth. */
     public <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value, String... tags) {
         Gauge.builder(name, source, value).description(description).tags(tags).register(registry());
+    }
+
+    /** A counter whose total {@code total} keeps (it only grows). */
+    public void counter(String name, String description, Supplier<Number> total) {
+        FunctionCounter.builder(name, total, t -> t.get().doubleValue()).description(description).register(registry());
     }
 
     public void gauge(String name, String description, Supplier<Number> value, String... tags) {

@@ -81,6 +81,8 @@ public class OperationsBeans implements CamelConfiguration {
 
     private void watch(CamelContext context) {
         GatewayMetrics gauges = gatewayMetrics(context);
+        gauges.counter("caravan.log.records.dropped", "Log records dropped because standard output did not take them "
+                + "(a stalled log collector)", QueuedOutput::droppedTotal);
         Ledger ledger = context.getRegistry().lookupByNameAndType("ledger", Ledger.class);
         if (ledger != null) {
             gauges.gauge("caravan.ledger.spool.depth", "Cost records waiting in the spool for the store", ledger,

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
@@ -32,6 +33,8 @@ final class QueuedOutput {
     static final long FLUSH_WAIT_MILLIS = 3_000;
 
     private static final Set<QueuedOutput> OPEN = ConcurrentHashMap.newKeySet();
+    /** Records dropped since start by every output, for the metric an alert on a stalled log collector reads. */
+    private static final AtomicLong DROPPED_TOTAL = new AtomicLong();
     private static volatile boolean exiting;
 
     static {
@@ -82,6 +85,11 @@ final class QueuedOutput {
         OPEN.add(this);
     }
 
+    /** Records dropped since start because standard output did not take them (caravan_log_records_dropped_total). */
+    static long droppedTotal() {
+        return DROPPED_TOTAL.get();
+    }
+
     /** Writes what every open output holds, waiting for them at most {@link #FLUSH_WAIT_MILLIS} in all. */
     static void flushAll() {
         long deadline = deadline();
@@ -107,6 +115,7 @@ final class QueuedOutput {
             if (!closed) {
                 if (size > 0 && size + record.length > capacity) {
                     dropped++;
+                    DROPPED_TOTAL.incrementAndGet();
                     return;
                 }
                 if (size + record.length > pending.length) {

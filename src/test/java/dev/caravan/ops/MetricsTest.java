@@ -155,6 +155,8 @@ class MetricsTest {
     @Test
     void reportsSpoolDepthAndBreakerStatePerProvider() {
         assertEquals(0.0, scrape.exact("caravan_ledger_spool_depth"));
+        // the JVM's whole count (other tests in this JVM stall their outputs on purpose)
+        assertEquals((double) QueuedOutput.droppedTotal(), scrape.exact("caravan_log_records_dropped_total"));
         for (String provider : List.of("openai", "anthropic", "bedrock", "mock")) {
             assertEquals(0.0, scrape.exact("caravan_circuit_breaker_state", "provider", provider),
                     provider + " closed");

@@ -113,6 +113,7 @@ class StalledStdoutTest {
     void linesThatDoNotFitAreDroppedCountedAndReportedOnceOutputMovesAgain() throws Exception {
         Stalled out = new Stalled();
         BatchedStdoutHandler handler = new BatchedStdoutHandler(out, 1024, 60_000, 4096, MESSAGE_ONLY);
+        long droppedBefore = QueuedOutput.droppedTotal();
         try {
             stall(handler, out, List.of("s".repeat(1100)));
             List<String> lines = new ArrayList<>();
@@ -131,6 +132,7 @@ class StalledStdoutTest {
             assertEquals("60 log records dropped: standard output did not take them (is the log collector reading?)",
                     written.get(41));
             assertEquals(List.of("after"), written.subList(42, written.size()), "reported once");
+            assertEquals(60, QueuedOutput.droppedTotal() - droppedBefore, "counted for caravan_log_records_dropped_total");
         } finally {
             out.released.countDown();
             handler.close();
