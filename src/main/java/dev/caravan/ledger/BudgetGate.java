@@ -3,6 +3,7 @@ package dev.caravan.ledger;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ContentPart;
 import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolDefinition;
@@ -118,26 +119,60 @@ public final class BudgetGate {
 
     /**
      * The most the request can cost on any target of its chain: its prompt as that target is sent it (estimated) plus
-     * its whole output allowance.
+     * its whole output allowance. With cache breakpoints the whole prompt may be written to the cache, at the write
+     * price (an hour's when a breakpoint asks for an hour), which is more than uncached input.
      */
     BigDecimal worstCase(CallContext call) {
         ChatRequest request = call.request();
         long promptTokens = promptTokens(request);
         boolean toolsOffered = toolsOffered(request);
+        CacheWrites writes = request.cacheBreakpoints() ? CacheWrites.of(request) : CacheWrites.NONE;
         BigDecimal worst = BigDecimal.ZERO;
         for (Target target : call.chain()) {
-            worst = worst.max(worstCase(request, target, promptTokens + toolUsePromptTokens(toolsOffered, target)));
+            worst = worst.max(worstCase(request, target, promptTokens + toolUsePromptTokens(toolsOffered, target),
+                    writes));
         }
         return worst;
     }
 
     /** The most the request can cost on {@code target} (zero when it has no price). */
-    private BigDecimal worstCase(ChatRequest request, Target target, long promptTokens) {
+    private BigDecimal worstCase(ChatRequest request, Target target, long promptTokens, CacheWrites writes) {
         Price price = router.price(target);
         if (price == null) {
             return BigDecimal.ZERO;
         }
-        return price.cost(Usage.of(promptTokens, outputAllowance(request, target)));
+        long output = outputAllowance(request, target);
+        BigDecimal uncached = price.cost(Usage.of(promptTokens, output));
+        if (writes == CacheWrites.NONE) {
+            return uncached;
+        }
+        Usage written = new Usage(promptTokens, output, 0, promptTokens, 0,
+                writes == CacheWrites.HOUR ? promptTokens : 0);
+        return uncached.max(price.cost(written));
+    }
+
+    /** The longest cache writes a request's breakpoints can cause. */
+    private enum CacheWrites {
+        NONE, DEFAULT, HOUR;
+
+        static CacheWrites of(ChatRequest request) {
+            for (ToolDefinition tool : request.tools()) {
+                if (tool.cache() != null && tool.cache().oneHour()) {
+                    return HOUR;
+                }
+            }
+            for (ChatMessage message : request.messages()) {
+                if (message.cache() != null && message.cache().oneHour()) {
+                    return HOUR;
+                }
+                for (ContentPart part : message.content()) {
+                    if (part.cache() != null && part.cache().oneHour()) {
+                        return HOUR;
+                    }
+                }
+            }
+            return DEFAULT;
+        }
     }
 
     /** The most output the request may be billed for on {@code target}: its max_tokens, else the model's maximum. */
