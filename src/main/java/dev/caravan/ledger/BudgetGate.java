@@ -1,11 +1,8 @@
 package dev.caravan.ledger;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ContentPart;
-import dev.caravan.core.JsonAnswerTool;
-import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.Usage;
 import dev.caravan.pricing.Price;
@@ -26,19 +23,6 @@ import java.util.Map;
  * provider never reported the usage), release on failure.
  */
 public final class BudgetGate {
-
-    /** Role and framing tokens a provider adds per message. */
-    private static final int TOKENS_PER_MESSAGE = 8;
-    /** The most a provider charges for one image (a large high-detail image) is in the low thousands of tokens. */
-    private static final int TOKENS_PER_IMAGE = 6_400;
-    /** Framing tokens a provider adds per tool definition (OpenAI's cookbook counts up to 10 each, 12 a list). */
-    private static final int TOKENS_PER_TOOL = 22;
-    /**
-     * The system prompt a Claude model is given when tools are offered: Anthropic documents 159 to 530 tokens by model
-     * and tool choice (313-346 for its current models, 530 for Claude 3 Opus with auto). Held only for the targets that
-     * add such a prompt ({@link #toolUsePromptTokens}).
-     */
-    private static final int TOOL_USE_PROMPT_TOKENS = 530;
 
     private final Ledger ledger;
     private final ModelRouter router;
@@ -87,9 +71,9 @@ public final class BudgetGate {
 
     /**
      * What a stream cut short before the provider's usage came (the client left, the upstream cut it) may have cost on
-     * the target that served it: its prompt (the provider's count when it gave one, else counted generously) and the
-     * output a model can have generated in the time the request lasted ({@link CutShortOutput}). Never more than was
-     * held for the whole chain, never nothing.
+     * the target that served it: its prompt (the provider's count when it gave one, else the gateway's own,
+     * {@link PromptEstimate}) and the output a model can have generated in the time the request lasted
+     * ({@link CutShortOutput}). Never more than was held for the whole chain, never nothing.
      */
     private BigDecimal cutShortCost(CallContext call, BigDecimal held) {
         Price price = call.current() == null ? null : router.price(call);
@@ -104,7 +88,7 @@ public final class BudgetGate {
         Usage estimate = seen.promptTokens() > 0
                 ? new Usage(seen.promptTokens(), output, seen.cacheReadTokens(), seen.cacheWriteTokens(), 0,
                         seen.cacheWrite1hTokens())
-                : Usage.of(promptTokens(call.request(), call.current()), output);
+                : Usage.of(PromptEstimate.tokens(call.request(), call.current()), output);
         BigDecimal cost = price.cost(estimate);
         return cost.signum() > 0 ? cost.min(held) : held;
     }
@@ -118,19 +102,19 @@ public final class BudgetGate {
     }
 
     /**
-     * The most the request can cost on any target of its chain: its prompt as that target is sent it (estimated) plus
-     * its whole output allowance. With cache breakpoints the whole prompt may be written to the cache, at the write
-     * price (an hour's when a breakpoint asks for an hour), which is more than uncached input.
+     * The most the request can cost on any target of its chain: its prompt as that target is sent it
+     * ({@link PromptEstimate}) plus its whole output allowance. With cache breakpoints the whole prompt may be written
+     * to the cache, at the write price (an hour's when a breakpoint asks for an hour), which is more than uncached input.
      */
     BigDecimal worstCase(CallContext call) {
         ChatRequest request = call.request();
-        long promptTokens = promptTokens(request);
-        boolean toolsOffered = toolsOffered(request);
+        long promptTokens = PromptEstimate.tokens(request);
+        boolean toolsOffered = PromptEstimate.toolsOffered(request);
         CacheWrites writes = request.cacheBreakpoints() ? CacheWrites.of(request) : CacheWrites.NONE;
         BigDecimal worst = BigDecimal.ZERO;
         for (Target target : call.chain()) {
-            worst = worst.max(worstCase(request, target, promptTokens + toolUsePromptTokens(toolsOffered, target),
-                    writes));
+            worst = worst.max(worstCase(request, target,
+                    promptTokens + PromptEstimate.toolUsePromptTokens(toolsOffered, target), writes));
         }
         return worst;
     }
@@ -178,54 +162,6 @@ public final class BudgetGate {
     /** The most output the request may be billed for on {@code target}: its max_tokens, else the model's maximum. */
     private long outputAllowance(ChatRequest request, Target target) {
         return request.maxTokens() != null ? request.maxTokens() : router.defaultMaxTokens(target);
-    }
-
-    /**
-     * The request's prompt in tokens, generously (no tokenizer yields more tokens than characters), as every target is
-     * sent it: without the tool-use system prompt only some add ({@link #toolUsePromptTokens}).
-     */
-    private static long promptTokens(ChatRequest request) {
-        long promptTokens = 1;
-        for (ChatMessage message : request.messages()) {
-            promptTokens += message.text().length() + TOKENS_PER_MESSAGE;
-            promptTokens += message.content().stream().filter(part -> !part.isText()).count() * TOKENS_PER_IMAGE;
-            for (ToolCall toolCall : message.toolCalls()) {
-                promptTokens += toolCall.name().length() + toolCall.arguments().length();
-            }
-        }
-        for (ToolDefinition tool : request.tools()) {
-            promptTokens += TOKENS_PER_TOOL + tool.name().length()
-                    + (tool.description() == null ? 0 : tool.description().length())
-                    + (tool.parameters() == null ? 0 : tool.parameters().toString().length());
-        }
-        JsonNode format = JsonAnswerTool.requestedFormat(request);
-        if (format != null) {
-            // OpenAI bills the format's schema as prompt; Anthropic and Bedrock are sent it as a tool (JsonAnswerTool)
-            promptTokens += format.toString().length();
-        }
-        return promptTokens;
-    }
-
-    /** The request's prompt in tokens as {@code target} is sent it, generously. */
-    private static long promptTokens(ChatRequest request, Target target) {
-        return promptTokens(request) + toolUsePromptTokens(toolsOffered(request), target);
-    }
-
-    /** Whether tools are offered: the caller's, or the structured answer's (sent to Anthropic and Bedrock as a tool). */
-    private static boolean toolsOffered(ChatRequest request) {
-        return !request.tools().isEmpty() || JsonAnswerTool.requestedFormat(request) != null;
-    }
-
-    /**
-     * The tool-use system prompt {@code target} adds to a request, in tokens: when tools are offered
-     * ({@link #toolsOffered}), Anthropic adds one to Claude's
-     * prompt, on its own API and on Bedrock. Bedrock's other model families get tools through prompt templates of their
-     * own whose size is not documented: they are held as much, so as not to hold too little. OpenAI's API renders the
-     * tools without such a prompt (their framing is {@link #TOKENS_PER_TOOL}).
-     */
-    private static long toolUsePromptTokens(boolean toolsOffered, Target target) {
-        boolean addsPrompt = "anthropic".equals(target.provider()) || "bedrock".equals(target.provider());
-        return addsPrompt && toolsOffered ? TOOL_USE_PROMPT_TOKENS : 0;
     }
 
     /**

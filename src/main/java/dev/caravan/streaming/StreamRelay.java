@@ -133,24 +133,22 @@ public final class StreamRelay extends AsyncProcessorSupport {
         }
         progress.ended = true;
         ClientChannel client = call.client();
-        String outcome = "error";
+        String outcome = failure != null ? (failure.cutShort() ? "partial" : "error")
+                : client.closed() ? "partial" : "ok";
+        Usage usage = progress.usage;
         try {
+            usage = usage(call, progress, outcome);
             if (failure != null) {
                 LOG.warn("Stream {} from {} failed after it began: {}", call.requestId(), call.current(),
                         failure.getMessage());
                 client.write(progress.renderer.error(failure));
-                outcome = failure.cutShort() ? "partial" : "error";
-            } else if (client.closed()) {
-                outcome = "partial";
-            } else {
-                outcome = "ok";
-                client.write(progress.renderer.end(progress.usage == null ? Usage.NONE : progress.usage,
-                        cost(call, progress.usage)));
+            } else if ("ok".equals(outcome)) {
+                client.write(progress.renderer.end(usage == null ? Usage.NONE : usage, cost(call, usage)));
             }
         } finally {
             client.end();
             call.stream().close();
-            settle(call, progress.usage, outcome, progress.cut);
+            call.settled(usage == null ? Usage.NONE : usage, cost(call, usage), outcome, reported(progress, outcome));
             progress.done.complete(null);
         }
     }
@@ -219,9 +217,26 @@ public final class StreamRelay extends AsyncProcessorSupport {
      * answer's at its end; a cut adds the output its text is estimated at. Its usage so far stays on the record, its
      * budgets are settled at an estimate from the time it took (BudgetGate), and the ledger logs it as unreported.
      */
-    private void settle(CallContext call, Usage usage, String outcome, boolean cut) {
-        boolean reported = usage != null && "ok".equals(outcome) && !cut;
-        call.settled(usage == null ? Usage.NONE : usage, cost(call, usage), outcome, reported);
+    private static boolean reported(RelayProgress progress, String outcome) {
+        return progress.usage != null && "ok".equals(outcome) && !progress.cut;
+    }
+
+    /**
+     * What the stream used as its usage chunk and cost record say it: the provider's count, and for a stream without
+     * its whole usage whose provider had not yet counted the prompt (Bedrock counts it last), the gateway's estimate of
+     * it, the one its budget hold made ({@link UpstreamStream#estimatedPromptTokens}): not 0, as if it were free.
+     */
+    private static Usage usage(CallContext call, RelayProgress progress, String outcome) {
+        Usage usage = progress.usage;
+        if (reported(progress, outcome) || usage != null && usage.promptTokens() > 0) {
+            return usage;
+        }
+        long estimate = call.stream().estimatedPromptTokens();
+        if (estimate <= 0) {
+            return usage;
+        }
+        Usage prompt = Usage.of(estimate, 0);
+        return usage == null ? prompt : prompt.merge(usage);
     }
 
     private BigDecimal cost(CallContext call, Usage usage) {

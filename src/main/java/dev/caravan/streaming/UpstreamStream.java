@@ -37,6 +37,16 @@ public interface UpstreamStream extends AutoCloseable {
     }
 
     /**
+     * The gateway's estimate of the prompt's tokens, for a stream that ended without its provider's count of them (cut
+     * at a stop sequence, left by its caller, failed) from a provider that reports the prompt only as it ends
+     * (Bedrock); 0, the default, where the provider reports it as the stream begins (Anthropic) or none is made. Asked
+     * only of such a stream.
+     */
+    default long estimatedPromptTokens() {
+        return 0;
+    }
+
+    /**
      * Ends the upstream call: an answer the provider finished leaves its connection for reuse; anything else is
      * stopped at once, with no draining of what is left. Idempotent.
      */

@@ -2,11 +2,15 @@ package dev.caravan.routes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ChatRequest;
 import dev.caravan.ledger.CostRecord;
 import dev.caravan.ledger.Ledger;
+import dev.caravan.ledger.PromptEstimate;
 import dev.caravan.providers.bedrock.AwsTestCredentials;
 import dev.caravan.providers.bedrock.FakeBedrock;
 import dev.caravan.routing.Breakers;
+import dev.caravan.routing.Target;
 import dev.caravan.support.BudgetApi;
 import dev.caravan.support.Eventually;
 import dev.caravan.support.FakeAnthropic;
@@ -58,6 +62,12 @@ class WhitespaceStopCutTest {
     private static final long DELTA_MILLIS = 100;
     /** Far below the 30 s the upstream would take, far above what ending at once takes. */
     private static final long PROMPTLY_MILLIS = 15_000;
+    /**
+     * The gateway's count of the request's prompt, as its budget hold made it: 1 + 19 characters + 8 for the message.
+     */
+    private static final long BEDROCK_PROMPT_ESTIMATE = PromptEstimate.tokens(new ChatRequest(BEDROCK_CLAUDE,
+            List.of(ChatMessage.of("user", "Sentiment, one word")), 50, null, null, List.of("\n"), true, true, null,
+            null, null, null), new Target("bedrock", BEDROCK_CLAUDE));
     private static final String REQUEST_TAIL = "\"max_tokens\":50,\"stop\":[\"\\n\"],\"stream\":true,"
             + "\"stream_options\":{\"include_usage\":true},"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"Sentiment, one word\"}]}";
@@ -135,15 +145,16 @@ class WhitespaceStopCutTest {
         StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
                 "{\"model\":\"bedrock/" + BEDROCK_CLAUDE + "\"," + REQUEST_TAIL);
 
-        // Bedrock reports the prompt's tokens only at the stream's end: the usage chunk cannot say them
-        assertEndedAtTheCut(stream, 0);
+        // Bedrock reports the prompt's tokens only at the stream's end, which a cut never reads: the usage chunk and
+        // the record say the gateway's count of them, the one its budget hold made (not 0, as if it were free)
+        assertEndedAtTheCut(stream, BEDROCK_PROMPT_ESTIMATE);
         Eventually.until(() -> bedrock.streamLog(BEDROCK_CLAUDE).abortedAtNanos != 0, 10_000,
                 "the fake Bedrock sees its stream cancelled");
         assertFalse(bedrock.streamLog(BEDROCK_CLAUDE).completed);
         CostRecord record = settledRecord(stream.header("x-request-id"), spentBefore);
-        assertEquals(0, record.promptTokens());
-        // its prompt counted generously: 1 + 19 characters + 8 for the message
-        assertBetween(usd(28 * 0.80 + ESTIMATED_OUTPUT * 4.00), record.cost(), usd(28 * 0.80 + 50 * 4.00));
+        assertEquals(BEDROCK_PROMPT_ESTIMATE, record.promptTokens());
+        assertBetween(usd(BEDROCK_PROMPT_ESTIMATE * 0.80 + ESTIMATED_OUTPUT * 4.00), record.cost(),
+                usd(BEDROCK_PROMPT_ESTIMATE * 0.80 + 50 * 4.00));
         assertNoFailureCounted("bedrock");
     }
 

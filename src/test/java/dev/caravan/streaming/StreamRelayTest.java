@@ -192,6 +192,42 @@ class StreamRelayTest {
         assertEquals(List.of("resumed"), resumed);
     }
 
+    @Test
+    void aCutStreamWhoseProviderCountsThePromptLastSaysTheGatewaysEstimateOfIt_oneCountedFirstKeepsItsCount() {
+        for (Usage first : List.of(Usage.NONE, Usage.of(30, 1))) {
+            CallContext call = call();
+            FakeUpstream upstream = new FakeUpstream(List.of(new StreamEvent.UsageReport(first),
+                    new StreamEvent.TextDelta("positive"), new StreamEvent.Finished("stop"),
+                    new StreamEvent.UsageReport(Usage.of(0, 5)), new StreamEvent.Cut()));
+            upstream.promptEstimate = 28;
+
+            call.streaming(upstream);
+            relayStep(call);
+
+            long prompt = first.promptTokens() > 0 ? first.promptTokens() : 28;
+            assertEquals(Usage.of(prompt, 5), call.usage());
+            assertFalse(call.usageReported(), "an estimate");
+            assertTrue(String.join("", client.writes).contains("\"prompt_tokens\":" + prompt + ","),
+                    String.join("", client.writes));
+            client.writes.clear();
+        }
+    }
+
+    @Test
+    void aWholeStreamIsSettledAtItsProvidersUsageAndNoEstimateIsMade() {
+        CallContext call = call();
+        FakeUpstream upstream = new FakeUpstream(List.of(new StreamEvent.TextDelta("Hi"),
+                new StreamEvent.Finished("stop"), new StreamEvent.UsageReport(Usage.of(10, 2))));
+        upstream.promptEstimate = 28;
+
+        call.streaming(upstream);
+        relayStep(call);
+
+        assertEquals(Usage.of(10, 2), call.usage());
+        assertTrue(call.usageReported());
+        assertEquals(0, upstream.estimatesAsked);
+    }
+
     /** A stream that pushes its events to the relay's sink, as EventLoopSseStream does from its event loop. */
     private static final class PushingUpstream implements UpstreamStream {
         private final List<StreamEvent> held;
@@ -222,6 +258,8 @@ class StreamRelayTest {
         private List<StreamEvent> ahead;
         final Deque<List<StreamEvent>> batches = new ArrayDeque<>();
         boolean closed;
+        long promptEstimate;
+        int estimatesAsked;
 
         @SafeVarargs
         FakeUpstream(List<StreamEvent> ahead, List<StreamEvent>... rest) {
@@ -242,6 +280,12 @@ class StreamRelayTest {
                 return readAhead();
             }
             return batches.poll();
+        }
+
+        @Override
+        public long estimatedPromptTokens() {
+            estimatesAsked++;
+            return promptEstimate;
         }
 
         @Override

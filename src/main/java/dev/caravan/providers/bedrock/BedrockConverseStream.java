@@ -17,11 +17,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 /**
  * A ConverseStream answer as an {@link UpstreamStream}. The SDK's event publisher is asked for at most
  * {@code capacity} events ahead of the relay, so the queue between them is bounded and the SDK's threads never
- * block; each event is decoded on arrival and handed over at once.
+ * block; each event is decoded on arrival and handed over at once. Bedrock reports the usage only in the metadata
+ * event that ends the stream: one ended before it (cut, left by its caller) is taken to have used the prompt the
+ * gateway estimated.
  */
 public final class BedrockConverseStream implements UpstreamStream {
 
@@ -43,6 +46,7 @@ public final class BedrockConverseStream implements UpstreamStream {
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>(CAPACITY + 2);
     private final BedrockStreamDecoder decoder;
     private final Duration idleTimeout;
+    private final LongSupplier promptEstimate;
     private final AtomicBoolean terminal = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Subscription subscription;
@@ -50,15 +54,20 @@ public final class BedrockConverseStream implements UpstreamStream {
     private boolean ended;
     private List<StreamEvent> firstEvents;
 
-    private BedrockConverseStream(BedrockStreamDecoder decoder, Duration idleTimeout) {
+    private BedrockConverseStream(BedrockStreamDecoder decoder, Duration idleTimeout, LongSupplier promptEstimate) {
         this.decoder = decoder;
         this.idleTimeout = idleTimeout;
+        this.promptEstimate = promptEstimate;
     }
 
-    /** Starts the call; events are read with {@link #next()}. */
+    /**
+     * Starts the call; events are read with {@link #next()}. {@code promptEstimate}: the prompt's tokens as the gateway
+     * counts them, asked only of a stream that ends before Bedrock reported them ({@link #estimatedPromptTokens}).
+     */
     public static BedrockConverseStream start(BedrockRuntimeAsyncClient client, ConverseStreamRequest request,
-                                              BedrockStreamDecoder decoder, Duration idleTimeout) {
-        BedrockConverseStream stream = new BedrockConverseStream(decoder, idleTimeout);
+                                              BedrockStreamDecoder decoder, Duration idleTimeout,
+                                              LongSupplier promptEstimate) {
+        BedrockConverseStream stream = new BedrockConverseStream(decoder, idleTimeout, promptEstimate);
         ConverseStreamResponseHandler handler = ConverseStreamResponseHandler.builder()
                 .onResponse(response -> decoder.messageId(response.responseMetadata().requestId()))
                 .subscriber(stream::newSubscriber)
@@ -147,6 +156,11 @@ public final class BedrockConverseStream implements UpstreamStream {
                 return events;
             }
         }
+    }
+
+    @Override
+    public long estimatedPromptTokens() {
+        return promptEstimate.getAsLong();
     }
 
     @Override

@@ -4,7 +4,9 @@ import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.JsonAnswerTool;
+import dev.caravan.ledger.PromptEstimate;
 import dev.caravan.routing.CallContext;
+import dev.caravan.routing.Target;
 import dev.caravan.streaming.UpstreamStream;
 import org.apache.camel.Exchange;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -102,19 +104,23 @@ public final class BedrockProvider {
     /**
      * Streaming: starts ConverseStream and waits for its first event, so that a stream which fails at once is a
      * failure of this step (fallback still possible); then hands the stream to {@code call.streaming} and returns it.
+     * A stream that ends before Bedrock's usage came is taken to have used the prompt the budget hold counted
+     * ({@link PromptEstimate}, the request as the caller sent it, on this target).
      */
     public UpstreamStream openStream(Exchange exchange) {
         CallContext call = callOf(exchange);
         JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
         ChatRequest request = asSent(call.request(), answerTool);
         ToolNameMap toolNames = ToolNameMap.of(request);
+        ChatRequest asked = call.request();
+        Target target = call.current();
         BedrockConverseStream stream;
         try {
             stream = BedrockConverseStream.start(clients.get().async(),
-                    codec.converseStreamRequest(request, call.current(), toolNames),
-                    codec.newStreamDecoder(request, call.current(), toolNames,
+                    codec.converseStreamRequest(request, target, toolNames),
+                    codec.newStreamDecoder(request, target, toolNames,
                             answerTool == null ? null : answerTool.events()),
-                    streamIdleTimeout);
+                    streamIdleTimeout, () -> PromptEstimate.tokens(asked, target));
         } catch (RuntimeException e) {
             throw BedrockErrors.map(e);
         }

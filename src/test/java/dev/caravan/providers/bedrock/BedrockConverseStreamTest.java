@@ -54,7 +54,7 @@ class BedrockConverseStreamTest {
         ToolNameMap names = ToolNameMap.of(request);
         return BedrockConverseStream.start(clients.async(),
                 codec.converseStreamRequest(request, new Target("bedrock", modelId), names),
-                codec.newStreamDecoder(names), idleTimeout);
+                codec.newStreamDecoder(names), idleTimeout, () -> 0);
     }
 
     private static List<StreamEvent> drain(BedrockConverseStream stream) {
