@@ -2,8 +2,8 @@ package dev.caravan.core;
 
 /**
  * A prompt-caching breakpoint the caller put on a content part, a message or a tool: the prompt up to and including
- * it may be cached by a provider that caches on request (Anthropic, Claude on Bedrock). {@code ttl} is "5m", "1h",
- * or null for the provider's default.
+ * it may be cached by a provider that caches on request (Anthropic, Claude and Nova on Bedrock). {@code ttl} is "5m",
+ * "1h", or null for the provider's default.
  */
 public record CacheBreakpoint(String ttl) {
 

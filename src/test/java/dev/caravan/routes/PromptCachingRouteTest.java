@@ -42,6 +42,10 @@ class PromptCachingRouteTest {
     private static final String CLAUDE = "claude-3-5-haiku-20241022";
     private static final String BEDROCK_CLAUDE = "anthropic.claude-3-5-haiku-20241022-v1:0";
     private static final String BEDROCK_NOVA = "amazon.nova-micro-v1:0";
+    private static final String BEDROCK_NOVA_PROFILE = "us.amazon.nova-premier-v1:0";
+    /** Bedrock models that take no cache points: the amazon family holds Titan as well as Nova. */
+    private static final String BEDROCK_TITAN = "amazon.titan-text-premier-v1:0";
+    private static final String BEDROCK_LLAMA = "meta.llama3-1-8b-instruct-v1:0";
     private static final String EPHEMERAL = "{\"type\":\"ephemeral\"}";
     private static final String WEATHER_SCHEMA = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
             + "\"required\":[\"city\"]}";
@@ -60,6 +64,10 @@ class PromptCachingRouteTest {
             + EPHEMERAL + "},"
             + "{\"role\":\"user\",\"content\":\"And tomorrow?\",\"cache_control\":{\"type\":\"ephemeral\","
             + "\"ttl\":\"5m\"}}]";
+    /** The same request without its breakpoints. */
+    private static final String UNMARKED = MARKED.replace(",\"cache_control\":" + EPHEMERAL, "")
+            .replace(",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}", "")
+            .replace(",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"5m\"}", "");
 
     @TempDir
     static Path dir;
@@ -103,7 +111,7 @@ class PromptCachingRouteTest {
         openAi.received().clear();
         anthropic.always(anthropic.reply(FakeAnthropic.text("Il fera beau.", 12, 5)));
         ScriptedAnswer answer = ScriptedAnswer.text(List.of("Il fera", " beau."), "stop", 12, 5);
-        for (String model : List.of(BEDROCK_CLAUDE, BEDROCK_NOVA)) {
+        for (String model : List.of(BEDROCK_CLAUDE, BEDROCK_NOVA, BEDROCK_NOVA_PROFILE, BEDROCK_TITAN, BEDROCK_LLAMA)) {
             bedrock.converse(model, answer.bedrockConverseJson());
             bedrock.stream(model, answer.bedrockFrames());
         }
@@ -168,7 +176,8 @@ class PromptCachingRouteTest {
                 + "\"cache_control\":" + EPHEMERAL + "}]}]"), sent.get("messages"));
     }
 
-    private static final String CONVERSE_BODY = "{\"messages\":["
+    /** The conversation as Converse gets it, with a cache point after each block that is marked. */
+    private static final String CONVERSE_PROMPT = "{\"messages\":["
             + "{\"role\":\"user\",\"content\":[{\"text\":\"What is the weather in Paris?\"}]},"
             + "{\"role\":\"assistant\",\"content\":[{\"toolUse\":{\"toolUseId\":\"toolu_01\",\"name\":\"get_weather\","
             + "\"input\":{\"city\":\"Paris\"}}}]},"
@@ -176,10 +185,24 @@ class PromptCachingRouteTest {
             + "\"18 C and sunny\"}]}},{\"cachePoint\":{\"type\":\"default\"}},{\"text\":\"And tomorrow?\"},"
             + "{\"cachePoint\":{\"type\":\"default\",\"ttl\":\"5m\"}}]}],"
             + "\"system\":[{\"text\":\"You are a careful assistant.\"},{\"cachePoint\":{\"type\":\"default\"}},"
-            + "{\"text\":\"Answer in French.\"}],"
-            + "\"toolConfig\":{\"tools\":[{\"toolSpec\":{\"name\":\"get_weather\",\"description\":\"Current weather "
-            + "for a city\",\"inputSchema\":{\"json\":" + WEATHER_SCHEMA + "}}},"
-            + "{\"cachePoint\":{\"type\":\"default\",\"ttl\":\"1h\"}}]}}";
+            + "{\"text\":\"Answer in French.\"}],";
+    private static final String CONVERSE_TOOL = "{\"toolSpec\":{\"name\":\"get_weather\",\"description\":"
+            + "\"Current weather for a city\",\"inputSchema\":{\"json\":" + WEATHER_SCHEMA + "}}}";
+    /** Claude's: a cache point after the marked tool too. */
+    private static final String CONVERSE_BODY = CONVERSE_PROMPT + "\"toolConfig\":{\"tools\":[" + CONVERSE_TOOL
+            + ",{\"cachePoint\":{\"type\":\"default\",\"ttl\":\"1h\"}}]}}";
+    /** Nova's: none among the tools, where Nova takes none. */
+    private static final String NOVA_CONVERSE_BODY = CONVERSE_PROMPT + "\"toolConfig\":{\"tools\":[" + CONVERSE_TOOL
+            + "]}}";
+    /** Any model's for the request without breakpoints, or for a model that takes no cache points. */
+    private static final String UNCACHED_CONVERSE_BODY = "{\"messages\":["
+            + "{\"role\":\"user\",\"content\":[{\"text\":\"What is the weather in Paris?\"}]},"
+            + "{\"role\":\"assistant\",\"content\":[{\"toolUse\":{\"toolUseId\":\"toolu_01\",\"name\":\"get_weather\","
+            + "\"input\":{\"city\":\"Paris\"}}}]},"
+            + "{\"role\":\"user\",\"content\":[{\"toolResult\":{\"toolUseId\":\"toolu_01\",\"content\":[{\"text\":"
+            + "\"18 C and sunny\"}]}},{\"text\":\"And tomorrow?\"}]}],"
+            + "\"system\":[{\"text\":\"You are a careful assistant.\"},{\"text\":\"Answer in French.\"}],"
+            + "\"toolConfig\":{\"tools\":[" + CONVERSE_TOOL + "]}}";
 
     @ParameterizedTest(name = "stream: {0}")
     @ValueSource(booleans = {false, true})
@@ -194,14 +217,30 @@ class PromptCachingRouteTest {
         assertEquals(json(CONVERSE_BODY), sent.body());
     }
 
-    @Test
-    void otherBedrockModelsReceiveNoCachePoints() throws Exception {
-        HttpResponse<String> response = gateway.post("/v1/chat/completions",
-                chat("bedrock/" + BEDROCK_NOVA, "", MARKED));
+    @ParameterizedTest(name = "{0}, stream: {1}")
+    @CsvSource({BEDROCK_NOVA + ", false", BEDROCK_NOVA + ", true", BEDROCK_NOVA_PROFILE + ", false"})
+    void novaOnBedrockReceivesACachePointAfterEachMarkedBlockOfSystemAndMessages_noneAmongTools_andNoneUnmarked(
+            String model, boolean stream) throws Exception {
+        for (String[] asked : List.of(new String[] {MARKED, NOVA_CONVERSE_BODY},
+                new String[] {UNMARKED, UNCACHED_CONVERSE_BODY})) {
+            HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                    chat("bedrock/" + model, "\"stream\":" + stream + ",", asked[0]));
+
+            assertEquals(200, response.statusCode(), response.body());
+            FakeBedrock.Received sent = bedrock.lastReceived();
+            assertEquals(model, sent.modelId());
+            assertTrue(sent.path().endsWith(stream ? "/converse-stream" : "/converse"), sent.path());
+            assertEquals(json(asked[1]), sent.body());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {BEDROCK_TITAN, BEDROCK_LLAMA})
+    void otherBedrockModelsReceiveNoCachePoints(String model) throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("bedrock/" + model, "", MARKED));
 
         assertEquals(200, response.statusCode(), response.body());
-        assertFalse(bedrock.lastReceived().body().toString().contains("cachePoint"),
-                bedrock.lastReceived().body().toString());
+        assertEquals(json(UNCACHED_CONVERSE_BODY), bedrock.lastReceived().body());
     }
 
     @Test
@@ -209,9 +248,7 @@ class PromptCachingRouteTest {
         HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("gpt-4o-mini", "", MARKED));
 
         assertEquals(200, response.statusCode(), response.body());
-        JsonNode expected = json(chat("gpt-4o-mini", "", MARKED.replace(",\"cache_control\":" + EPHEMERAL, "")
-                .replace(",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}", "")
-                .replace(",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"5m\"}", "")));
+        JsonNode expected = json(chat("gpt-4o-mini", "", UNMARKED));
         assertFalse(expected.toString().contains("cache_control"));
         assertEquals(expected, JSON.readTree(openAi.received().get(0).body()));
     }

@@ -41,14 +41,19 @@ import java.util.function.UnaryOperator;
  */
 public final class BedrockCodec {
 
+    /** What the ids of the Nova models Bedrock documents prompt caching for contain. */
+    private static final List<String> CACHING_NOVA_MODELS = List.of("amazon.nova-micro-", "amazon.nova-lite-",
+            "amazon.nova-pro-", "amazon.nova-premier-");
+
     /**
      * The Converse request for {@code request}, sent to {@code target}'s model (a model id, an inference profile or its
      * ARN).
      */
     public ConverseRequest converseRequest(ChatRequest request, Target target, ToolNameMap toolNames) {
         boolean claude = isClaude(target);
-        // Claude takes cache points; other families do not all do (Converse refuses them there)
-        boolean cachePoints = claude && request.cacheBreakpoints();
+        // Converse takes cache points from Claude in system, messages and tools, from Nova in system and messages, and
+        // refuses them from other families: the caller's breakpoints go only where they are taken
+        boolean cachePoints = request.cacheBreakpoints() && (claude || isCachingNova(target));
         BedrockMessages conversation = BedrockMessages.of(turns(request), toolNames, claude, cachePoints);
         ConverseRequest.Builder builder = ConverseRequest.builder()
                 .modelId(target.model())
@@ -60,7 +65,7 @@ public final class BedrockCodec {
         if (inference != null) {
             builder.inferenceConfig(inference);
         }
-        ToolConfiguration tools = toolConfig(request, toolNames, cachePoints);
+        ToolConfiguration tools = toolConfig(request, toolNames, cachePoints && claude);
         if (tools != null) {
             builder.toolConfig(tools);
         }
@@ -199,6 +204,24 @@ public final class BedrockCodec {
             return "anthropic".equals(target.family());
         }
         return target.model() != null && target.model().contains("anthropic.");
+    }
+
+    /**
+     * One of the Amazon Nova models Bedrock caches prompts for (Micro, Lite, Pro and Premier), by its model id or
+     * cross-region inference profile ({@code amazon.nova-pro-v1:0}, {@code us.amazon.nova-lite-v1:0} ...) and not
+     * declared of another family. An application inference profile's ARN names no model, and the {@code amazon} family
+     * it may be declared as holds Titan too, which takes no cache points: a Nova model behind one gets none.
+     */
+    private static boolean isCachingNova(Target target) {
+        if ((target.family() != null && !"amazon".equals(target.family())) || target.model() == null) {
+            return false;
+        }
+        for (String model : CACHING_NOVA_MODELS) {
+            if (target.model().contains(model)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static InferenceConfiguration inferenceConfig(ChatRequest request, boolean claude) {

@@ -28,8 +28,8 @@ import java.util.Locale;
 /**
  * The conversation in Converse's terms: system prompts apart, user and assistant turns alternating, tool results
  * as user turns that open with their toolResult blocks right after the assistant's toolUse turn. With cache points on
- * (Claude), a caller's cache breakpoint becomes a cachePoint block right after the block it marks: a part's after that
- * part's block, a message's after the message's last block.
+ * (Claude, Nova), a caller's cache breakpoint becomes a cachePoint block right after the block it marks: a part's after
+ * that part's block, a message's after the message's last block.
  */
 final class BedrockMessages {
 

@@ -1,5 +1,6 @@
 package dev.caravan.providers.bedrock;
 
+import dev.caravan.api.OpenAiRequestParser;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ContentPart;
@@ -19,6 +20,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.ImageFormat;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
 import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static dev.caravan.providers.bedrock.TestRequests.assistantCalling;
@@ -229,6 +231,38 @@ class BedrockCodecTest {
         assertEquals(claude ? List.of("END") : List.of("\n", "END"), sent.inferenceConfig().stopSequences());
         assertEquals(claude ? null : 0.9f, sent.inferenceConfig().topP());
         assertEquals(claude ? "The colour is" : "The colour is ", sent.messages().get(1).content().get(0).text());
+    }
+
+    @ParameterizedTest(name = "{0}, declared {1}: cache points in system and messages {2}, among tools {3}")
+    @CsvSource({
+            "anthropic.claude-3-5-haiku-20241022-v1:0, , true, true",
+            "amazon.nova-micro-v1:0, , true, false",
+            "amazon.nova-lite-v1:0, , true, false",
+            "us.amazon.nova-pro-v1:0, , true, false",
+            "eu.amazon.nova-premier-v1:0, , true, false",
+            "amazon.nova-pro-v1:0, amazon, true, false",
+            "amazon.titan-text-premier-v1:0, , false, false",
+            "meta.llama3-1-8b-instruct-v1:0, , false, false",
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, anthropic, true, true",
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, amazon, false, false"})
+    void cacheBreakpointsBecomeCachePointsWhereTheModelTakesThem(String modelId, String family, boolean inPrompt,
+                                                                boolean inTools) {
+        ChatRequest request = new OpenAiRequestParser().parse(("{\"model\":\"m\",\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"Be brief.\",\"cache_control\":{\"type\":\"ephemeral\"}},"
+                + "{\"role\":\"user\",\"content\":\"Weather?\",\"cache_control\":{\"type\":\"ephemeral\"}}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"},"
+                + "\"cache_control\":{\"type\":\"ephemeral\"}}]}").getBytes(StandardCharsets.UTF_8));
+
+        ConverseRequest sent = codec.converseRequest(request, new Target("bedrock", modelId, null, family),
+                ToolNameMap.of(request));
+
+        assertEquals(inPrompt ? 2 : 1, sent.system().size());
+        assertEquals(inPrompt, sent.system().get(sent.system().size() - 1).cachePoint() != null);
+        List<ContentBlock> content = sent.messages().get(0).content();
+        assertEquals(inPrompt ? 2 : 1, content.size());
+        assertEquals(inPrompt, content.get(content.size() - 1).cachePoint() != null);
+        assertEquals(inTools ? 2 : 1, sent.toolConfig().tools().size());
+        assertEquals(inTools, sent.toolConfig().tools().get(sent.toolConfig().tools().size() - 1).cachePoint() != null);
     }
 
     @Test

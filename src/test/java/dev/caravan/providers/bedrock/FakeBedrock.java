@@ -38,6 +38,8 @@ import java.util.regex.Pattern;
 public final class FakeBedrock implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The Nova models Bedrock caches prompts for, by model id or cross-region inference profile. */
+    private static final Pattern CACHING_NOVA = Pattern.compile("amazon\\.nova-(micro|lite|pro|premier)-");
     private static final Pattern PATH = Pattern.compile("^/model/([^/]+)/(converse|converse-stream)$");
     private static final Pattern SIGV4 = Pattern.compile(
             "^AWS4-HMAC-SHA256 Credential=[^/]+/\\d{8}/[a-z0-9-]+/bedrock/aws4_request, ?SignedHeaders=[^,]+, ?"
@@ -162,6 +164,8 @@ public final class FakeBedrock implements AutoCloseable {
             String invalid = validate(request);
             if (invalid == null && (modelId.contains("anthropic.") || claudeProfiles.contains(modelId))) {
                 invalid = validateForClaude(request);
+            } else if (invalid == null) {
+                invalid = validateCachePoints(request, CACHING_NOVA.matcher(modelId).find());
             }
             if (invalid != null) {
                 error(exchange, 400, "ValidationException", invalid);
@@ -236,19 +240,9 @@ public final class FakeBedrock implements AutoCloseable {
      * cache points.
      */
     static String validateForClaude(JsonNode request) {
-        int cachePoints = 0;
-        for (JsonNode blocks : List.of(request.path("toolConfig").path("tools"), request.path("system"))) {
-            for (JsonNode block : blocks) {
-                cachePoints += block.has("cachePoint") ? 1 : 0;
-            }
-        }
-        for (JsonNode message : request.path("messages")) {
-            for (JsonNode block : message.path("content")) {
-                cachePoints += block.has("cachePoint") ? 1 : 0;
-            }
-        }
+        int cachePoints = cachePoints(request.path("toolConfig").path("tools")) + promptCachePoints(request);
         if (cachePoints > 4) {
-            return "A maximum of 4 cache points may be provided. Found " + cachePoints + ".";
+            return tooManyCachePoints(cachePoints);
         }
         for (JsonNode stop : request.path("inferenceConfig").path("stopSequences")) {
             if (stop.asText().codePoints().allMatch(FakeBedrock::isSpace)) {
@@ -266,6 +260,43 @@ public final class FakeBedrock implements AutoCloseable {
                     + "trailing whitespace";
         }
         return null;
+    }
+
+    /**
+     * The cache points the other families refuse (in the fake's own words): any at all, but from the Nova models that
+     * cache prompts, which take them in system and messages, not in tools, four at most.
+     */
+    static String validateCachePoints(JsonNode request, boolean cachingNova) {
+        int inTools = cachePoints(request.path("toolConfig").path("tools"));
+        int inPrompt = promptCachePoints(request);
+        if (!cachingNova && inTools + inPrompt > 0) {
+            return "This model does not support prompt caching: remove the cachePoint blocks.";
+        }
+        if (inTools > 0) {
+            return "This model does not support a cachePoint in toolConfig.tools.";
+        }
+        return inPrompt > 4 ? tooManyCachePoints(inPrompt) : null;
+    }
+
+    /** The cache points in a request's system and messages. */
+    private static int promptCachePoints(JsonNode request) {
+        int count = cachePoints(request.path("system"));
+        for (JsonNode message : request.path("messages")) {
+            count += cachePoints(message.path("content"));
+        }
+        return count;
+    }
+
+    private static int cachePoints(JsonNode blocks) {
+        int count = 0;
+        for (JsonNode block : blocks) {
+            count += block.has("cachePoint") ? 1 : 0;
+        }
+        return count;
+    }
+
+    private static String tooManyCachePoints(int found) {
+        return "A maximum of 4 cache points may be provided. Found " + found + ".";
     }
 
     private static boolean isSpace(int codePoint) {
