@@ -1,6 +1,9 @@
 package dev.caravan.providers;
 
+import dev.caravan.core.ChatRequest;
+import dev.caravan.ledger.PromptEstimate;
 import dev.caravan.routing.CallContext;
+import dev.caravan.routing.Target;
 import dev.caravan.streaming.EventLoopSseStream;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -23,6 +26,7 @@ import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 /**
  * Sends a provider's prepared request (method, headers and body as its codec's {@code prepare} left them) with
@@ -87,6 +91,7 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
         Message message = exchange.getMessage();
         CallContext call = exchange.getProperty(CallContext.PROPERTY, CallContext.class);
         boolean stream = call != null && call.isStream();
+        LongSupplier promptEstimate = stream ? promptEstimate(call) : null;
         // A stream's head comes at once and then its events, each within the idle timeout; a single answer's head
         // comes only when the whole answer is ready, so its wait is the call's limit.
         long headTimeoutMs = stream ? idleTimeoutMs : singleAnswerLimitMs(call);
@@ -105,7 +110,7 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
                 .compose(response -> stream && response.statusCode() < 400
                         ? EventLoopSseStream.read(codec.provider(), response, loop,
                                 JsonAnswers.streamDecoder(codec, call == null ? null : call.request()),
-                                idleTimeoutMs).map(begun -> answer(message, response, begun))
+                                idleTimeoutMs, promptEstimate).map(begun -> answer(message, response, begun))
                         : BoundedBody.read(codec.provider(), response, stream ? idleTimeoutMs
                                         : headTimeoutMs - (System.nanoTime() - sentNanos) / 1_000_000)
                                 .map(bytes -> answer(message, response, bytes.getBytes())))
@@ -119,6 +124,16 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
                     OffEventLoop.continueOnWorker(loop.owner(), callback);
                 }));
         return false;
+    }
+
+    /**
+     * The prompt's tokens as the budget hold counted them ({@link PromptEstimate}: the request as the caller sent it,
+     * on this attempt's target), for a stream that ends before its provider reported them; counted only when asked.
+     */
+    private static LongSupplier promptEstimate(CallContext call) {
+        ChatRequest asked = call.request();
+        Target target = call.current();
+        return () -> PromptEstimate.tokens(asked, target);
     }
 
     /** The most a whole single answer may take: its call timeout, cut to what is left of the request's deadline. */

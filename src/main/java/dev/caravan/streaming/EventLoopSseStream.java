@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClientResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 /**
  * An SSE answer read by Vert.x's client on the event loop that owns its upstream connection (the loop that serves
@@ -25,7 +26,9 @@ import java.util.concurrent.TimeoutException;
  * caught up, so the gateway never buffers a stream without bound. The upstream may be silent for at most the idle
  * timeout (the request's own idle timeout ends at the answer's head): one timer per stream, re-armed for what is
  * left when bytes came meanwhile, not one per event; a pause for a slow caller is not silence. A stream cut short is
- * reset, never drained; a finished one leaves its connection to the client's pool.
+ * reset, never drained; a finished one leaves its connection to the client's pool. OpenAI reports the usage only in
+ * its last chunk: a stream ended before it (cut, left by its caller, failed) is taken to have used the prompt the
+ * gateway estimated, while Anthropic's count from message_start is kept.
  * <p>
  * All state is touched on the loop; {@link #push} and {@link #abort} may be called from any thread.
  */
@@ -37,6 +40,7 @@ public final class EventLoopSseStream implements UpstreamStream {
     private final Thread loopThread = Thread.currentThread();
     private final StreamDecoder decoder;
     private final long idleTimeoutMs;
+    private final LongSupplier promptEstimate;
     private long lastBytesNanos = System.nanoTime();
     private boolean paused;
     private long idleTimer = -1;
@@ -53,22 +57,26 @@ public final class EventLoopSseStream implements UpstreamStream {
     private boolean endedEarly;
 
     private EventLoopSseStream(String provider, HttpClientResponse response, Context loop, StreamDecoder decoder,
-                               long idleTimeoutMs) {
+                               long idleTimeoutMs, LongSupplier promptEstimate) {
         this.provider = provider;
         this.response = response;
         this.loop = loop;
         this.decoder = decoder;
         this.idleTimeoutMs = idleTimeoutMs;
+        this.promptEstimate = promptEstimate;
     }
 
     /**
      * Starts reading a 2xx event-stream answer; call on the response's event loop ({@code loop} runs actions there).
      * The future completes with the stream once the answer has really begun, or fails with the
-     * {@link GatewayException} that ends the attempt.
+     * {@link GatewayException} that ends the attempt. {@code promptEstimate}: the prompt's tokens as the gateway counts
+     * them, asked only of a stream that ends before its provider reported them ({@link #estimatedPromptTokens}).
      */
     public static Future<EventLoopSseStream> read(String provider, HttpClientResponse response, Context loop,
-                                                  StreamDecoder decoder, long idleTimeoutMs) {
-        EventLoopSseStream stream = new EventLoopSseStream(provider, response, loop, decoder, idleTimeoutMs);
+                                                  StreamDecoder decoder, long idleTimeoutMs,
+                                                  LongSupplier promptEstimate) {
+        EventLoopSseStream stream = new EventLoopSseStream(provider, response, loop, decoder, idleTimeoutMs,
+                promptEstimate);
         Future<EventLoopSseStream> begun = stream.beginning.future();
         response.exceptionHandler(stream::onFailure);
         response.endHandler(end -> stream.onEnd());
@@ -275,6 +283,11 @@ public final class EventLoopSseStream implements UpstreamStream {
             }
         });
         return true;
+    }
+
+    @Override
+    public long estimatedPromptTokens() {
+        return promptEstimate.getAsLong();
     }
 
     @Override

@@ -223,8 +223,9 @@ public final class StreamRelay extends AsyncProcessorSupport {
 
     /**
      * What the stream used as its usage chunk and cost record say it: the provider's count, and for a stream without
-     * its whole usage whose provider had not yet counted the prompt (Bedrock counts it last), the gateway's estimate of
-     * it, the one its budget hold made ({@link UpstreamStream#estimatedPromptTokens}): not 0, as if it were free.
+     * its whole usage whose provider had not yet counted the prompt (OpenAI and Bedrock count it last), the gateway's
+     * estimate of it, the one its budget hold made ({@link UpstreamStream#estimatedPromptTokens}): not 0, as if it were
+     * free.
      */
     private static Usage usage(CallContext call, RelayProgress progress, String outcome) {
         Usage usage = progress.usage;

@@ -37,10 +37,10 @@ public interface UpstreamStream extends AutoCloseable {
     }
 
     /**
-     * The gateway's estimate of the prompt's tokens, for a stream that ended without its provider's count of them (cut
-     * at a stop sequence, left by its caller, failed) from a provider that reports the prompt only as it ends
-     * (Bedrock); 0, the default, where the provider reports it as the stream begins (Anthropic) or none is made. Asked
-     * only of such a stream.
+     * The gateway's estimate of the prompt's tokens ({@link dev.caravan.ledger.PromptEstimate}), for a stream that
+     * ended without its provider's count of them (cut at a stop sequence, left by its caller, failed): OpenAI and
+     * Bedrock report the prompt only as a stream ends, Anthropic as it begins, and the relay keeps a count that came.
+     * Asked only of such a stream; 0, the default, where none is made (the mock, whose usage is exact, not estimated).
      */
     default long estimatedPromptTokens() {
         return 0;

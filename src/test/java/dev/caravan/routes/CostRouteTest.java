@@ -3,8 +3,12 @@ package dev.caravan.routes;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.core.ChatMessage;
+import dev.caravan.core.ChatRequest;
 import dev.caravan.ledger.CostRecord;
 import dev.caravan.ledger.Ledger;
+import dev.caravan.ledger.PromptEstimate;
+import dev.caravan.routing.Target;
 import dev.caravan.support.BudgetApi;
 import dev.caravan.support.FakeAnthropic;
 import dev.caravan.support.FakeOpenAi;
@@ -152,6 +156,7 @@ class CostRouteTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(CostRecord.Status.PARTIAL, record.status());
         assertFalse(record.usageReported(), "the mock reports usage only at the end: recorded as unreported");
+        assertEquals(0, record.promptTokens(), "the mock's stream gives no estimate of its prompt, as before");
         // 20 tokens 300 ms apart would take 6 s; the record comes when the client leaves.
         assertTrue(millis < 5_000, "the partial record took " + millis + " ms");
 
@@ -268,6 +273,36 @@ class CostRouteTest {
         }
     }
 
+    /**
+     * OpenAI reports a stream's usage only in its last chunk: the record (and /v1/spend) of a stream its caller leaves
+     * before it says the gateway's count of the prompt, the one its budget hold made, marked as an estimate, not 0.
+     */
+    @Test
+    void anOpenAiStreamLeftBeforeItsUsageCameRecordsTheGatewaysCountOfItsPromptNotZero() throws Exception {
+        try (FakeOpenAi openAi = new FakeOpenAi();
+             Gateway direct = Gateway.start(Map.of("caravan.openai.base-url", openAi.baseUrl(),
+                     "caravan.openai.api-key", "sk-test"))) {
+            countsToTen(openAi);
+            HttpResponse<InputStream> response = streamUntil(direct, "{\"model\":\"gpt-4o-mini\",\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}", "\"content\":\"one\"");
+            String id = response.headers().firstValue("x-request-id").orElseThrow();
+            response.body().close();
+
+            CostRecord record = pollRecord(direct, id);
+            assertEquals(CostRecord.Status.PARTIAL, record.status());
+            assertFalse(record.usageReported(), "an estimate");
+            long prompt = PromptEstimate.tokens(new ChatRequest("gpt-4o-mini",
+                    List.of(ChatMessage.of("user", "count to ten")), null, null, null, null, true, false, null, null,
+                    null, null), new Target("openai", "gpt-4o-mini"));
+            assertEquals(21, prompt, "1 + its 12 characters + 8 for the message");
+            assertEquals(prompt, record.promptTokens());
+            JsonNode row = poll(() -> spendRow(direct, "model", "gpt-4o-mini"),
+                    r -> r != null && r.path("unreportedUsage").asLong() >= 1);
+            assertNotNull(row, "spend does not count the unreported stream");
+            assertEquals(prompt, row.path("promptTokens").asLong(), row.toString());
+        }
+    }
+
     /** A gateway with a global daily budget, calling {@code openAi}, on the shipped catalog with one edit. */
     private static Gateway budgetedWithCatalogEdit(FakeOpenAi openAi, String from, String to) throws Exception {
         Path catalog = Files.writeString(Files.createTempFile(dir, "catalog", ".yaml"),
@@ -312,6 +347,8 @@ class CostRouteTest {
             // Anthropic's 12 prompt tokens, not the hold's generous count, and the 50 tokens of max_tokens, which a
             // model makes in a tenth of a second at the default 500 a second
             BigDecimal estimate = usd(12 * 0.80 + 50 * 4.00);
+            // the record keeps the count Anthropic gave in message_start, not the gateway's (1 + 5 + 8 = 14)
+            assertEquals(12, record.promptTokens());
             assertEquals(0, estimate.compareTo(record.cost()), "its cost is the estimate: " + record.cost().toPlainString());
             assertTrue(estimate.compareTo(held) < 0, "held " + held.toPlainString());
             JsonNode global = settledGlobalDaily(budgeted);

@@ -73,7 +73,7 @@ class EventLoopSseStreamTest {
         loop.runOnContext(go -> client.request(HttpMethod.POST, upstream.actualPort(), "127.0.0.1", "/chat")
                 .compose(request -> request.send())
                 .compose(response -> EventLoopSseStream.read("openai", response, loop,
-                        new OpenAiCodec().newStreamDecoder(), idleTimeoutMs))
+                        new OpenAiCodec().newStreamDecoder(), idleTimeoutMs, () -> 0))
                 .onComplete(done -> {
                     if (done.succeeded()) {
                         begun.complete(done.result());
