@@ -8,12 +8,16 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The launcher: its one line on a failed start names the setting that was refused, not only Camel's wrapper; and its
- * Camel Main, which skips Camel's first pass over the route files, still loads what a route file of one's own holds.
+ * Camel Main, which skips Camel's first pass over route files that need none, still loads what a route file of one's
+ * own holds.
  */
 class CaravanTest {
 
@@ -33,6 +37,17 @@ class CaravanTest {
                 Caravan.reason(new IllegalStateException("nothing listens on 127.0.0.1:8080")));
         assertEquals("bad: not a number", Caravan.reason(new IllegalStateException("bad: not a number",
                 new NumberFormatException("not a number"))));
+    }
+
+    @Test
+    void theGatewaysOwnRouteFilesNeedNoFirstPassAndOnesWithBeansOrAModelineDo() throws Exception {
+        try (Stream<Path> files = Files.walk(Path.of("routes"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                assertFalse(Caravan.needsFirstPass(Files.readString(file)), file.toString());
+            }
+        }
+        assertTrue(Caravan.needsFirstPass("- beans:\n    - name: x\n"));
+        assertTrue(Caravan.needsFirstPass("# camel-k: dependency=mvn:org.example:x:1.0\n- route: {}\n"));
     }
 
     @Test
