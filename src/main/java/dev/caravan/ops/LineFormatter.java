@@ -21,7 +21,9 @@ public final class LineFormatter extends Formatter {
     public String format(LogRecord record) {
         String logger = record.getLoggerName() == null ? "" : record.getLoggerName();
         String level = LogLevels.name(record.getLevel());
-        StringBuilder line = new StringBuilder(160);
+        String message = formatMessage(record);
+        // sized for the whole line (an access line is ~300 characters), so that it is not copied as it grows
+        StringBuilder line = new StringBuilder(64 + logger.length() + message.length());
         TIME.formatTo(record.getInstant(), line);
         line.append(' ').append(level);
         for (int i = level.length(); i < 5; i++) {
@@ -29,7 +31,7 @@ public final class LineFormatter extends Formatter {
         }
         line.append(" [").append(Thread.currentThread().getName()).append("] ")
                 .append(logger, logger.lastIndexOf('.') + 1, logger.length())
-                .append(" - ").append(formatMessage(record)).append('\n');
+                .append(" - ").append(message).append('\n');
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();
             record.getThrown().printStackTrace(new PrintWriter(trace));

@@ -24,6 +24,8 @@ import java.util.logging.LogRecord;
 public class StdoutHandler extends Handler {
 
     private final QueuedOutput output;
+    /** The encoding's charset, looked up once rather than by name for every record. */
+    private volatile Charset charset = StandardCharsets.UTF_8;
 
     public StdoutHandler() {
         this(System.out, 1, 0, QueuedOutput.CAPACITY, "log-writer-stdout");
@@ -42,7 +44,7 @@ public class StdoutHandler extends Handler {
             throw new IllegalArgumentException("Unknown encoding for " + getClass().getName() + ": " + encoding, e);
         }
         output = new QueuedOutput(this, threadName, out, batchBytes, flushMillis, capacity,
-                dropped -> formatted(this, droppedRecord(dropped)));
+                dropped -> formatted(droppedRecord(dropped)));
     }
 
     @Override
@@ -50,10 +52,16 @@ public class StdoutHandler extends Handler {
         if (!isLoggable(record)) {
             return;
         }
-        byte[] line = formatted(this, record);
+        byte[] line = formatted(record);
         if (line != null) {
             output.append(line);
         }
+    }
+
+    @Override
+    public synchronized void setEncoding(String encoding) throws UnsupportedEncodingException {
+        super.setEncoding(encoding);
+        charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
     }
 
     /** Writes what is held, waiting for it a bounded time. */
@@ -74,13 +82,11 @@ public class StdoutHandler extends Handler {
     }
 
     /** The record as the handler's formatter writes it, encoded; null, reported to the handler, if formatting fails. */
-    private static byte[] formatted(Handler handler, LogRecord record) {
+    private byte[] formatted(LogRecord record) {
         try {
-            String encoding = handler.getEncoding();
-            return handler.getFormatter().format(record)
-                    .getBytes(encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding));
+            return getFormatter().format(record).getBytes(charset);
         } catch (RuntimeException e) {
-            handler.getErrorManager().error("Cannot format a log record", e, ErrorManager.FORMAT_FAILURE);
+            getErrorManager().error("Cannot format a log record", e, ErrorManager.FORMAT_FAILURE);
             return null;
         }
     }

@@ -37,12 +37,17 @@ public record Price(BigDecimal input, BigDecimal cachedInput, BigDecimal cacheWr
         long uncached = Math.max(0, usage.promptTokens() - cacheRead - cacheWritten);
         BigDecimal writePrice = orElse(cacheWrite, input);
         BigDecimal micro = input.multiply(BigDecimal.valueOf(uncached))
-                .add(orElse(cachedInput, input).multiply(BigDecimal.valueOf(cacheRead)))
-                .add(writePrice.multiply(BigDecimal.valueOf(cacheWritten - writtenForAnHour)))
-                .add(orElse(cacheWrite1h, writePrice).multiply(BigDecimal.valueOf(writtenForAnHour)))
                 .add(output.multiply(BigDecimal.valueOf(usage.completionTokens())));
+        // most answers have no cached tokens: their terms are left out rather than computed as zero
+        micro = plus(micro, orElse(cachedInput, input), cacheRead);
+        micro = plus(micro, writePrice, cacheWritten - writtenForAnHour);
+        micro = plus(micro, orElse(cacheWrite1h, writePrice), writtenForAnHour);
         // Prices are per million tokens: dividing by 10^6 is a decimal point shift, exact at any scale.
         return micro.movePointLeft(6).stripTrailingZeros();
+    }
+
+    private static BigDecimal plus(BigDecimal sum, BigDecimal price, long tokens) {
+        return tokens == 0 ? sum : sum.add(price.multiply(BigDecimal.valueOf(tokens)));
     }
 
     private static BigDecimal orElse(BigDecimal value, BigDecimal fallback) {
