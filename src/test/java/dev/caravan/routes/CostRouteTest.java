@@ -303,6 +303,44 @@ class CostRouteTest {
         }
     }
 
+    /**
+     * A named account's stream goes the OpenAI way too: an Azure OpenAI deployment (a named account, OpenAI's stream at
+     * Azure's path) that its caller leaves before the usage chunk is recorded with the gateway's count of its prompt
+     * and the served deployment, not 0.
+     */
+    @Test
+    void aNamedAzureAccountsStreamLeftBeforeItsUsageCameRecordsTheGatewaysCountOfItsPrompt() throws Exception {
+        Path catalog = Files.writeString(Files.createTempFile(dir, "catalog", ".yaml"),
+                Files.readString(Path.of("config/catalog.yaml"))
+                        .replace("\nmodels:\n", "\nmodels:\n  azure-openai/my-gpt4o: {input: 2.50, output: 10.00}\n")
+                        + "\ndeployments:\n  azure-4o:\n    - {target: azure-openai/my-gpt4o, account: azure-east}\n");
+        try (FakeOpenAi azure = new FakeOpenAi();
+             Gateway named = Gateway.start(Map.of("caravan.catalog.file", catalog.toString(),
+                     "caravan.accounts", "azure-east",
+                     "caravan.accounts.azure-east.provider", "azure-openai",
+                     "caravan.accounts.azure-east.base-url", azure.baseUrl().replace("/v1", ""),
+                     "caravan.accounts.azure-east.api-key", "azure-key-test"))) {
+            countsToTen(azure);
+            HttpResponse<InputStream> response = streamUntil(named, "{\"model\":\"azure-4o\",\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"count to ten\"}]}", "\"content\":\"one\"");
+            String id = response.headers().firstValue("x-request-id").orElseThrow();
+            response.body().close();
+
+            CostRecord record = pollRecord(named, id);
+            assertEquals("/openai/deployments/my-gpt4o/chat/completions", azure.received().get(0).path());
+            assertEquals("azure-openai", record.provider());
+            assertEquals("my-gpt4o", record.servedModel());
+            assertEquals(CostRecord.Status.PARTIAL, record.status());
+            assertFalse(record.usageReported(), "an estimate");
+            long prompt = PromptEstimate.tokens(new ChatRequest("azure-4o",
+                    List.of(ChatMessage.of("user", "count to ten")), null, null, null, null, true, false, null, null,
+                    null, null), new Target("azure-openai", "my-gpt4o"));
+            assertTrue(prompt > 0);
+            assertEquals(prompt, record.promptTokens());
+            assertTrue(record.cost().signum() > 0, "priced at the deployment's input price: " + record.cost());
+        }
+    }
+
     /** A gateway with a global daily budget, calling {@code openAi}, on the shipped catalog with one edit. */
     private static Gateway budgetedWithCatalogEdit(FakeOpenAi openAi, String from, String to) throws Exception {
         Path catalog = Files.writeString(Files.createTempFile(dir, "catalog", ".yaml"),
