@@ -14,26 +14,19 @@ import java.util.logging.Formatter;
  *
  * <p>Settings, in the logging configuration: {@code dev.caravan.ops.BatchedStdoutHandler.level},
  * {@code .formatter} (default {@link LineFormatter}), {@code .encoding} (default UTF-8), {@code .bufferSize} (bytes,
- * default 8192, at least 1024) and {@code .flushMillis} (default 200).
+ * default 8192, at least 1024), {@code .flushMillis} (default 200) and {@code .capacity} (bytes that may wait for a
+ * stalled output before lines are dropped: default 1 MiB, at least 64 KiB).
  */
 public class BatchedStdoutHandler extends StdoutHandler {
 
     public BatchedStdoutHandler() {
-        super(System.out, Math.max(1024, intSetting("bufferSize", 8192)), Math.max(1, intSetting("flushMillis", 200)),
-                QueuedOutput.CAPACITY, "log-writer-access");
+        super(System.out, Math.max(1024, intSetting(BatchedStdoutHandler.class, "bufferSize", 8192)),
+                Math.max(1, intSetting(BatchedStdoutHandler.class, "flushMillis", 200)),
+                capacity(BatchedStdoutHandler.class), "log-writer-access");
     }
 
     BatchedStdoutHandler(OutputStream out, int bufferSize, long flushMillis, int capacity, Formatter formatter) {
         super(out, Math.max(1024, bufferSize), Math.max(1, flushMillis), capacity, "log-writer-access");
         setFormatter(formatter);
-    }
-
-    private static int intSetting(String name, int fallback) {
-        String value = setting(BatchedStdoutHandler.class, name);
-        try {
-            return value == null ? fallback : Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
     }
 }

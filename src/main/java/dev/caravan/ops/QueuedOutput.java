@@ -28,8 +28,10 @@ import java.util.logging.Handler;
  */
 final class QueuedOutput {
 
-    /** Bytes that may wait for the output before records are dropped. */
+    /** Bytes that may wait for the output before records are dropped, unless a handler's {@code capacity} says. */
     static final int CAPACITY = 1 << 20;
+    /** The least capacity a handler's setting may give: room for a long stack trace. */
+    static final int LEAST_CAPACITY = 64 << 10;
     static final long FLUSH_WAIT_MILLIS = 3_000;
 
     private static final Set<QueuedOutput> OPEN = ConcurrentHashMap.newKeySet();

@@ -19,7 +19,8 @@ import java.util.logging.LogRecord;
  *
  * <p>Settings, in the logging configuration: {@code dev.caravan.ops.StdoutHandler.level} (ALL unless given: the
  * loggers' levels decide), {@code .formatter} ({@link LineFormatter} unless given), {@code .encoding} (UTF-8 unless
- * given).
+ * given), {@code .capacity} (bytes that may wait for a stalled output before records are dropped: 1 MiB unless given,
+ * at least 64 KiB).
  */
 public class StdoutHandler extends Handler {
 
@@ -28,7 +29,7 @@ public class StdoutHandler extends Handler {
     private volatile Charset charset = StandardCharsets.UTF_8;
 
     public StdoutHandler() {
-        this(System.out, 1, 0, QueuedOutput.CAPACITY, "log-writer-stdout");
+        this(System.out, 1, 0, capacity(StdoutHandler.class), "log-writer-stdout");
     }
 
     /** Written once {@code batchBytes} are held or {@code flushMillis} after the first of them, with its settings. */
@@ -100,5 +101,24 @@ public class StdoutHandler extends Handler {
 
     static String setting(Class<?> handler, String name) {
         return LogManager.getLogManager().getProperty(handler.getName() + "." + name);
+    }
+
+    /** A whole-number setting of {@code handler}'s, or {@code fallback} when it is not given. */
+    static int intSetting(Class<?> handler, String name, int fallback) {
+        String value = setting(handler, name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(handler.getName() + "." + name + " must be a whole number, not '"
+                    + value.trim() + "'", e);
+        }
+    }
+
+    /** The bytes {@code handler}'s output may hold for a stalled output: its {@code capacity} setting, or 1 MiB. */
+    static int capacity(Class<?> handler) {
+        return Math.max(QueuedOutput.LEAST_CAPACITY, intSetting(handler, "capacity", QueuedOutput.CAPACITY));
     }
 }
