@@ -42,9 +42,6 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
     private static final Set<String> DEPLOYMENT_FIELDS = Set.of("target", "weight", "account");
     private static final Set<String> PRICE_FIELDS = Set.of("input", "cachedInput", "cacheWrite", "cacheWrite1h",
             "output", "maxOutputTokens", "outputTokensPerSecond", "family");
-    /** The families a Bedrock model may be declared as: the model providers whose ids Bedrock prefixes. */
-    private static final Set<String> BEDROCK_FAMILIES = Set.of("anthropic", "amazon", "meta", "mistral", "cohere",
-            "ai21", "deepseek", "writer");
 
     public static ModelCatalog parse(InputStream yaml) throws IOException {
         JsonNode root = YAML.readTree(yaml);
@@ -86,7 +83,8 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
 
     /**
      * A Bedrock model's declared family (an application inference profile's ARN names none), or null when the entry
-     * declares none. An entry may hold its family alone: the model is then known but not priced.
+     * declares none. An entry may hold its family alone: the model is then known but not priced. A family that
+     * contradicts the one the model id names would apply another family's rules to the model: it is refused.
      */
     private static String family(JsonNode node, String model) {
         JsonNode family = node.path("family");
@@ -97,9 +95,14 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
         if (!model.startsWith("bedrock/")) {
             throw new IllegalArgumentException(at + ": only Bedrock models take a family (Bedrock serves several)");
         }
-        if (!family.isTextual() || !BEDROCK_FAMILIES.contains(family.asText())) {
+        if (!family.isTextual() || !BedrockFamily.DECLARABLE.contains(family.asText())) {
             throw new IllegalArgumentException(at + " must be one of " + String.join(", ",
-                    new TreeSet<>(BEDROCK_FAMILIES)) + ", not " + family);
+                    new TreeSet<>(BedrockFamily.DECLARABLE)) + ", not " + family);
+        }
+        String named = BedrockFamily.namedBy(model.substring("bedrock/".length()));
+        if (named != null && !BedrockFamily.agrees(family.asText(), named)) {
+            throw new IllegalArgumentException(at + " is " + family.asText() + ", but the model id names the "
+                    + named + " family (an id that names its family needs none declared)");
         }
         return family.asText();
     }

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * DeepSeek, Writer, Titan text, Mistral's smaller models) or no tools at all (Claude 2 and Instant) would answer
  * free text or a 400, so they are refused up front (the requested model) or left out (a fallback). A model whose id
  * names no family (an application inference profile's ARN) goes by the family the catalog declares for it; any other
- * Bedrock model, and such an ARN of Anthropic's, Amazon's or Mistral's or of no declared family, is sent the tool.
+ * Bedrock model, and such an ARN of Anthropic's, Amazon's, Nova's or Mistral's or of no declared family, is sent the
+ * tool.
  */
 final class StructuredOutputs {
 

@@ -43,8 +43,14 @@ class PromptCachingRouteTest {
     private static final String BEDROCK_CLAUDE = "anthropic.claude-3-5-haiku-20241022-v1:0";
     private static final String BEDROCK_NOVA = "amazon.nova-micro-v1:0";
     private static final String BEDROCK_NOVA_PROFILE = "us.amazon.nova-premier-v1:0";
+    /** Nova Pro behind an application inference profile, whose ARN names no model; declared nova in the catalog. */
+    private static final String BEDROCK_NOVA_ARN = "arn:aws:bedrock:us-east-1:123456789012:"
+            + "application-inference-profile/n0va9r0f1le1";
     /** Bedrock models that take no cache points: the amazon family holds Titan as well as Nova. */
     private static final String BEDROCK_TITAN = "amazon.titan-text-premier-v1:0";
+    /** A profile declared of the amazon family, which may be Titan: it is sent none, as before the nova family. */
+    private static final String BEDROCK_AMAZON_ARN = "arn:aws:bedrock:us-east-1:123456789012:"
+            + "application-inference-profile/am4z0nt1tan0";
     private static final String BEDROCK_LLAMA = "meta.llama3-1-8b-instruct-v1:0";
     private static final String EPHEMERAL = "{\"type\":\"ephemeral\"}";
     private static final String WEATHER_SCHEMA = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
@@ -81,7 +87,11 @@ class PromptCachingRouteTest {
     static void start() throws Exception {
         anthropic = new FakeAnthropic(ANTHROPIC_KEY);
         bedrock = new FakeBedrock();
+        bedrock.novaBehind(BEDROCK_NOVA_ARN);
         openAi = new FakeOpenAi();
+        Path catalog = Files.writeString(dir.resolve("catalog.yaml"), Files.readString(Path.of("config/catalog.yaml"))
+                .replace("models:\n", "models:\n  bedrock/" + BEDROCK_NOVA_ARN + ": {input: 0.80, output: 3.20, "
+                        + "family: nova}\n  bedrock/" + BEDROCK_AMAZON_ARN + ": {family: amazon}\n"));
         aws = AwsTestCredentials.set("AKIDCARAVANCACHE1234");
         gateway = Gateway.start(Map.ofEntries(Map.entry("caravan.anthropic.base-url", anthropic.baseUrl()),
                 Map.entry("caravan.anthropic.api-key", ANTHROPIC_KEY),
@@ -90,6 +100,7 @@ class PromptCachingRouteTest {
                 Map.entry("caravan.bedrock.enabled", "true"), Map.entry("caravan.bedrock.region", "us-east-1"),
                 Map.entry("caravan.bedrock.endpoint", bedrock.endpoint().toString()),
                 Map.entry("caravan.bedrock.http1", "true"),
+                Map.entry("caravan.catalog.file", catalog.toString()),
                 Map.entry("caravan.ledger.budgets-file", Files.writeString(dir.resolve("budgets.yaml"), "").toString()),
                 Map.entry("caravan.anthropic.retry.max-retries", "0"), Map.entry("caravan.openai.retry.max-retries", "0"),
                 Map.entry("caravan.bedrock.retry.max-retries", "0")));
@@ -111,7 +122,8 @@ class PromptCachingRouteTest {
         openAi.received().clear();
         anthropic.always(anthropic.reply(FakeAnthropic.text("Il fera beau.", 12, 5)));
         ScriptedAnswer answer = ScriptedAnswer.text(List.of("Il fera", " beau."), "stop", 12, 5);
-        for (String model : List.of(BEDROCK_CLAUDE, BEDROCK_NOVA, BEDROCK_NOVA_PROFILE, BEDROCK_TITAN, BEDROCK_LLAMA)) {
+        for (String model : List.of(BEDROCK_CLAUDE, BEDROCK_NOVA, BEDROCK_NOVA_PROFILE, BEDROCK_NOVA_ARN, BEDROCK_TITAN,
+                BEDROCK_AMAZON_ARN, BEDROCK_LLAMA)) {
             bedrock.converse(model, answer.bedrockConverseJson());
             bedrock.stream(model, answer.bedrockFrames());
         }
@@ -218,7 +230,8 @@ class PromptCachingRouteTest {
     }
 
     @ParameterizedTest(name = "{0}, stream: {1}")
-    @CsvSource({BEDROCK_NOVA + ", false", BEDROCK_NOVA + ", true", BEDROCK_NOVA_PROFILE + ", false"})
+    @CsvSource({BEDROCK_NOVA + ", false", BEDROCK_NOVA + ", true", BEDROCK_NOVA_PROFILE + ", false",
+            BEDROCK_NOVA_ARN + ", false", BEDROCK_NOVA_ARN + ", true"})
     void novaOnBedrockReceivesACachePointAfterEachMarkedBlockOfSystemAndMessages_noneAmongTools_andNoneUnmarked(
             String model, boolean stream) throws Exception {
         for (String[] asked : List.of(new String[] {MARKED, NOVA_CONVERSE_BODY},
@@ -235,7 +248,7 @@ class PromptCachingRouteTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {BEDROCK_TITAN, BEDROCK_LLAMA})
+    @ValueSource(strings = {BEDROCK_TITAN, BEDROCK_AMAZON_ARN, BEDROCK_LLAMA})
     void otherBedrockModelsReceiveNoCachePoints(String model) throws Exception {
         HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("bedrock/" + model, "", MARKED));
 

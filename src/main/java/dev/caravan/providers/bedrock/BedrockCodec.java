@@ -207,12 +207,16 @@ public final class BedrockCodec {
     }
 
     /**
-     * One of the Amazon Nova models Bedrock caches prompts for (Micro, Lite, Pro and Premier), by its model id or
-     * cross-region inference profile ({@code amazon.nova-pro-v1:0}, {@code us.amazon.nova-lite-v1:0} ...) and not
-     * declared of another family. An application inference profile's ARN names no model, and the {@code amazon} family
-     * it may be declared as holds Titan too, which takes no cache points: a Nova model behind one gets none.
+     * One of the Amazon Nova models Bedrock caches prompts for (Micro, Lite, Pro and Premier): declared of the
+     * {@code nova} family (an application inference profile's ARN names no model), or by its model id or cross-region
+     * inference profile ({@code amazon.nova-pro-v1:0}, {@code us.amazon.nova-lite-v1:0} ...) and not declared of
+     * another family. The {@code amazon} family holds Titan too, which takes no cache points: a profile declared so
+     * gets none.
      */
     private static boolean isCachingNova(Target target) {
+        if ("nova".equals(target.family())) {
+            return true;
+        }
         if ((target.family() != null && !"amazon".equals(target.family())) || target.model() == null) {
             return false;
         }

@@ -217,6 +217,7 @@ class BedrockCodecTest {
             "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, anthropic, true",
             "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, ,          false",
             "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, meta,      false",
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, nova,      false",
             "us.anthropic.claude-sonnet-4-5-20250929-v1:0,                                      ,          true",
             "meta.llama3-1-8b-instruct-v1:0,                                                    ,          false"})
     void claudesRulesApplyByTheDeclaredFamilyElseByTheModelId(String modelId, String family, boolean claude) {
@@ -244,7 +245,9 @@ class BedrockCodecTest {
             "amazon.titan-text-premier-v1:0, , false, false",
             "meta.llama3-1-8b-instruct-v1:0, , false, false",
             "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, anthropic, true, true",
-            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, amazon, false, false"})
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, amazon, false, false",
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6, nova, true, false",
+            "us.amazon.nova-lite-v1:0, nova, true, false"})
     void cacheBreakpointsBecomeCachePointsWhereTheModelTakesThem(String modelId, String family, boolean inPrompt,
                                                                 boolean inTools) {
         ChatRequest request = new OpenAiRequestParser().parse(("{\"model\":\"m\",\"messages\":["

@@ -81,6 +81,7 @@ public final class FakeBedrock implements AutoCloseable {
     private final Map<String, StreamLog> streamLogs = new ConcurrentHashMap<>();
     private final Map<String, String> answers = new ConcurrentHashMap<>();
     private final Set<String> claudeProfiles = ConcurrentHashMap.newKeySet();
+    private final Set<String> novaProfiles = ConcurrentHashMap.newKeySet();
     private volatile long frameDelayMillis = 20;
     private volatile long converseDelayMillis;
 
@@ -135,6 +136,14 @@ public final class FakeBedrock implements AutoCloseable {
         claudeProfiles.add(profileArn);
     }
 
+    /**
+     * {@code profileArn} is an application inference profile of a Nova model that caches prompts: its requests' cache
+     * points are checked as Nova checks them.
+     */
+    public void novaBehind(String profileArn) {
+        novaProfiles.add(profileArn);
+    }
+
     public StreamLog streamLog(String modelId) {
         return streamLogs.get(modelId);
     }
@@ -165,7 +174,8 @@ public final class FakeBedrock implements AutoCloseable {
             if (invalid == null && (modelId.contains("anthropic.") || claudeProfiles.contains(modelId))) {
                 invalid = validateForClaude(request);
             } else if (invalid == null) {
-                invalid = validateCachePoints(request, CACHING_NOVA.matcher(modelId).find());
+                invalid = validateCachePoints(request, CACHING_NOVA.matcher(modelId).find()
+                        || novaProfiles.contains(modelId));
             }
             if (invalid != null) {
                 error(exchange, 400, "ValidationException", invalid);

@@ -1,0 +1,37 @@
+package dev.caravan.routing;
+
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The model families a Bedrock model may be declared as in the catalog, and the one its model id names, if it names
+ * one: a model id, a cross-region inference profile or an ARN that quotes either does
+ * ({@code anthropic.claude-3-haiku-20240307-v1:0}, {@code us.amazon.nova-pro-v1:0}); an application inference
+ * profile's ARN does not. {@code amazon} holds Titan and Nova; {@code nova} is Nova alone, whose rules differ.
+ */
+final class BedrockFamily {
+
+    /** The model providers whose ids Bedrock prefixes, and Nova. */
+    static final Set<String> DECLARABLE = Set.of("anthropic", "amazon", "nova", "meta", "mistral", "cohere", "ai21",
+            "deepseek", "writer");
+    private static final Pattern NAMED = Pattern.compile("(?:^|[./])(anthropic|amazon|meta|mistral|cohere|ai21|"
+            + "deepseek|writer)\\.(nova-)?");
+
+    private BedrockFamily() {
+    }
+
+    /** The family {@code modelId} names ({@code nova} for a Nova model), or null when it names none. */
+    static String namedBy(String modelId) {
+        Matcher named = NAMED.matcher(modelId);
+        if (!named.find()) {
+            return null;
+        }
+        return named.group(2) != null ? "nova" : named.group(1);
+    }
+
+    /** Whether {@code declared} is the family {@code named} by a model id, or holds it ({@code amazon} holds Nova). */
+    static boolean agrees(String declared, String named) {
+        return declared.equals(named) || ("amazon".equals(declared) && "nova".equals(named));
+    }
+}
