@@ -15,9 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A name in a chain, an alias or a deployment that reaches its provider only by a prefix rule and that the catalog
- * lists nowhere (a typo such as gpt-4o-mnii) gets one WARN line when the catalog loads or reloads; the catalog still
- * serves. Names the catalog knows get none.
+ * A name in a chain, an alias or a deployment that reaches its provider only by a prefix rule, or by an explicit
+ * provider the catalog lists other models of, and that the catalog lists nowhere (a typo such as gpt-4o-mnii) gets one
+ * WARN line when the catalog loads or reloads; the catalog still serves. Names the catalog knows get none, and neither
+ * does an explicit name of a provider the catalog lists nothing of.
  */
 class UnlistedModelsTest {
 
@@ -28,8 +29,8 @@ class UnlistedModelsTest {
               pooled: pool
               chat: fast
             fallbacks:
-              gpt-4o: [gpt-4o-mini, fast, pool, openai/gpt-4o-unlisted-but-explicit,
-                       us.anthropic.claude-3-haiku-20240307-v1:0]
+              gpt-4o: [gpt-4o-mini, fast, pool, mock/mock-of-a-provider-listed-nowhere,
+                       us.anthropic.claude-3-haiku-20240307-v1:0, bedrock/eu.anthropic.claude-3-haiku-20240307-v1:0]
             defaultFallbacks: [claude-3-haiku-20240307, us.writer.palmyra-x5-v1:0]
             deployments:
               pool:
@@ -84,6 +85,27 @@ class UnlistedModelsTest {
             assertTrue(warnings.get(1).contains("its prefix sends it to anthropic as "
                     + "anthropic/claude-3-haiku-2024037."), warnings.get(1));
             assertEquals(new Target("openai", "gpt-4o-mnii"), router.resolve("fast"), "the catalog still serves");
+        }
+    }
+
+    @Test
+    void anExplicitNameListedNowhereIsOneWarningPerNameWhenTheCatalogListsModelsOfItsProvider() throws IOException {
+        Files.writeString(file, KNOWN.replace("fast: gpt-4o-mini", "fast: anthropic/claude-sonet-4")
+                .replace("[gpt-4o-mini, fast,", "[openai/gpt-4o-mnii, fast,")
+                .replace("{target: openai/gpt-4o, weight: 2}", "{target: openai/gpt-4o-mnii, weight: 2}"));
+        try (LogLines log = LogLines.capture(ModelRouter.class.getName())) {
+            ModelRouter router = new ModelRouter(file, provider -> true);
+
+            List<String> warnings = warnings(log);
+            assertEquals(2, warnings.size(), warnings.toString());
+            assertEquals("Catalog " + file + ": aliases.fast names 'anthropic/claude-sonet-4', a model the catalog "
+                    + "does not list (no price, alias or deployment); its explicit provider sends it to anthropic as "
+                    + "anthropic/claude-sonet-4. If it is a typo, requests will fail there only when they fall back to "
+                    + "it (the provider's 404); if it is a new model, price it under models (while a budget applies, "
+                    + "an unpriced model is not called)", warnings.get(0));
+            assertTrue(warnings.get(1).startsWith("Catalog " + file + ": fallbacks.gpt-4o[0], deployments.pool[1] "
+                    + "names 'openai/gpt-4o-mnii', a model the catalog does not list"), warnings.get(1));
+            assertEquals(new Target("anthropic", "claude-sonet-4"), router.resolve("fast"), "the catalog still serves");
         }
     }
 
