@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * free text or a 400, so they are refused up front (the requested model) or left out (a fallback). A model whose id
  * names no family (an application inference profile's ARN) goes by the family the catalog declares for it; any other
  * Bedrock model, and such an ARN of Anthropic's, Amazon's, Nova's or Mistral's or of no declared family, is sent the
- * tool.
+ * tool (declare a Titan profile {@code titan} to have it refused up front).
  */
 final class StructuredOutputs {
 
@@ -24,7 +24,8 @@ final class StructuredOutputs {
     private static final Pattern NO_FORCED_TOOL_CHOICE = Pattern.compile("(?:^|[./])(?:(?:meta|cohere|ai21|deepseek|"
             + "writer)\\.|amazon\\.titan|mistral\\.(?!mistral-large|pixtral-large)|anthropic\\.claude-(?:v2|instant))");
     /** Declared families (see ModelCatalog) none of whose models can be forced. */
-    private static final Set<String> FAMILIES_NOT_FORCED = Set.of("meta", "cohere", "ai21", "deepseek", "writer");
+    private static final Set<String> FAMILIES_NOT_FORCED = Set.of("titan", "meta", "cohere", "ai21", "deepseek",
+            "writer");
 
     private StructuredOutputs() {
     }

@@ -86,6 +86,7 @@ class ModelFamilyTest {
                 "bedrock/amazon.nova-pro-v1:0", "amazon",
                 "bedrock/us.amazon.nova-lite-v1:0", "nova",
                 "bedrock/amazon.titan-text-premier-v1:0", "amazon",
+                "bedrock/us.amazon.titan-text-express-v1", "titan",
                 "bedrock/arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
                         + "us.anthropic.claude-3-5-haiku-20241022-v1:0", "anthropic",
                 "bedrock/" + ARN, "nova",
@@ -104,7 +105,7 @@ class ModelFamilyTest {
     @CsvSource(delimiter = '|', value = {
             "an unknown family           | family: anthropic}  ==>  family: antropic}"
                     + "  ==>  catalog: models.bedrock/" + ARN + ".family must be one of ai21, amazon, anthropic, "
-                    + "cohere, deepseek, meta, mistral, nova, writer, not \"antropic\"",
+                    + "cohere, deepseek, meta, mistral, nova, titan, writer, not \"antropic\"",
             "a family that is no name    | family: meta}  ==>  family: [meta]}"
                     + "  ==>  catalog: models.bedrock/" + UNPRICED_ARN + ".family must be one of ",
             "a family of another provider | {input: 2.50, output: 10.00}  ==>  {input: 2.50, output: 10.00, family: meta}"
@@ -117,7 +118,11 @@ class ModelFamilyTest {
             "nova for a Titan model       | " + HAIKU
                     + "  ==>  bedrock/us.amazon.titan-text-premier-v1:0: {family: nova}"
                     + "  ==>  catalog: models.bedrock/us.amazon.titan-text-premier-v1:0.family is nova, but the model "
-                    + "id names the amazon family",
+                    + "id names the titan family",
+            "titan for a Nova model      | " + HAIKU
+                    + "  ==>  bedrock/amazon.nova-micro-v1:0: {family: titan}"
+                    + "  ==>  catalog: models.bedrock/amazon.nova-micro-v1:0.family is titan, but the model "
+                    + "id names the nova family",
             "a foundation model's ARN     | " + HAIKU + "  ==>  bedrock/arn:aws:bedrock:us-east-1::foundation-model/"
                     + "meta.llama3-1-8b-instruct-v1:0: {family: amazon}  ==>  catalog: models.bedrock/arn:aws:bedrock:"
                     + "us-east-1::foundation-model/meta.llama3-1-8b-instruct-v1:0.family is amazon, but the model id "

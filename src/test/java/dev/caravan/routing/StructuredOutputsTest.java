@@ -30,7 +30,7 @@ class StructuredOutputsTest {
     }
 
     @ParameterizedTest(name = "declared {0}: {1}")
-    @CsvSource({"anthropic, true", "amazon, true", "nova, true", "mistral, true", "meta, false", "cohere, false",
+    @CsvSource({"anthropic, true", "amazon, true", "nova, true", "titan, false", "mistral, true", "meta, false", "cohere, false",
             "ai21, false", "deepseek, false", "writer, false"})
     void anApplicationInferenceProfileGoesByTheFamilyTheCatalogDeclares(String family, boolean honoured) {
         String arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/k3h9x2abcd12";
