@@ -6,14 +6,11 @@ import dev.caravan.core.GatewayException;
 
 /**
  * Reads the {@code cache_control} markers of one OpenAI-shaped request (LiteLLM's convention for Anthropic's prompt
- * caching: on a content part, a message or a tool) and counts them against the most a request may carry.
+ * caching: on a content part, a message or a tool); {@link SentBreakpoints} checks the breakpoints they make.
  */
 final class CacheControlReader {
 
-    /** Anthropic's limit per request, which Bedrock's cache points share. */
-    static final int MOST_BREAKPOINTS = 4;
-
-    private int count;
+    private boolean any;
 
     /** The breakpoint {@code owner} carries, or null; {@code path} names the owner in errors. */
     CacheBreakpoint read(JsonNode owner, String path) {
@@ -40,15 +37,12 @@ final class CacheControlReader {
         if (!noTtl && !("5m".equals(ttl.asText(null)) || "1h".equals(ttl.asText(null)))) {
             throw GatewayException.invalidRequest(at + ".ttl", "'" + at + ".ttl' must be \"5m\" or \"1h\"");
         }
-        if (++count > MOST_BREAKPOINTS) {
-            throw GatewayException.invalidRequest(at, "A request may carry at most " + MOST_BREAKPOINTS
-                    + " cache_control breakpoints; '" + at + "' is breakpoint " + count);
-        }
+        any = true;
         return noTtl ? CacheBreakpoint.DEFAULT : new CacheBreakpoint(ttl.asText());
     }
 
     /** Some marker was read. */
     boolean any() {
-        return count > 0;
+        return any;
     }
 }

@@ -43,11 +43,14 @@ public final class OpenAiRequestParser {
             }
             includeUsage = FieldReader.bool(options, "include_usage", "stream_options.include_usage");
         }
+        List<ToolDefinition> tools = tools(root.get("tools"), cache);
+        if (cache.any()) {
+            SentBreakpoints.check(messages, tools);
+        }
         return new ChatRequest(model, messages, maxTokens != null ? maxTokens : legacyMax,
                 FieldReader.number(root, "temperature", 0, 2), FieldReader.number(root, "top_p", 0, 1),
-                FieldReader.stop(root), stream, includeUsage, tools(root.get("tools"), cache),
-                toolChoice(root.get("tool_choice")), FieldReader.optionalString(root, "user", "user"), root,
-                cache.any());
+                FieldReader.stop(root), stream, includeUsage, tools, toolChoice(root.get("tool_choice")),
+                FieldReader.optionalString(root, "user", "user"), root, cache.any());
     }
 
     private static List<ChatMessage> messages(JsonNode array, CacheControlReader cache) {

@@ -22,6 +22,15 @@ public record ContentPart(String type, String text, String imageUrl, CacheBreakp
         return "text".equals(type);
     }
 
+    /**
+     * Whether a provider that takes content blocks (Anthropic, Bedrock's Converse) is sent this part as a block: an
+     * image, or text that is not whitespace alone (both refuse a blank text block, so it is left out), which is also
+     * where the part's cache breakpoint can go.
+     */
+    public boolean isBlock() {
+        return isText() ? text != null && Whitespace.hasNonWhitespace(text) : imageUrl != null;
+    }
+
     public ContentPart withCache(CacheBreakpoint breakpoint) {
         return new ContentPart(type, text, imageUrl, breakpoint);
     }

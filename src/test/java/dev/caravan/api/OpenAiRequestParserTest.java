@@ -10,6 +10,7 @@ import dev.caravan.core.ToolChoice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -276,6 +277,134 @@ class OpenAiRequestParserTest {
         assertEquals("ana", request.messages().get(0).name());
         assertNull(request.user());
         assertSame(original, request.original());
+    }
+
+    private static final String MARK = ",\"cache_control\":{\"type\":\"ephemeral\"}";
+    private static final String MARK_5M = ",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"5m\"}";
+    private static final String MARK_1H = ",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}";
+    private static final String CALL = "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\","
+            + "\"type\":\"function\",\"function\":{\"name\":\"t0\",\"arguments\":\"{}\"}}]}";
+
+    private static String text(String text, String mark) {
+        return "{\"type\":\"text\",\"text\":\"" + text + "\"" + mark + "}";
+    }
+
+    /** A request of {@code messages} offering {@code tools} tools, each marked with {@code mark}. */
+    private static String markedTools(int tools, String mark, String messages) {
+        StringBuilder offered = new StringBuilder();
+        for (int i = 0; i < tools; i++) {
+            offered.append(i == 0 ? "" : ",").append("{\"type\":\"function\",\"function\":{\"name\":\"t")
+                    .append(i).append("\"}").append(mark).append('}');
+        }
+        return "{\"model\":\"claude-sonnet-4-20250514\",\"tools\":[" + offered + "],\"messages\":[" + messages
+                + "]}";
+    }
+
+    static Stream<Arguments> markedMessages() {
+        return Stream.of(
+                // what, messages, the breakpoints they make as sent
+                Arguments.of("a message's marker on its last part's block", "{\"role\":\"user\",\"content\":["
+                        + text("a", MARK) + "," + text("b", MARK) + "]" + MARK + "}", 2),
+                Arguments.of("a message's marker on an unmarked last part", "{\"role\":\"user\",\"content\":["
+                        + text("a", MARK) + "," + text("b", "") + "]" + MARK + "}", 2),
+                Arguments.of("a message's marker after a part of a no-break space, which is no block",
+                        "{\"role\":\"user\",\"content\":[" + text("a", "") + "," + text("b", MARK) + ","
+                        + text("\\u00a0", MARK) + "]" + MARK + "}", 1),
+                Arguments.of("a system message's marker after an image, which is not sent",
+                        "{\"role\":\"system\",\"content\":[" + text("a", MARK) + ",{\"type\":\"image_url\","
+                        + "\"image_url\":{\"url\":\"https://example.com/a.png\"}" + MARK + "}]" + MARK + "},"
+                        + "{\"role\":\"user\",\"content\":\"hi\"}", 1),
+                Arguments.of("a tool message, which is one block", "{\"role\":\"user\",\"content\":\"hi\"}," + CALL
+                        + ",{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":[" + text("a", MARK) + ","
+                        + text("b", MARK) + "]" + MARK + "}", 1),
+                Arguments.of("an assistant message's marker on its tool call, after its text",
+                        "{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":["
+                        + text("a", MARK) + "]" + MARK + ",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\","
+                        + "\"function\":{\"name\":\"t0\",\"arguments\":\"{}\"}}]},{\"role\":\"tool\","
+                        + "\"tool_call_id\":\"c1\",\"content\":\"ok\"}", 2),
+                Arguments.of("a message of blank text alone, which is not sent", "{\"role\":\"user\",\"content\":"
+                        + "\"hi\"},{\"role\":\"user\",\"content\":\" \"" + MARK + "}", 0));
+    }
+
+    @ParameterizedTest(name = "{0}: {2} breakpoint(s)")
+    @MethodSource("markedMessages")
+    void countsTheBreakpointsAsTheProviderReceivesThemAgainstTheFourItTakes(String what, String messages,
+                                                                           int breakpoints) {
+        assertTrue(parser.parse(bytes(markedTools(4 - breakpoints, MARK, messages))).cacheBreakpoints());
+
+        GatewayException error = assertThrows(GatewayException.class,
+                () -> parser.parse(bytes(markedTools(5 - breakpoints, MARK, messages))));
+        assertEquals(400, error.status());
+        assertTrue(error.getMessage().contains("at most 4 cache_control breakpoints"), error.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "a message and its last part | {\"role\":\"user\",\"content\":[PART]MESSAGE}"
+                    + " | messages[0].cache_control | messages[0].content[0].cache_control",
+            "a tool message and its part | {\"role\":\"user\",\"content\":\"hi\"},CALL,{\"role\":\"tool\","
+                    + "\"tool_call_id\":\"c1\",\"content\":[PART]MESSAGE}"
+                    + " | messages[2].cache_control | messages[2].content[0].cache_control"})
+    void twoMarkersOnOneBlockAskingForDifferentTtlsAre400NamingBoth(String what, String messages, String param,
+                                                                   String other) {
+        for (String[] ttls : List.of(new String[] {MARK_1H, MARK}, new String[] {MARK_5M, MARK_1H})) {
+            String body = markedTools(0, "", messages.replace("CALL", CALL)
+                    .replace("PART", text("a", ttls[0])).replace("MESSAGE", ttls[1]));
+
+            GatewayException error = assertThrows(GatewayException.class, () -> parser.parse(bytes(body)));
+
+            assertEquals(400, error.status());
+            assertEquals("invalid_request_error", error.type());
+            assertEquals(param, error.param());
+            assertTrue(error.getMessage().contains("'" + other + "'") && error.getMessage().contains("same block"),
+                    error.getMessage());
+        }
+        String sameTtl = markedTools(0, "", messages.replace("CALL", CALL).replace("PART", text("a", MARK_5M))
+                .replace("MESSAGE", MARK));
+        assertTrue(parser.parse(bytes(sameTtl)).cacheBreakpoints(), "5m is the default: one ttl");
+    }
+
+    static Stream<Arguments> ttlOrders() {
+        String user5m = "{\"role\":\"user\",\"content\":\"a\"" + MARK + "}";
+        String user1h = "{\"role\":\"user\",\"content\":\"a\"" + MARK_1H + "}";
+        String system1h = "{\"role\":\"system\",\"content\":[" + text("s", MARK_1H) + "]}";
+        return Stream.of(
+                // what, tools' mark, messages, the marker named (null: accepted)
+                Arguments.of("an hour's tool, system and message before 5 minutes'", MARK_1H,
+                        system1h + "," + user1h + ",{\"role\":\"assistant\",\"content\":\"b\"" + MARK_5M + "}",
+                        null),
+                Arguments.of("a message for an hour after one for 5 minutes", "",
+                        user5m + ",{\"role\":\"assistant\",\"content\":\"b\"},{\"role\":\"user\",\"content\":["
+                                + text("c", MARK_1H) + "]}", "messages[2].content[0].cache_control"),
+                Arguments.of("an explicit 5m before an hour", "", "{\"role\":\"user\",\"content\":\"a\""
+                        + MARK_5M + "}," + "{\"role\":\"assistant\",\"content\":\"b\"" + MARK_1H + "}",
+                        "messages[1].cache_control"),
+                Arguments.of("a system message for an hour after tools for 5 minutes", MARK, system1h + "," + user5m,
+                        "messages[0].content[0].cache_control"),
+                Arguments.of("a message for an hour after tools for 5 minutes, though listed first", MARK, user1h,
+                        "messages[0].cache_control"),
+                Arguments.of("a system message listed after a message is before it in the prompt", "",
+                        user5m + "," + system1h, null),
+                Arguments.of("a marker on a no-break space is sent nowhere, so it is before nothing", "",
+                        "{\"role\":\"user\",\"content\":[" + text("\\u00a0", MARK) + "," + text("a", MARK_1H) + "]}",
+                        null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ttlOrders")
+    void aBreakpointForAnHourAfterOneForFiveMinutesInThePromptsOrderIs400NamingIt(String what, String toolMark,
+                                                                                  String messages, String param) {
+        String body = markedTools(1, toolMark, messages);
+        if (param == null) {
+            assertTrue(parser.parse(bytes(body)).cacheBreakpoints());
+            return;
+        }
+        GatewayException error = assertThrows(GatewayException.class, () -> parser.parse(bytes(body)));
+
+        assertEquals(400, error.status());
+        assertEquals("invalid_request_error", error.type());
+        assertEquals(param, error.param());
+        assertTrue(error.getMessage().contains("must come before"), error.getMessage());
     }
 
     private static byte[] bytes(String text) {

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.http.HttpResponse;
@@ -23,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -296,6 +299,56 @@ class PromptCachingRouteTest {
 
             assertRejected(response, "messages[4].cache_control");
             assertTrue(JSON.readTree(response.body()).path("error").path("message").asText().contains("at most 4"),
+                    response.body());
+        }
+    }
+
+    /**
+     * MARKED with a second marker, of the same ttl, on the block the tool message's and the last message's own mark:
+     * six markers, the four breakpoints of MARKED.
+     */
+    private static final String DOUBLED = doubled("5m");
+
+    /** DOUBLED with {@code ttl} on the last message's part. */
+    private static String doubled(String ttl) {
+        return MARKED.replace("\"content\":\"18 C and sunny\"", "\"content\":[{\"type\":\"text\",\"text\":"
+                        + "\"18 C and sunny\",\"cache_control\":" + EPHEMERAL + "}]")
+                .replace("\"content\":\"And tomorrow?\"", "\"content\":[{\"type\":\"text\",\"text\":\"And tomorrow?\","
+                        + "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"" + ttl + "\"}}]");
+    }
+
+    @Test
+    void aMarkerOnAMessageAndOneOnItsLastPartAreOneBreakpointSentOnce() throws Exception {
+        HttpResponse<String> toAnthropic = gateway.post("/v1/chat/completions", chat(CLAUDE, "", DOUBLED));
+        HttpResponse<String> toBedrock = gateway.post("/v1/chat/completions",
+                chat("bedrock/" + BEDROCK_CLAUDE, "", DOUBLED));
+
+        assertEquals(200, toAnthropic.statusCode(), toAnthropic.body());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals(json(ANTHROPIC_BODY + "}"), sent);
+        assertEquals(4, sent.toString().split("\"cache_control\"", -1).length - 1, sent.toString());
+        assertEquals(200, toBedrock.statusCode(), toBedrock.body());
+        assertEquals(json(CONVERSE_BODY), bedrock.lastReceived().body());
+    }
+
+    static Stream<Arguments> breakpointsAProviderRefuses() {
+        return Stream.of(
+                Arguments.of("an hour's breakpoint after 5 minutes'",
+                        MARKED.replace("\"ttl\":\"5m\"", "\"ttl\":\"1h\""), "messages[5].cache_control",
+                        "must come before"),
+                Arguments.of("two ttls on one block", doubled("1h"),
+                        "messages[5].cache_control", "same block"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("breakpointsAProviderRefuses")
+    void aBreakpointAProviderWouldRefuseIs400BeforeAnyCallWhateverTheTarget(String what, String marked, String param,
+                                                                            String reason) throws Exception {
+        for (String model : List.of(CLAUDE, "bedrock/" + BEDROCK_CLAUDE, "gpt-4o-mini")) {
+            HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(model, "", marked));
+
+            assertRejected(response, param);
+            assertTrue(JSON.readTree(response.body()).path("error").path("message").asText().contains(reason),
                     response.body());
         }
     }

@@ -3,7 +3,9 @@ package dev.caravan.support;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The checks Anthropic's Messages API makes of a request body before a model sees it, with its own words for each
@@ -65,25 +67,50 @@ final class MessagesApiRules {
         return conversation != null ? conversation : prefill(messages.get(messages.size() - 1));
     }
 
-    /** cache_control goes on blocks and tools (not on a message), four of them at most. */
+    /**
+     * cache_control goes on blocks and tools (not on a message), four of them at most, and none kept for an hour after
+     * one kept for five minutes, in the order tools, system, messages.
+     */
     private static String cacheBreakpoints(JsonNode request) {
-        int found = 0;
-        for (JsonNode tool : request.path("tools")) {
-            found += tool.has("cache_control") ? 1 : 0;
+        Map<String, JsonNode> marked = new LinkedHashMap<>();
+        JsonNode tools = request.path("tools");
+        for (int t = 0; t < tools.size(); t++) {
+            markedBy(marked, "tools." + t, tools.get(t));
         }
-        for (JsonNode block : request.path("system")) {
-            found += block.has("cache_control") ? 1 : 0;
+        JsonNode system = request.path("system");
+        for (int b = 0; system.isArray() && b < system.size(); b++) {
+            markedBy(marked, "system." + b, system.get(b));
         }
         JsonNode messages = request.path("messages");
         for (int i = 0; i < messages.size(); i++) {
             if (messages.get(i).has("cache_control")) {
                 return "messages." + i + ".cache_control: Extra inputs are not permitted";
             }
-            for (JsonNode block : messages.get(i).path("content")) {
-                found += block.has("cache_control") ? 1 : 0;
+            JsonNode content = messages.get(i).path("content");
+            for (int b = 0; content.isArray() && b < content.size(); b++) {
+                markedBy(marked, "messages." + i + ".content." + b, content.get(b));
             }
         }
-        return found > 4 ? "A maximum of 4 blocks with cache_control may be provided. Found " + found + "." : null;
+        if (marked.size() > 4) {
+            return "A maximum of 4 blocks with cache_control may be provided. Found " + marked.size() + ".";
+        }
+        boolean fiveMinutesSeen = false;
+        for (Map.Entry<String, JsonNode> control : marked.entrySet()) {
+            boolean anHour = "1h".equals(control.getValue().path("ttl").asText());
+            if (anHour && fiveMinutesSeen) {
+                return control.getKey() + ".cache_control.ttl: a ttl='1h' cache_control block must not come after a "
+                        + "ttl='5m' cache_control block. Note that blocks are processed in the following order: "
+                        + "`tools`, `system`, `messages`.";
+            }
+            fiveMinutesSeen |= !anHour;
+        }
+        return null;
+    }
+
+    private static void markedBy(Map<String, JsonNode> marked, String path, JsonNode block) {
+        if (block.has("cache_control")) {
+            marked.put(path, block.get("cache_control"));
+        }
     }
 
     /** A final assistant turn (a prefill) must not end in whitespace (Python's, so no-break spaces count). */

@@ -149,16 +149,13 @@ final class AnthropicMessageEncoder {
     private ArrayNode contentBlocks(List<ContentPart> parts) {
         ArrayNode blocks = json.createArrayNode();
         for (ContentPart part : parts) {
-            ObjectNode block = null;
-            if (part.isText()) {
-                if (part.text() != null && Whitespace.hasNonWhitespace(part.text())) {
-                    block = blocks.addObject().put("type", "text").put("text", part.text());
-                }
-            } else if (part.imageUrl() != null) {
-                block = image(part.imageUrl());
-                blocks.add(block);
+            if (!part.isBlock()) {
+                continue;
             }
-            if (block != null && part.cache() != null) {
+            ObjectNode block = part.isText() ? json.createObjectNode().put("type", "text").put("text", part.text())
+                    : image(part.imageUrl());
+            blocks.add(block);
+            if (part.cache() != null) {
                 block.set("cache_control", cacheControl(part.cache()));
             }
         }

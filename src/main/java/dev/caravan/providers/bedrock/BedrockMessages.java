@@ -33,6 +33,7 @@ import java.util.Locale;
  */
 final class BedrockMessages {
 
+    private final boolean claude;
     private final boolean cachePoints;
     private final List<SystemContentBlock> system = new ArrayList<>();
     private final List<Message> turns = new ArrayList<>();
@@ -40,17 +41,19 @@ final class BedrockMessages {
     private List<ContentBlock> openResults = new ArrayList<>();
     private List<ContentBlock> openContent = new ArrayList<>();
 
-    private BedrockMessages(boolean cachePoints) {
+    private BedrockMessages(boolean claude, boolean cachePoints) {
+        this.claude = claude;
         this.cachePoints = cachePoints;
     }
 
     /**
-     * {@code claude}: the model is one of Anthropic's, which refuses a prefill that ends in whitespace.
+     * {@code claude}: the model is one of Anthropic's, which refuses a prefill that ends in whitespace, and a text
+     * block of no-break spaces.
      * {@code cachePoints}: the caller's cache breakpoints are sent (else left out).
      */
     static BedrockMessages of(List<ChatMessage> messages, ToolNameMap toolNames, boolean claude,
                               boolean cachePoints) {
-        BedrockMessages converted = new BedrockMessages(cachePoints);
+        BedrockMessages converted = new BedrockMessages(claude, cachePoints);
         for (ChatMessage message : messages) {
             converted.add(message, toolNames);
         }
@@ -146,7 +149,7 @@ final class BedrockMessages {
         }
         int first = system.size();
         for (ContentPart part : message.content()) {
-            if (part.isText() && part.text() != null && !part.text().isBlank()) {
+            if (part.isText() && isBlock(part)) {
                 system.add(SystemContentBlock.fromText(part.text()));
                 if (part.cache() != null) {
                     system.add(SystemContentBlock.fromCachePoint(cachePoint(part.cache())));
@@ -176,20 +179,24 @@ final class BedrockMessages {
     private List<ContentBlock> contentOf(ChatMessage message) {
         List<ContentBlock> blocks = new ArrayList<>();
         for (ContentPart part : message.content()) {
-            int before = blocks.size();
-            if (part.isText()) {
-                // Converse refuses a text block that is empty or whitespace alone; OpenAI takes both
-                if (part.text() != null && !part.text().isBlank()) {
-                    blocks.add(ContentBlock.fromText(part.text()));
-                }
-            } else if ("image_url".equals(part.type())) {
-                blocks.add(ContentBlock.fromImage(image(part.imageUrl())));
+            if (!isBlock(part)) {
+                continue;
             }
-            if (cachePoints && part.cache() != null && blocks.size() > before) {
+            blocks.add(part.isText() ? ContentBlock.fromText(part.text())
+                    : ContentBlock.fromImage(image(part.imageUrl())));
+            if (cachePoints && part.cache() != null) {
                 blocks.add(ContentBlock.fromCachePoint(cachePoint(part.cache())));
             }
         }
         return blocks;
+    }
+
+    /**
+     * Converse refuses a text block that is empty or whitespace alone, OpenAI takes both; to Claude no-break spaces are
+     * whitespace too, as the Anthropic adapter has it (and its breakpoints are counted so).
+     */
+    private boolean isBlock(ContentPart part) {
+        return (claude || !part.isText()) ? part.isBlock() : part.text() != null && !part.text().isBlank();
     }
 
     private List<ContentBlock> assistantContent(ChatMessage message, ToolNameMap toolNames) {

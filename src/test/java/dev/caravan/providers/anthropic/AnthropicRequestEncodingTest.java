@@ -2,6 +2,7 @@ package dev.caravan.providers.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.api.OpenAiRequestParser;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ContentPart;
@@ -216,6 +217,29 @@ class AnthropicRequestEncodingTest {
 
         assertEquals(400, error.status());
         assertEquals("messages", error.param());
+    }
+
+    @Test
+    void aMessagesMarkerOnTheBlockItsLastPartMarksIsOneCacheControl_andAToolMessagesMarkersTooAreOne() {
+        ChatRequest request = new OpenAiRequestParser().parse(("{\"model\":\"m\",\"tools\":[{\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\"}}],\"messages\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"Read this.\",\"cache_control\":{\"type\":\"ephemeral\","
+                + "\"ttl\":\"1h\"}},{\"type\":\"text\",\"text\":\"\\u00a0\",\"cache_control\":{\"type\":"
+                + "\"ephemeral\"}}],\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"" + PARIS_CALL + "\","
+                + "\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"" + PARIS_CALL + "\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"18 C\",\"cache_control\":{\"type\":\"ephemeral\"}}],\"cache_control\":"
+                + "{\"type\":\"ephemeral\",\"ttl\":\"5m\"}}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        JsonNode messages = encode(request).get("messages");
+
+        assertEquals(json(("[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Read this.\","
+                + "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}]},{\"role\":\"assistant\","
+                + "\"content\":[{\"type\":\"tool_use\",\"id\":\"" + PARIS_CALL + "\",\"name\":\"get_weather\","
+                + "\"input\":{}}]},{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\""
+                + PARIS_CALL + "\",\"content\":\"18 C\",\"cache_control\":{\"type\":\"ephemeral\","
+                + "\"ttl\":\"5m\"}}]}]").getBytes()), messages);
     }
 
     private JsonNode encode(ChatRequest request) {

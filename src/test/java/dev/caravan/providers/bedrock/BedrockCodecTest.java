@@ -269,6 +269,21 @@ class BedrockCodecTest {
     }
 
     @Test
+    void aMessagesMarkerOnTheBlockItsLastPartMarksIsOneCachePoint_andAPartOfNoBreakSpacesNoBlock() {
+        ChatRequest request = new OpenAiRequestParser().parse(("{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"type\":\"text\",\"text\":\"Read this.\",\"cache_control\":{\"type\":"
+                + "\"ephemeral\",\"ttl\":\"1h\"}},{\"type\":\"text\",\"text\":\"\\u00a0\\u00a0\","
+                + "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}],\"cache_control\":{\"type\":"
+                + "\"ephemeral\",\"ttl\":\"1h\"}}]}").getBytes(StandardCharsets.UTF_8));
+
+        List<ContentBlock> content = encode(request).messages().get(0).content();
+
+        assertEquals(2, content.size(), content.toString());
+        assertEquals("Read this.", content.get(0).text());
+        assertEquals(CacheTTL.VALUE_1_H, content.get(1).cachePoint().ttl());
+    }
+
+    @Test
     void offersToolsUnderBedrockSafeNamesWithTheirSchema() {
         ChatRequest request = request(List.of(ChatMessage.of("user", "Hi")),
                 List.of(weatherTool("weather.get"), weatherTool("search")), null);
