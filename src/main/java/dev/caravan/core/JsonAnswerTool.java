@@ -171,17 +171,18 @@ public final class JsonAnswerTool {
      * One stream's events as the caller expects them, adding up to what {@link #answer} makes of the whole answer:
      * the answer's tool call becomes text deltas, the caller's tool calls are numbered from 0 without it, and a finish
      * for tool calls when only the answer was called becomes "stop". Text the model writes is held until it is known
-     * whether the answer's tool is called: dropped when its call begins (the JSON alone is the content), relayed just
-     * before the finish when the answer ends without it (text only, or with calls of the caller's tools, which are
-     * relayed as they come). Text after the answer's call began is dropped. A stream that fails before its finish
-     * relays no held text, as a failed single answer has none.
+     * whether the answer's tool is called, and so are the caller's calls that come after it, so that what is relayed
+     * keeps the model's order: when the answer's call begins the text is dropped (the JSON alone is the content) and
+     * the calls go on; when the stream finishes without it, all that is held goes out in order, ahead of the finish.
+     * Text after the answer's call began is dropped. A stream that fails before its finish relays none of it.
      */
     public static final class Events {
 
         private final String name;
         private final Map<Integer, Integer> callerIndexes = new HashMap<>();
         private final Set<Integer> laterAnswers = new HashSet<>();
-        private final List<StreamEvent> heldText = new ArrayList<>();
+        /** Text, and the caller's calls after it, in the order they came; empty once the answer's call began. */
+        private final List<StreamEvent> held = new ArrayList<>();
         private Integer answerIndex;
 
         private Events(String name) {
@@ -189,23 +190,21 @@ public final class JsonAnswerTool {
         }
 
         public List<StreamEvent> apply(List<StreamEvent> events) {
-            List<StreamEvent> out = new ArrayList<>(events.size() + heldText.size());
+            List<StreamEvent> out = new ArrayList<>(events.size() + held.size());
             for (StreamEvent event : events) {
                 if (event instanceof StreamEvent.TextDelta) {
                     if (answerIndex == null) {
-                        heldText.add(event);
+                        held.add(event);
                     }
                 } else if (event instanceof StreamEvent.ToolCallDelta call) {
-                    StreamEvent translated = translate(call);
-                    if (translated != null) {
-                        out.add(translated);
-                    }
-                } else if (event instanceof StreamEvent.Finished finished) {
-                    out.addAll(heldText);
-                    heldText.clear();
-                    out.add(answeredAlone(finished) ? new StreamEvent.Finished("stop") : finished);
+                    relay(call, out);
                 } else {
-                    out.add(event);
+                    if (event instanceof StreamEvent.Finished) {
+                        out.addAll(held);
+                        held.clear();
+                    }
+                    out.add(event instanceof StreamEvent.Finished finished && answeredAlone(finished)
+                            ? new StreamEvent.Finished("stop") : event);
                 }
             }
             return out;
@@ -216,26 +215,30 @@ public final class JsonAnswerTool {
             return answerIndex != null && callerIndexes.isEmpty() && "tool_calls".equals(finished.finishReason());
         }
 
-        /** The call's delta as the caller sees it: itself when unchanged, null when it means nothing to the caller. */
-        private StreamEvent translate(StreamEvent.ToolCallDelta call) {
+        /** The call's delta as the caller sees it, to {@code out} or held; none when it means nothing to the caller. */
+        private void relay(StreamEvent.ToolCallDelta call, List<StreamEvent> out) {
             if (answerIndex != null && call.index() != answerIndex && name.equals(call.name())) {
                 laterAnswers.add(call.index());
             }
             if (laterAnswers.contains(call.index())) {
-                return null;
+                return;
             }
-            boolean answerStarts = answerIndex == null && name.equals(call.name());
-            if (answerStarts || (answerIndex != null && answerIndex == call.index())) {
-                if (answerStarts) {
-                    answerIndex = call.index();
-                    heldText.clear();
-                }
+            if (answerIndex == null && name.equals(call.name())) {
+                answerIndex = call.index();
+                held.removeIf(event -> event instanceof StreamEvent.TextDelta);
+                out.addAll(held);
+                held.clear();
+            }
+            if (answerIndex != null && answerIndex == call.index()) {
                 String json = call.argumentsDelta();
-                return json == null || json.isEmpty() ? null : new StreamEvent.TextDelta(json);
+                if (json != null && !json.isEmpty()) {
+                    out.add(new StreamEvent.TextDelta(json));
+                }
+                return;
             }
             int index = callerIndexes.computeIfAbsent(call.index(), first -> callerIndexes.size());
-            return index == call.index() ? call
-                    : new StreamEvent.ToolCallDelta(index, call.id(), call.name(), call.argumentsDelta());
+            (held.isEmpty() ? out : held).add(index == call.index() ? call
+                    : new StreamEvent.ToolCallDelta(index, call.id(), call.name(), call.argumentsDelta()));
         }
     }
 }

@@ -489,6 +489,20 @@ class BedrockRouteTest {
     }
 
     @Test
+    void textBeforeACallOfTheCallersToolStreamsAheadOfIt_asTheModelWroteThem_withAResponseFormat() throws Exception {
+        script(new ScriptedAnswer(List.of("Checking", " the weather."), List.of(new Call("get_weather",
+                List.of("{\"city\":", "\"Oslo\"}"))), "tool_calls", 30, 12));
+
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(MODEL,
+                "\"response_format\":{\"type\":\"json_object\"},\"stream\":true,\"tools\":[" + WEATHER_TOOL + "],",
+                "[{\"role\":\"user\",\"content\":\"Weather in Oslo?\"}]"));
+
+        assertEquals(200, stream.status());
+        assertEquals(List.of("content", "tool_calls", "finish"), stream.openAiOrder(), stream.data().toString());
+        assertEquals("Checking the weather.", stream.openAiText());
+    }
+
+    @Test
     void aStreamedToolCallWithoutArgumentsHasEmptyObjectArguments() throws Exception {
         script(ScriptedAnswer.toolCall(new Call("get_weather", List.of()), 20, 4));
 

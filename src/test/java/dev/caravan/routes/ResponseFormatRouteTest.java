@@ -160,6 +160,21 @@ class ResponseFormatRouteTest {
         }
     }
 
+    @Test
+    void textBeforeACallOfTheCallersToolStreamsAheadOfIt_inTheOrderTheModelWroteThem() throws Exception {
+        anthropic.always(anthropic.reply(new FakeAnthropic.Reply(List.of("Let me check", " the weather."),
+                List.of(new FakeAnthropic.ToolUse("toolu_01Weather", "get_weather", List.of("{\"city\":", "\"Paris\"}"))),
+                "tool_use", 60, 19, 0)));
+
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
+                chat(CLAUDE, JSON_SCHEMA, true, ",\"tools\":[" + WEATHER_TOOL + "]"));
+
+        assertEquals(200, stream.status());
+        assertEquals(List.of("content", "tool_calls", "finish"), stream.openAiOrder(), stream.data().toString());
+        assertEquals("Let me check the weather.", stream.openAiText());
+        assertEquals("[DONE]", stream.data().get(stream.data().size() - 1));
+    }
+
     /** What an OpenAI-shaped answer says, single or streamed: its text, its tool calls and why it stopped. */
     private record Said(String content, List<String> calls, String finishReason) {
 

@@ -89,6 +89,25 @@ public record StreamCapture(HttpResponse<InputStream> response, List<String> dat
         return -1;
     }
 
+    /**
+     * What an OpenAI-shaped stream's chunks carry, in order ("content", "tool_calls", "finish", "error"), a run of
+     * chunks carrying the same thing counted once: the order in which the caller saw text, calls and the end.
+     */
+    public List<String> openAiOrder() throws IOException {
+        List<String> order = new ArrayList<>();
+        for (JsonNode chunk : chunks()) {
+            JsonNode choice = chunk.path("choices").path(0);
+            String carries = chunk.has("error") ? "error"
+                    : !choice.path("delta").path("content").asText("").isEmpty() ? "content"
+                    : choice.path("delta").has("tool_calls") ? "tool_calls"
+                    : choice.path("finish_reason").isTextual() ? "finish" : null;
+            if (carries != null && (order.isEmpty() || !order.get(order.size() - 1).equals(carries))) {
+                order.add(carries);
+            }
+        }
+        return order;
+    }
+
     /** The text of an OpenAI-shaped stream, deltas joined. */
     public String openAiText() throws IOException {
         StringBuilder text = new StringBuilder();
