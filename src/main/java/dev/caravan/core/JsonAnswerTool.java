@@ -173,8 +173,8 @@ public final class JsonAnswerTool {
      * for tool calls when only the answer was called becomes "stop". Text the model writes is held until it is known
      * whether the answer's tool is called, and so are the caller's calls that come after it, so that what is relayed
      * keeps the model's order: when the answer's call begins the text is dropped (the JSON alone is the content) and
-     * the calls go on; when the stream finishes without it, all that is held goes out in order, ahead of the finish.
-     * Text after the answer's call began is dropped. A stream that fails before its finish relays none of it.
+     * the calls go on; when the stream finishes without it, or fails, all that is held goes out in order, ahead of the
+     * finish or the failure. Text after the answer's call began is dropped.
      */
     public static final class Events {
 
@@ -199,7 +199,7 @@ public final class JsonAnswerTool {
                 } else if (event instanceof StreamEvent.ToolCallDelta call) {
                     relay(call, out);
                 } else {
-                    if (event instanceof StreamEvent.Finished) {
+                    if (event instanceof StreamEvent.Finished || event instanceof StreamEvent.Failed) {
                         out.addAll(held);
                         held.clear();
                     }

@@ -152,13 +152,7 @@ public final class EventLoopSseStream implements UpstreamStream {
         }
         int failure = failureAt(events);
         List<StreamEvent> good = failure < 0 ? events : events.subList(0, failure);
-        if (sink != null) {
-            if (!good.isEmpty()) {
-                sink.events(good);
-            }
-        } else {
-            held.addAll(good);
-        }
+        forward(good);
         if (failure >= 0) {
             fail(((StreamEvent.Failed) events.get(failure)).error());
             return;
@@ -168,6 +162,15 @@ public final class EventLoopSseStream implements UpstreamStream {
         }
         if (decoder.finished()) {
             end();
+        }
+    }
+
+    /** Hands {@code events} to the sink, or keeps them for it until one is attached. */
+    private void forward(List<StreamEvent> events) {
+        if (sink == null) {
+            held.addAll(events);
+        } else if (!events.isEmpty()) {
+            sink.events(events);
         }
     }
 
@@ -228,11 +231,19 @@ public final class EventLoopSseStream implements UpstreamStream {
         failed(error);
     }
 
-    /** Tells the attempt, the sink, or (until one is attached) the stream itself that it failed. */
+    /**
+     * Tells the attempt, the sink, or (until one is attached) the stream itself that it failed; after the answer
+     * began, what the decoder held back goes first ({@link StreamDecoder#failed}).
+     */
     private void failed(GatewayException error) {
         if (beginning != null) {
             takeBeginning().fail(error);
-        } else if (sink != null) {
+            return;
+        }
+        List<StreamEvent> last = decoder.failed(error);
+        int failure = failureAt(last);
+        forward(failure < 0 ? last : last.subList(0, failure));
+        if (sink != null) {
             sink.failed(error);
         } else {
             endedWith = error;

@@ -15,7 +15,8 @@ public interface UpstreamStream extends AutoCloseable {
     /**
      * The next events (possibly an empty list for a keep-alive), or null when the stream has ended.
      * Blocks until the upstream says something; throws {@link dev.caravan.core.GatewayException} on an upstream
-     * failure or when the idle timeout between events passes.
+     * failure or when the idle timeout between events passes, or, once the answer has begun, may instead end with
+     * events that close with a {@link StreamEvent.Failed} (what a translation held back, then the failure).
      */
     List<StreamEvent> next();
 

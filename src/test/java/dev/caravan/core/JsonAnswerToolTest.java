@@ -239,6 +239,20 @@ class JsonAnswerToolTest {
     }
 
     @Test
+    void aFailureReleasesWhatIsHeld_inTheModelsOrder_aheadOfIt() {
+        JsonAnswerTool.Events events = tool(CITY).events();
+        GatewayException overloaded = GatewayException.upstreamUnavailable("anthropic", "Overloaded");
+
+        List<StreamEvent> first = events.apply(List.of(new StreamEvent.ToolCallDelta(0, "t1", "get_weather", "{}"),
+                new StreamEvent.TextDelta("Now Rome."), new StreamEvent.ToolCallDelta(1, "t2", "get_weather", "{")));
+        List<StreamEvent> failed = events.apply(List.of(new StreamEvent.Failed(overloaded)));
+
+        assertEquals(List.of(new StreamEvent.ToolCallDelta(0, "t1", "get_weather", "{}")), first);
+        assertEquals(List.of(new StreamEvent.TextDelta("Now Rome."),
+                new StreamEvent.ToolCallDelta(1, "t2", "get_weather", "{"), new StreamEvent.Failed(overloaded)), failed);
+    }
+
+    @Test
     void textBeforeTheCallersCallAndTheAnswersIsDropped_theCallersCallKept() {
         JsonAnswerTool.Events events = tool(CITY).events();
 

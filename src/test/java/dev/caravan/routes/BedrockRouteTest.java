@@ -9,6 +9,7 @@ import dev.caravan.ledger.Ledger;
 import dev.caravan.ledger.PromptEstimate;
 import dev.caravan.providers.bedrock.AwsTestCredentials;
 import dev.caravan.providers.bedrock.FakeBedrock;
+import dev.caravan.providers.bedrock.FakeBedrock.Frame;
 import dev.caravan.routing.Breakers;
 import dev.caravan.routing.ModelRouter;
 import dev.caravan.routing.Target;
@@ -500,6 +501,27 @@ class BedrockRouteTest {
         assertEquals(200, stream.status());
         assertEquals(List.of("content", "tool_calls", "finish"), stream.openAiOrder(), stream.data().toString());
         assertEquals("Checking the weather.", stream.openAiText());
+    }
+
+    @Test
+    void textHeldWhenAStreamWithAResponseFormatFailsIsRelayedBeforeTheErrorEvent() throws Exception {
+        bedrock.stream("json-fails-midway", List.of(Frame.event("messageStart", "{\"role\":\"assistant\"}"),
+                Frame.event("contentBlockStart", "{\"contentBlockIndex\":0,\"start\":{\"toolUse\":"
+                        + "{\"name\":\"get_weather\",\"toolUseId\":\"tooluse_Weather\"}}}"),
+                Frame.event("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"toolUse\":"
+                        + "{\"input\":\"{\\\"city\\\":\\\"Oslo\\\"}\"}}}"),
+                Frame.event("contentBlockStop", "{\"contentBlockIndex\":0}"),
+                Frame.event("contentBlockDelta", "{\"contentBlockIndex\":1,\"delta\":{\"text\":\"Checking Oslo.\"}}"),
+                new Frame(Map.of(":exception-type", "modelStreamErrorException"),
+                        "{\"message\":\"The model failed while streaming.\"}")));
+
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat("bedrock/json-fails-midway",
+                "\"response_format\":{\"type\":\"json_object\"},\"stream\":true,\"tools\":[" + WEATHER_TOOL + "],",
+                "[{\"role\":\"user\",\"content\":\"Weather in Oslo?\"}]"));
+
+        assertEquals(200, stream.status());
+        assertEquals(List.of("tool_calls", "content", "error"), stream.openAiOrder(), stream.data().toString());
+        assertEquals("Checking Oslo.", stream.openAiText());
     }
 
     @Test

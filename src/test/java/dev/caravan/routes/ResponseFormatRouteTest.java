@@ -175,6 +175,42 @@ class ResponseFormatRouteTest {
         assertEquals("[DONE]", stream.data().get(stream.data().size() - 1));
     }
 
+    static Stream<Arguments> failuresAfterTheCallersCall() {
+        return Stream.of(
+                Arguments.of("an error event", List.<String[]>of(new String[] {"error",
+                        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"})),
+                Arguments.of("the connection ending without message_stop", List.<String[]>of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("failuresAfterTheCallersCall")
+    void textHeldWhenTheStreamFailsIsRelayedBeforeTheErrorEvent(String name, List<String[]> failure)
+            throws Exception {
+        List<String[]> events = new ArrayList<>(List.of(
+                new String[] {"message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_01Fails\","
+                        + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"" + CLAUDE + "\",\"content\":[],"
+                        + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":60,\"output_tokens\":1}}}"},
+                new String[] {"content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":"
+                        + "{\"type\":\"tool_use\",\"id\":\"toolu_01Weather\",\"name\":\"get_weather\",\"input\":{}}}"},
+                new String[] {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":"
+                        + "{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}"},
+                new String[] {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"},
+                new String[] {"content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":"
+                        + "{\"type\":\"text\",\"text\":\"\"}}"},
+                new String[] {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":"
+                        + "{\"type\":\"text_delta\",\"text\":\"Checking Paris.\"}}"}));
+        events.addAll(failure);
+        anthropic.always(FakeAnthropic.sse(0, events));
+
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
+                chat(CLAUDE, JSON_SCHEMA, true, ",\"tools\":[" + WEATHER_TOOL + "]"));
+
+        assertEquals(200, stream.status());
+        assertEquals(List.of("tool_calls", "content", "error"), stream.openAiOrder(), stream.data().toString());
+        assertEquals("Checking Paris.", stream.openAiText());
+        assertFalse(stream.data().contains("[DONE]"), stream.data().toString());
+    }
+
     /** What an OpenAI-shaped answer says, single or streamed: its text, its tool calls and why it stopped. */
     private record Said(String content, List<String> calls, String finishReason) {
 

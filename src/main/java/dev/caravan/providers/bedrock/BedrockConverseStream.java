@@ -52,6 +52,8 @@ public final class BedrockConverseStream implements UpstreamStream {
     private volatile Subscription subscription;
     private volatile CompletableFuture<Void> call;
     private boolean ended;
+    /** Whether the answer has begun ({@link #awaitFirstEvent} returned): a failure then ends the caller's stream. */
+    private boolean begun;
     private List<StreamEvent> firstEvents;
 
     private BedrockConverseStream(BedrockStreamDecoder decoder, Duration idleTimeout, LongSupplier promptEstimate) {
@@ -106,6 +108,7 @@ public final class BedrockConverseStream implements UpstreamStream {
             }
         } while (events != null && !StreamEvent.beginAnswer(events));
         firstEvents = held.isEmpty() ? null : held;
+        begun = true;
         return this;
     }
 
@@ -125,25 +128,22 @@ public final class BedrockConverseStream implements UpstreamStream {
                 item = queue.poll(idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                close();
-                throw GatewayException.upstreamUnavailable(BedrockErrors.PROVIDER, "interrupted while streaming");
+                return failed(GatewayException.upstreamUnavailable(BedrockErrors.PROVIDER,
+                        "interrupted while streaming"));
             }
             if (item == null) {
-                close();
-                throw GatewayException.timeout(BedrockErrors.PROVIDER,
-                        "no stream event for " + idleTimeout.toMillis() + " ms");
+                return failed(GatewayException.timeout(BedrockErrors.PROVIDER,
+                        "no stream event for " + idleTimeout.toMillis() + " ms"));
             }
             if (item instanceof Failure failure) {
-                ended = true;
-                close();
-                throw failure.error();
+                return failed(failure.error());
             }
             if (item instanceof End) {
                 ended = true;
                 if (!decoder.finished() && !closed.get()) {
                     // the answer's connection closed without messageStop (not the caller leaving, close()): only
                     // part of an answer came
-                    throw GatewayException.streamCutShort(BedrockErrors.PROVIDER);
+                    return failed(GatewayException.streamCutShort(BedrockErrors.PROVIDER));
                 }
                 return null;
             }
@@ -156,6 +156,19 @@ public final class BedrockConverseStream implements UpstreamStream {
                 return events;
             }
         }
+    }
+
+    /**
+     * Ends the stream with {@code error}: thrown before the answer began (the attempt fails, and may fall back); after,
+     * returned as the events the decoder held back and then the failure, which the relay writes in that order.
+     */
+    private List<StreamEvent> failed(GatewayException error) {
+        ended = true;
+        close();
+        if (!begun) {
+            throw error;
+        }
+        return decoder.failed(error);
     }
 
     @Override

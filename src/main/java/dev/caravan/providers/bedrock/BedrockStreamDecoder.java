@@ -1,5 +1,6 @@
 package dev.caravan.providers.bedrock;
 
+import dev.caravan.core.GatewayException;
 import dev.caravan.core.StreamEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockDeltaEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockStartEvent;
@@ -111,8 +112,12 @@ public final class BedrockStreamDecoder {
         return then.apply(out);
     }
 
-    /** An in-stream exception (throttlingException, modelStreamErrorException, ...) or a broken connection. */
-    public StreamEvent.Failed failed(Throwable error) {
-        return new StreamEvent.Failed(BedrockErrors.map(error));
+    /**
+     * The events that end a stream which broke off after it began ({@code error}: an in-stream exception such as
+     * modelStreamErrorException, a broken connection, an idle timeout): what {@code then} had held back, then the
+     * failure.
+     */
+    public List<StreamEvent> failed(GatewayException error) {
+        return then.apply(List.of(new StreamEvent.Failed(error)));
     }
 }
