@@ -67,6 +67,16 @@ final class FieldReader {
         return value;
     }
 
+    /** An optional string that must be one of {@code values}. */
+    static String oneOf(JsonNode parent, String field, List<String> values) {
+        String value = optionalString(parent, field, field);
+        if (value != null && !values.contains(value)) {
+            throw GatewayException.invalidRequest(field, "'" + field + "' must be one of "
+                    + String.join(", ", values) + "; got '" + value + "'");
+        }
+        return value;
+    }
+
     static boolean bool(JsonNode parent, String field, String path) {
         JsonNode node = parent.get(field);
         if (node == null || node.isNull()) {

@@ -41,6 +41,14 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
             chunk = chunk(null);
             delta(chunk);
             passOn(other.passThrough(), chunk);
+        } else if (event instanceof StreamEvent.ThinkingDelta thinking) {
+            // LiteLLM's convention: the text as reasoning_content, the piece (its text, its signature) as a block
+            chunk = chunk(null);
+            ObjectNode delta = delta(chunk);
+            if (!thinking.piece().isRedacted()) {
+                delta.put("reasoning_content", thinking.piece().thinking());
+            }
+            delta.putArray("thinking_blocks").add(OpenAiAnswerRenderer.thinkingBlock(thinking.piece()));
         } else if (event instanceof StreamEvent.ToolCallDelta call) {
             chunk = chunk(null);
             ObjectNode entry = delta(chunk).putArray("tool_calls").addObject().put("index", call.index());

@@ -7,6 +7,8 @@ import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ContentPart;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.ReasoningEffort;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolChoice;
 import dev.caravan.core.ToolDefinition;
@@ -34,6 +36,7 @@ public final class OpenAiRequestParser {
         if (n != null && n > 1) {
             throw GatewayException.invalidRequest("n", "'n' greater than 1 is not supported by this gateway");
         }
+        FieldReader.oneOf(root, ReasoningEffort.FIELD, ReasoningEffort.VALUES);
         boolean stream = FieldReader.bool(root, "stream", "stream");
         boolean includeUsage = false;
         JsonNode options = root.get("stream_options");
@@ -76,8 +79,10 @@ public final class OpenAiRequestParser {
         if ("tool".equals(role)) {
             toolCallId = FieldReader.requiredString(node, "tool_call_id", path + ".tool_call_id");
         }
+        List<ThinkingBlock> thinking = "assistant".equals(role) ? thinkingBlocks(node.get("thinking_blocks"), path)
+                : List.of();
         return new ChatMessage(role, content, toolCalls, toolCallId,
-                FieldReader.optionalString(node, "name", path + ".name"), cache.read(node, path));
+                FieldReader.optionalString(node, "name", path + ".name"), cache.read(node, path), thinking);
     }
 
     private static List<ContentPart> content(JsonNode node, String path, boolean mayBeEmpty,
@@ -147,6 +152,39 @@ public final class OpenAiRequestParser {
                     arguments == null ? "{}" : arguments));
         }
         return calls;
+    }
+
+    /**
+     * An assistant turn's {@code thinking_blocks} as the caller got them with Claude's answer: thinking blocks with
+     * their signature, redacted ones with their data. They are sent back unchanged, so each must be whole.
+     */
+    private static List<ThinkingBlock> thinkingBlocks(JsonNode node, String path) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw GatewayException.invalidRequest(path + ".thinking_blocks", "'" + path
+                    + ".thinking_blocks' must be an array");
+        }
+        List<ThinkingBlock> blocks = new ArrayList<>(node.size());
+        for (int i = 0; i < node.size(); i++) {
+            String at = path + ".thinking_blocks[" + i + "]";
+            JsonNode block = node.get(i);
+            if (!block.isObject()) {
+                throw GatewayException.invalidRequest(at, "'" + at + "' must be an object");
+            }
+            String type = FieldReader.requiredString(block, "type", at + ".type");
+            blocks.add(switch (type) {
+                case ThinkingBlock.THINKING -> ThinkingBlock.thinking(
+                        FieldReader.optionalString(block, "thinking", at + ".thinking"),
+                        FieldReader.requiredString(block, "signature", at + ".signature"));
+                case ThinkingBlock.REDACTED -> ThinkingBlock.redacted(
+                        FieldReader.requiredString(block, "data", at + ".data"));
+                default -> throw GatewayException.invalidRequest(at + ".type", "'" + at + ".type' must be thinking "
+                        + "or redacted_thinking; got '" + type + "'");
+            });
+        }
+        return blocks;
     }
 
     private static List<ToolDefinition> tools(JsonNode node, CacheControlReader cache) {

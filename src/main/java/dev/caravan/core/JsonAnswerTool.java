@@ -159,7 +159,7 @@ public final class JsonAnswerTool {
                 ? "stop" : response.finishReason();
         String json = answer.arguments() == null || answer.arguments().isBlank() ? "{}" : answer.arguments();
         return new ChatResponse(response.id(), response.model(), json, callers, finishReason, response.usage(),
-                response.refusal());
+                response.refusal(), null, response.thinking());
     }
 
     /** A fresh translation of one stream's events. */

@@ -13,13 +13,14 @@ import java.util.List;
 public sealed interface StreamEvent {
 
     /**
-     * Whether {@code events} begin the answer the caller sees (text, a refusal, what an OpenAI upstream passes on, a
-     * tool call or a finish), not only its start or usage: until then a failure is no answer, and fallback is open.
+     * Whether {@code events} begin the answer the caller sees (text, a refusal, what an OpenAI upstream passes on,
+     * thinking, a tool call or a finish), not only its start or usage: until then a failure is no answer, and fallback
+     * is open.
      */
     static boolean beginAnswer(List<StreamEvent> events) {
         for (StreamEvent event : events) {
             if (event instanceof TextDelta || event instanceof RefusalDelta || event instanceof PassThroughDelta
-                    || event instanceof ToolCallDelta || event instanceof Finished) {
+                    || event instanceof ThinkingDelta || event instanceof ToolCallDelta || event instanceof Finished) {
                 return true;
             }
         }
@@ -52,6 +53,13 @@ public sealed interface StreamEvent {
      * {@code /ai/chat} shape has no place for it, as its single answers have none.
      */
     record PassThroughDelta(ObjectNode passThrough) implements StreamEvent {
+    }
+
+    /**
+     * A piece of Claude's thinking: more of a thinking block's text, its signature (a block with empty text), or a
+     * whole redacted block.
+     */
+    record ThinkingDelta(ThinkingBlock piece) implements StreamEvent {
     }
 
     /** A tool call begins ({@code id} and {@code name} set) or continues (more {@code argumentsDelta}). */

@@ -38,7 +38,7 @@ public final class WhitespaceStops {
             return answer;
         }
         return new ChatResponse(answer.id(), answer.model(), answer.content().substring(0, at), List.of(), "stop",
-                answer.usage(), answer.refusal());
+                answer.usage(), answer.refusal(), null, answer.thinking());
     }
 
     private int firstStop(String text) {
@@ -86,6 +86,10 @@ public final class WhitespaceStops {
                     textBytes += utf8Length(delta.text());
                     text(pending + delta.text(), out);
                 } else {
+                    if (event instanceof StreamEvent.ThinkingDelta thinking && thinking.piece().thinking() != null) {
+                        // thinking is output too: a cut stream's estimate counts it
+                        textBytes += utf8Length(thinking.piece().thinking());
+                    }
                     if ((event instanceof StreamEvent.ToolCallDelta || event instanceof StreamEvent.Finished
                             || event instanceof StreamEvent.Failed) && !pending.isEmpty()) {
                         out.add(new StreamEvent.TextDelta(pending));

@@ -3,6 +3,7 @@ package dev.caravan.ledger;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ContentPart;
+import dev.caravan.core.ReasoningEffort;
 import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.Usage;
 import dev.caravan.pricing.Price;
@@ -159,8 +160,15 @@ public final class BudgetGate {
         }
     }
 
-    /** The most output the request may be billed for on {@code target}: its max_tokens, else the model's maximum. */
+    /**
+     * The most output the request may be billed for on {@code target}: its max_tokens, else the model's maximum; for
+     * Claude with thinking on, the max_tokens it is sent, which holds the thinking budget too ({@link ReasoningEffort}).
+     */
     private long outputAllowance(ChatRequest request, Target target) {
+        Integer thinking = ReasoningEffort.budget(request);
+        if (thinking != null && target.claude()) {
+            return ReasoningEffort.maxTokens(thinking, request.maxTokens(), router.defaultMaxTokens(target));
+        }
         return request.maxTokens() != null ? request.maxTokens() : router.defaultMaxTokens(target);
     }
 

@@ -1,6 +1,7 @@
 package dev.caravan.routing;
 
 import dev.caravan.api.ErrorResponder;
+import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.JsonAnswerTool;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -43,25 +44,29 @@ public final class FallbackChain {
     /**
      * Resolves the requested model to its targets (404 for unknown models): its deployments in load-balanced
      * order, then each fallback's; and starts the request's deadline. A request for structured output (a
-     * json_object or json_schema response_format) or for logprobs keeps only the targets that can honour it, and is
-     * a 400 when none of the requested model's deployments can ({@link StructuredOutputs}, {@link Logprobs}), or
+     * json_object or json_schema response_format), for logprobs or for reasoning keeps only the targets that can honour
+     * it, and is a 400 when none of the requested model's deployments can ({@link StructuredOutputs}, {@link Logprobs},
+     * {@link Reasoning}), or
      * when a target that gets the format as a tool could not be sent it as given.
      */
     public void plan(Exchange exchange) {
         CallContext call = call(exchange);
         ResilienceSettings resilience = settings(exchange.getContext());
         CamelContext context = exchange.getContext();
-        String structured = StructuredOutputs.requested(call.request());
-        boolean logprobs = Logprobs.requested(call.request());
+        ChatRequest request = call.request();
+        String structured = StructuredOutputs.requested(request);
+        boolean logprobs = Logprobs.requested(request);
+        boolean reasoning = Reasoning.requested(request);
         List<Target> targets = new ArrayList<>();
-        List<List<WeightedTarget>> groups = router.candidates(call.request().model());
+        List<List<WeightedTarget>> groups = router.candidates(request.model());
         for (int g = 0; g < groups.size(); g++) {
             List<WeightedTarget> group = groups.get(g);
-            if (structured != null || logprobs) {
+            if (structured != null || logprobs || reasoning) {
                 List<WeightedTarget> honouring = group.stream()
-                        .filter(w -> honours(w.target(), structured, logprobs)).toList();
+                        .filter(w -> unsupported(w.target(), request, structured, logprobs, reasoning) == null)
+                        .toList();
                 if (g == 0 && honouring.isEmpty() && !group.isEmpty()) {
-                    throw unsupported(group.get(0).target(), structured, call.request().model());
+                    throw unsupported(group.get(0).target(), request, structured, logprobs, reasoning);
                 }
                 group = honouring;
             }
@@ -73,21 +78,22 @@ public final class FallbackChain {
         }
         if (structured != null && targets.stream().anyMatch(StructuredOutputs::askedWithATool)) {
             // a format the answer's tool cannot carry is the caller's error: a 400 now, not after an upstream call
-            JsonAnswerTool.of(call.request());
+            JsonAnswerTool.of(request);
         }
         call.chain(targets);
         call.deadline(resilience.requestTimeoutMs());
     }
 
-    private static boolean honours(Target target, String structured, boolean logprobs) {
-        return (structured == null || StructuredOutputs.honouredBy(target))
-                && (!logprobs || Logprobs.honouredBy(target));
-    }
-
-    /** Why {@code target}, which does not honour the request ({@link #honours}), cannot serve {@code model}. */
-    private static GatewayException unsupported(Target target, String structured, String model) {
-        return structured != null && !StructuredOutputs.honouredBy(target)
-                ? StructuredOutputs.unsupported(structured, model, target) : Logprobs.unsupported(model, target);
+    /** Why {@code target} cannot serve the request as asked (the 400 naming the field), or null when it can. */
+    private static GatewayException unsupported(Target target, ChatRequest request, String structured,
+                                                boolean logprobs, boolean reasoning) {
+        if (structured != null && !StructuredOutputs.honouredBy(target)) {
+            return StructuredOutputs.unsupported(structured, request.model(), target);
+        }
+        if (logprobs && !Logprobs.honouredBy(target)) {
+            return Logprobs.unsupported(request.model(), target);
+        }
+        return reasoning ? Reasoning.conflict(request, target, request.model()) : null;
     }
 
     /**

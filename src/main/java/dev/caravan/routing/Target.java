@@ -24,6 +24,21 @@ public record Target(String provider, String model, String account, String famil
         return provider + "/" + model;
     }
 
+    /**
+     * Whether the target serves one of Anthropic's Claude models: on Anthropic's API, or on Bedrock of the family the
+     * catalog declares (an application inference profile's ARN names none), else by its model id or cross-region
+     * inference profile ({@code anthropic.} or {@code us.anthropic.} ...).
+     */
+    public boolean claude() {
+        if ("anthropic".equals(provider)) {
+            return true;
+        }
+        if (!"bedrock".equals(provider)) {
+            return false;
+        }
+        return family != null ? "anthropic".equals(family) : model != null && model.contains("anthropic.");
+    }
+
     /** {@code provider/model}, with {@code @account} for a named account. */
     @Override
     public String toString() {

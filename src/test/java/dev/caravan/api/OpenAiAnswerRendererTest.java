@@ -2,6 +2,7 @@ package dev.caravan.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.core.ChatResponse;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.Usage;
 import dev.caravan.providers.anthropic.AnthropicCodec;
@@ -110,5 +111,38 @@ class OpenAiAnswerRendererTest {
         JsonNode choice = OpenAiAnswerRenderer.render("chatcmpl-1", "gpt-4o", new OpenAiCodec().decodeResponse(wire))
                 .at("/choices/0");
         return new Rendered(Json.MAPPER.readTree(wire).at("/choices/0"), choice);
+    }
+
+    @Test
+    void claudesThinkingIsTheMessagesReasoningContentAndItsBlocksAsLiteLlmHasThem() {
+        ChatResponse answer = new ChatResponse("msg_1", "claude-3-7-sonnet-20250219", "4", List.of(), "stop", USAGE,
+                null, null, List.of(ThinkingBlock.thinking("2 and 2 ", "EqQB"), ThinkingBlock.redacted("EmwK"),
+                ThinkingBlock.thinking("make 4.", "EuYB")));
+
+        JsonNode message = OpenAiAnswerRenderer.render("chatcmpl-1", "claude", answer).at("/choices/0/message");
+
+        assertEquals("2 and 2 make 4.", message.get("reasoning_content").textValue());
+        assertEquals(json("[{\"type\":\"thinking\",\"thinking\":\"2 and 2 \",\"signature\":\"EqQB\"},"
+                + "{\"type\":\"redacted_thinking\",\"data\":\"EmwK\"},"
+                + "{\"type\":\"thinking\",\"thinking\":\"make 4.\",\"signature\":\"EuYB\"}]"),
+                message.get("thinking_blocks"));
+        assertEquals("4", message.get("content").textValue());
+    }
+
+    @Test
+    void anAnswerWithoutThinkingHasNoReasoningFields() {
+        JsonNode message = OpenAiAnswerRenderer.render("chatcmpl-1", "m",
+                new ChatResponse("1", "m", "hi", List.of(), "stop", USAGE)).at("/choices/0/message");
+
+        assertFalse(message.has("reasoning_content"));
+        assertFalse(message.has("thinking_blocks"));
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

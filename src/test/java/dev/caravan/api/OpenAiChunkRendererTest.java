@@ -3,6 +3,7 @@ package dev.caravan.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.StreamEvent;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.Usage;
 import dev.caravan.providers.StreamDecoder;
 import dev.caravan.providers.openai.OpenAiCodec;
@@ -219,5 +220,21 @@ class OpenAiChunkRendererTest {
 
     private static JsonNode json(String text) throws IOException {
         return Json.MAPPER.readTree(text);
+    }
+
+    @Test
+    void thinkingStreamsAsReasoningContentWithItsBlockPieceAndTheSignatureLast() throws IOException {
+        OpenAiChunkRenderer renderer = new OpenAiChunkRenderer("chatcmpl-1", "claude-3-7-sonnet", false);
+
+        JsonNode text = chunk(renderer.event(new StreamEvent.ThinkingDelta(ThinkingBlock.thinking("2+2", null))));
+        JsonNode signature = chunk(renderer.event(new StreamEvent.ThinkingDelta(ThinkingBlock.thinking("", "EqQB"))));
+        JsonNode redacted = chunk(renderer.event(new StreamEvent.ThinkingDelta(ThinkingBlock.redacted("EmwK"))));
+
+        assertEquals(json("{\"role\":\"assistant\",\"reasoning_content\":\"2+2\","
+                + "\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"2+2\"}]}"), text.at("/choices/0/delta"));
+        assertEquals(json("{\"reasoning_content\":\"\",\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"\","
+                + "\"signature\":\"EqQB\"}]}"), signature.at("/choices/0/delta"));
+        assertEquals(json("{\"thinking_blocks\":[{\"type\":\"redacted_thinking\",\"data\":\"EmwK\"}]}"),
+                redacted.at("/choices/0/delta"));
     }
 }

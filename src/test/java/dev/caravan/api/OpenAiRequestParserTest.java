@@ -5,6 +5,7 @@ import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ContentPart;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolChoice;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -152,7 +154,26 @@ class OpenAiRequestParserTest {
                 Arguments.of("a tool_choice without a function name", with("\"tool_choice\":{\"type\":\"function\"}"),
                         "tool_choice", "invalid_value"),
                 Arguments.of("a numeric tool_choice", with("\"tool_choice\":1"), "tool_choice", "invalid_value"),
-                Arguments.of("a numeric user", with("\"user\":42"), "user", "invalid_value"));
+                Arguments.of("a numeric user", with("\"user\":42"), "user", "invalid_value"),
+                Arguments.of("a reasoning_effort OpenAI does not take", with("\"reasoning_effort\":\"maximum\""),
+                        "reasoning_effort", "invalid_value"),
+                Arguments.of("a numeric reasoning_effort", with("\"reasoning_effort\":2"), "reasoning_effort",
+                        "invalid_value"),
+                Arguments.of("thinking_blocks that are not an array",
+                        messages(USER + ",{\"role\":\"assistant\",\"content\":\"ok\",\"thinking_blocks\":{}}"),
+                        "messages[1].thinking_blocks", "invalid_value"),
+                Arguments.of("a thinking block without its signature",
+                        messages(USER + ",{\"role\":\"assistant\",\"content\":\"ok\",\"thinking_blocks\":"
+                                + "[{\"type\":\"thinking\",\"thinking\":\"hmm\"}]}"),
+                        "messages[1].thinking_blocks[0].signature", "invalid_value"),
+                Arguments.of("a redacted thinking block without its data",
+                        messages(USER + ",{\"role\":\"assistant\",\"content\":\"ok\",\"thinking_blocks\":"
+                                + "[{\"type\":\"redacted_thinking\"}]}"),
+                        "messages[1].thinking_blocks[0].data", "invalid_value"),
+                Arguments.of("a thinking block of an unknown type",
+                        messages(USER + ",{\"role\":\"assistant\",\"content\":\"ok\",\"thinking_blocks\":"
+                                + "[{\"type\":\"musing\"}]}"),
+                        "messages[1].thinking_blocks[0].type", "invalid_value"));
     }
 
     @ParameterizedTest(name = "{0} is a 400 on {2}")
@@ -409,5 +430,23 @@ class OpenAiRequestParserTest {
 
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "minimal", "low", "medium", "high", "xhigh"})
+    void takesEveryReasoningEffortOpenAiTakes(String effort) {
+        ChatRequest request = parser.parse(bytes(with("\"reasoning_effort\":\"" + effort + "\"")));
+
+        assertEquals(effort, request.original().get("reasoning_effort").asText());
+    }
+
+    @Test
+    void readsAnAssistantTurnsThinkingBlocksAsTheCallerGotThem() {
+        ChatRequest request = parser.parse(bytes(messages(USER + ",{\"role\":\"assistant\",\"content\":\"4\","
+                + "\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"2+2\",\"signature\":\"EqQB\"},"
+                + "{\"type\":\"redacted_thinking\",\"data\":\"EmwK\"}]}")));
+
+        assertEquals(List.of(ThinkingBlock.thinking("2+2", "EqQB"), ThinkingBlock.redacted("EmwK")),
+                request.messages().get(1).thinking());
     }
 }

@@ -70,9 +70,34 @@ public final class FakeAnthropic implements AutoCloseable {
      * (one text_delta each when streamed); tool uses follow the text.
      */
     public record Reply(List<String> textPieces, List<ToolUse> toolUses, String stopReason, int inputTokens,
-                        int outputTokens, long delayMillis) {
+                        int outputTokens, long delayMillis, List<Thought> thoughts) {
+        public Reply(List<String> textPieces, List<ToolUse> toolUses, String stopReason, int inputTokens,
+                     int outputTokens, long delayMillis) {
+            this(textPieces, toolUses, stopReason, inputTokens, outputTokens, delayMillis, List.of());
+        }
+
         public Reply delayed(long millis) {
-            return new Reply(textPieces, toolUses, stopReason, inputTokens, outputTokens, millis);
+            return new Reply(textPieces, toolUses, stopReason, inputTokens, outputTokens, millis, thoughts);
+        }
+
+        /** The same reply after the model's thinking (which comes first, as Claude writes it). */
+        public Reply thinking(Thought... thinking) {
+            return new Reply(textPieces, toolUses, stopReason, inputTokens, outputTokens, delayMillis,
+                    List.of(thinking));
+        }
+    }
+
+    /**
+     * A thinking block the model writes: its text in {@code pieces} (one thinking_delta each when streamed) and its
+     * signature; or, with {@code redactedData}, a redacted_thinking block.
+     */
+    public record Thought(List<String> pieces, String signature, String redactedData) {
+        public static Thought of(String signature, String... pieces) {
+            return new Thought(List.of(pieces), signature, null);
+        }
+
+        public static Thought redacted(String data) {
+            return new Thought(List.of(), null, data);
         }
     }
 
@@ -197,6 +222,14 @@ public final class FakeAnthropic implements AutoCloseable {
         ObjectNode message = JSON.createObjectNode().put("id", id).put("type", "message").put("role", "assistant")
                 .put("model", model);
         ArrayNode content = message.putArray("content");
+        for (Thought thought : reply.thoughts()) {
+            if (thought.redactedData() != null) {
+                content.addObject().put("type", "redacted_thinking").put("data", thought.redactedData());
+            } else {
+                content.addObject().put("type", "thinking").put("thinking", String.join("", thought.pieces()))
+                        .put("signature", thought.signature());
+            }
+        }
         if (!reply.textPieces().isEmpty()) {
             content.addObject().put("type", "text").put("text", String.join("", reply.textPieces()));
         }
@@ -225,6 +258,9 @@ public final class FakeAnthropic implements AutoCloseable {
                 .put("cache_creation_input_tokens", 0).put("cache_read_input_tokens", 0).put("output_tokens", 1);
         events.add(event("message_start", start));
         int index = 0;
+        for (Thought thought : reply.thoughts()) {
+            thinkingEvents(events, index++, thought);
+        }
         if (!reply.textPieces().isEmpty()) {
             ObjectNode blockStart = JSON.createObjectNode().put("type", "content_block_start").put("index", index);
             blockStart.putObject("content_block").put("type", "text").put("text", "");
@@ -265,6 +301,28 @@ public final class FakeAnthropic implements AutoCloseable {
         events.add(event("message_delta", end));
         events.add(new String[] {"message_stop", "{\"type\":\"message_stop\"}"});
         return events;
+    }
+
+    /** A thinking block streamed: its text in thinking_deltas, then its signature; a redacted one whole at start. */
+    private static void thinkingEvents(List<String[]> events, int index, Thought thought) throws IOException {
+        ObjectNode blockStart = JSON.createObjectNode().put("type", "content_block_start").put("index", index);
+        if (thought.redactedData() != null) {
+            blockStart.putObject("content_block").put("type", "redacted_thinking").put("data", thought.redactedData());
+            events.add(event("content_block_start", blockStart));
+        } else {
+            blockStart.putObject("content_block").put("type", "thinking").put("thinking", "").put("signature", "");
+            events.add(event("content_block_start", blockStart));
+            for (String piece : thought.pieces()) {
+                ObjectNode delta = JSON.createObjectNode().put("type", "content_block_delta").put("index", index);
+                delta.putObject("delta").put("type", "thinking_delta").put("thinking", piece);
+                events.add(event("content_block_delta", delta));
+            }
+            ObjectNode signature = JSON.createObjectNode().put("type", "content_block_delta").put("index", index);
+            signature.putObject("delta").put("type", "signature_delta").put("signature", thought.signature());
+            events.add(event("content_block_delta", signature));
+        }
+        events.add(event("content_block_stop",
+                JSON.createObjectNode().put("type", "content_block_stop").put("index", index)));
     }
 
     private static String[] event(String name, ObjectNode data) throws IOException {

@@ -34,6 +34,10 @@ final class MessagesApiRules {
                 && request.path("temperature").asDouble() >= 0 && request.path("temperature").asDouble() <= 1)) {
             return "temperature: Input should be less than or equal to 1";
         }
+        String thinking = thinking(request);
+        if (thinking != null) {
+            return thinking;
+        }
         for (JsonNode stop : request.path("stop_sequences")) {
             if (stop.asText().codePoints().allMatch(MessagesApiRules::isSpace)) {
                 return "stop_sequences: each stop sequence must contain non-whitespace";
@@ -61,10 +65,70 @@ final class MessagesApiRules {
             return "messages: at least one message is required";
         }
         String conversation = conversation(messages, request.path("tools").isArray());
+        if (conversation == null && request.has("thinking")) {
+            conversation = thinkingBeforeToolUse(messages);
+        }
         if (conversation == null) {
             conversation = cacheBreakpoints(request);
         }
         return conversation != null ? conversation : prefill(messages.get(messages.size() - 1));
+    }
+
+    /**
+     * Extended thinking: a budget of at least 1024 tokens under max_tokens, and none of what Anthropic documents as
+     * incompatible with it (a temperature other than 1, a top_p under 0.95, a forced tool choice).
+     */
+    private static String thinking(JsonNode request) {
+        JsonNode thinking = request.get("thinking");
+        if (thinking == null) {
+            return null;
+        }
+        if (!"enabled".equals(thinking.path("type").asText()) || !thinking.path("budget_tokens").isIntegralNumber()) {
+            return "thinking: Input should be {\"type\": \"enabled\", \"budget_tokens\": int}";
+        }
+        int budget = thinking.path("budget_tokens").asInt();
+        if (budget < 1024) {
+            return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
+        }
+        if (request.path("max_tokens").asInt() <= budget) {
+            return "`max_tokens` must be greater than `thinking.budget_tokens`.";
+        }
+        if (request.has("temperature") && request.path("temperature").asDouble() != 1.0) {
+            return "`temperature` may only be set to 1 when thinking is enabled.";
+        }
+        if (request.has("top_p") && request.path("top_p").asDouble() < 0.95) {
+            return "`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled.";
+        }
+        String choice = request.path("tool_choice").path("type").asText();
+        if ("any".equals(choice) || "tool".equals(choice)) {
+            return "Thinking may not be enabled when tool_choice forces tool use.";
+        }
+        return null;
+    }
+
+    /**
+     * With thinking on, the assistant turn whose tool use the last turn answers must begin with its thinking block (as
+     * the model wrote it), or the model cannot go on thinking from where it was.
+     */
+    private static String thinkingBeforeToolUse(JsonNode messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            JsonNode message = messages.get(i);
+            if (!"assistant".equals(message.path("role").asText())) {
+                continue;
+            }
+            boolean usesTools = false;
+            for (JsonNode block : message.path("content")) {
+                usesTools |= "tool_use".equals(block.path("type").asText());
+            }
+            String first = message.path("content").path(0).path("type").asText();
+            if (usesTools && !"thinking".equals(first) && !"redacted_thinking".equals(first)) {
+                return "messages." + i + ".content.0.type: Expected `thinking` or `redacted_thinking`, but found `"
+                        + first + "`. When `thinking` is enabled, a final `assistant` message must start with a "
+                        + "thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks).";
+            }
+            return null;
+        }
+        return null;
     }
 
     /**
@@ -223,6 +287,18 @@ final class MessagesApiRules {
                     otherBlockSeen = true;
                 }
                 case "image" -> otherBlockSeen = true;
+                case "thinking", "redacted_thinking" -> {
+                    if (!"assistant".equals(role)) {
+                        return at + ": thinking blocks are for assistant turns";
+                    }
+                    boolean whole = "thinking".equals(block.path("type").asText())
+                            ? block.path("thinking").isTextual() && block.path("signature").isTextual()
+                            : block.path("data").isTextual();
+                    if (!whole) {
+                        return at + ": a thinking block needs its thinking and signature, a redacted one its data";
+                    }
+                    otherBlockSeen = true;
+                }
                 default -> {
                     return at + ": unknown block type " + block.path("type").asText();
                 }

@@ -8,6 +8,7 @@ import dev.caravan.core.CacheBreakpoint;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ContentPart;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.Whitespace;
 
@@ -130,8 +131,19 @@ final class AnthropicMessageEncoder {
         };
     }
 
+    /** The turn's thinking blocks first, as Claude wrote them (signature or data unchanged), then its text and calls. */
     private ArrayNode assistantBlocks(ChatMessage message) {
-        ArrayNode blocks = contentBlocks(message.content());
+        ArrayNode blocks = json.createArrayNode();
+        for (ThinkingBlock thinking : message.thinking()) {
+            ObjectNode block = blocks.addObject().put("type", thinking.type());
+            if (thinking.isRedacted()) {
+                block.put("data", thinking.data());
+            } else {
+                block.put("thinking", thinking.thinking() == null ? "" : thinking.thinking())
+                        .put("signature", thinking.signature());
+            }
+        }
+        blocks.addAll(contentBlocks(message.content()));
         for (ToolCall call : message.toolCalls()) {
             ObjectNode block = blocks.addObject();
             block.put("type", "tool_use");

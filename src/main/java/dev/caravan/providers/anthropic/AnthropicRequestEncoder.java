@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.ReasoningEffort;
 import dev.caravan.core.ToolChoice;
 import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.ToolTurnsAsText;
@@ -32,9 +33,17 @@ final class AnthropicRequestEncoder {
     byte[] encode(ChatRequest request, String upstreamModel) {
         ObjectNode body = json.createObjectNode();
         body.put("model", upstreamModel);
-        // Anthropic requires max_tokens; OpenAI callers often leave it out.
-        body.put("max_tokens", request.maxTokens() != null
-                ? request.maxTokens() : defaultMaxTokens.applyAsInt(upstreamModel));
+        Integer thinking = ReasoningEffort.budget(request);
+        if (thinking == null) {
+            // Anthropic requires max_tokens; OpenAI callers often leave it out.
+            body.put("max_tokens", request.maxTokens() != null
+                    ? request.maxTokens() : defaultMaxTokens.applyAsInt(upstreamModel));
+        } else {
+            // thinking counts in max_tokens, which must exceed its budget: the caller's max_tokens is the answer's
+            body.put("max_tokens", ReasoningEffort.maxTokens(thinking, request.maxTokens(),
+                    defaultMaxTokens.applyAsInt(upstreamModel)));
+            body.putObject("thinking").put("type", "enabled").put("budget_tokens", thinking);
+        }
         JsonNode system = messages.system(request.messages(), request.cacheBreakpoints());
         if (system != null) {
             body.set("system", system);

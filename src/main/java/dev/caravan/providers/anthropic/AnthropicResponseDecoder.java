@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.ToolCall;
 
 import java.io.IOException;
@@ -23,6 +24,7 @@ final class AnthropicResponseDecoder {
         JsonNode message = parse(body);
         StringBuilder text = null;
         List<ToolCall> toolCalls = new ArrayList<>();
+        List<ThinkingBlock> thinking = new ArrayList<>(0);
         for (JsonNode block : message.path("content")) {
             switch (block.path("type").asText()) {
                 case "text" -> {
@@ -31,15 +33,19 @@ final class AnthropicResponseDecoder {
                 }
                 case "tool_use" -> toolCalls.add(new ToolCall(block.path("id").asText(null),
                         block.path("name").asText(null), compact(block.get("input"))));
+                case ThinkingBlock.THINKING -> thinking.add(ThinkingBlock.thinking(block.path("thinking").asText(""),
+                        block.path("signature").asText(null)));
+                case ThinkingBlock.REDACTED -> thinking.add(ThinkingBlock.redacted(block.path("data").asText(null)));
                 default -> {
-                    // thinking, redacted_thinking and server tool blocks carry nothing the caller is shown
+                    // server tool blocks carry nothing the caller is shown
                 }
             }
         }
+        // thinking tokens are part of output_tokens, so the usage bills them already
         return new ChatResponse(message.path("id").asText(null), message.path("model").asText(null),
                 text == null ? null : text.toString(), toolCalls,
                 AnthropicFinishReason.of(message.path("stop_reason").asText(null)),
-                AnthropicUsage.from(message.get("usage")).toUsage());
+                AnthropicUsage.from(message.get("usage")).toUsage(), null, null, thinking);
     }
 
     private JsonNode parse(byte[] body) {

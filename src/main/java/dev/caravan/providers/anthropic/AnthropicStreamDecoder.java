@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.StreamEvent;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.providers.StreamDecoder;
 import dev.caravan.streaming.SseEvent;
 
@@ -78,6 +79,9 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         if ("text".equals(type) && !block.path("text").asText("").isEmpty()) {
             return List.of(new StreamEvent.TextDelta(block.path("text").asText()));
         }
+        if (ThinkingBlock.REDACTED.equals(type)) {
+            return List.of(new StreamEvent.ThinkingDelta(ThinkingBlock.redacted(block.path("data").asText(null))));
+        }
         return List.of();
     }
 
@@ -96,8 +100,17 @@ final class AnthropicStreamDecoder implements StreamDecoder {
                 blocksWithArguments.add(blockIndex);
                 return List.of(new StreamEvent.ToolCallDelta(toolIndex, null, null, partial));
             }
+            case "thinking_delta" -> {
+                return List.of(new StreamEvent.ThinkingDelta(
+                        ThinkingBlock.thinking(delta.path("thinking").asText(""), null)));
+            }
+            case "signature_delta" -> {
+                // the block's signature comes last, before its content_block_stop: the caller needs it to send it back
+                return List.of(new StreamEvent.ThinkingDelta(
+                        ThinkingBlock.thinking("", delta.path("signature").asText(null))));
+            }
             default -> {
-                // thinking_delta, signature_delta, citations_delta: not part of the answer the caller sees
+                // citations_delta: not part of the answer the caller sees
                 return List.of();
             }
         }

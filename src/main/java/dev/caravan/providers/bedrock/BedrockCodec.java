@@ -195,15 +195,9 @@ public final class BedrockCodec {
         return value == null ? 0 : value;
     }
 
-    /**
-     * A Claude model: of the family the catalog declares for it (an application inference profile's ARN names none),
-     * else by its model id or cross-region inference profile ({@code anthropic.} or {@code us.anthropic.} ...).
-     */
+    /** A Claude model ({@link Target#claude}). */
     private static boolean isClaude(Target target) {
-        if (target.family() != null) {
-            return "anthropic".equals(target.family());
-        }
-        return target.model() != null && target.model().contains("anthropic.");
+        return target.claude();
     }
 
     /**

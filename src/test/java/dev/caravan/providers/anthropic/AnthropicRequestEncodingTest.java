@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -281,5 +282,61 @@ class AnthropicRequestEncodingTest {
 
     private static ChatMessage user(String text) {
         return ChatMessage.of("user", text);
+    }
+
+    /** The OpenAI-shaped body as the gateway's parser reads it (reasoning_effort is read from the caller's JSON). */
+    private static ChatRequest parsed(String openAiBody) {
+        return new OpenAiRequestParser().parse(openAiBody.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "{0} with max_tokens {1} on {2}: budget {3}, max_tokens {4}")
+    @CsvSource({
+            "minimal, 500,  claude-sonnet-4-20250514,  1024, 1524",
+            "low,     1000, claude-sonnet-4-20250514,  1024, 2024",
+            "medium,  ,     claude-sonnet-4-20250514,  2048, 8192",
+            "high,    ,     claude-3-5-haiku-20241022, 4096, 8192",
+            "xhigh,   ,     claude-sonnet-4-20250514,  8192, 16384"})
+    void sendsReasoningEffortAsAThinkingBudgetWithTheCallersMaxTokensOnTopOfIt(String effort, Integer maxTokens,
+                                                                               String model, int budget, int sent) {
+        JsonNode body = json(codec.encodeRequest(parsed("{\"model\":\"" + model + "\",\"reasoning_effort\":\""
+                + effort + "\"," + (maxTokens == null ? "" : "\"max_tokens\":" + maxTokens + ",")
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"27 * 453?\"}]}"), model));
+
+        assertEquals("{\"type\":\"enabled\",\"budget_tokens\":" + budget + "}", body.get("thinking").toString());
+        assertEquals(sent, body.get("max_tokens").asInt());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "\"reasoning_effort\":\"none\","})
+    void sendsNoThinkingWithoutReasoningEffortOrWithNone(String effort) {
+        JsonNode body = json(codec.encodeRequest(parsed("{\"model\":\"claude-sonnet-4-20250514\"," + effort
+                + "\"max_tokens\":300,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
+                "claude-sonnet-4-20250514"));
+
+        assertEquals(null, body.get("thinking"));
+        assertEquals(300, body.get("max_tokens").asInt());
+    }
+
+    @Test
+    void sendsAnAssistantTurnsThinkingBlocksFirstAndUnchangedBeforeItsToolUse() {
+        ChatRequest request = parsed("""
+                {"model": "claude-3-7-sonnet-20250219", "reasoning_effort": "medium", "max_tokens": 976,
+                 "tools": [{"type": "function", "function": {"name": "get_weather",
+                            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}],
+                 "messages": [
+                  {"role": "user", "content": "What is the weather in Paris?"},
+                  {"role": "assistant", "content": "Let me check the weather.",
+                   "reasoning_content": "The user wants the weather in Paris. I should call get_weather.",
+                   "thinking_blocks": [
+                    {"type": "thinking", "thinking": "The user wants the weather in Paris. I should call get_weather.",
+                     "signature": "EuYBCkQYAiJAgCs1le6/Pol5Z4/JMomVOouGrWdhYNsH3ukzUECbB6iWrSQtsQuRHJID6lWV6PZ4LZ2xOiMY2fdBOGyE1yK1BhIMrJ0mxJLvc1qw"},
+                    {"type": "redacted_thinking", "data": "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj"}],
+                   "tool_calls": [{"id": "toolu_01CswdEQBMshySk6Y9DFKrfq", "type": "function",
+                                   "function": {"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\"}"}}]},
+                  {"role": "tool", "tool_call_id": "toolu_01CswdEQBMshySk6Y9DFKrfq", "content": "18 degrees, sunny"}]}
+                """);
+
+        assertEquals(json("requests/thinking-tool-turn.json"),
+                json(codec.encodeRequest(request, "claude-3-7-sonnet-20250219")));
     }
 }

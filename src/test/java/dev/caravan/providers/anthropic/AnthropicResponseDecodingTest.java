@@ -2,6 +2,7 @@ package dev.caravan.providers.anthropic;
 
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.Usage;
 import org.junit.jupiter.api.Test;
@@ -48,10 +49,26 @@ class AnthropicResponseDecodingTest {
                 Arguments.of("reads pause_turn as stop", "pause-turn.json",
                         new ChatResponse("msg_01PtQ7mNb3Xc9Vd2Kf4Lg8Hj", SONNET, "Let me search for that.", List.of(),
                                 "stop", Usage.of(2679, 44))),
-                Arguments.of("counts cache reads and writes in the prompt and skips thinking", "cached-prompt.json",
+                Arguments.of("counts cache reads and writes in the prompt and keeps thinking apart from the text",
+                        "cached-prompt.json",
                         new ChatResponse("msg_01CaCh3dPr0mPtXyZ12345ab", SONNET,
                                 "The document describes three caching strategies.", List.of(), "stop",
-                                new Usage(21 + 1500 + 188086, 393, 1500, 188086, 0))));
+                                new Usage(21 + 1500 + 188086, 393, 1500, 188086, 0), null, null,
+                                List.of(ThinkingBlock.thinking("The user asks for a summary.",
+                                        "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds")))),
+                Arguments.of("reads thinking and redacted thinking blocks, signature and data unchanged, in order",
+                        "thinking-tool-use.json",
+                        new ChatResponse("msg_01ThNk7xQpVb2Wc9Ld4Rf8Ym", "claude-3-7-sonnet-20250219",
+                                "Let me check the weather.",
+                                List.of(new ToolCall("toolu_01CswdEQBMshySk6Y9DFKrfq", "get_weather",
+                                        "{\"city\":\"Paris\"}")),
+                                // thinking is billed in output_tokens: the usage is Anthropic's, as it came
+                                "tool_calls", Usage.of(412, 187), null, null, List.of(
+                                ThinkingBlock.thinking("The user wants the weather in Paris. I should call "
+                                        + "get_weather.", "EuYBCkQYAiJAgCs1le6/Pol5Z4/JMomVOouGrWdhYNsH3ukzUECbB6iWrSQ"
+                                        + "tsQuRHJID6lWV6PZ4LZ2xOiMY2fdBOGyE1yK1BhIMrJ0mxJLvc1qw"),
+                                ThinkingBlock.redacted("EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr"
+                                        + "3qpPkNRj2YfWXGmKDxH4mPnZ5sQ7vB5URj")))));
     }
 
     @ParameterizedTest(name = "{0}")

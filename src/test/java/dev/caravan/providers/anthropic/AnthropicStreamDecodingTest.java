@@ -2,9 +2,11 @@ package dev.caravan.providers.anthropic;
 
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.StreamEvent;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.StreamEvent.Finished;
 import dev.caravan.core.StreamEvent.Started;
 import dev.caravan.core.StreamEvent.TextDelta;
+import dev.caravan.core.StreamEvent.ThinkingDelta;
 import dev.caravan.core.StreamEvent.ToolCallDelta;
 import dev.caravan.core.StreamEvent.UsageReport;
 import dev.caravan.core.Usage;
@@ -110,9 +112,25 @@ class AnthropicStreamDecodingTest {
         assertEquals(List.of(), decoder.decode(new SseEvent("content_block_stop", "{\"type\":\"content_block_stop\","
                 + "\"index\":0}")));
         assertEquals(List.of(), decoder.decode(new SseEvent("brand_new_event", "{\"type\":\"brand_new_event\"}")));
-        assertEquals(List.of(), decoder.decode(new SseEvent("content_block_delta", "{\"type\":\"content_block_delta\","
-                + "\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"Let me see\"}}")));
         assertFalse(decoder.finished());
+    }
+
+    @Test
+    void decodesARecordedThinkingStreamWithItsSignatureAndARedactedBlock() throws IOException {
+        Decoded stream = decode("streams/thinking.sse");
+
+        assertEquals(List.of(
+                new Started("msg_01ThNkStr3am9xYz"),
+                new UsageReport(Usage.of(36, 4)),
+                new ThinkingDelta(ThinkingBlock.thinking("27 * 453: 27 * 400 = 10800, ", null)),
+                new ThinkingDelta(ThinkingBlock.thinking("27 * 53 = 1431; 12231.", null)),
+                new ThinkingDelta(ThinkingBlock.thinking("", "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds")),
+                new ThinkingDelta(ThinkingBlock.redacted("EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIw")),
+                new TextDelta("27 * 453 = 12231"),
+                new Finished("stop"),
+                // thinking is billed in output_tokens, which message_delta reports whole
+                new UsageReport(Usage.of(36, 143))), stream.events);
+        assertTrue(stream.finished);
     }
 
     @Test

@@ -1,0 +1,64 @@
+package dev.caravan.routing;
+
+import dev.caravan.core.ChatRequest;
+import dev.caravan.core.GatewayException;
+import dev.caravan.core.JsonAnswerTool;
+import dev.caravan.core.ReasoningEffort;
+import dev.caravan.core.ToolChoice;
+
+/**
+ * Which targets can honour OpenAI's {@code reasoning_effort} (other than "none"). OpenAI-shaped upstreams get it as
+ * sent and decide themselves, as OpenAI does for a model that cannot reason (a 400). Claude, on Anthropic's API and
+ * on Bedrock, gets extended thinking ({@link ReasoningEffort}), which Anthropic documents as incompatible with a
+ * forced tool choice (so with structured outputs, asked for with a forced tool, {@link JsonAnswerTool}), with a
+ * temperature other than 1 and with a top_p under 0.95: such a request is refused up front rather than sent for
+ * Anthropic's 400. Bedrock's other model families and the built-in mock cannot reason, so they are refused too. As for
+ * structured outputs, the requested model's refusal is the request's 400 and a fallback that cannot honour it is left
+ * out.
+ */
+final class Reasoning {
+
+    /** The least top_p Anthropic takes with thinking on. */
+    private static final double LEAST_TOP_P = 0.95;
+
+    private Reasoning() {
+    }
+
+    static boolean requested(ChatRequest request) {
+        return ReasoningEffort.budget(request) != null;
+    }
+
+    /** The 400 for asking {@code target} (serving {@code model}) to reason as the request does; null when it can. */
+    static GatewayException conflict(ChatRequest request, Target target, String model) {
+        if ("openai".equals(target.provider())) {
+            return null;
+        }
+        if (!target.claude()) {
+            return GatewayException.invalidRequest(ReasoningEffort.FIELD, "reasoning_effort is not supported for "
+                    + "model '" + model + "': it is served by " + target.name() + ", which cannot reason. Use a Claude "
+                    + "or OpenAI reasoning model, or leave reasoning_effort out (or set it to none).");
+        }
+        ToolChoice choice = request.toolChoice();
+        if (choice != null && ("required".equals(choice.mode()) || "function".equals(choice.mode()))) {
+            return refused("tool_choice", "a tool_choice that forces a tool call ('" + choice.mode()
+                    + "'): Claude takes only auto or none with thinking", model);
+        }
+        if (JsonAnswerTool.requestedFormat(request) != null) {
+            return refused("response_format", "structured outputs (response_format '"
+                    + request.original().path("response_format").path("type").asText() + "'), which Claude is asked "
+                    + "for with a forced tool call, and Claude takes no forced tool call with thinking", model);
+        }
+        if (request.temperature() != null && request.temperature() != 1.0) {
+            return refused("temperature", "a temperature other than 1: Claude takes none other with thinking", model);
+        }
+        if (request.topP() != null && request.topP() < LEAST_TOP_P && request.temperature() == null) {
+            return refused("top_p", "a top_p under 0.95: Claude takes 0.95 to 1 with thinking", model);
+        }
+        return null;
+    }
+
+    private static GatewayException refused(String field, String why, String model) {
+        return GatewayException.invalidRequest(field, "reasoning_effort cannot be honoured for model '" + model
+                + "' with " + why + ". Leave out " + field + " or reasoning_effort.");
+    }
+}

@@ -1,0 +1,229 @@
+package dev.caravan.routes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.support.FakeAnthropic;
+import dev.caravan.support.FakeAnthropic.Thought;
+import dev.caravan.support.FakeAnthropic.ToolUse;
+import dev.caravan.support.FakeOpenAi;
+import dev.caravan.support.Gateway;
+import dev.caravan.support.StreamCapture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * OpenAI's reasoning_effort in front of Claude, end to end: the real gateway before a fake Messages API that refuses
+ * what the real one refuses with thinking on (a budget under max_tokens, no temperature but 1, no forced tool choice,
+ * the thinking block first on the assistant turn whose tool use is answered), and a fake OpenAI before it.
+ */
+class ReasoningRouteTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = "sk-ant-test-key-reasoning";
+    /** Priced at 3.00 / 15.00 USD per million tokens; no fallback chain. */
+    private static final String SONNET = "claude-3-7-sonnet-20250219";
+    private static final String SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
+    private static final String REDACTED = "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIw";
+    private static final String WEATHER_TOOL = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}}";
+    private static final String QUESTION = "[{\"role\":\"user\",\"content\":\"27 * 453?\"}]";
+
+    @TempDir
+    static Path dir;
+    static FakeAnthropic anthropic;
+    static FakeOpenAi openAi;
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        anthropic = new FakeAnthropic(KEY);
+        openAi = new FakeOpenAi();
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
+                .replace("fallbacks:\n", "fallbacks:\n  gpt-4o-mini: [" + SONNET + ", mock-echo]\n"));
+        gateway = Gateway.start(Map.of("caravan.anthropic.base-url", anthropic.baseUrl(),
+                "caravan.anthropic.api-key", KEY, "caravan.openai.base-url", openAi.baseUrl(),
+                "caravan.openai.api-key", "sk-openai-test", "caravan.catalog.file", catalog.toString(),
+                "caravan.anthropic.retry.max-retries", "0", "caravan.openai.retry.max-retries", "0"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        anthropic.close();
+        openAi.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        anthropic.received().clear();
+        openAi.received().clear();
+        anthropic.always(anthropic.reply(FakeAnthropic.text("12231", 36, 143)
+                .thinking(Thought.of(SIGNATURE, "27 * 400 = 10800, ", "27 * 53 = 1431."), Thought.redacted(REDACTED))));
+    }
+
+    private static String chat(String model, String extra, String messages) {
+        return "{\"model\":\"" + model + "\"," + extra + "\"messages\":" + messages + "}";
+    }
+
+    @Test
+    void claudeThinksWithinTheEffortsBudgetAndAnswersItsReasoningAsLiteLlmDoes() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat(SONNET, "\"reasoning_effort\":\"low\",\"max_tokens\":500,", QUESTION));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals(JSON.readTree("{\"type\":\"enabled\",\"budget_tokens\":1024}"), sent.get("thinking"));
+        assertEquals(1024 + 500, sent.path("max_tokens").asInt(), "the caller's max_tokens on top of the budget");
+        JsonNode message = JSON.readTree(response.body()).at("/choices/0/message");
+        assertEquals("12231", message.path("content").asText());
+        assertEquals("27 * 400 = 10800, 27 * 53 = 1431.", message.path("reasoning_content").asText());
+        assertEquals(JSON.readTree("[{\"type\":\"thinking\",\"thinking\":\"27 * 400 = 10800, 27 * 53 = 1431.\","
+                + "\"signature\":\"" + SIGNATURE + "\"},{\"type\":\"redacted_thinking\",\"data\":\"" + REDACTED
+                + "\"}]"), message.get("thinking_blocks"));
+        // thinking is billed in Anthropic's output_tokens: 36 in at 3.00, 143 out at 15.00 per million
+        assertEquals(143, JSON.readTree(response.body()).at("/usage/completion_tokens").asInt());
+        assertEquals(new BigDecimal("0.002253"),
+                new BigDecimal(response.headers().firstValue("x-caravan-cost").orElseThrow()));
+    }
+
+    @Test
+    void aStreamCarriesTheThinkingAsReasoningContentAndTheSignatureToSendBack() throws Exception {
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(SONNET,
+                "\"reasoning_effort\":\"medium\",\"stream\":true,\"stream_options\":{\"include_usage\":true},",
+                QUESTION));
+
+        assertEquals(200, stream.status());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals(2048, sent.at("/thinking/budget_tokens").asInt());
+        assertEquals(8192, sent.path("max_tokens").asInt(), "the model's most output, which holds the budget");
+        StringBuilder reasoning = new StringBuilder();
+        ArrayNode pieces = JSON.createArrayNode();
+        for (JsonNode chunk : stream.chunks()) {
+            JsonNode delta = chunk.at("/choices/0/delta");
+            reasoning.append(delta.path("reasoning_content").asText(""));
+            delta.path("thinking_blocks").forEach(pieces::add);
+        }
+        assertEquals("27 * 400 = 10800, 27 * 53 = 1431.", reasoning.toString());
+        assertEquals(JSON.readTree("[{\"type\":\"thinking\",\"thinking\":\"27 * 400 = 10800, \"},"
+                + "{\"type\":\"thinking\",\"thinking\":\"27 * 53 = 1431.\"},"
+                + "{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"" + SIGNATURE + "\"},"
+                + "{\"type\":\"redacted_thinking\",\"data\":\"" + REDACTED + "\"}]"), pieces);
+        assertEquals("12231", stream.openAiText());
+        JsonNode usage = stream.chunks().get(stream.chunks().size() - 1).path("usage");
+        assertEquals(143, usage.path("completion_tokens").asInt());
+    }
+
+    @Test
+    void aToolUseTurnSendsTheThinkingBlocksBackFirstSoClaudeGoesOnThinking() throws Exception {
+        anthropic.always(anthropic.reply(FakeAnthropic.toolUse(new ToolUse("toolu_01Weather", "get_weather",
+                List.of("{\"city\": \"Paris\"}")), 50, 90).thinking(Thought.of(SIGNATURE, "I need the weather."))));
+        String ask = "{\"role\":\"user\",\"content\":\"Weather in Paris?\"}";
+        String extra = "\"reasoning_effort\":\"low\",\"tools\":[" + WEATHER_TOOL + "],";
+        HttpResponse<String> first = gateway.post("/v1/chat/completions", chat(SONNET, extra, "[" + ask + "]"));
+        assertEquals(200, first.statusCode(), first.body());
+        // the caller sends the assistant message back as it got it (an SDK keeps the extra fields), then the result
+        ObjectNode assistant = (ObjectNode) JSON.readTree(first.body()).at("/choices/0/message");
+        String result = "{\"role\":\"tool\",\"tool_call_id\":\"toolu_01Weather\",\"content\":\"18 degrees\"}";
+        anthropic.always(anthropic.reply(FakeAnthropic.text("It is 18 degrees in Paris.", 80, 12)));
+
+        HttpResponse<String> second = gateway.post("/v1/chat/completions",
+                chat(SONNET, extra, "[" + ask + "," + assistant + "," + result + "]"));
+
+        assertEquals(200, second.statusCode(), second.body());
+        JsonNode turn = anthropic.received().get(1).json().at("/messages/1");
+        assertEquals(JSON.readTree("{\"type\":\"thinking\",\"thinking\":\"I need the weather.\",\"signature\":\""
+                + SIGNATURE + "\"}"), turn.at("/content/0"));
+        assertEquals("tool_use", turn.at("/content/1/type").asText());
+        assertEquals(200, anthropic.received().get(1).status(), "the fake Messages API accepted the turn");
+    }
+
+    @ParameterizedTest(name = "{0} is refused with thinking on, before any upstream call")
+    @CsvSource(delimiter = '|', value = {
+            "temperature | \"temperature\":0.2,",
+            "top_p       | \"top_p\":0.5,",
+            "tool_choice | \"tools\":[" + WEATHER_TOOL + "],\"tool_choice\":\"required\",",
+            "tool_choice | \"tools\":[" + WEATHER_TOOL + "],\"tool_choice\":{\"type\":\"function\",\"function\":"
+                    + "{\"name\":\"get_weather\"}},",
+            "response_format | \"response_format\":{\"type\":\"json_object\"},"})
+    void aConflictWithThinkingIsA400NamingItThatReachesNoUpstream(String field, String extra) throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat(SONNET, "\"reasoning_effort\":\"high\"," + extra, QUESTION));
+
+        assertEquals(400, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals(field, error.path("param").asText());
+        assertEquals("invalid_request_error", error.path("type").asText());
+        assertTrue(error.path("message").asText().contains("reasoning_effort"), error.toString());
+        assertEquals(List.of(), anthropic.received());
+    }
+
+    @Test
+    void theMockModelCannotReasonSoReasoningEffortIsA400ThereButNoneIsNot() throws Exception {
+        HttpResponse<String> refused = gateway.post("/v1/chat/completions",
+                chat("mock-echo", "\"reasoning_effort\":\"low\",", QUESTION));
+        HttpResponse<String> none = gateway.post("/v1/chat/completions",
+                chat("mock-echo", "\"reasoning_effort\":\"none\",", QUESTION));
+
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertEquals("reasoning_effort", JSON.readTree(refused.body()).at("/error/param").asText());
+        assertEquals(200, none.statusCode(), none.body());
+    }
+
+    @Test
+    void openAiGetsReasoningEffortAsSentAndItsClaudeFallbackThinks() throws Exception {
+        openAi.always(FakeOpenAi.json(503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat("gpt-4o-mini", "\"reasoning_effort\":\"high\",\"max_completion_tokens\":300,", QUESTION));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode toOpenAi = JSON.readTree(openAi.received().get(0).body());
+        assertEquals("high", toOpenAi.path("reasoning_effort").asText());
+        assertEquals(300, toOpenAi.path("max_completion_tokens").asInt());
+        JsonNode toClaude = anthropic.received().get(0).json();
+        assertEquals(4096, toClaude.at("/thinking/budget_tokens").asInt());
+        assertEquals(4096 + 300, toClaude.path("max_tokens").asInt());
+        assertEquals("anthropic", response.headers().firstValue("x-caravan-provider").orElseThrow());
+    }
+
+    @Test
+    void aFallbackThatCannotThinkAsAskedIsLeftOutOfTheChain() throws Exception {
+        openAi.always(FakeOpenAi.json(503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
+
+        // OpenAI takes the temperature; Claude with thinking would not, and mock-echo cannot reason: both left out
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat("gpt-4o-mini", "\"reasoning_effort\":\"high\",\"temperature\":0.2,", QUESTION));
+
+        assertEquals(502, response.statusCode(), response.body());
+        assertEquals("upstream_503", JSON.readTree(response.body()).at("/error/code").asText(), "OpenAI's failure");
+        assertEquals(1, openAi.received().size());
+        assertEquals(List.of(), anthropic.received());
+    }
+
+    @Test
+    void theSimpleShapeCarriesNoReasoningAndRefusesTheField() throws Exception {
+        HttpResponse<String> response = gateway.post("/ai/chat",
+                chat(SONNET, "\"reasoning_effort\":\"low\",", QUESTION));
+
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals(List.of(), anthropic.received());
+    }
+}
