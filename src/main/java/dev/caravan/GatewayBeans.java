@@ -316,7 +316,7 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     }
 
     @BindToRegistry
-    public BedrockProvider bedrockProvider() {
+    public BedrockProvider bedrockProvider() throws IOException {
         Supplier<BedrockClients> clients = () -> {
             synchronized (this) {
                 if (bedrockClients == null) {
@@ -328,7 +328,9 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
                 return bedrockClients;
             }
         };
-        return new BedrockProvider(clients, new BedrockCodec(), Duration.ofMillis(bedrockIdleTimeout));
+        ModelRouter models = modelRouter();
+        return new BedrockProvider(clients, new BedrockCodec(models::defaultMaxTokens),
+                Duration.ofMillis(bedrockIdleTimeout));
     }
 
     /** Where HTTP requests wait while a reloaded routes file's routes are swapped (dev.caravan.ops.RouteFileReloader). */

@@ -6,7 +6,9 @@ import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.JsonAnswerTool;
+import dev.caravan.core.ReasoningEffort;
 import dev.caravan.core.StreamEvent;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolChoice;
 import dev.caravan.core.ToolDefinition;
@@ -14,6 +16,7 @@ import dev.caravan.core.ToolTurnsAsText;
 import dev.caravan.core.Usage;
 import dev.caravan.core.WhitespaceStops;
 import dev.caravan.routing.Target;
+import software.amazon.awssdk.core.document.Document;
 import software.amazon.awssdk.services.bedrockruntime.model.AnyToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.AutoToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.CacheDetail;
@@ -33,6 +36,7 @@ import software.amazon.awssdk.services.bedrockruntime.model.ToolSpecification;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToIntFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -44,6 +48,18 @@ public final class BedrockCodec {
     /** What the ids of the Nova models Bedrock documents prompt caching for contain. */
     private static final List<String> CACHING_NOVA_MODELS = List.of("amazon.nova-micro-", "amazon.nova-lite-",
             "amazon.nova-pro-", "amazon.nova-premier-");
+
+    private final ToIntFunction<Target> defaultMaxTokens;
+
+    /** {@code defaultMaxTokens}: a model's most output, for Claude thinking without the caller's max_tokens. */
+    public BedrockCodec(ToIntFunction<Target> defaultMaxTokens) {
+        this.defaultMaxTokens = defaultMaxTokens;
+    }
+
+    /** A codec that takes every model's most output to be 4096 tokens. */
+    public BedrockCodec() {
+        this(target -> 4096);
+    }
 
     /**
      * The Converse request for {@code request}, sent to {@code target}'s model (a model id, an inference profile or its
@@ -61,9 +77,16 @@ public final class BedrockCodec {
         if (!conversation.system().isEmpty()) {
             builder.system(conversation.system());
         }
-        InferenceConfiguration inference = inferenceConfig(request, claude);
+        Integer thinking = claude ? ReasoningEffort.budget(request) : null;
+        InferenceConfiguration inference = inferenceConfig(request, claude, thinking == null ? null
+                : ReasoningEffort.maxTokens(thinking, request.maxTokens(), defaultMaxTokens.applyAsInt(target)));
         if (inference != null) {
             builder.inferenceConfig(inference);
+        }
+        if (thinking != null) {
+            // Converse has no field of its own for Claude's extended thinking: it goes as Anthropic's, passed through
+            builder.additionalModelRequestFields(Document.mapBuilder().putDocument("thinking", Document.mapBuilder()
+                    .putString("type", "enabled").putNumber("budget_tokens", thinking).build()).build());
         }
         ToolConfiguration tools = toolConfig(request, toolNames, cachePoints && claude);
         if (tools != null) {
@@ -95,6 +118,7 @@ public final class BedrockCodec {
                 .system(plain.hasSystem() ? plain.system() : null)
                 .inferenceConfig(plain.inferenceConfig())
                 .toolConfig(plain.toolConfig())
+                .additionalModelRequestFields(plain.additionalModelRequestFields())
                 .build();
     }
 
@@ -111,6 +135,7 @@ public final class BedrockCodec {
         // null when the answer has no text at all (only tool calls), as OpenAI and Anthropic answers have it
         StringBuilder text = null;
         List<ToolCall> toolCalls = new ArrayList<>();
+        List<ThinkingBlock> thinking = new ArrayList<>(0);
         if (message != null) {
             for (ContentBlock block : message.content()) {
                 if (block.text() != null) {
@@ -120,11 +145,14 @@ public final class BedrockCodec {
                     toolCalls.add(new ToolCall(block.toolUse().toolUseId(),
                             toolNames.callerName(block.toolUse().name()),
                             JsonDocuments.toJsonText(block.toolUse().input())));
+                } else if (block.reasoningContent() != null) {
+                    thinking.add(BedrockReasoning.thinkingBlock(block.reasoningContent()));
                 }
             }
         }
+        // thinking tokens are part of outputTokens, so the usage bills them already
         return new ChatResponse(id, modelId, text == null ? null : text.toString(), toolCalls, finishReason(stopReason),
-                usage(usage));
+                usage(usage), null, null, thinking);
     }
 
     /**
@@ -222,16 +250,17 @@ public final class BedrockCodec {
         return false;
     }
 
-    private static InferenceConfiguration inferenceConfig(ChatRequest request, boolean claude) {
+    /** {@code maxTokens}: what Claude with thinking on is sent (the budget included), else null: the caller's. */
+    private static InferenceConfiguration inferenceConfig(ChatRequest request, boolean claude, Integer maxTokens) {
         // Claude refuses a whitespace-only stop sequence (OpenAI takes "\n"): it is left out, the others kept.
         List<String> stops = claude ? WhitespaceStops.sentUpstream(request) : request.stop();
-        if (request.maxTokens() == null && request.temperature() == null && request.topP() == null
-                && stops.isEmpty()) {
+        Integer sentMaxTokens = maxTokens != null ? maxTokens : request.maxTokens();
+        if (sentMaxTokens == null && request.temperature() == null && request.topP() == null && stops.isEmpty()) {
             return null;
         }
         InferenceConfiguration.Builder inference = InferenceConfiguration.builder();
-        if (request.maxTokens() != null) {
-            inference.maxTokens(request.maxTokens());
+        if (sentMaxTokens != null) {
+            inference.maxTokens(sentMaxTokens);
         }
         if (request.temperature() != null) {
             // OpenAI's scale goes to 2; every model family Converse serves stops at 1 and refuses more.

@@ -199,8 +199,16 @@ final class BedrockMessages {
         return (claude || !part.isText()) ? part.isBlock() : part.text() != null && !part.text().isBlank();
     }
 
+    /**
+     * Claude's thinking blocks first, as it wrote them (a tool use with thinking needs them back); another model's turn
+     * has none it could read. Then the text and the tool calls.
+     */
     private List<ContentBlock> assistantContent(ChatMessage message, ToolNameMap toolNames) {
-        List<ContentBlock> blocks = contentOf(message);
+        List<ContentBlock> blocks = new ArrayList<>();
+        if (claude) {
+            message.thinking().forEach(block -> blocks.add(BedrockReasoning.contentBlock(block)));
+        }
+        blocks.addAll(contentOf(message));
         for (ToolCall call : message.toolCalls()) {
             blocks.add(ContentBlock.fromToolUse(ToolUseBlock.builder()
                     .toolUseId(call.id())

@@ -2,6 +2,7 @@ package dev.caravan.providers.bedrock;
 
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.StreamEvent;
+import dev.caravan.core.ThinkingBlock;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockDeltaEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockStartEvent;
 import software.amazon.awssdk.services.bedrockruntime.model.ContentBlockStopEvent;
@@ -74,6 +75,11 @@ public final class BedrockStreamDecoder {
                 }
                 if (delta.delta().text() != null) {
                     out.add(new StreamEvent.TextDelta(delta.delta().text()));
+                } else if (delta.delta().reasoningContent() != null) {
+                    ThinkingBlock piece = BedrockReasoning.piece(delta.delta().reasoningContent());
+                    if (piece != null) {
+                        out.add(new StreamEvent.ThinkingDelta(piece));
+                    }
                 } else if (delta.delta().toolUse() != null) {
                     String input = delta.delta().toolUse().input();
                     // Bedrock opens a tool block with an empty input delta: it adds nothing to the arguments, and

@@ -369,4 +369,74 @@ class BedrockCodecTest {
         assertEquals(3000, usage.cacheWriteTokens());
         assertEquals(2000, usage.cacheWrite1hTokens());
     }
+
+    private static final String SONNET_37 = "us.anthropic.claude-3-7-sonnet-20250219-v1:0";
+    private static final String SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
+
+    private static ChatRequest parsed(String openAiBody) {
+        return new OpenAiRequestParser().parse(openAiBody.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void claudeWithReasoningEffortIsSentAnthropicsThinkingWithTheBudgetOnTopOfMaxTokens() {
+        ChatRequest request = parsed("{\"model\":\"m\",\"reasoning_effort\":\"medium\",\"max_tokens\":500,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"27 * 453?\"}]}");
+
+        ConverseRequest converse = codec.converseRequest(request, bedrock(SONNET_37), ToolNameMap.of(request));
+        ConverseStreamRequest stream = codec.converseStreamRequest(request, bedrock(SONNET_37),
+                ToolNameMap.of(request));
+
+        assertEquals(2048 + 500, converse.inferenceConfig().maxTokens());
+        assertEquals("{\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048}}",
+                JsonDocuments.toJsonText(converse.additionalModelRequestFields()));
+        assertEquals(converse.additionalModelRequestFields(), stream.additionalModelRequestFields());
+        assertEquals(2548, stream.inferenceConfig().maxTokens());
+    }
+
+    @Test
+    void withoutMaxTokensClaudeIsSentTheModelsMostOutputWhichHoldsTheBudget() {
+        ChatRequest request = parsed("{\"model\":\"m\",\"reasoning_effort\":\"high\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"27 * 453?\"}]}");
+
+        ConverseRequest atMost8192 = new BedrockCodec(target -> 8192).converseRequest(request, bedrock(SONNET_37),
+                ToolNameMap.of(request));
+        ConverseRequest atMost4096 = codec.converseRequest(request, bedrock(SONNET_37), ToolNameMap.of(request));
+
+        assertEquals(8192, atMost8192.inferenceConfig().maxTokens());
+        assertEquals(4096 + 4096, atMost4096.inferenceConfig().maxTokens());
+    }
+
+    @Test
+    void withoutReasoningOrWithNoneClaudeIsSentNoThinking() {
+        ChatRequest none = parsed("{\"model\":\"m\",\"reasoning_effort\":\"none\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+        assertNull(codec.converseRequest(none, bedrock(SONNET_37), ToolNameMap.of(none)).additionalModelRequestFields());
+        assertNull(encode(chat(ChatMessage.of("user", "hi"))).additionalModelRequestFields());
+    }
+
+    @Test
+    void sendsAClaudeTurnsThinkingBlocksFirstAsItsReasoningContent_anotherModelGetsNone() {
+        ChatRequest request = parsed("{\"model\":\"m\",\"reasoning_effort\":\"low\",\"tools\":[{\"type\":"
+                + "\"function\",\"function\":{\"name\":\"get_weather\"}}],\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"Weather in Paris?\"},"
+                + "{\"role\":\"assistant\",\"content\":null,\"thinking_blocks\":["
+                + "{\"type\":\"thinking\",\"thinking\":\"I need the weather.\",\"signature\":\"" + SIGNATURE + "\"},"
+                + "{\"type\":\"redacted_thinking\",\"data\":\"RW13S0FoZ0I=\"}],"
+                + "\"tool_calls\":[{\"id\":\"tooluse_1\",\"type\":\"function\",\"function\":{\"name\":"
+                + "\"get_weather\",\"arguments\":\"{}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"tooluse_1\",\"content\":\"18 degrees\"}]}");
+
+        List<ContentBlock> claude = codec.converseRequest(request, bedrock(SONNET_37), ToolNameMap.of(request))
+                .messages().get(1).content();
+        List<ContentBlock> llama = codec.converseRequest(request, bedrock("meta.llama3-1-70b-instruct-v1:0"),
+                ToolNameMap.of(request)).messages().get(1).content();
+
+        assertEquals("I need the weather.", claude.get(0).reasoningContent().reasoningText().text());
+        assertEquals(SIGNATURE, claude.get(0).reasoningContent().reasoningText().signature());
+        assertEquals("EmwKAhgB", claude.get(1).reasoningContent().redactedContent().asUtf8String());
+        assertEquals("tooluse_1", claude.get(2).toolUse().toolUseId());
+        assertEquals(1, llama.size());
+        assertEquals("tooluse_1", llama.get(0).toolUse().toolUseId());
+    }
 }

@@ -4,6 +4,7 @@ import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.StreamEvent;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.routing.Target;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -223,5 +224,25 @@ class BedrockConverseStreamTest {
             assertEquals(504, error.status());
             assertTrue(error.retryable());
         }
+    }
+
+    @Test
+    void decodesReasoningDeltasAsThinkingPiecesWithTheSignatureAndARedactedBlock() {
+        List<StreamEvent> events;
+        try (BedrockConverseStream stream = open(chat(ChatMessage.of("user", "27 * 453?")), "stream-thinking",
+                Duration.ofSeconds(5))) {
+            events = drain(stream);
+        }
+
+        assertEquals(List.of(
+                new StreamEvent.Started("fake-stream-thinking"),
+                new StreamEvent.ThinkingDelta(ThinkingBlock.thinking("27 * 400 = 10800, ", null)),
+                new StreamEvent.ThinkingDelta(ThinkingBlock.thinking("27 * 53 = 1431.", null)),
+                new StreamEvent.ThinkingDelta(ThinkingBlock.thinking("",
+                        "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds")),
+                new StreamEvent.ThinkingDelta(ThinkingBlock.redacted("RW13S0FoZ0JFZ3kzdmEzcHppeC9MYWZQc240YURGSVQ=")),
+                new StreamEvent.TextDelta("12231"),
+                new StreamEvent.Finished("stop"),
+                new StreamEvent.UsageReport(dev.caravan.core.Usage.of(36, 143))), events);
     }
 }

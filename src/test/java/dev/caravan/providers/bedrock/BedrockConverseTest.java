@@ -3,6 +3,7 @@ package dev.caravan.providers.bedrock;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
+import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.GatewayException;
 import dev.caravan.routing.Target;
 import org.junit.jupiter.api.AfterAll;
@@ -188,5 +189,24 @@ class BedrockConverseTest {
         } finally {
             System.clearProperty("aws.endpointUrlBedrockRuntime");
         }
+    }
+
+    @Test
+    void readsReasoningContentAsThinkingBlocksSignatureUnchangedRedactedAsBase64() throws Exception {
+        String model = "anthropic.claude-3-7-sonnet-20250219-v1:0";
+        fake.converse(model, FakeBedrock.fixture("converse-thinking-tool-use.json"));
+        ChatRequest request = request(List.of(ChatMessage.of("user", "Weather in Paris?")),
+                List.of(weatherTool("weather.get")), null);
+
+        ChatResponse answer = converse(request, model);
+
+        assertEquals(List.of(
+                ThinkingBlock.thinking("The user wants the weather in Paris. I should call weather_get.",
+                        "EuYBCkQYAiJAgCs1le6/Pol5Z4/JMomVOouGrWdhYNsH3ukzUECbB6iWrSQt"),
+                ThinkingBlock.redacted("RW13S0FoZ0JFZ3kzdmEzcHppeC9MYWZQc240YURGSVQ=")), answer.thinking());
+        assertEquals("Let me check the weather.", answer.content());
+        assertEquals("weather.get", answer.toolCalls().get(0).name());
+        // thinking is billed in outputTokens, as Bedrock reports them
+        assertEquals(187, answer.usage().completionTokens());
     }
 }

@@ -250,6 +250,10 @@ public final class FakeBedrock implements AutoCloseable {
      * cache points.
      */
     static String validateForClaude(JsonNode request) {
+        String thinking = validateThinking(request);
+        if (thinking != null) {
+            return thinking;
+        }
         int cachePoints = cachePoints(request.path("toolConfig").path("tools")) + promptCachePoints(request);
         if (cachePoints > 4) {
             return tooManyCachePoints(cachePoints);
@@ -268,6 +272,50 @@ public final class FakeBedrock implements AutoCloseable {
                 && isSpace(text.codePointBefore(text.length()))) {
             return "The model returned the following errors: messages: final assistant content cannot end with "
                     + "trailing whitespace";
+        }
+        return null;
+    }
+
+    /**
+     * Claude's extended thinking, passed through additionalModelRequestFields, as Anthropic checks it (in the words
+     * Bedrock passes on): a budget of at least 1024 under maxTokens, no temperature but 1, no top_p under 0.95, no
+     * forced tool choice, and the assistant turn whose tool use is answered beginning with its reasoningContent.
+     */
+    static String validateThinking(JsonNode request) {
+        JsonNode thinking = request.path("additionalModelRequestFields").get("thinking");
+        if (thinking == null) {
+            return null;
+        }
+        int budget = thinking.path("budget_tokens").asInt();
+        JsonNode inference = request.path("inferenceConfig");
+        String refused = !"enabled".equals(thinking.path("type").asText()) || budget < 1024
+                ? "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+                : inference.path("maxTokens").asInt() <= budget
+                ? "`max_tokens` must be greater than `thinking.budget_tokens`."
+                : inference.has("temperature") && inference.path("temperature").asDouble() != 1.0
+                ? "`temperature` may only be set to 1 when thinking is enabled."
+                : inference.has("topP") && inference.path("topP").asDouble() < 0.95
+                ? "`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled."
+                : request.path("toolConfig").path("toolChoice").has("any")
+                        || request.path("toolConfig").path("toolChoice").has("tool")
+                ? "Thinking may not be enabled when tool_choice forces tool use." : thinkingBeforeToolUse(request);
+        return refused == null ? null : "The model returned the following errors: " + refused;
+    }
+
+    private static String thinkingBeforeToolUse(JsonNode request) {
+        JsonNode messages = request.path("messages");
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            JsonNode content = messages.get(i).path("content");
+            if ("assistant".equals(messages.get(i).path("role").asText())) {
+                boolean usesTools = false;
+                for (JsonNode block : content) {
+                    usesTools |= block.has("toolUse");
+                }
+                return usesTools && !content.path(0).has("reasoningContent")
+                        ? "messages." + i + ".content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+                        + "another block. When `thinking` is enabled, a final `assistant` message must start with a "
+                        + "thinking block." : null;
+            }
         }
         return null;
     }
@@ -412,7 +460,7 @@ public final class FakeBedrock implements AutoCloseable {
         return bytes.toByteArray();
     }
 
-    static List<Frame> parseFrames(String jsonLines) throws IOException {
+    public static List<Frame> parseFrames(String jsonLines) throws IOException {
         List<Frame> frames = new ArrayList<>();
         for (String line : jsonLines.split("\n")) {
             if (line.isBlank()) {
@@ -430,7 +478,7 @@ public final class FakeBedrock implements AutoCloseable {
         return frames;
     }
 
-    static String fixture(String name) throws IOException {
+    public static String fixture(String name) throws IOException {
         try (InputStream in = FakeBedrock.class.getResourceAsStream("/fixtures/bedrock/" + name)) {
             return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
