@@ -29,7 +29,8 @@ public final class OpenAiRequestParser {
         ObjectNode root = Json.readObject(body);
         String model = FieldReader.requiredString(root, "model", "model");
         CacheControlReader cache = new CacheControlReader();
-        List<ChatMessage> messages = messages(FieldReader.nonEmptyArray(root, "messages"), cache);
+        JsonNode messageArray = FieldReader.nonEmptyArray(root, "messages");
+        List<ChatMessage> messages = messages(messageArray, cache);
         Integer maxTokens = FieldReader.positiveInt(root, "max_completion_tokens");
         Integer legacyMax = FieldReader.positiveInt(root, "max_tokens");
         Integer n = FieldReader.positiveInt(root, "n");
@@ -53,7 +54,18 @@ public final class OpenAiRequestParser {
         return new ChatRequest(model, messages, maxTokens != null ? maxTokens : legacyMax,
                 FieldReader.number(root, "temperature", 0, 2), FieldReader.number(root, "top_p", 0, 1),
                 FieldReader.stop(root), stream, includeUsage, tools, toolChoice(root.get("tool_choice")),
-                FieldReader.optionalString(root, "user", "user"), root, cache.any());
+                FieldReader.optionalString(root, "user", "user"), root, cache.any(),
+                reasoningSentBack(messageArray, messages));
+    }
+
+    /** Whether an assistant message carries Claude's reasoning as an answer had it (for OpenAI, which refuses it). */
+    private static boolean reasoningSentBack(JsonNode array, List<ChatMessage> messages) {
+        for (int i = 0; i < messages.size(); i++) {
+            if (!messages.get(i).thinking().isEmpty() || array.get(i).has("reasoning_content")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<ChatMessage> messages(JsonNode array, CacheControlReader cache) {

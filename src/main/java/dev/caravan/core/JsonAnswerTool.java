@@ -137,7 +137,7 @@ public final class JsonAnswerTool {
         return new ChatRequest(request.model(), callerToolsCallable ? request.messages()
                 : ToolTurnsAsText.rewrite(request.messages()), request.maxTokens(), request.temperature(),
                 request.topP(), request.stop(), request.stream(), request.includeUsage(), tools, ToolChoice.REQUIRED,
-                request.user(), request.original(), request.cacheBreakpoints());
+                request.user(), request.original(), request.cacheBreakpoints(), request.reasoningSentBack());
     }
 
     /** A whole answer as the caller expects it: the answer's tool call as its text, the caller's calls kept. */

@@ -23,9 +23,13 @@ import java.util.function.Function;
  * OpenAI Chat Completions. A request that came in OpenAI's shape is forwarded as the caller wrote it (every field
  * Caravan does not need to understand included), with the served model and, for streams, usage always requested.
  * The caller's {@code cache_control} markers (Anthropic's prompt caching) are left out: OpenAI caches long prompts by
- * itself and refuses parameters it does not know.
+ * itself and refuses parameters it does not know; so are the {@code thinking_blocks} and {@code reasoning_content} an
+ * assistant message carries back from a Claude answer (a conversation that moved to OpenAI, a fallback).
  */
 public final class OpenAiCodec implements HttpProviderCodec {
+
+    /** What a message or tool may carry in the gateway's shape that OpenAI refuses. */
+    private static final List<String> GATEWAY_FIELDS = List.of("cache_control", "thinking_blocks", "reasoning_content");
 
     @Override
     public String provider() {
@@ -38,8 +42,8 @@ public final class OpenAiCodec implements HttpProviderCodec {
         ObjectNode body = request.original() != null ? request.original().objectNode().setAll(request.original())
                 : fromNormalized(request);
         body.put("model", upstreamModel);
-        if (request.cacheBreakpoints() && request.original() != null) {
-            withoutCacheMarkers(body);
+        if ((request.cacheBreakpoints() || request.reasoningSentBack()) && request.original() != null) {
+            withoutGatewayFields(body);
         }
         if (request.stream()) {
             body.put("stream", true);
@@ -53,23 +57,27 @@ public final class OpenAiCodec implements HttpProviderCodec {
         return Json.write(body);
     }
 
-    /** The messages and tools as copies without cache_control (the caller's JSON stays as it came). */
-    private static void withoutCacheMarkers(ObjectNode body) {
+    /**
+     * The messages and tools as copies without what the gateway's convention adds to OpenAI's shape and OpenAI refuses:
+     * cache_control, and a message's thinking_blocks and reasoning_content (Claude's reasoning as the caller got it).
+     * The caller's JSON stays as it came.
+     */
+    private static void withoutGatewayFields(ObjectNode body) {
         for (String field : List.of("messages", "tools")) {
             if (body.get(field) instanceof ArrayNode list) {
                 ArrayNode copy = list.deepCopy();
                 for (JsonNode item : copy) {
-                    removeCacheMarker(item);
-                    item.path("content").forEach(OpenAiCodec::removeCacheMarker);
+                    remove(item, GATEWAY_FIELDS);
+                    item.path("content").forEach(part -> remove(part, List.of("cache_control")));
                 }
                 body.set(field, copy);
             }
         }
     }
 
-    private static void removeCacheMarker(JsonNode node) {
+    private static void remove(JsonNode node, List<String> fields) {
         if (node instanceof ObjectNode object) {
-            object.remove("cache_control");
+            object.remove(fields);
         }
     }
 

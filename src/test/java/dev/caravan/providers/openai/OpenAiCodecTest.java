@@ -86,6 +86,23 @@ class OpenAiCodecTest {
     }
 
     @Test
+    void claudesReasoningSentBackOnAnAssistantMessageIsLeftOutForOpenAiWhichRefusesIt() {
+        String reasoning = "\"reasoning_content\":\"2+2\",\"thinking_blocks\":[{\"type\":\"thinking\","
+                + "\"thinking\":\"2+2\",\"signature\":\"EqQB\"}]";
+        ChatRequest request = parser.parse(bytes("{\"model\":\"gpt-4o\",\"reasoning_effort\":\"low\",\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"2+2?\"},{\"role\":\"assistant\",\"content\":\"4\"," + reasoning
+                + "},{\"role\":\"user\",\"content\":\"and 3+3?\"}]}"));
+        ObjectNode before = request.original().deepCopy();
+
+        JsonNode sent = read(codec.encodeRequest(request, "o4-mini"));
+
+        assertEquals(read("{\"model\":\"o4-mini\",\"reasoning_effort\":\"low\",\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"2+2?\"},{\"role\":\"assistant\",\"content\":\"4\"},"
+                + "{\"role\":\"user\",\"content\":\"and 3+3?\"}]}"), sent);
+        assertEquals(before, request.original());
+    }
+
+    @Test
     void asksForUsageOnAStreamWhoseCallerDidNotAskForIt() {
         ChatRequest request = parser.parse(bytes("{\"model\":\"gpt-4o\",\"stream\":true,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
