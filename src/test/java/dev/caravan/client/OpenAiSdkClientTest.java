@@ -9,15 +9,22 @@ import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
+import com.openai.models.ReasoningEffort;
 import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionAssistantMessageParam;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionMessage;
 import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.completions.CompletionUsage;
 import com.openai.models.models.Model;
+import dev.caravan.support.FakeAnthropic;
+import dev.caravan.support.FakeAnthropic.Thought;
+import dev.caravan.support.FakeAnthropic.ToolUse;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
@@ -39,21 +46,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The official OpenAI Java SDK as a client of the running gateway: if this SDK reads our answers, streams, tool calls
- * and errors with its own types, so do the applications built on it.
+ * and errors with its own types, so do the applications built on it. Claude's reasoning, which OpenAI's types do not
+ * hold, it reads as the message's additional properties.
  */
 class OpenAiSdkClientTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final String ANTHROPIC_KEY = "sk-ant-sdk-test";
+    private static final String SONNET = "claude-3-7-sonnet-20250219";
+    private static final String SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
+
     static FakeOpenAi openAi;
+    static FakeAnthropic anthropic;
     static Gateway gateway;
     static OpenAIClient client;
 
     @BeforeAll
     static void start() throws Exception {
         openAi = new FakeOpenAi();
+        anthropic = new FakeAnthropic(ANTHROPIC_KEY);
         gateway = Gateway.start(Map.of("caravan.openai.base-url", openAi.baseUrl(),
-                "caravan.openai.api-key", "sk-test"));
+                "caravan.openai.api-key", "sk-test", "caravan.anthropic.base-url", anthropic.baseUrl(),
+                "caravan.anthropic.api-key", ANTHROPIC_KEY, "caravan.anthropic.retry.max-retries", "0"));
         client = OpenAIOkHttpClient.builder().baseUrl(gateway.baseUrl() + "/v1").apiKey("any")
                 .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
     }
@@ -65,6 +80,7 @@ class OpenAiSdkClientTest {
         }
         gateway.close();
         openAi.close();
+        anthropic.close();
     }
 
     @BeforeEach
@@ -367,5 +383,35 @@ class OpenAiSdkClientTest {
 
     private static long millisSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    @Test
+    void aToolLoopWithThinkingGoesOnWhenTheSdkPutsTheThinkingBlocksBack() throws Exception {
+        anthropic.then(anthropic.reply(FakeAnthropic.toolUse(new ToolUse("toolu_01Sdk", "get_weather",
+                List.of("{\"city\": \"Paris\"}")), 50, 90).thinking(Thought.of(SIGNATURE, "I need the weather."))));
+        anthropic.then(anthropic.reply(FakeAnthropic.text("It is 18 degrees.", 80, 12)));
+        ChatCompletionFunctionTool weather = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+                .name("get_weather").parameters(FunctionParameters.builder().putAdditionalProperty("type",
+                        JsonValue.from("object")).build()).build()).build();
+        ChatCompletionCreateParams.Builder ask = ChatCompletionCreateParams.builder().model(SONNET)
+                .reasoningEffort(ReasoningEffort.LOW).addTool(weather).addUserMessage("Weather in Paris?");
+
+        ChatCompletionMessage first = client.chat().completions().create(ask.build()).choices().get(0).message();
+
+        Map<String, JsonValue> extra = first._additionalProperties();
+        assertEquals("I need the weather.", extra.get("reasoning_content").asString().orElseThrow());
+        assertTrue(extra.containsKey("thinking_blocks"), extra.toString());
+        // toParam() keeps only OpenAI's own fields: the caller puts the thinking blocks back
+        ChatCompletionAssistantMessageParam back = first.toParam().toBuilder()
+                .putAdditionalProperty("thinking_blocks", extra.get("thinking_blocks")).build();
+        ChatCompletion second = client.chat().completions().create(ask.addMessage(back)
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId("toolu_01Sdk").content("18 degrees")
+                        .build()).build());
+
+        assertEquals("It is 18 degrees.", second.choices().get(0).message().content().orElseThrow());
+        JsonNode sent = anthropic.received().get(1).json();
+        assertEquals(1024, sent.at("/thinking/budget_tokens").asInt());
+        assertEquals(JSON.readTree("{\"type\":\"thinking\",\"thinking\":\"I need the weather.\",\"signature\":\""
+                + SIGNATURE + "\"}"), sent.at("/messages/1/content/0"));
     }
 }
