@@ -93,4 +93,24 @@ class WhitespaceStopsTest {
                 new StreamEvent.Finished("stop")), events.apply(List.of(new StreamEvent.TextDelta("end\n"),
                 new StreamEvent.Finished("stop"))));
     }
+
+    @Test
+    void aCutWholeAnswerKeepsItsThinkingBlocks() {
+        List<ThinkingBlock> thinking = List.of(ThinkingBlock.thinking("Two lines.", "EqQB"));
+        ChatResponse answer = new ChatResponse("msg", "claude", "one\ntwo", List.of(), "stop", Usage.of(5, 9), null,
+                null, thinking);
+
+        assertEquals(thinking, stops("\n").cut(answer).thinking());
+    }
+
+    @Test
+    void aCutStreamsOutputEstimateCountsTheThinkingThatCameBeforeTheText() {
+        WhitespaceStops.Events events = stops("\n").events();
+        events.apply(List.of(new StreamEvent.ThinkingDelta(ThinkingBlock.thinking("x".repeat(400), null))));
+
+        List<StreamEvent> cut = events.apply(text("yes\nno"));
+
+        // 400 bytes of thinking and 7 of text, at four bytes a token
+        assertEquals(new StreamEvent.UsageReport(Usage.of(0, 102)), cut.get(2));
+    }
 }
