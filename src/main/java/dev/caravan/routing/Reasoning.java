@@ -11,7 +11,7 @@ import dev.caravan.core.ToolChoice;
  * sent and decide themselves, as OpenAI does for a model that cannot reason (a 400). Claude, on Anthropic's API and
  * on Bedrock, gets extended thinking ({@link ReasoningEffort}), which Anthropic documents as incompatible with a
  * forced tool choice (so with structured outputs, asked for with a forced tool, {@link JsonAnswerTool}), with a
- * temperature other than 1 and with a top_p under 0.95: such a request is refused up front rather than sent for
+ * temperature other than 1 (one above 1 is sent as 1) and with a top_p under 0.95: such a request is refused up front rather than sent for
  * Anthropic's 400. Bedrock's other model families and the built-in mock cannot reason, so they are refused too. As for
  * structured outputs, the requested model's refusal is the request's 400 and a fallback that cannot honour it is left
  * out.
@@ -30,8 +30,8 @@ final class Reasoning {
 
     /** The 400 for asking {@code target} (serving {@code model}) to reason as the request does; null when it can. */
     static GatewayException conflict(ChatRequest request, Target target, String model) {
-        if ("openai".equals(target.provider())) {
-            return null;
+        if ("openai".equals(target.provider()) || "azure-openai".equals(target.provider())) {
+            return null; // OpenAI's shape: the field as sent, for OpenAI's or Azure's reasoning models
         }
         if (!target.claude()) {
             return GatewayException.invalidRequest(ReasoningEffort.FIELD, "reasoning_effort is not supported for "
@@ -48,8 +48,9 @@ final class Reasoning {
                     + request.original().path("response_format").path("type").asText() + "'), which Claude is asked "
                     + "for with a forced tool call, and Claude takes no forced tool call with thinking", model);
         }
-        if (request.temperature() != null && request.temperature() != 1.0) {
-            return refused("temperature", "a temperature other than 1: Claude takes none other with thinking", model);
+        if (request.temperature() != null && request.temperature() < 1.0) {
+            // above 1 (OpenAI's scale goes to 2) Claude is sent 1, the one temperature it takes with thinking
+            return refused("temperature", "a temperature under 1: Claude takes none but 1 with thinking", model);
         }
         if (request.topP() != null && request.topP() < LEAST_TOP_P && request.temperature() == null) {
             return refused("top_p", "a top_p under 0.95: Claude takes 0.95 to 1 with thinking", model);

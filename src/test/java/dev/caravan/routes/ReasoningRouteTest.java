@@ -176,6 +176,38 @@ class ReasoningRouteTest {
     }
 
     @Test
+    void aTemperatureAboveOneIsSentToThinkingClaudeAsOneTheOnlyOneItTakes() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat(SONNET, "\"reasoning_effort\":\"low\",\"temperature\":1.5,", QUESTION));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals(1.0, sent.path("temperature").asDouble(1.0), sent.toString());
+        assertEquals(1024, sent.at("/thinking/budget_tokens").asInt());
+    }
+
+    @Test
+    void anAzureOpenAiDeploymentGetsReasoningEffortAsSentLikeOpenAi() throws Exception {
+        try (FakeOpenAi azure = new FakeOpenAi()) {
+            azure.always(FakeOpenAi.json(200, FakeOpenAi.chatCompletion("12231", 12, 40)));
+            Path catalog = Files.writeString(dir.resolve("azure-catalog.yaml"),
+                    Files.readString(Path.of("config/catalog.yaml"))
+                            .replace("\nmodels:\n", "\nmodels:\n  azure-openai/my-o4: {input: 1.10, output: 4.40}\n")
+                            + "\ndeployments:\n  azure-o4:\n    - {target: azure-openai/my-o4, account: azure-east}\n");
+            try (Gateway withAzure = Gateway.start(Map.of("caravan.catalog.file", catalog.toString(),
+                    "caravan.accounts", "azure-east", "caravan.accounts.azure-east.provider", "azure-openai",
+                    "caravan.accounts.azure-east.base-url", azure.baseUrl().replace("/v1", ""),
+                    "caravan.accounts.azure-east.api-key", "azure-key-test"))) {
+                HttpResponse<String> response = withAzure.post("/v1/chat/completions",
+                        chat("azure-o4", "\"reasoning_effort\":\"high\",", QUESTION));
+
+                assertEquals(200, response.statusCode(), response.body());
+                assertEquals("high", JSON.readTree(azure.received().get(0).body()).path("reasoning_effort").asText());
+            }
+        }
+    }
+
+    @Test
     void theMockModelCannotReasonSoReasoningEffortIsA400ThereButNoneIsNot() throws Exception {
         HttpResponse<String> refused = gateway.post("/v1/chat/completions",
                 chat("mock-echo", "\"reasoning_effort\":\"low\",", QUESTION));
