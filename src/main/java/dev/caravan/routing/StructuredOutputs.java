@@ -40,8 +40,10 @@ final class StructuredOutputs {
         if (!"bedrock".equals(target.provider())) {
             return true;
         }
-        return target.family() != null ? !FAMILIES_NOT_FORCED.contains(target.family())
-                : !NO_FORCED_TOOL_CHOICE.matcher(target.model()).find();
+        // a declared family agrees with the one the id names but may hold more of it (amazon holds Titan): the id's
+        // own refusal stands
+        return !NO_FORCED_TOOL_CHOICE.matcher(target.model()).find()
+                && (target.family() == null || !FAMILIES_NOT_FORCED.contains(target.family()));
     }
 
     /** True when {@code target}'s provider gets structured outputs as a tool ({@link JsonAnswerTool}). */

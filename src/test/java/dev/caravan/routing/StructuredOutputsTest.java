@@ -37,4 +37,18 @@ class StructuredOutputsTest {
 
         assertEquals(honoured, StructuredOutputs.honouredBy(new Target("bedrock", arn, null, family)));
     }
+
+    /** The catalog takes a family declared for an id that names its own when they agree (amazon holds Titan). */
+    @ParameterizedTest(name = "{0} declared {1}: {2}")
+    @CsvSource({
+            "amazon.titan-text-express-v1,       amazon,    false",
+            "us.amazon.titan-text-premier-v1:0,  amazon,    false",
+            "mistral.mistral-7b-instruct-v0:2,   mistral,   false",
+            "anthropic.claude-v2:1,              anthropic, false",
+            "amazon.nova-pro-v1:0,               amazon,    true",
+            "mistral.mistral-large-2402-v1:0,    mistral,   true"})
+    void aFamilyDeclaredForAnIdThatNamesItsOwnDoesNotLetThroughAModelTheIdRefuses(String model, String family,
+                                                                                  boolean honoured) {
+        assertEquals(honoured, StructuredOutputs.honouredBy(new Target("bedrock", model, null, family)));
+    }
 }
