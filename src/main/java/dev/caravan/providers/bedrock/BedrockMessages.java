@@ -193,10 +193,12 @@ final class BedrockMessages {
 
     /**
      * Converse refuses a text block that is empty or whitespace alone, OpenAI takes both; to Claude no-break spaces are
-     * whitespace too, as the Anthropic adapter has it (and its breakpoints are counted so).
+     * whitespace too, as the Anthropic adapter has it, and so they are wherever cache points go, since the caller's
+     * breakpoints are counted so (a text of no-break spaces would add a cache point the count did not see).
      */
     private boolean isBlock(ContentPart part) {
-        return (claude || !part.isText()) ? part.isBlock() : part.text() != null && !part.text().isBlank();
+        return (claude || cachePoints || !part.isText()) ? part.isBlock()
+                : part.text() != null && !part.text().isBlank();
     }
 
     /**

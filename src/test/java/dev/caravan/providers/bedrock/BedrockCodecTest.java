@@ -284,6 +284,32 @@ class BedrockCodecTest {
     }
 
     @Test
+    void novaGetsNoCachePointForAPartOfNoBreakSpaces_whichTheGatewayCountsAsNoBreakpoint() {
+        // four breakpoints as counted, and a marked part of a no-break space, which the count takes for no block
+        String mark = ",\"cache_control\":{\"type\":\"ephemeral\"}";
+        StringBuilder parts = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            parts.append("{\"type\":\"text\",\"text\":\"Part ").append(i).append(".\"").append(mark).append("},");
+        }
+        parts.append("{\"type\":\"text\",\"text\":\"\\u00a0\"").append(mark).append("}");
+        ChatRequest request = new OpenAiRequestParser().parse(("{\"model\":\"m\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":[" + parts + "]}]}").getBytes(StandardCharsets.UTF_8));
+
+        List<ContentBlock> content = codec.converseRequest(request, bedrock("us.amazon.nova-pro-v1:0"),
+                ToolNameMap.of(request)).messages().get(0).content();
+
+        assertEquals(4, content.stream().filter(block -> block.cachePoint() != null).count(), content.toString());
+
+        // a message's marker marks the last part sent as a block: one breakpoint with that part's own
+        ChatRequest marked = new OpenAiRequestParser().parse(("{\"model\":\"m\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Read this.\"" + mark + "},{\"type\":"
+                + "\"text\",\"text\":\"\\u00a0\"}]" + mark + "}]}").getBytes(StandardCharsets.UTF_8));
+        List<ContentBlock> once = codec.converseRequest(marked, bedrock("us.amazon.nova-pro-v1:0"),
+                ToolNameMap.of(marked)).messages().get(0).content();
+        assertEquals(1, once.stream().filter(block -> block.cachePoint() != null).count(), once.toString());
+    }
+
+    @Test
     void offersToolsUnderBedrockSafeNamesWithTheirSchema() {
         ChatRequest request = request(List.of(ChatMessage.of("user", "Hi")),
                 List.of(weatherTool("weather.get"), weatherTool("search")), null);
