@@ -49,8 +49,11 @@ public final class BedrockStreamDecoder {
         return finished;
     }
 
-    /** The normalized events one SDK stream event means (often one, sometimes none). */
-    public List<StreamEvent> decode(ConverseStreamOutput event) {
+    /**
+     * The normalized events one SDK stream event means (often one, sometimes none). Synchronized with {@link #failed},
+     * which the relay's thread may call (an idle timeout) while an SDK thread is here: {@code then} keeps state.
+     */
+    public synchronized List<StreamEvent> decode(ConverseStreamOutput event) {
         List<StreamEvent> out = new ArrayList<>(1);
         event.accept(new ConverseStreamResponseHandler.Visitor() {
             @Override
@@ -123,7 +126,7 @@ public final class BedrockStreamDecoder {
      * modelStreamErrorException, a broken connection, an idle timeout): what {@code then} had held back, then the
      * failure.
      */
-    public List<StreamEvent> failed(GatewayException error) {
+    public synchronized List<StreamEvent> failed(GatewayException error) {
         return then.apply(List.of(new StreamEvent.Failed(error)));
     }
 }

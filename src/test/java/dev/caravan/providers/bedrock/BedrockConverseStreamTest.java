@@ -245,4 +245,37 @@ class BedrockConverseStreamTest {
                 new StreamEvent.Finished("stop"),
                 new StreamEvent.UsageReport(dev.caravan.core.Usage.of(36, 143))), events);
     }
+
+    @Test
+    void aStreamThatTimesOutWhileAnEventIsBeingDecodedNeverRunsTheTranslationOnTwoThreadsAtOnce() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger texts = new java.util.concurrent.atomic.AtomicInteger();
+        // a stateful translation (as JsonAnswerTool.Events and WhitespaceStops.Events are), slow on the second text
+        java.util.function.UnaryOperator<List<StreamEvent>> then = events -> {
+            most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            try {
+                if (events.stream().anyMatch(e -> e instanceof StreamEvent.TextDelta) && texts.incrementAndGet() == 2) {
+                    Thread.sleep(2_000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inFlight.decrementAndGet();
+            }
+            return events;
+        };
+        ChatRequest request = chat(ChatMessage.of("user", "Hi"));
+        ToolNameMap names = ToolNameMap.of(request);
+        BedrockConverseStream stream = BedrockConverseStream.start(clients.async(),
+                codec.converseStreamRequest(request, new Target("bedrock", "stream-text-tool-usage"), names),
+                new BedrockStreamDecoder(names, then), Duration.ofMillis(1_000), () -> 0);
+        stream.awaitFirstEvent();
+
+        List<StreamEvent> all = drain(stream);
+        Thread.sleep(1_500);
+
+        assertInstanceOf(StreamEvent.Failed.class, all.get(all.size() - 1), all.toString());
+        assertEquals(1, most.get(), "the translation ran on the relay's thread while the SDK's thread was in it");
+    }
 }
