@@ -9,7 +9,9 @@ import java.util.Map;
  * OpenAI's {@code reasoning_effort} as the thinking budget of Claude's extended thinking, in LiteLLM's mapping: minimal
  * and low 1024 tokens (Anthropic's least), medium 2048, high 4096, xhigh 8192; "none" asks for no thinking. OpenAI is
  * sent the field as the caller wrote it. Anthropic counts thinking in {@code max_tokens}, so the caller's max_tokens is
- * the visible answer's allowance on top of the budget ({@link #maxTokens}).
+ * the visible answer's allowance on top of the budget ({@link #maxTokens}). A model that thinks adaptively
+ * ({@link AdaptiveThinking}) is sent an effort instead of the budget, and the same max_tokens: the budget is then the
+ * nominal thinking of that effort, so the allowance, and the budget hold, are what they are for the budget form.
  */
 public final class ReasoningEffort {
 
@@ -27,6 +29,11 @@ public final class ReasoningEffort {
     public static Integer budget(ChatRequest request) {
         JsonNode effort = request.original() == null ? null : request.original().get(FIELD);
         return effort == null || !effort.isTextual() ? null : BUDGETS.get(effort.asText());
+    }
+
+    /** The reasoning_effort the request asks for when it asks to reason (not "none"); else null. */
+    public static String effort(ChatRequest request) {
+        return budget(request) == null ? null : request.original().get(FIELD).asText();
     }
 
     /**

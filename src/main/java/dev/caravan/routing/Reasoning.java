@@ -1,5 +1,6 @@
 package dev.caravan.routing;
 
+import dev.caravan.core.AdaptiveThinking;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.JsonAnswerTool;
@@ -10,8 +11,9 @@ import dev.caravan.core.ToolChoice;
  * Which targets can honour OpenAI's {@code reasoning_effort} (other than "none"). OpenAI-shaped upstreams get it as
  * sent and decide themselves, as OpenAI does for a model that cannot reason (a 400). Claude, on Anthropic's API and
  * on Bedrock, gets extended thinking ({@link ReasoningEffort}), which Anthropic documents as incompatible with a
- * forced tool choice (so with structured outputs, asked for with a forced tool, {@link JsonAnswerTool}), with a
- * temperature other than 1 (one above 1 is sent as 1) and with a top_p under 0.95: such a request is refused up front rather than sent for
+ * temperature other than 1 (one above 1 is sent as 1) and with a top_p under 0.95, and, in its budget form, with a
+ * forced tool choice (so with structured outputs, asked for with a forced tool, {@link JsonAnswerTool}); adaptive
+ * thinking ({@link AdaptiveThinking}) takes a forced tool. Such a request is refused up front rather than sent for
  * Anthropic's 400. Bedrock's other model families and the built-in mock cannot reason, so they are refused too. As for
  * structured outputs, the requested model's refusal is the request's 400 and a fallback that cannot honour it is left
  * out.
@@ -38,6 +40,22 @@ final class Reasoning {
                     + "model '" + model + "': it is served by " + target.name() + ", which cannot reason. Use a Claude "
                     + "or OpenAI reasoning model, or leave reasoning_effort out (or set it to none).");
         }
+        GatewayException forcedTool = AdaptiveThinking.takes(target.model()) ? null : forcedTool(request, model);
+        if (forcedTool != null) {
+            return forcedTool;
+        }
+        if (request.temperature() != null && request.temperature() < 1.0) {
+            // above 1 (OpenAI's scale goes to 2) Claude is sent 1, the one temperature it takes with thinking
+            return refused("temperature", "a temperature under 1: Claude takes none but 1 with thinking", model);
+        }
+        if (request.topP() != null && request.topP() < LEAST_TOP_P && request.temperature() == null) {
+            return refused("top_p", "a top_p under 0.95: Claude takes 0.95 to 1 with thinking", model);
+        }
+        return null;
+    }
+
+    /** The 400 for a forced tool call, which Claude does not take with thinking in its budget form; else null. */
+    private static GatewayException forcedTool(ChatRequest request, String model) {
         ToolChoice choice = request.toolChoice();
         if (choice != null && ("required".equals(choice.mode()) || "function".equals(choice.mode()))) {
             return refused("tool_choice", "a tool_choice that forces a tool call ('" + choice.mode()
@@ -47,13 +65,6 @@ final class Reasoning {
             return refused("response_format", "structured outputs (response_format '"
                     + request.original().path("response_format").path("type").asText() + "'), which Claude is asked "
                     + "for with a forced tool call, and Claude takes no forced tool call with thinking", model);
-        }
-        if (request.temperature() != null && request.temperature() < 1.0) {
-            // above 1 (OpenAI's scale goes to 2) Claude is sent 1, the one temperature it takes with thinking
-            return refused("temperature", "a temperature under 1: Claude takes none but 1 with thinking", model);
-        }
-        if (request.topP() != null && request.topP() < LEAST_TOP_P && request.temperature() == null) {
-            return refused("top_p", "a top_p under 0.95: Claude takes 0.95 to 1 with thinking", model);
         }
         return null;
     }

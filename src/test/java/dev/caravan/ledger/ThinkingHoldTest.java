@@ -29,6 +29,8 @@ class ThinkingHoldTest {
     private static final String GPT = "o4-mini";
     private static final String SONNET = "claude-3-7-sonnet-20250219";
     private static final String BEDROCK_SONNET = "anthropic.claude-3-7-sonnet-20250219-v1:0";
+    /** Thinks adaptively: sent an effort, and the same max_tokens as the budget form. */
+    private static final String OPUS_47 = "claude-opus-4-7";
 
     @TempDir
     Path dir;
@@ -41,7 +43,8 @@ class ThinkingHoldTest {
         Files.writeString(catalog, "models:\n"
                 + "  openai/" + GPT + ": {input: 0, output: 1.00}\n"
                 + "  anthropic/" + SONNET + ": {input: 0, output: 1.00, maxOutputTokens: 8192}\n"
-                + "  bedrock/" + BEDROCK_SONNET + ": {input: 0, output: 1.00, maxOutputTokens: 8192}\n");
+                + "  bedrock/" + BEDROCK_SONNET + ": {input: 0, output: 1.00, maxOutputTokens: 8192}\n"
+                + "  anthropic/" + OPUS_47 + ": {input: 0, output: 1.00, maxOutputTokens: 8192}\n");
         gate = new BudgetGate(null, new ModelRouter(catalog, p -> true), 500);
     }
 
@@ -49,6 +52,12 @@ class ThinkingHoldTest {
     void claudeIsHeldForItsThinkingBudgetOnTopOfTheCallersMaxTokens() throws Exception {
         assertEquals(4096 + 100, heldTokens(request("high", 100), new Target("anthropic", SONNET)));
         assertEquals(1024 + 100, heldTokens(request("low", 100), new Target("bedrock", BEDROCK_SONNET)));
+    }
+
+    @Test
+    void adaptiveClaudeIsHeldForTheEffortsBudgetAsTheBudgetFormIs() throws Exception {
+        assertEquals(8192 + 100, heldTokens(request("xhigh", 100), new Target("anthropic", OPUS_47)));
+        assertEquals(8192, heldTokens(request("medium", null), new Target("anthropic", OPUS_47)));
     }
 
     @Test

@@ -94,6 +94,27 @@ class BedrockReasoningRouteTest {
     }
 
     @Test
+    void claude47OnBedrockThinksAdaptivelyAtTheEffortAskedThroughAdditionalModelRequestFields() throws Exception {
+        String opus = "us.anthropic.claude-opus-4-7";
+        bedrock.converse(opus, "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":["
+                + "{\"reasoningContent\":{\"reasoningText\":{\"text\":\"27 * 453 = 12231.\",\"signature\":\""
+                + SIGNATURE + "\"}}},{\"text\":\"12231\"}]}},\"stopReason\":\"end_turn\","
+                + "\"usage\":{\"inputTokens\":36,\"outputTokens\":80,\"totalTokens\":116}}");
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", "{\"model\":\"bedrock/" + opus
+                + "\",\"reasoning_effort\":\"high\",\"max_tokens\":1000,\"messages\":" + QUESTION + "}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode sent = bedrock.lastReceived().body();
+        assertEquals(JSON.readTree("{\"thinking\":{\"type\":\"adaptive\"},\"output_config\":{\"effort\":\"high\"}}"),
+                sent.get("additionalModelRequestFields"));
+        assertEquals(4096 + 1000, sent.at("/inferenceConfig/maxTokens").asInt(), "high's nominal budget on top");
+        JsonNode message = JSON.readTree(response.body()).at("/choices/0/message");
+        assertEquals("12231", message.path("content").asText());
+        assertEquals("27 * 453 = 12231.", message.path("reasoning_content").asText());
+    }
+
+    @Test
     void aStreamFromBedrockCarriesTheThinkingTheSignatureAndTheRedactedBlock() throws Exception {
         StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
                 chat("\"reasoning_effort\":\"low\",\"stream\":true,\"stream_options\":{\"include_usage\":true},",

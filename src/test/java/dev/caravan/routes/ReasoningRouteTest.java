@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,6 +40,10 @@ class ReasoningRouteTest {
     private static final String KEY = "sk-ant-test-key-reasoning";
     /** Priced at 3.00 / 15.00 USD per million tokens; no fallback chain. */
     private static final String SONNET = "claude-3-7-sonnet-20250219";
+    /** Takes only adaptive thinking; priced at 5.00 / 25.00 USD per million tokens, maxOutputTokens 8192. */
+    private static final String OPUS_47 = "claude-opus-4-7";
+    /** Takes adaptive thinking and the deprecated budget; max effort but not xhigh. */
+    private static final String OPUS_46 = "claude-opus-4-6";
     private static final String SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
     private static final String REDACTED = "EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIw";
     private static final String WEATHER_TOOL = "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
@@ -132,6 +137,56 @@ class ReasoningRouteTest {
     }
 
     @Test
+    void claude47ThinksAdaptivelyAtTheEffortAskedWithTheBudgetsMaxTokensAndAnswersItsReasoning() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat(OPUS_47, "\"reasoning_effort\":\"medium\",\"max_tokens\":500,", QUESTION));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals(JSON.readTree("{\"type\":\"adaptive\"}"), sent.get("thinking"));
+        assertEquals(JSON.readTree("{\"effort\":\"medium\"}"), sent.get("output_config"));
+        assertEquals(2048 + 500, sent.path("max_tokens").asInt(), "medium's nominal budget, as for older Claude");
+        assertEquals("27 * 400 = 10800, 27 * 53 = 1431.",
+                JSON.readTree(response.body()).at("/choices/0/message/reasoning_content").asText());
+        // 36 in at 5.00 and 143 out (the thinking with them) at 25.00 per million
+        assertEquals(new BigDecimal("0.003755"),
+                new BigDecimal(response.headers().firstValue("x-caravan-cost").orElseThrow()));
+    }
+
+    @Test
+    void aStreamFromClaude47ThinksAdaptivelyAndCarriesTheThinking() throws Exception {
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat(OPUS_47,
+                "\"reasoning_effort\":\"xhigh\",\"stream\":true,\"stream_options\":{\"include_usage\":true},",
+                QUESTION));
+
+        assertEquals(200, stream.status());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals("adaptive", sent.at("/thinking/type").asText());
+        assertEquals("xhigh", sent.at("/output_config/effort").asText(), "Opus 4.7 has Anthropic's xhigh");
+        assertEquals(8192 + 8192, sent.path("max_tokens").asInt(), "xhigh's nominal budget and the model's most");
+        assertEquals("27 * 400 = 10800, 27 * 53 = 1431.", stream.chunks().stream()
+                .map(chunk -> chunk.at("/choices/0/delta/reasoning_content").asText(""))
+                .collect(Collectors.joining()));
+        assertEquals("12231", stream.openAiText());
+    }
+
+    @Test
+    void claude46IsAskedForMaxWhereOpenAiAsksXhighAndTakesAForcedToolWithAdaptiveThinking() throws Exception {
+        anthropic.always(anthropic.reply(FakeAnthropic.toolUse(new ToolUse("toolu_01Weather", "get_weather",
+                List.of("{\"city\": \"Paris\"}")), 50, 90).thinking(Thought.of(SIGNATURE, "I need the weather."))));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(OPUS_46, "\"reasoning_effort\":"
+                + "\"xhigh\",\"tools\":[" + WEATHER_TOOL + "],\"tool_choice\":\"required\",", QUESTION));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertEquals("max", sent.at("/output_config/effort").asText());
+        assertEquals("any", sent.at("/tool_choice/type").asText());
+        assertEquals("get_weather",
+                JSON.readTree(response.body()).at("/choices/0/message/tool_calls/0/function/name").asText());
+    }
+
+    @Test
     void aToolUseTurnSendsTheThinkingBlocksBackFirstSoClaudeGoesOnThinking() throws Exception {
         anthropic.always(anthropic.reply(FakeAnthropic.toolUse(new ToolUse("toolu_01Weather", "get_weather",
                 List.of("{\"city\": \"Paris\"}")), 50, 90).thinking(Thought.of(SIGNATURE, "I need the weather."))));
@@ -172,6 +227,16 @@ class ReasoningRouteTest {
         assertEquals(field, error.path("param").asText());
         assertEquals("invalid_request_error", error.path("type").asText());
         assertTrue(error.path("message").asText().contains("reasoning_effort"), error.toString());
+        assertEquals(List.of(), anthropic.received());
+    }
+
+    @Test
+    void aTemperatureUnderOneIsStillA400WithAdaptiveThinking() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat(OPUS_47, "\"reasoning_effort\":\"low\",\"temperature\":0.2,", QUESTION));
+
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("temperature", JSON.readTree(response.body()).at("/error/param").asText());
         assertEquals(List.of(), anthropic.received());
     }
 

@@ -75,13 +75,24 @@ final class MessagesApiRules {
     }
 
     /**
-     * Extended thinking: a budget of at least 1024 tokens under max_tokens, and none of what Anthropic documents as
-     * incompatible with it (a temperature other than 1, a top_p under 0.95, a forced tool choice).
+     * Thinking in the form the model takes ({@link ThinkingModels}): adaptive at an effort it has, or a budget of at
+     * least 1024 tokens under max_tokens; and none of what Anthropic documents as incompatible with thinking (a
+     * temperature other than 1, a top_p under 0.95, and with a budget a forced tool choice).
      */
     private static String thinking(JsonNode request) {
         JsonNode thinking = request.get("thinking");
         if (thinking == null) {
             return null;
+        }
+        JsonNode effort = request.path("output_config").get("effort");
+        String refused = ThinkingModels.refusal(request.path("model").asText(), thinking.path("type").asText(),
+                effort == null ? null : effort.asText());
+        if (refused != null) {
+            return refused;
+        }
+        if ("adaptive".equals(thinking.path("type").asText())) {
+            return thinking.has("budget_tokens") ? "thinking.adaptive.budget_tokens: Extra inputs are not permitted"
+                    : sampling(request);
         }
         if (!"enabled".equals(thinking.path("type").asText()) || !thinking.path("budget_tokens").isIntegralNumber()) {
             return "thinking: Input should be {\"type\": \"enabled\", \"budget_tokens\": int}";
@@ -93,15 +104,24 @@ final class MessagesApiRules {
         if (request.path("max_tokens").asInt() <= budget) {
             return "`max_tokens` must be greater than `thinking.budget_tokens`.";
         }
+        String sampling = sampling(request);
+        if (sampling != null) {
+            return sampling;
+        }
+        String choice = request.path("tool_choice").path("type").asText();
+        if ("any".equals(choice) || "tool".equals(choice)) {
+            return "Thinking may not be enabled when tool_choice forces tool use.";
+        }
+        return null;
+    }
+
+    /** The sampling Claude takes with thinking on, in either form: temperature 1 alone, top_p from 0.95. */
+    private static String sampling(JsonNode request) {
         if (request.has("temperature") && request.path("temperature").asDouble() != 1.0) {
             return "`temperature` may only be set to 1 when thinking is enabled.";
         }
         if (request.has("top_p") && request.path("top_p").asDouble() < 0.95) {
             return "`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled.";
-        }
-        String choice = request.path("tool_choice").path("type").asText();
-        if ("any".equals(choice) || "tool".equals(choice)) {
-            return "Thinking may not be enabled when tool_choice forces tool use.";
         }
         return null;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.AdaptiveThinking;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.ReasoningEffort;
@@ -42,7 +43,7 @@ final class AnthropicRequestEncoder {
             // thinking counts in max_tokens, which must exceed its budget: the caller's max_tokens is the answer's
             body.put("max_tokens", ReasoningEffort.maxTokens(thinking, request.maxTokens(),
                     defaultMaxTokens.applyAsInt(upstreamModel)));
-            body.putObject("thinking").put("type", "enabled").put("budget_tokens", thinking);
+            putThinking(body, request, upstreamModel, thinking);
         }
         JsonNode system = messages.system(request.messages(), request.cacheBreakpoints());
         if (system != null) {
@@ -74,6 +75,20 @@ final class AnthropicRequestEncoder {
             return json.writeValueAsBytes(body);
         } catch (JsonProcessingException impossible) {
             throw new UncheckedIOException(impossible);
+        }
+    }
+
+    /**
+     * Adaptive thinking at the request's effort for a model that takes it (Claude 4.6 and later decide how much to
+     * think themselves), else extended thinking within the budget.
+     */
+    private static void putThinking(ObjectNode body, ChatRequest request, String upstreamModel, int budget) {
+        if (AdaptiveThinking.takes(upstreamModel)) {
+            body.putObject("thinking").put("type", "adaptive");
+            body.putObject("output_config").put("effort",
+                    AdaptiveThinking.effort(ReasoningEffort.effort(request), upstreamModel));
+        } else {
+            body.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.caravan.providers.bedrock;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.core.AdaptiveThinking;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
@@ -85,14 +86,29 @@ public final class BedrockCodec {
         }
         if (thinking != null) {
             // Converse has no field of its own for Claude's extended thinking: it goes as Anthropic's, passed through
-            builder.additionalModelRequestFields(Document.mapBuilder().putDocument("thinking", Document.mapBuilder()
-                    .putString("type", "enabled").putNumber("budget_tokens", thinking).build()).build());
+            builder.additionalModelRequestFields(thinkingFields(request, target, thinking));
         }
         ToolConfiguration tools = toolConfig(request, toolNames, cachePoints && claude);
         if (tools != null) {
             builder.toolConfig(tools);
         }
         return builder.build();
+    }
+
+    /**
+     * Anthropic's thinking fields for Claude on {@code target}: adaptive thinking at the request's effort for a model
+     * that takes it, else the budget; an application inference profile's ARN names no model and gets the budget.
+     */
+    private static Document thinkingFields(ChatRequest request, Target target, int budget) {
+        if (AdaptiveThinking.takes(target.model())) {
+            return Document.mapBuilder()
+                    .putDocument("thinking", Document.mapBuilder().putString("type", "adaptive").build())
+                    .putDocument("output_config", Document.mapBuilder().putString("effort",
+                            AdaptiveThinking.effort(ReasoningEffort.effort(request), target.model())).build())
+                    .build();
+        }
+        return Document.mapBuilder().putDocument("thinking", Document.mapBuilder()
+                .putString("type", "enabled").putNumber("budget_tokens", budget).build()).build();
     }
 
     /**

@@ -306,14 +306,39 @@ class AnthropicRequestEncodingTest {
         assertEquals(sent, body.get("max_tokens").asInt());
     }
 
+    @ParameterizedTest(name = "{0} with max_tokens {1} on {2}: adaptive at {3}, max_tokens {4}")
+    @CsvSource({
+            "minimal, 500,  claude-opus-4-6,       low,    1524",
+            "low,     ,     claude-sonnet-4-6,     low,    8192",
+            "medium,  1000, claude-opus-4-7,       medium, 3048",
+            "high,    ,     claude-opus-4-6,       high,   8192",
+            "xhigh,   ,     claude-opus-4-6,       max,    16384",
+            "xhigh,   300,  claude-sonnet-4-6,     max,    8492",
+            "xhigh,   ,     claude-opus-4-7,       xhigh,  16384",
+            "high,    ,     claude-mythos-preview, high,   8192"})
+    void sendsReasoningEffortToClaude46AndLaterAsAdaptiveThinkingWithTheBudgetsMaxTokens(String effort,
+            Integer maxTokens, String model, String sentEffort, int sent) {
+        JsonNode body = json(codec.encodeRequest(parsed("{\"model\":\"" + model + "\",\"reasoning_effort\":\""
+                + effort + "\"," + (maxTokens == null ? "" : "\"max_tokens\":" + maxTokens + ",")
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"27 * 453?\"}]}"), model));
+
+        assertEquals("{\"type\":\"adaptive\"}", body.get("thinking").toString());
+        assertEquals("{\"effort\":\"" + sentEffort + "\"}", body.get("output_config").toString());
+        assertEquals(sent, body.get("max_tokens").asInt(), "the effort's nominal budget plus the answer's allowance");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"", "\"reasoning_effort\":\"none\","})
-    void sendsNoThinkingWithoutReasoningEffortOrWithNone(String effort) {
-        JsonNode body = json(codec.encodeRequest(parsed("{\"model\":\"claude-sonnet-4-20250514\"," + effort
-                + "\"max_tokens\":300,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"),
-                "claude-sonnet-4-20250514"));
+    @CsvSource(delimiter = '|', value = {
+            "                              | claude-sonnet-4-20250514",
+            "\"reasoning_effort\":\"none\", | claude-sonnet-4-20250514",
+            "                              | claude-opus-4-6",
+            "\"reasoning_effort\":\"none\", | claude-opus-4-7"})
+    void sendsNoThinkingWithoutReasoningEffortOrWithNone(String effort, String model) {
+        JsonNode body = json(codec.encodeRequest(parsed("{\"model\":\"" + model + "\"," + (effort == null ? "" : effort)
+                + "\"max_tokens\":300,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), model));
 
         assertEquals(null, body.get("thinking"));
+        assertEquals(null, body.get("output_config"));
         assertEquals(300, body.get("max_tokens").asInt());
     }
 

@@ -419,6 +419,43 @@ class BedrockCodecTest {
         assertEquals(2548, stream.inferenceConfig().maxTokens());
     }
 
+    @ParameterizedTest(name = "{0} with max_tokens {1} on {2}: adaptive at {3}, maxTokens {4}")
+    @CsvSource({
+            "low,   500, anthropic.claude-opus-4-6-v1,         low,   1524",
+            "high,     , us.anthropic.claude-sonnet-4-6,        high,  8192",
+            "xhigh,    , us.anthropic.claude-sonnet-4-6,        max,   16384",
+            "xhigh, 100, anthropic.claude-opus-4-7,            xhigh, 8292",
+            "medium,   , anthropic.claude-mythos-preview,      medium, 8192"})
+    void claude46AndLaterThinkAdaptivelyThroughAdditionalModelRequestFieldsWithTheBudgetsMaxTokens(String effort,
+            Integer maxTokens, String modelId, String sentEffort, int sent) {
+        ChatRequest request = parsed("{\"model\":\"m\",\"reasoning_effort\":\"" + effort + "\","
+                + (maxTokens == null ? "" : "\"max_tokens\":" + maxTokens + ",")
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"27 * 453?\"}]}");
+        BedrockCodec upTo8192 = new BedrockCodec(target -> 8192);
+
+        ConverseRequest converse = upTo8192.converseRequest(request, bedrock(modelId), ToolNameMap.of(request));
+        ConverseStreamRequest stream = upTo8192.converseStreamRequest(request, bedrock(modelId),
+                ToolNameMap.of(request));
+
+        assertEquals("{\"thinking\":{\"type\":\"adaptive\"},\"output_config\":{\"effort\":\"" + sentEffort
+                + "\"}}", JsonDocuments.toJsonText(converse.additionalModelRequestFields()));
+        assertEquals(sent, converse.inferenceConfig().maxTokens());
+        assertEquals(converse.additionalModelRequestFields(), stream.additionalModelRequestFields());
+    }
+
+    @Test
+    void anApplicationInferenceProfileNamesNoModelSoItsClaudeGetsTheBudgetForm() {
+        ChatRequest request = parsed("{\"model\":\"m\",\"reasoning_effort\":\"low\",\"max_tokens\":500,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"27 * 453?\"}]}");
+        Target profile = new Target("bedrock", "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/"
+                + "a1b2c3d4e5f6", null, "anthropic");
+
+        ConverseRequest converse = codec.converseRequest(request, profile, ToolNameMap.of(request));
+
+        assertEquals("{\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024}}",
+                JsonDocuments.toJsonText(converse.additionalModelRequestFields()));
+    }
+
     @Test
     void withoutMaxTokensClaudeIsSentTheModelsMostOutputWhichHoldsTheBudget() {
         ChatRequest request = parsed("{\"model\":\"m\",\"reasoning_effort\":\"high\","

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.caravan.support.ThinkingModels;
 import software.amazon.awssdk.eventstream.HeaderValue;
 import software.amazon.awssdk.eventstream.Message;
 
@@ -172,7 +173,7 @@ public final class FakeBedrock implements AutoCloseable {
             received.add(new Received(path.group(0), modelId, auth, request));
             String invalid = validate(request);
             if (invalid == null && (modelId.contains("anthropic.") || claudeProfiles.contains(modelId))) {
-                invalid = validateForClaude(request);
+                invalid = validateForClaude(request, modelId);
             } else if (invalid == null) {
                 invalid = validateCachePoints(request, CACHING_NOVA.matcher(modelId).find()
                         || novaProfiles.contains(modelId));
@@ -249,8 +250,8 @@ public final class FakeBedrock implements AutoCloseable {
      * sequence of whitespace alone, a final assistant turn (a prefill) whose text ends in whitespace, more than four
      * cache points.
      */
-    static String validateForClaude(JsonNode request) {
-        String thinking = validateThinking(request);
+    static String validateForClaude(JsonNode request, String modelId) {
+        String thinking = validateThinking(request, modelId);
         if (thinking != null) {
             return thinking;
         }
@@ -277,27 +278,37 @@ public final class FakeBedrock implements AutoCloseable {
     }
 
     /**
-     * Claude's extended thinking, passed through additionalModelRequestFields, as Anthropic checks it (in the words
-     * Bedrock passes on): a budget of at least 1024 under maxTokens, no temperature but 1, no top_p under 0.95, no
-     * forced tool choice, and the assistant turn whose tool use is answered beginning with its reasoningContent.
+     * Claude's thinking, passed through additionalModelRequestFields, as Anthropic checks it (in the words Bedrock
+     * passes on): the form the model takes ({@link ThinkingModels}; a profile's ARN, which names no model, as a model
+     * before adaptive thinking), a budget of at least 1024 under maxTokens, no temperature but 1, no top_p under 0.95,
+     * no forced tool choice with a budget, and the assistant turn whose tool use is answered beginning with its
+     * reasoningContent.
      */
-    static String validateThinking(JsonNode request) {
-        JsonNode thinking = request.path("additionalModelRequestFields").get("thinking");
+    static String validateThinking(JsonNode request, String modelId) {
+        JsonNode fields = request.path("additionalModelRequestFields");
+        JsonNode thinking = fields.get("thinking");
         if (thinking == null) {
             return null;
         }
+        JsonNode effort = fields.path("output_config").get("effort");
+        String type = thinking.path("type").asText();
+        String form = ThinkingModels.refusal(modelId, type, effort == null ? null : effort.asText());
+        if (form != null) {
+            return "The model returned the following errors: " + form;
+        }
+        boolean adaptive = "adaptive".equals(type);
         int budget = thinking.path("budget_tokens").asInt();
         JsonNode inference = request.path("inferenceConfig");
-        String refused = !"enabled".equals(thinking.path("type").asText()) || budget < 1024
+        String refused = !adaptive && budget < 1024
                 ? "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
-                : inference.path("maxTokens").asInt() <= budget
+                : !adaptive && inference.path("maxTokens").asInt() <= budget
                 ? "`max_tokens` must be greater than `thinking.budget_tokens`."
                 : inference.has("temperature") && inference.path("temperature").asDouble() != 1.0
                 ? "`temperature` may only be set to 1 when thinking is enabled."
                 : inference.has("topP") && inference.path("topP").asDouble() < 0.95
                 ? "`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled."
-                : request.path("toolConfig").path("toolChoice").has("any")
-                        || request.path("toolConfig").path("toolChoice").has("tool")
+                : !adaptive && (request.path("toolConfig").path("toolChoice").has("any")
+                        || request.path("toolConfig").path("toolChoice").has("tool"))
                 ? "Thinking may not be enabled when tool_choice forces tool use." : thinkingBeforeToolUse(request);
         return refused == null ? null : "The model returned the following errors: " + refused;
     }

@@ -1,0 +1,57 @@
+package dev.caravan.support;
+
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Which Claude models take which thinking, as Anthropic's and AWS's model tables list them, for the fakes to refuse
+ * what the real services refuse: Opus 4.6 and Sonnet 4.6 take adaptive thinking and the (deprecated) budget form;
+ * Opus 4.7 and later, the Claude 5 models, Mythos and Fable take only adaptive; older models only the budget form.
+ * Efforts: low, medium, high and max on every adaptive model, xhigh from Opus 4.7 on (not on the 4.6 models or Mythos
+ * Preview). Matched on the id's text, apart from the gateway's own reading of versions.
+ */
+public final class ThinkingModels {
+
+    private static final Pattern BOTH_FORMS = Pattern.compile("claude-(opus|sonnet)-4-6(?![0-9])");
+    private static final Pattern ADAPTIVE_ONLY = Pattern.compile(
+            "claude-(opus-4-[7-9]|(opus|sonnet|haiku|mythos|fable)-[5-9]|mythos-preview)(?![0-9])");
+    private static final Pattern XHIGH = Pattern.compile(
+            "claude-(opus-4-[7-9]|(opus|sonnet|haiku|mythos|fable)-[5-9])(?![0-9])");
+    private static final Set<String> EFFORTS = Set.of("low", "medium", "high", "max");
+
+    private ThinkingModels() {
+    }
+
+    public static boolean takesAdaptive(String model) {
+        return BOTH_FORMS.matcher(model).find() || onlyAdaptive(model);
+    }
+
+    public static boolean onlyAdaptive(String model) {
+        return ADAPTIVE_ONLY.matcher(model).find();
+    }
+
+    public static boolean takesEffort(String effort, String model) {
+        return EFFORTS.contains(effort) || "xhigh".equals(effort) && XHIGH.matcher(model).find();
+    }
+
+    /**
+     * Why {@code model} refuses {@code thinking} (with {@code effort}, output_config's, for adaptive), in the words
+     * Anthropic answers an adaptive-only model's budget with (the others in the fake's own words); null when it takes
+     * it. A budget's own rules (at least 1024, under max_tokens) are the caller's to check.
+     */
+    public static String refusal(String model, String type, String effort) {
+        if ("enabled".equals(type) || "disabled".equals(type)) {
+            return onlyAdaptive(model) ? "thinking.type." + type + " is not supported for this model. Use "
+                    + "thinking.type.adaptive and output_config.effort" : null;
+        }
+        if (!"adaptive".equals(type)) {
+            return "thinking.type: Input should be 'enabled', 'disabled' or 'adaptive'";
+        }
+        if (!takesAdaptive(model)) {
+            return "thinking.type.adaptive is not supported for this model. Use thinking.type.enabled with "
+                    + "budget_tokens";
+        }
+        return effort == null || takesEffort(effort, model) ? null
+                : "output_config.effort: '" + effort + "' is not supported for this model";
+    }
+}
