@@ -1,10 +1,5 @@
 package dev.caravan.core;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Set;
-
 /**
  * Which Claude models take adaptive thinking ({@code thinking: {type: "adaptive"}} with {@code output_config.effort}),
  * read from the model id, and the effort a {@code reasoning_effort} becomes there. Anthropic and AWS document it from
@@ -15,19 +10,16 @@ import java.util.Set;
  */
 public final class AdaptiveThinking {
 
-    /** The families whose models all think adaptively, with a version in the id or without one. */
-    private static final Set<String> ADAPTIVE_FAMILIES = Set.of("mythos", "fable");
-
     private AdaptiveThinking() {
     }
 
     /** Whether Claude model {@code modelId} (Anthropic's id, a Bedrock model id, profile or ARN) thinks adaptively. */
     public static boolean takes(String modelId) {
-        Version version = Version.of(modelId);
+        ClaudeModelVersion version = ClaudeModelVersion.of(modelId);
         if (version == null) {
             return false;
         }
-        return version.major() < 0 ? ADAPTIVE_FAMILIES.contains(version.family()) : version.atLeast(4, 6);
+        return version.major() < 0 ? version.newestFamily() : version.atLeast(4, 6);
     }
 
     /**
@@ -44,7 +36,7 @@ public final class AdaptiveThinking {
             case "medium" -> "medium";
             case "high" -> "high";
             case "xhigh" -> {
-                Version version = Version.of(modelId);
+                ClaudeModelVersion version = ClaudeModelVersion.of(modelId);
                 yield version != null && version.atLeast(4, 7) ? "xhigh" : "max";
             }
             default -> null;
@@ -53,48 +45,7 @@ public final class AdaptiveThinking {
 
     /** The version {@code modelId} names, as "4.6"; null when it names none (tests read the parsing through it). */
     static String version(String modelId) {
-        Version version = Version.of(modelId);
+        ClaudeModelVersion version = ClaudeModelVersion.of(modelId);
         return version == null || version.major() < 0 ? null : version.major() + "." + version.minor();
-    }
-
-    /**
-     * A Claude model's family and version from its id: {@code claude-opus-4-6}, {@code claude-sonnet-4-20250514}
-     * (4.0: an eight-digit date is no minor version), {@code claude-3-7-sonnet-20250219} (the version first),
-     * {@code us.anthropic.claude-opus-4-6-v1:0}. {@code major} is -1 when the id names a family but no version.
-     */
-    private record Version(String family, int major, int minor) {
-
-        boolean atLeast(int wantedMajor, int wantedMinor) {
-            return major > wantedMajor || (major == wantedMajor && minor >= wantedMinor);
-        }
-
-        static Version of(String modelId) {
-            if (modelId == null) {
-                return null;
-            }
-            String id = modelId.toLowerCase(Locale.ROOT);
-            int at = id.lastIndexOf("claude-");
-            if (at < 0) {
-                return null;
-            }
-            String rest = id.substring(at + "claude-".length());
-            int bedrockVersion = rest.indexOf(':');
-            String family = null;
-            List<Integer> numbers = new ArrayList<>(2);
-            boolean versionRead = false;
-            for (String part : (bedrockVersion < 0 ? rest : rest.substring(0, bedrockVersion)).split("-")) {
-                if (!versionRead && numbers.size() < 2 && part.matches("\\d{1,2}")) {
-                    numbers.add(Integer.parseInt(part));
-                    continue;
-                }
-                versionRead |= !numbers.isEmpty(); // a date, "v1" or the family after the numbers ends them
-                if (family == null && part.matches("[a-z]+")) {
-                    family = part;
-                }
-            }
-            int major = numbers.isEmpty() ? -1 : numbers.get(0);
-            int minor = numbers.size() < 2 ? 0 : numbers.get(1);
-            return family == null && major < 0 ? null : new Version(family, major, minor);
-        }
     }
 }

@@ -5,6 +5,7 @@ import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.ReasoningEffort;
+import dev.caravan.core.SamplingParameters;
 import dev.caravan.core.ToolChoice;
 
 /**
@@ -13,7 +14,8 @@ import dev.caravan.core.ToolChoice;
  * on Bedrock, gets extended thinking ({@link ReasoningEffort}), which Anthropic documents as incompatible with a
  * temperature other than 1 (one above 1 is sent as 1) and with a top_p under 0.95, and, in its budget form, with a
  * forced tool choice (so with structured outputs, asked for with a forced tool, {@link JsonAnswerTool}); adaptive
- * thinking ({@link AdaptiveThinking}) takes a forced tool. Such a request is refused up front rather than sent for
+ * thinking ({@link AdaptiveThinking}) takes a forced tool, and the models that take no sampling parameters at all
+ * ({@link SamplingParameters}) are sent neither field. Such a request is refused up front rather than sent for
  * Anthropic's 400. Bedrock's other model families and the built-in mock cannot reason, so they are refused too. As for
  * structured outputs, the requested model's refusal is the request's 400 and a fallback that cannot honour it is left
  * out.
@@ -43,6 +45,9 @@ final class Reasoning {
         GatewayException forcedTool = AdaptiveThinking.takes(target.model()) ? null : forcedTool(request, model);
         if (forcedTool != null) {
             return forcedTool;
+        }
+        if (!SamplingParameters.takenBy(target.model())) {
+            return null; // Opus 4.7 and later are sent no temperature or top_p, so neither can conflict
         }
         if (request.temperature() != null && request.temperature() < 1.0) {
             // above 1 (OpenAI's scale goes to 2) Claude is sent 1, the one temperature it takes with thinking

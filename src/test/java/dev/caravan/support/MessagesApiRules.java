@@ -3,9 +3,11 @@ package dev.caravan.support;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The checks Anthropic's Messages API makes of a request body before a model sees it, with its own words for each
@@ -33,6 +35,12 @@ final class MessagesApiRules {
         if (request.has("temperature") && !(request.path("temperature").isNumber()
                 && request.path("temperature").asDouble() >= 0 && request.path("temperature").asDouble() <= 1)) {
             return "temperature: Input should be less than or equal to 1";
+        }
+        Set<String> fields = new HashSet<>();
+        request.fieldNames().forEachRemaining(fields::add);
+        String sampling = ThinkingModels.samplingRefusal(request.path("model").asText(), fields);
+        if (sampling != null) {
+            return sampling;
         }
         String thinking = thinking(request);
         if (thinking != null) {

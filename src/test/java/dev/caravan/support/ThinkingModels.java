@@ -1,5 +1,6 @@
 package dev.caravan.support;
 
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -8,7 +9,8 @@ import java.util.regex.Pattern;
  * what the real services refuse: Opus 4.6 and Sonnet 4.6 take adaptive thinking and the (deprecated) budget form;
  * Opus 4.7 and later, the Claude 5 models, Mythos and Fable take only adaptive; older models only the budget form.
  * Efforts: low, medium, high and max on every adaptive model, xhigh from Opus 4.7 on (not on the 4.6 models or Mythos
- * Preview). Matched on the id's text, apart from the gateway's own reading of versions.
+ * Preview). The adaptive-only models are also the ones that refuse the sampling parameters (temperature, top_p,
+ * top_k), with thinking or without. Matched on the id's text, apart from the gateway's own reading of versions.
  */
 public final class ThinkingModels {
 
@@ -28,6 +30,27 @@ public final class ThinkingModels {
 
     public static boolean onlyAdaptive(String model) {
         return ADAPTIVE_ONLY.matcher(model).find();
+    }
+
+    /** Whether {@code model} refuses temperature, top_p and top_k: Opus 4.7 and later, Mythos and Fable. */
+    public static boolean refusesSampling(String model) {
+        return onlyAdaptive(model);
+    }
+
+    /**
+     * The sampling field {@code model} refuses, in the words Anthropic answers it with ("`temperature` is deprecated
+     * for this model."), of those {@code sent} holds; null when it takes them all.
+     */
+    public static String samplingRefusal(String model, Set<String> sent) {
+        if (!refusesSampling(model)) {
+            return null;
+        }
+        for (String field : List.of("temperature", "top_p", "top_k")) {
+            if (sent.contains(field)) {
+                return "`" + field + "` is deprecated for this model.";
+            }
+        }
+        return null;
     }
 
     public static boolean takesEffort(String effort, String model) {

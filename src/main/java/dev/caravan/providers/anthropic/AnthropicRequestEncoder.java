@@ -9,6 +9,7 @@ import dev.caravan.core.AdaptiveThinking;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.ReasoningEffort;
+import dev.caravan.core.SamplingParameters;
 import dev.caravan.core.ToolChoice;
 import dev.caravan.core.ToolDefinition;
 import dev.caravan.core.ToolTurnsAsText;
@@ -53,7 +54,7 @@ final class AnthropicRequestEncoder {
         // follow-up without them): then the earlier tool turns go as text.
         body.set("messages", messages.messages(request.tools().isEmpty()
                 ? ToolTurnsAsText.rewrite(request.messages()) : request.messages()));
-        putSampling(body, request);
+        putSampling(body, request, upstreamModel);
         if (request.user() != null && !request.user().isBlank()) {
             body.putObject("metadata").put("user_id", request.user());
         }
@@ -98,14 +99,16 @@ final class AnthropicRequestEncoder {
         return parallel != null && parallel.isBoolean() && !parallel.asBoolean();
     }
 
-    private void putSampling(ObjectNode body, ChatRequest request) {
-        if (request.temperature() != null) {
+    private void putSampling(ObjectNode body, ChatRequest request, String upstreamModel) {
+        // Opus 4.7 and later refuse temperature and top_p outright: they are left out there (SamplingParameters).
+        boolean sampled = SamplingParameters.takenBy(upstreamModel);
+        if (sampled && request.temperature() != null) {
             // OpenAI's scale goes to 2, Anthropic's stops at 1 and refuses more: above 1 is sent as Anthropic's most.
             body.put("temperature", Math.min(1.0, request.temperature()));
         }
         // Newer models (Sonnet 4.5, Haiku 4.5, Opus 4.1 and on) refuse temperature and top_p together, and Anthropic
         // advises setting one of them on every model; OpenAI callers often send both: the temperature is kept.
-        if (request.topP() != null && request.temperature() == null) {
+        if (sampled && request.topP() != null && request.temperature() == null) {
             body.put("top_p", request.topP());
         }
         // Anthropic refuses a whitespace-only stop sequence (OpenAI takes "\n"): it is left out, the others kept.

@@ -8,6 +8,7 @@ import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.ReasoningEffort;
+import dev.caravan.core.SamplingParameters;
 import dev.caravan.core.StreamEvent;
 import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.ToolCall;
@@ -79,8 +80,10 @@ public final class BedrockCodec {
             builder.system(conversation.system());
         }
         Integer thinking = claude ? ReasoningEffort.budget(request) : null;
-        InferenceConfiguration inference = inferenceConfig(request, claude, thinking == null ? null
-                : ReasoningEffort.maxTokens(thinking, request.maxTokens(), defaultMaxTokens.applyAsInt(target)));
+        Integer thinkingMaxTokens = thinking == null ? null
+                : ReasoningEffort.maxTokens(thinking, request.maxTokens(), defaultMaxTokens.applyAsInt(target));
+        InferenceConfiguration inference = inferenceConfig(request, claude, SamplingParameters.takenBy(target.model()),
+                thinkingMaxTokens);
         if (inference != null) {
             builder.inferenceConfig(inference);
         }
@@ -266,26 +269,33 @@ public final class BedrockCodec {
         return false;
     }
 
-    /** {@code maxTokens}: what Claude with thinking on is sent (the budget included), else null: the caller's. */
-    private static InferenceConfiguration inferenceConfig(ChatRequest request, boolean claude, Integer maxTokens) {
+    /**
+     * {@code sampled}: whether the model takes temperature and top_p (Claude from Opus 4.7 on refuses them, so they
+     * are left out, {@link SamplingParameters}); {@code maxTokens}: what Claude with thinking on is sent (the budget
+     * included), else null: the caller's.
+     */
+    private static InferenceConfiguration inferenceConfig(ChatRequest request, boolean claude, boolean sampled,
+                                                          Integer maxTokens) {
         // Claude refuses a whitespace-only stop sequence (OpenAI takes "\n"): it is left out, the others kept.
         List<String> stops = claude ? WhitespaceStops.sentUpstream(request) : request.stop();
         Integer sentMaxTokens = maxTokens != null ? maxTokens : request.maxTokens();
-        if (sentMaxTokens == null && request.temperature() == null && request.topP() == null && stops.isEmpty()) {
+        Double temperature = sampled ? request.temperature() : null;
+        Double topP = sampled ? request.topP() : null;
+        if (sentMaxTokens == null && temperature == null && topP == null && stops.isEmpty()) {
             return null;
         }
         InferenceConfiguration.Builder inference = InferenceConfiguration.builder();
         if (sentMaxTokens != null) {
             inference.maxTokens(sentMaxTokens);
         }
-        if (request.temperature() != null) {
+        if (temperature != null) {
             // OpenAI's scale goes to 2; every model family Converse serves stops at 1 and refuses more.
-            inference.temperature((float) Math.min(1.0, request.temperature()));
+            inference.temperature((float) Math.min(1.0, temperature));
         }
         // Newer Claude models refuse temperature and top_p together (Anthropic advises one of them on every Claude):
         // the temperature is kept. Other families take both.
-        if (request.topP() != null && !(claude && request.temperature() != null)) {
-            inference.topP(request.topP().floatValue());
+        if (topP != null && !(claude && temperature != null)) {
+            inference.topP(topP.floatValue());
         }
         if (!stops.isEmpty()) {
             inference.stopSequences(stops);

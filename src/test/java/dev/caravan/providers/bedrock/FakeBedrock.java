@@ -19,6 +19,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -246,11 +247,24 @@ public final class FakeBedrock implements AutoCloseable {
     }
 
     /**
-     * What Anthropic's models refuse once Bedrock hands them the request, in the words Bedrock passes on: a stop
-     * sequence of whitespace alone, a final assistant turn (a prefill) whose text ends in whitespace, more than four
-     * cache points.
+     * What Anthropic's models refuse once Bedrock hands them the request, in the words Bedrock passes on: sampling
+     * parameters on the models that take none ({@link ThinkingModels#refusesSampling}), a stop sequence of whitespace
+     * alone, a final assistant turn (a prefill) whose text ends in whitespace, more than four cache points.
      */
     static String validateForClaude(JsonNode request, String modelId) {
+        Set<String> sampling = new HashSet<>();
+        JsonNode inference = request.path("inferenceConfig");
+        if (inference.has("temperature")) {
+            sampling.add("temperature");
+        }
+        if (inference.has("topP")) {
+            sampling.add("top_p");
+        }
+        request.path("additionalModelRequestFields").fieldNames().forEachRemaining(sampling::add);
+        String deprecated = ThinkingModels.samplingRefusal(modelId, sampling);
+        if (deprecated != null) {
+            return "The model returned the following errors: " + deprecated;
+        }
         String thinking = validateThinking(request, modelId);
         if (thinking != null) {
             return thinking;
