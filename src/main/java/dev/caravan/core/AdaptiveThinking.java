@@ -23,6 +23,16 @@ public final class AdaptiveThinking {
     }
 
     /**
+     * Whether Claude model {@code modelId} answers its thinking blocks with empty text unless asked to show them:
+     * Anthropic made {@code thinking.display} default to "omitted" from Opus 4.7 on (and on Mythos), where Opus and
+     * Sonnet 4.6 default to "summarized".
+     */
+    public static boolean omitsThinkingByDefault(String modelId) {
+        ClaudeModelVersion version = ClaudeModelVersion.of(modelId);
+        return version != null && version.fromOpus47On();
+    }
+
+    /**
      * The output_config effort for OpenAI's {@code reasoningEffort} on adaptive model {@code modelId}: minimal and low
      * are low, medium and high themselves; xhigh is Anthropic's xhigh where it is documented (Opus 4.7 and later),
      * else max, the level above high on the 4.6 models and Mythos Preview. Null for "none" or an unknown value.

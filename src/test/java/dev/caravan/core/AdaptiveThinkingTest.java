@@ -64,4 +64,21 @@ class AdaptiveThinkingTest {
     void mapsOpenAisEffortToAnthropicsXhighWhereItIsDocumentedElseMax(String effort, String model, String sent) {
         assertEquals(sent, AdaptiveThinking.effort(effort, model));
     }
+
+    @ParameterizedTest(name = "{0}: thinking text omitted by default {1}")
+    @CsvSource(delimiter = '|', value = {
+            "claude-opus-4-7                                   | true",
+            "claude-opus-4-8                                   | true",
+            "claude-sonnet-5                                   | true",
+            "claude-fable-5-1                                  | true",
+            "claude-mythos-preview                             | true",
+            "us.anthropic.claude-opus-4-7                      | true",
+            "claude-opus-4-6                                   | false",
+            "claude-sonnet-4-6                                 | false",
+            "anthropic.claude-opus-4-6-v1:0                    | false",
+            "claude-3-7-sonnet-20250219                        | false",
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6 | false"})
+    void opus47AndLaterLeaveTheirThinkingTextOutUnlessAsked(String id, boolean omitted) {
+        assertEquals(omitted, AdaptiveThinking.omitsThinkingByDefault(id));
+    }
 }

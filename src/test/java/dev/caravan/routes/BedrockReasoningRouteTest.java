@@ -106,12 +106,29 @@ class BedrockReasoningRouteTest {
 
         assertEquals(200, response.statusCode(), response.body());
         JsonNode sent = bedrock.lastReceived().body();
-        assertEquals(JSON.readTree("{\"thinking\":{\"type\":\"adaptive\"},\"output_config\":{\"effort\":\"high\"}}"),
-                sent.get("additionalModelRequestFields"));
+        assertEquals(JSON.readTree("{\"thinking\":{\"type\":\"adaptive\",\"display\":\"summarized\"},"
+                + "\"output_config\":{\"effort\":\"high\"}}"), sent.get("additionalModelRequestFields"));
         assertEquals(4096 + 1000, sent.at("/inferenceConfig/maxTokens").asInt(), "high's nominal budget on top");
         JsonNode message = JSON.readTree(response.body()).at("/choices/0/message");
         assertEquals("12231", message.path("content").asText());
         assertEquals("27 * 453 = 12231.", message.path("reasoning_content").asText());
+    }
+
+    @Test
+    void aStreamFromClaude47OnBedrockCarriesTheThinkingItIsAskedToShow() throws Exception {
+        String opus = "us.anthropic.claude-opus-4-7";
+        bedrock.stream(opus, FakeBedrock.parseFrames(FakeBedrock.fixture("stream-thinking.jsonl")));
+
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", "{\"model\":\"bedrock/" + opus
+                + "\",\"reasoning_effort\":\"low\",\"stream\":true,\"messages\":" + QUESTION + "}");
+
+        assertEquals(200, stream.status());
+        StringBuilder reasoning = new StringBuilder();
+        stream.chunks().forEach(chunk -> reasoning.append(chunk.at("/choices/0/delta/reasoning_content").asText("")));
+        assertEquals("27 * 400 = 10800, 27 * 53 = 1431.", reasoning.toString(), "Opus 4.7 omits it unless asked");
+        assertEquals("summarized",
+                bedrock.lastReceived().body().at("/additionalModelRequestFields/thinking/display").asText());
+        assertEquals("12231", stream.openAiText());
     }
 
     @Test

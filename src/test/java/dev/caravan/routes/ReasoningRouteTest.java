@@ -143,7 +143,8 @@ class ReasoningRouteTest {
 
         assertEquals(200, response.statusCode(), response.body());
         JsonNode sent = anthropic.received().get(0).json();
-        assertEquals(JSON.readTree("{\"type\":\"adaptive\"}"), sent.get("thinking"));
+        // Opus 4.7 leaves its thinking text out unless asked to show it summarized
+        assertEquals(JSON.readTree("{\"type\":\"adaptive\",\"display\":\"summarized\"}"), sent.get("thinking"));
         assertEquals(JSON.readTree("{\"effort\":\"medium\"}"), sent.get("output_config"));
         assertEquals(2048 + 500, sent.path("max_tokens").asInt(), "medium's nominal budget, as for older Claude");
         assertEquals("27 * 400 = 10800, 27 * 53 = 1431.",
@@ -161,12 +162,13 @@ class ReasoningRouteTest {
 
         assertEquals(200, stream.status());
         JsonNode sent = anthropic.received().get(0).json();
-        assertEquals("adaptive", sent.at("/thinking/type").asText());
-        assertEquals("xhigh", sent.at("/output_config/effort").asText(), "Opus 4.7 has Anthropic's xhigh");
-        assertEquals(8192 + 8192, sent.path("max_tokens").asInt(), "xhigh's nominal budget and the model's most");
         assertEquals("27 * 400 = 10800, 27 * 53 = 1431.", stream.chunks().stream()
                 .map(chunk -> chunk.at("/choices/0/delta/reasoning_content").asText(""))
-                .collect(Collectors.joining()));
+                .collect(Collectors.joining()), "Opus 4.7 omits its thinking text unless asked to show it");
+        assertEquals("adaptive", sent.at("/thinking/type").asText());
+        assertEquals("summarized", sent.at("/thinking/display").asText());
+        assertEquals("xhigh", sent.at("/output_config/effort").asText(), "Opus 4.7 has Anthropic's xhigh");
+        assertEquals(8192 + 8192, sent.path("max_tokens").asInt(), "xhigh's nominal budget and the model's most");
         assertEquals("12231", stream.openAiText());
     }
 
@@ -181,6 +183,7 @@ class ReasoningRouteTest {
         assertEquals(200, response.statusCode(), response.body());
         JsonNode sent = anthropic.received().get(0).json();
         assertEquals("max", sent.at("/output_config/effort").asText());
+        assertEquals(JSON.readTree("{\"type\":\"adaptive\"}"), sent.get("thinking"), "4.6 shows it by default");
         assertEquals("any", sent.at("/tool_choice/type").asText());
         assertEquals("get_weather",
                 JSON.readTree(response.body()).at("/choices/0/message/tool_calls/0/function/name").asText());

@@ -85,6 +85,21 @@ public final class FakeAnthropic implements AutoCloseable {
             return new Reply(textPieces, toolUses, stopReason, inputTokens, outputTokens, delayMillis,
                     List.of(thinking));
         }
+
+        /**
+         * The reply as {@code model} answers {@code request}: thinking blocks with empty text (their signatures
+         * kept) where the model omits its thinking unless the request asks for it summarized.
+         */
+        Reply as(String model, JsonNode request) {
+            JsonNode thinking = request.path("thinking");
+            if (thinking.isMissingNode() || !ThinkingModels.omitsThinkingByDefault(model)
+                    || "summarized".equals(thinking.path("display").asText())) {
+                return this;
+            }
+            return new Reply(textPieces, toolUses, stopReason, inputTokens, outputTokens, delayMillis, thoughts
+                    .stream().map(thought -> new Thought(List.of(), thought.signature(), thought.redactedData()))
+                    .toList());
+        }
     }
 
     /**
@@ -210,10 +225,11 @@ public final class FakeAnthropic implements AutoCloseable {
         return (exchange, request) -> {
             String id = "msg_01Fake" + ids.incrementAndGet();
             String model = request.path("model").asText();
+            Reply answered = reply.as(model, request);
             if (request.path("stream").asBoolean(false)) {
-                stream(exchange, reply.delayMillis(), events(id, model, reply));
+                stream(exchange, answered.delayMillis(), events(id, model, answered));
             } else {
-                json(200, message(id, model, reply)).send(exchange, request);
+                json(200, message(id, model, answered)).send(exchange, request);
             }
         };
     }

@@ -98,6 +98,9 @@ final class MessagesApiRules {
         if (refused != null) {
             return refused;
         }
+        if (thinking.has("display") && !Set.of("summarized", "omitted").contains(thinking.path("display").asText())) {
+            return "thinking." + thinking.path("type").asText() + ".display: Input should be 'summarized' or 'omitted'";
+        }
         if ("adaptive".equals(thinking.path("type").asText())) {
             return thinking.has("budget_tokens") ? "thinking.adaptive.budget_tokens: Extra inputs are not permitted"
                     : sampling(request);

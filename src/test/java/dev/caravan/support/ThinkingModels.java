@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * Opus 4.7 and later, the Claude 5 models, Mythos and Fable take only adaptive; older models only the budget form.
  * Efforts: low, medium, high and max on every adaptive model, xhigh from Opus 4.7 on (not on the 4.6 models or Mythos
  * Preview). The adaptive-only models are also the ones that refuse the sampling parameters (temperature, top_p,
- * top_k), with thinking or without. Matched on the id's text, apart from the gateway's own reading of versions.
+ * top_k), with thinking or without, and the ones that leave their thinking text out unless asked to show it. Matched
+ * on the id's text, apart from the gateway's own reading of versions.
  */
 public final class ThinkingModels {
 
@@ -30,6 +31,14 @@ public final class ThinkingModels {
 
     public static boolean onlyAdaptive(String model) {
         return ADAPTIVE_ONLY.matcher(model).find();
+    }
+
+    /**
+     * Whether {@code model} answers its thinking blocks with empty text unless {@code thinking.display} asks for it
+     * "summarized": Anthropic's default is "omitted" on the adaptive-only models, "summarized" on older ones.
+     */
+    public static boolean omitsThinkingByDefault(String model) {
+        return onlyAdaptive(model);
     }
 
     /** Whether {@code model} refuses temperature, top_p and top_k: Opus 4.7 and later, Mythos and Fable. */

@@ -81,11 +81,15 @@ final class AnthropicRequestEncoder {
 
     /**
      * Adaptive thinking at the request's effort for a model that takes it (Claude 4.6 and later decide how much to
-     * think themselves), else extended thinking within the budget.
+     * think themselves), else extended thinking within the budget. A model that leaves its thinking text out unless
+     * asked (Opus 4.7 and later) is asked for it summarized, so reasoning_content keeps holding it.
      */
     private static void putThinking(ObjectNode body, ChatRequest request, String upstreamModel, int budget) {
         if (AdaptiveThinking.takes(upstreamModel)) {
-            body.putObject("thinking").put("type", "adaptive");
+            ObjectNode thinking = body.putObject("thinking").put("type", "adaptive");
+            if (AdaptiveThinking.omitsThinkingByDefault(upstreamModel)) {
+                thinking.put("display", "summarized");
+            }
             body.putObject("output_config").put("effort",
                     AdaptiveThinking.effort(ReasoningEffort.effort(request), upstreamModel));
         } else {

@@ -100,12 +100,17 @@ public final class BedrockCodec {
 
     /**
      * Anthropic's thinking fields for Claude on {@code target}: adaptive thinking at the request's effort for a model
-     * that takes it, else the budget; an application inference profile's ARN names no model and gets the budget.
+     * that takes it (shown summarized where the model would leave its thinking text out), else the budget; an
+     * application inference profile's ARN names no model and gets the budget.
      */
     private static Document thinkingFields(ChatRequest request, Target target, int budget) {
         if (AdaptiveThinking.takes(target.model())) {
+            Document.MapBuilder thinking = Document.mapBuilder().putString("type", "adaptive");
+            if (AdaptiveThinking.omitsThinkingByDefault(target.model())) {
+                thinking.putString("display", "summarized");
+            }
             return Document.mapBuilder()
-                    .putDocument("thinking", Document.mapBuilder().putString("type", "adaptive").build())
+                    .putDocument("thinking", thinking.build())
                     .putDocument("output_config", Document.mapBuilder().putString("effort",
                             AdaptiveThinking.effort(ReasoningEffort.effort(request), target.model())).build())
                     .build();

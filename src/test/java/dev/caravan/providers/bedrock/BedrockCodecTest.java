@@ -419,15 +419,15 @@ class BedrockCodecTest {
         assertEquals(2548, stream.inferenceConfig().maxTokens());
     }
 
-    @ParameterizedTest(name = "{0} with max_tokens {1} on {2}: adaptive at {3}, maxTokens {4}")
+    @ParameterizedTest(name = "{0} with max_tokens {1} on {2}: adaptive at {3}, maxTokens {4}, shown {5}")
     @CsvSource({
-            "low,   500, anthropic.claude-opus-4-6-v1,         low,   1524",
-            "high,     , us.anthropic.claude-sonnet-4-6,        high,  8192",
-            "xhigh,    , us.anthropic.claude-sonnet-4-6,        max,   16384",
-            "xhigh, 100, anthropic.claude-opus-4-7,            xhigh, 8292",
-            "medium,   , anthropic.claude-mythos-preview,      medium, 8192"})
+            "low,   500, anthropic.claude-opus-4-6-v1,         low,   1524, false",
+            "high,     , us.anthropic.claude-sonnet-4-6,        high,  8192, false",
+            "xhigh,    , us.anthropic.claude-sonnet-4-6,        max,   16384, false",
+            "xhigh, 100, anthropic.claude-opus-4-7,            xhigh, 8292, true",
+            "medium,   , anthropic.claude-mythos-preview,      medium, 8192, true"})
     void claude46AndLaterThinkAdaptivelyThroughAdditionalModelRequestFieldsWithTheBudgetsMaxTokens(String effort,
-            Integer maxTokens, String modelId, String sentEffort, int sent) {
+            Integer maxTokens, String modelId, String sentEffort, int sent, boolean askedToShow) {
         ChatRequest request = parsed("{\"model\":\"m\",\"reasoning_effort\":\"" + effort + "\","
                 + (maxTokens == null ? "" : "\"max_tokens\":" + maxTokens + ",")
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"27 * 453?\"}]}");
@@ -437,8 +437,10 @@ class BedrockCodecTest {
         ConverseStreamRequest stream = upTo8192.converseStreamRequest(request, bedrock(modelId),
                 ToolNameMap.of(request));
 
-        assertEquals("{\"thinking\":{\"type\":\"adaptive\"},\"output_config\":{\"effort\":\"" + sentEffort
-                + "\"}}", JsonDocuments.toJsonText(converse.additionalModelRequestFields()));
+        // Opus 4.7 and later, and Mythos, leave their thinking text out unless asked to show it summarized
+        assertEquals("{\"thinking\":{\"type\":\"adaptive\"" + (askedToShow ? ",\"display\":\"summarized\"" : "")
+                + "},\"output_config\":{\"effort\":\"" + sentEffort + "\"}}",
+                JsonDocuments.toJsonText(converse.additionalModelRequestFields()));
         assertEquals(sent, converse.inferenceConfig().maxTokens());
         assertEquals(converse.additionalModelRequestFields(), stream.additionalModelRequestFields());
     }

@@ -2,6 +2,7 @@ package dev.caravan.providers.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.caravan.support.ThinkingModels;
@@ -183,10 +184,13 @@ public final class FakeBedrock implements AutoCloseable {
                 error(exchange, 400, "ValidationException", invalid);
                 return;
             }
+            JsonNode thinking = request.at("/additionalModelRequestFields/thinking");
+            boolean thinkingShown = thinking.isMissingNode() || !ThinkingModels.omitsThinkingByDefault(modelId)
+                    || "summarized".equals(thinking.path("display").asText());
             if ("converse".equals(path.group(2))) {
-                converse(exchange, modelId);
+                converse(exchange, modelId, thinkingShown);
             } else {
-                converseStream(exchange, modelId);
+                converseStream(exchange, modelId, thinkingShown);
             }
         }
     }
@@ -411,7 +415,11 @@ public final class FakeBedrock implements AutoCloseable {
         return null;
     }
 
-    private void converse(HttpExchange exchange, String modelId) throws IOException {
+    /**
+     * {@code thinkingShown}: false where the model leaves its thinking text out ({@code thinking.display} "omitted",
+     * the default from Opus 4.7 on): its reasoningText then comes with empty text, the signature kept.
+     */
+    private void converse(HttpExchange exchange, String modelId, boolean thinkingShown) throws IOException {
         if (converseDelayMillis > 0) {
             try {
                 Thread.sleep(converseDelayMillis);
@@ -422,7 +430,8 @@ public final class FakeBedrock implements AutoCloseable {
         }
         String scripted = answers.get(modelId);
         if (scripted != null) {
-            send(exchange, 200, null, scripted.getBytes(StandardCharsets.UTF_8));
+            send(exchange, 200, null, (thinkingShown ? scripted : withoutThinkingText(scripted))
+                    .getBytes(StandardCharsets.UTF_8));
             return;
         }
         String fixture = fixture(modelId + ".json");
@@ -436,12 +445,35 @@ public final class FakeBedrock implements AutoCloseable {
                     JSON.writeValueAsBytes(recorded.get("body")));
             return;
         }
-        send(exchange, 200, null, fixture.getBytes(StandardCharsets.UTF_8));
+        send(exchange, 200, null, (thinkingShown ? fixture : withoutThinkingText(fixture))
+                .getBytes(StandardCharsets.UTF_8));
     }
 
-    private void converseStream(HttpExchange exchange, String modelId) throws IOException {
+    private static String withoutThinkingText(String answer) throws IOException {
+        JsonNode json = JSON.readTree(answer);
+        for (JsonNode block : json.at("/output/message/content")) {
+            JsonNode text = block.at("/reasoningContent/reasoningText");
+            if (text.isObject()) {
+                ((ObjectNode) text).put("text", "");
+            }
+        }
+        return JSON.writeValueAsString(json);
+    }
+
+    /** A stream as the model sends it with its thinking text omitted: no reasoning text deltas, the rest kept. */
+    private static List<Frame> withoutThinkingText(List<Frame> frames) throws IOException {
+        List<Frame> kept = new ArrayList<>();
+        for (Frame frame : frames) {
+            if (!JSON.readTree(frame.payload()).at("/delta/reasoningContent").has("text")) {
+                kept.add(frame);
+            }
+        }
+        return kept;
+    }
+
+    private void converseStream(HttpExchange exchange, String modelId, boolean thinkingShown) throws IOException {
         if (modelId.startsWith("error-")) {
-            converse(exchange, modelId);
+            converse(exchange, modelId, thinkingShown);
             return;
         }
         List<Frame> frames = streams.get(modelId);
@@ -452,6 +484,9 @@ public final class FakeBedrock implements AutoCloseable {
                 return;
             }
             frames = parseFrames(fixture);
+        }
+        if (!thinkingShown) {
+            frames = withoutThinkingText(frames);
         }
         StreamLog log = new StreamLog();
         streamLogs.put(modelId, log);
