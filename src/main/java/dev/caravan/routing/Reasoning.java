@@ -2,6 +2,7 @@ package dev.caravan.routing;
 
 import dev.caravan.core.AdaptiveThinking;
 import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ExtendedThinking;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.ReasoningEffort;
@@ -37,10 +38,12 @@ final class Reasoning {
         if ("openai".equals(target.provider()) || "azure-openai".equals(target.provider())) {
             return null; // OpenAI's shape: the field as sent, for OpenAI's or Azure's reasoning models
         }
-        if (!target.claude()) {
+        if (!target.claude() || !ExtendedThinking.takenBy(target.model())) {
+            // Bedrock's other families, the mock, and Claude before 3.7 Sonnet
             return GatewayException.invalidRequest(ReasoningEffort.FIELD, "reasoning_effort is not supported for "
                     + "model '" + model + "': it is served by " + target.name() + ", which cannot reason. Use a Claude "
-                    + "or OpenAI reasoning model, or leave reasoning_effort out (or set it to none).");
+                    + "(3.7 Sonnet or later) or OpenAI reasoning model, or leave reasoning_effort out (or set it to "
+                    + "none).");
         }
         GatewayException forcedTool = AdaptiveThinking.takes(target.model()) ? null : forcedTool(request, model);
         if (forcedTool != null) {

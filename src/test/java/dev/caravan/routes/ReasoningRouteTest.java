@@ -289,6 +289,22 @@ class ReasoningRouteTest {
     }
 
     @Test
+    void claudeBeforeThreeSevenSonnetCannotThinkSoReasoningEffortIsA400ThatReachesNoUpstream() throws Exception {
+        HttpResponse<String> refused = gateway.post("/v1/chat/completions",
+                chat("claude-3-5-haiku-20241022", "\"reasoning_effort\":\"medium\",", QUESTION));
+        HttpResponse<String> none = gateway.post("/v1/chat/completions",
+                chat("claude-3-5-haiku-20241022", "\"reasoning_effort\":\"none\",", QUESTION));
+
+        assertEquals(400, refused.statusCode(), refused.body());
+        JsonNode error = JSON.readTree(refused.body()).path("error");
+        assertEquals("reasoning_effort", error.path("param").asText());
+        assertTrue(error.path("message").asText().contains("cannot reason"), error.toString());
+        assertEquals(200, none.statusCode(), none.body());
+        assertEquals(1, anthropic.received().size(), "only the request without reasoning reached Anthropic");
+        assertTrue(anthropic.received().get(0).json().path("thinking").isMissingNode());
+    }
+
+    @Test
     void openAiGetsReasoningEffortAsSentAndItsClaudeFallbackThinks() throws Exception {
         openAi.always(FakeOpenAi.json(503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
 
