@@ -35,7 +35,7 @@ public final class OpenAiAnswerRenderer {
         if (!answer.thinking().isEmpty()) {
             message.put("reasoning_content", ThinkingBlock.text(answer.thinking()));
             ArrayNode blocks = message.putArray("thinking_blocks");
-            answer.thinking().forEach(block -> blocks.add(thinkingBlock(block)));
+            answer.thinking().forEach(block -> blocks.add(block.toJson()));
         }
         if (!answer.toolCalls().isEmpty()) {
             ArrayNode calls = message.putArray("tool_calls");
@@ -51,19 +51,6 @@ public final class OpenAiAnswerRenderer {
         }
         root.set("usage", usage(answer.usage()));
         return root;
-    }
-
-    /**
-     * A thinking block as LiteLLM's convention has it in {@code thinking_blocks}: {@code {type: "thinking", thinking,
-     * signature}} or {@code {type: "redacted_thinking", data}}; a streamed piece has only what it brings.
-     */
-    static ObjectNode thinkingBlock(ThinkingBlock block) {
-        ObjectNode node = Json.MAPPER.createObjectNode().put("type", block.type());
-        if (block.isRedacted()) {
-            return node.put("data", block.data());
-        }
-        node.put("thinking", block.thinking() == null ? "" : block.thinking());
-        return block.signature() == null ? node : node.put("signature", block.signature());
     }
 
     /** An OpenAI audio answer: its text is the audio's transcript, and its content null, as OpenAI sent it. */

@@ -48,7 +48,7 @@ public final class OpenAiChunkRenderer implements StreamRenderer {
             if (!thinking.piece().isRedacted()) {
                 delta.put("reasoning_content", thinking.piece().thinking());
             }
-            delta.putArray("thinking_blocks").add(OpenAiAnswerRenderer.thinkingBlock(thinking.piece()));
+            delta.putArray("thinking_blocks").add(thinking.piece().toJson());
         } else if (event instanceof StreamEvent.ToolCallDelta call) {
             chunk = chunk(null);
             ObjectNode entry = delta(chunk).putArray("tool_calls").addObject().put("index", call.index());

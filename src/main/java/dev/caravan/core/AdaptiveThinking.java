@@ -52,10 +52,4 @@ public final class AdaptiveThinking {
             default -> null;
         };
     }
-
-    /** The version {@code modelId} names, as "4.6"; null when it names none (tests read the parsing through it). */
-    static String version(String modelId) {
-        ClaudeModelVersion version = ClaudeModelVersion.of(modelId);
-        return version == null || version.major() < 0 ? null : version.major() + "." + version.minor();
-    }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A Claude model's family and version from its id: {@code claude-opus-4-6}, {@code claude-sonnet-4-20250514} (4.0: an
@@ -16,6 +17,9 @@ record ClaudeModelVersion(String family, int major, int minor) {
 
     /** The families whose models all belong to the newest generation, with a version in the id or without one. */
     private static final Set<String> NEWEST_FAMILIES = Set.of("mythos", "fable");
+    /** Compiled once: the id is read for every Claude request (String.matches would compile each time). */
+    private static final Pattern VERSION_NUMBER = Pattern.compile("\\d{1,2}");
+    private static final Pattern FAMILY_NAME = Pattern.compile("[a-z]+");
 
     boolean atLeast(int wantedMajor, int wantedMinor) {
         return major > wantedMajor || (major == wantedMajor && minor >= wantedMinor);
@@ -50,12 +54,12 @@ record ClaudeModelVersion(String family, int major, int minor) {
         List<Integer> numbers = new ArrayList<>(2);
         boolean versionRead = false;
         for (String part : (bedrockVersion < 0 ? rest : rest.substring(0, bedrockVersion)).split("-")) {
-            if (!versionRead && numbers.size() < 2 && part.matches("\\d{1,2}")) {
+            if (!versionRead && numbers.size() < 2 && VERSION_NUMBER.matcher(part).matches()) {
                 numbers.add(Integer.parseInt(part));
                 continue;
             }
             versionRead |= !numbers.isEmpty(); // a date, "v1" or the family after the numbers ends them
-            if (family == null && part.matches("[a-z]+")) {
+            if (family == null && FAMILY_NAME.matcher(part).matches()) {
                 family = part;
             }
         }

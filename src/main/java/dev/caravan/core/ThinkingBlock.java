@@ -1,5 +1,8 @@
 package dev.caravan.core;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.util.List;
 
 /**
@@ -23,6 +26,20 @@ public record ThinkingBlock(String type, String thinking, String signature, Stri
 
     public boolean isRedacted() {
         return REDACTED.equals(type);
+    }
+
+    /**
+     * The block as Anthropic's API writes it, which LiteLLM's {@code thinking_blocks} convention keeps: {@code {type:
+     * "thinking", thinking, signature}} or {@code {type: "redacted_thinking", data}}; a streamed piece has only what it
+     * brings (no signature until the block ends).
+     */
+    public ObjectNode toJson() {
+        ObjectNode node = JsonNodeFactory.instance.objectNode().put("type", type);
+        if (isRedacted()) {
+            return node.put("data", data);
+        }
+        node.put("thinking", thinking == null ? "" : thinking);
+        return signature == null ? node : node.put("signature", signature);
     }
 
     /** The thinking text of {@code blocks} joined (what OpenAI-shaped callers read as reasoning_content). */

@@ -3,6 +3,7 @@ package dev.caravan.ledger;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ContentPart;
 import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.ToolDefinition;
@@ -43,8 +44,11 @@ public final class PromptEstimate {
     static long tokens(ChatRequest request) {
         long promptTokens = 1;
         for (ChatMessage message : request.messages()) {
-            promptTokens += message.text().length() + TOKENS_PER_MESSAGE;
-            promptTokens += message.content().stream().filter(part -> !part.isText()).count() * TOKENS_PER_IMAGE;
+            promptTokens += TOKENS_PER_MESSAGE;
+            for (ContentPart part : message.content()) {
+                // the text's length, read without joining the parts (this runs for every request's budget hold)
+                promptTokens += !part.isText() ? TOKENS_PER_IMAGE : part.text() == null ? 0 : part.text().length();
+            }
             for (ToolCall toolCall : message.toolCalls()) {
                 promptTokens += toolCall.name().length() + toolCall.arguments().length();
             }

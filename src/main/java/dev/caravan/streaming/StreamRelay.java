@@ -136,19 +136,21 @@ public final class StreamRelay extends AsyncProcessorSupport {
         String outcome = failure != null ? (failure.cutShort() ? "partial" : "error")
                 : client.closed() ? "partial" : "ok";
         Usage usage = progress.usage;
+        BigDecimal cost = null;
         try {
             usage = usage(call, progress, outcome);
+            cost = cost(call, usage);
             if (failure != null) {
                 LOG.warn("Stream {} from {} failed after it began: {}", call.requestId(), call.current(),
                         failure.getMessage());
                 client.write(progress.renderer.error(failure));
             } else if ("ok".equals(outcome)) {
-                client.write(progress.renderer.end(usage == null ? Usage.NONE : usage, cost(call, usage)));
+                client.write(progress.renderer.end(usage == null ? Usage.NONE : usage, cost));
             }
         } finally {
             client.end();
             call.stream().close();
-            call.settled(usage == null ? Usage.NONE : usage, cost(call, usage), outcome, reported(progress, outcome));
+            call.settled(usage == null ? Usage.NONE : usage, cost, outcome, reported(progress, outcome));
             progress.done.complete(null);
         }
     }

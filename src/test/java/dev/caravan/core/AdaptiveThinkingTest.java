@@ -43,7 +43,7 @@ class AdaptiveThinkingTest {
             "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-opus-4-6-v1 | 4.6 | true",
             "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6 | - | false"})
     void readsTheVersionFromTheIdAndThinksAdaptivelyFrom46On(String id, String version, boolean adaptive) {
-        assertEquals(version, AdaptiveThinking.version(id));
+        assertEquals(version, version(id));
         assertEquals(adaptive, AdaptiveThinking.takes(id));
     }
 
@@ -80,5 +80,11 @@ class AdaptiveThinkingTest {
             "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6 | false"})
     void opus47AndLaterLeaveTheirThinkingTextOutUnlessAsked(String id, boolean omitted) {
         assertEquals(omitted, AdaptiveThinking.omitsThinkingByDefault(id));
+    }
+
+    /** The version {@code id} names, as "4.6"; null when it names none. */
+    private static String version(String id) {
+        ClaudeModelVersion version = ClaudeModelVersion.of(id);
+        return version == null || version.major() < 0 ? null : version.major() + "." + version.minor();
     }
 }

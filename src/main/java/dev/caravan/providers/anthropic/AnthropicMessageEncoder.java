@@ -135,13 +135,7 @@ final class AnthropicMessageEncoder {
     private ArrayNode assistantBlocks(ChatMessage message) {
         ArrayNode blocks = json.createArrayNode();
         for (ThinkingBlock thinking : message.thinking()) {
-            ObjectNode block = blocks.addObject().put("type", thinking.type());
-            if (thinking.isRedacted()) {
-                block.put("data", thinking.data());
-            } else {
-                block.put("thinking", thinking.thinking() == null ? "" : thinking.thinking())
-                        .put("signature", thinking.signature());
-            }
+            blocks.add(thinking.toJson());
         }
         blocks.addAll(contentBlocks(message.content()));
         for (ToolCall call : message.toolCalls()) {

@@ -68,7 +68,7 @@ public final class BedrockCodec {
      * ARN).
      */
     public ConverseRequest converseRequest(ChatRequest request, Target target, ToolNameMap toolNames) {
-        boolean claude = isClaude(target);
+        boolean claude = target.claude();
         // Converse takes cache points from Claude in system, messages and tools, from Nova in system and messages, and
         // refuses them from other families: the caller's breakpoints go only where they are taken
         boolean cachePoints = request.cacheBreakpoints() && (claude || isCachingNova(target));
@@ -190,7 +190,7 @@ public final class BedrockCodec {
 
     /** The whitespace-only stop sequences Claude refuses, which the gateway applies itself; null for other models. */
     private static WhitespaceStops stopsNotSent(ChatRequest request, Target target) {
-        return isClaude(target) ? WhitespaceStops.of(request) : null;
+        return target.claude() ? WhitespaceStops.of(request) : null;
     }
 
     /** A decoder for one ConverseStream answer. */
@@ -245,11 +245,6 @@ public final class BedrockCodec {
 
     private static long orZero(Integer value) {
         return value == null ? 0 : value;
-    }
-
-    /** A Claude model ({@link Target#claude}). */
-    private static boolean isClaude(Target target) {
-        return target.claude();
     }
 
     /**
