@@ -38,6 +38,14 @@ record ClaudeModelVersion(String family, int major, int minor) {
         return major < 0 ? newestFamily() : atLeast(4, 7);
     }
 
+    /**
+     * Claude 5.5 and later (Opus 5.5, Sonnet 5.5), and Fable: the models Anthropic documents as refusing a forced tool
+     * call (tool_choice "any" or "tool"), their thinking being on at every turn.
+     */
+    boolean refusesForcedToolUse() {
+        return "fable".equals(family) || (major >= 0 && atLeast(5, 5));
+    }
+
     /** Null when {@code modelId} names no Claude family or version (an application inference profile's ARN). */
     static ClaudeModelVersion of(String modelId) {
         if (modelId == null) {

@@ -66,10 +66,7 @@ public final class JsonAnswerTool {
             default -> throw GatewayException.invalidRequest("response_format.type", "response_format.type must be "
                     + "'text', 'json_object' or 'json_schema'");
         };
-        ToolChoice choice = request.toolChoice();
-        boolean callerToolForced = choice != null && ("required".equals(choice.mode())
-                || "function".equals(choice.mode()));
-        if (!request.tools().isEmpty() && callerToolForced) {
+        if (!request.tools().isEmpty() && request.toolChoice() != null && request.toolChoice().forcesACall()) {
             return null;
         }
         for (ToolDefinition callers : request.tools()) {
@@ -113,6 +110,21 @@ public final class JsonAnswerTool {
         ObjectNode schema = JsonNodeFactory.instance.objectNode();
         schema.put("type", "object");
         return schema;
+    }
+
+    /**
+     * Whether the request's {@code response_format} gives a schema (type json_schema with a schema object): what a
+     * model that takes no forced tool call ({@link ForcedToolUse}) needs, since Anthropic's output format takes no
+     * JSON of any shape.
+     */
+    public static boolean givesSchema(ChatRequest request) {
+        JsonNode format = requestedFormat(request);
+        return format != null && format.path("json_schema").path("schema").isObject();
+    }
+
+    /** The answer's JSON schema: the tool's input schema, an object's. */
+    public JsonNode schema() {
+        return tool.parameters();
     }
 
     /** The tool's name, as the model sees it. */

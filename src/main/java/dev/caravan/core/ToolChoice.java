@@ -10,4 +10,9 @@ public record ToolChoice(String mode, String functionName) {
     public static ToolChoice function(String name) {
         return new ToolChoice("function", name);
     }
+
+    /** Whether this choice makes the model call a tool: "required", or a named function. */
+    public boolean forcesACall() {
+        return "required".equals(mode) || "function".equals(mode);
+    }
 }

@@ -109,7 +109,8 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
                 .compose(sent -> sent.send(body == null ? Buffer.buffer() : Buffer.buffer(body)))
                 .compose(response -> stream && response.statusCode() < 400
                         ? EventLoopSseStream.read(codec.provider(), response, loop,
-                                JsonAnswers.streamDecoder(codec, call == null ? null : call.request()),
+                                JsonAnswers.streamDecoder(codec, call == null ? null : call.request(),
+                                        call == null ? null : call.current().model()),
                                 idleTimeoutMs, promptEstimate).map(begun -> answer(message, response, begun))
                         : BoundedBody.read(codec.provider(), response, stream ? idleTimeoutMs
                                         : headTimeoutMs - (System.nanoTime() - sentNanos) / 1_000_000)

@@ -41,7 +41,7 @@ public final class HttpProviderCall {
     }
 
     private JsonAnswerTool answerTool(CallContext call) {
-        return JsonAnswers.tool(codec, call.request());
+        return JsonAnswers.tool(codec, call.request(), call.current().model());
     }
 
     /** The provider's wire format. */

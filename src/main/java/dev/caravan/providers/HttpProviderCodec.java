@@ -44,10 +44,11 @@ public interface HttpProviderCodec {
     }
 
     /**
-     * True when the provider has no {@code response_format}, so that structured outputs are asked for with a tool
-     * ({@link JsonAnswerTool}); false when the request's own field is sent as it came.
+     * True when the provider has no {@code response_format}, so that structured outputs are asked of {@code
+     * upstreamModel} with a tool ({@link JsonAnswerTool}); false when the request's own field is sent as it came, or
+     * the codec sends the schema in a field of the provider's own.
      */
-    default boolean answersJsonByTool() {
+    default boolean answersJsonByTool(String upstreamModel) {
         return false;
     }
 }

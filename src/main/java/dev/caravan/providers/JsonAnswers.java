@@ -9,17 +9,17 @@ public final class JsonAnswers {
     private JsonAnswers() {
     }
 
-    /** The answer's tool for {@code request} when {@code codec}'s provider needs one, else null. */
-    public static JsonAnswerTool tool(HttpProviderCodec codec, ChatRequest request) {
-        return codec.answersJsonByTool() ? JsonAnswerTool.of(request) : null;
+    /** The answer's tool for {@code request} to {@code upstreamModel} when {@code codec} needs one, else null. */
+    public static JsonAnswerTool tool(HttpProviderCodec codec, ChatRequest request, String upstreamModel) {
+        return codec.answersJsonByTool(upstreamModel) ? JsonAnswerTool.of(request) : null;
     }
 
-    /** A fresh decoder for one of {@code request}'s streamed answers from {@code codec}'s provider. */
-    public static StreamDecoder streamDecoder(HttpProviderCodec codec, ChatRequest request) {
+    /** A fresh decoder for one of {@code request}'s streamed answers from {@code upstreamModel} on {@code codec}. */
+    public static StreamDecoder streamDecoder(HttpProviderCodec codec, ChatRequest request, String upstreamModel) {
         if (request == null) {
             return codec.newStreamDecoder();
         }
-        JsonAnswerTool answerTool = tool(codec, request);
+        JsonAnswerTool answerTool = tool(codec, request, upstreamModel);
         StreamDecoder decoder = codec.newStreamDecoder(request);
         return answerTool == null ? decoder : StreamDecoder.then(decoder, answerTool.events()::apply);
     }

@@ -44,9 +44,9 @@ public final class FallbackChain {
     /**
      * Resolves the requested model to its targets (404 for unknown models): its deployments in load-balanced
      * order, then each fallback's; and starts the request's deadline. A request for structured output (a
-     * json_object or json_schema response_format), for logprobs or for reasoning keeps only the targets that can honour
-     * it, and is a 400 when none of the requested model's deployments can ({@link StructuredOutputs}, {@link Logprobs},
-     * {@link Reasoning}), or
+     * json_object or json_schema response_format), for logprobs, for reasoning or for a forced tool call keeps only the
+     * targets that can honour it, and is a 400 when none of the requested model's deployments can
+     * ({@link StructuredOutputs}, {@link Logprobs}, {@link Reasoning}, {@link ForcedToolCalls}), or
      * when a target that gets the format as a tool could not be sent it as given.
      */
     public void plan(Exchange exchange) {
@@ -57,16 +57,17 @@ public final class FallbackChain {
         String structured = StructuredOutputs.requested(request);
         boolean logprobs = Logprobs.requested(request);
         boolean reasoning = Reasoning.requested(request);
+        boolean forced = ForcedToolCalls.requested(request);
         List<Target> targets = new ArrayList<>();
         List<List<WeightedTarget>> groups = router.candidates(request.model());
         for (int g = 0; g < groups.size(); g++) {
             List<WeightedTarget> group = groups.get(g);
-            if (structured != null || logprobs || reasoning) {
+            if (structured != null || logprobs || reasoning || forced) {
                 List<WeightedTarget> honouring = group.stream()
-                        .filter(w -> unsupported(w.target(), request, structured, logprobs, reasoning) == null)
+                        .filter(w -> unsupported(w.target(), request, structured, logprobs, reasoning, forced) == null)
                         .toList();
                 if (g == 0 && honouring.isEmpty() && !group.isEmpty()) {
-                    throw unsupported(group.get(0).target(), request, structured, logprobs, reasoning);
+                    throw unsupported(group.get(0).target(), request, structured, logprobs, reasoning, forced);
                 }
                 group = honouring;
             }
@@ -86,9 +87,13 @@ public final class FallbackChain {
 
     /** Why {@code target} cannot serve the request as asked (the 400 naming the field), or null when it can. */
     private static GatewayException unsupported(Target target, ChatRequest request, String structured,
-                                                boolean logprobs, boolean reasoning) {
+                                                boolean logprobs, boolean reasoning, boolean forced) {
         if (structured != null && !StructuredOutputs.honouredBy(target)) {
             return StructuredOutputs.unsupported(structured, request.model(), target);
+        }
+        GatewayException forcedCall = forced ? ForcedToolCalls.conflict(request, target, request.model()) : null;
+        if (forcedCall != null) {
+            return forcedCall;
         }
         if (logprobs && !Logprobs.honouredBy(target)) {
             return Logprobs.unsupported(request.model(), target);

@@ -65,7 +65,7 @@ final class Reasoning {
     /** The 400 for a forced tool call, which Claude does not take with thinking in its budget form; else null. */
     private static GatewayException forcedTool(ChatRequest request, String model) {
         ToolChoice choice = request.toolChoice();
-        if (choice != null && ("required".equals(choice.mode()) || "function".equals(choice.mode()))) {
+        if (choice != null && choice.forcesACall()) {
             return refused("tool_choice", "a tool_choice that forces a tool call ('" + choice.mode()
                     + "'): Claude takes only auto or none with thinking", model);
         }

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class BedrockReasoningRouteTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Priced in the catalog, maxOutputTokens 8192. */
+    /** Priced in the catalog, maxOutputTokens 64,000. */
     private static final String MODEL_ID = "anthropic.claude-3-7-sonnet-20250219-v1:0";
     private static final String MODEL = "bedrock/" + MODEL_ID;
     private static final String SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
@@ -138,7 +138,8 @@ class BedrockReasoningRouteTest {
                         QUESTION));
 
         assertEquals(200, stream.status());
-        assertEquals(8192, bedrock.lastReceived().body().at("/inferenceConfig/maxTokens").asInt());
+        assertEquals(64_000, bedrock.lastReceived().body().at("/inferenceConfig/maxTokens").asInt(),
+                "Claude 3.7 Sonnet's most output, which holds the budget");
         StringBuilder reasoning = new StringBuilder();
         ArrayNode pieces = JSON.createArrayNode();
         for (JsonNode chunk : stream.chunks()) {

@@ -472,6 +472,35 @@ class BedrockRouteTest {
     }
 
     @Test
+    void aClaudeThatTakesNoForcedToolCallGetsTheSchemaAsConversesOutputFormat_answeredAsItsText() throws Exception {
+        String opus55 = "anthropic.claude-opus-5-5";
+        ScriptedAnswer json = ScriptedAnswer.text(List.of("{\"name\":", "\"Oslo\"}"), "stop", 30, 7);
+        bedrock.converse(opus55, json.bedrockConverseJson());
+        bedrock.stream(opus55, json.bedrockFrames());
+        String format = "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"city\","
+                + "\"schema\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}}}}},";
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat("bedrock/" + opus55, format,
+                "[{\"role\":\"user\",\"content\":\"A city?\"}]"));
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions", chat("bedrock/" + opus55,
+                format + "\"stream\":true,", "[{\"role\":\"user\",\"content\":\"A city?\"}]"));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("{\"name\":\"Oslo\"}", JSON.readTree(response.body()).at("/choices/0/message/content").asText());
+        assertEquals(200, stream.status());
+        assertEquals("{\"name\":\"Oslo\"}", stream.openAiText());
+        assertEquals(2, bedrock.received().size());
+        for (FakeBedrock.Received sent : bedrock.received()) {
+            assertFalse(sent.body().has("toolConfig"), sent.body().toString());
+            JsonNode textFormat = sent.body().at("/outputConfig/textFormat");
+            assertEquals("json_schema", textFormat.path("type").asText(), sent.body().toString());
+            assertEquals(JSON.readTree("{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"}},"
+                    + "\"additionalProperties\":false}"), JSON.readTree(textFormat.at("/structure/jsonSchema/schema")
+                    .asText()));
+        }
+    }
+
+    @Test
     void textBeforeTheForcedAnswerIsNotRelayed_streamedAsInTheSingleAnswer() throws Exception {
         // a model may write a sentence before the tool call it is made to make (Bedrock's non-Claude models do)
         script(new ScriptedAnswer(List.of("Here is", " the city."), List.of(new Call("json_answer", List.of("{\"name\":",

@@ -40,7 +40,7 @@ class ReasoningRouteTest {
     private static final String KEY = "sk-ant-test-key-reasoning";
     /** Priced at 3.00 / 15.00 USD per million tokens; no fallback chain. */
     private static final String SONNET = "claude-3-7-sonnet-20250219";
-    /** Takes only adaptive thinking; priced at 5.00 / 25.00 USD per million tokens, maxOutputTokens 8192. */
+    /** Takes only adaptive thinking; priced at 5.00 / 25.00 USD per million tokens, maxOutputTokens 128,000. */
     private static final String OPUS_47 = "claude-opus-4-7";
     /** Takes adaptive thinking and the deprecated budget; max effort but not xhigh. */
     private static final String OPUS_46 = "claude-opus-4-6";
@@ -118,7 +118,7 @@ class ReasoningRouteTest {
         assertEquals(200, stream.status());
         JsonNode sent = anthropic.received().get(0).json();
         assertEquals(2048, sent.at("/thinking/budget_tokens").asInt());
-        assertEquals(8192, sent.path("max_tokens").asInt(), "the model's most output, which holds the budget");
+        assertEquals(64_000, sent.path("max_tokens").asInt(), "the model's most output, which holds the budget");
         StringBuilder reasoning = new StringBuilder();
         ArrayNode pieces = JSON.createArrayNode();
         for (JsonNode chunk : stream.chunks()) {
@@ -168,7 +168,7 @@ class ReasoningRouteTest {
         assertEquals("adaptive", sent.at("/thinking/type").asText());
         assertEquals("summarized", sent.at("/thinking/display").asText());
         assertEquals("xhigh", sent.at("/output_config/effort").asText(), "Opus 4.7 has Anthropic's xhigh");
-        assertEquals(8192 + 8192, sent.path("max_tokens").asInt(), "xhigh's nominal budget and the model's most");
+        assertEquals(128_000, sent.path("max_tokens").asInt(), "the model's most, which holds xhigh's nominal budget");
         assertEquals("12231", stream.openAiText());
     }
 

@@ -65,6 +65,21 @@ final class MessagesApiRules {
         if (choice != null) {
             return choice;
         }
+        String forced = request.path("tool_choice").path("type").asText();
+        if (("any".equals(forced) || "tool".equals(forced))
+                && ThinkingModels.refusesForcedToolUse(request.path("model").asText())) {
+            return "tool_choice: forced tool use is not supported for this model. Use tool_choice auto or none";
+        }
+        JsonNode format = request.path("output_config").get("format");
+        if (format != null) {
+            if (!"json_schema".equals(format.path("type").asText())) {
+                return "output_config.format.type: Input should be 'json_schema'";
+            }
+            String schema = ThinkingModels.outputSchemaRefusal(format.get("schema"));
+            if (schema != null) {
+                return schema;
+            }
+        }
         JsonNode messages = request.path("messages");
         if (!messages.isArray()) {
             return "messages: Field required";

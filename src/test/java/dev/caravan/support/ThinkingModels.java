@@ -1,5 +1,7 @@
 package dev.caravan.support;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -20,6 +22,8 @@ public final class ThinkingModels {
             "claude-(opus-4-[7-9]|(opus|sonnet|haiku|mythos|fable)-[5-9]|mythos-preview)(?![0-9])");
     private static final Pattern XHIGH = Pattern.compile(
             "claude-(opus-4-[7-9]|(opus|sonnet|haiku|mythos|fable)-[5-9])(?![0-9])");
+    private static final Pattern NO_FORCED_TOOL = Pattern.compile(
+            "claude-((opus|sonnet|haiku)-(5-[5-9]|[6-9])(?![0-9])|fable-)");
     private static final Set<String> EFFORTS = Set.of("low", "medium", "high", "max");
 
     private ThinkingModels() {
@@ -60,6 +64,39 @@ public final class ThinkingModels {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether {@code model} refuses a forced tool call (tool_choice "any" or "tool"): Opus 5.5, Sonnet 5.5 and later,
+     * and Fable, whose thinking is always on.
+     */
+    public static boolean refusesForcedToolUse(String model) {
+        return NO_FORCED_TOOL.matcher(model).find();
+    }
+
+    /**
+     * Why Anthropic's output format refuses JSON schema {@code schema} (in the fake's own words): it is no object, or
+     * an object schema in it does not close itself with {@code additionalProperties: false}; null when it takes it.
+     */
+    public static String outputSchemaRefusal(JsonNode schema) {
+        if (schema == null || !schema.isObject()) {
+            return "output_config.format.schema: Input should be an object";
+        }
+        if (("object".equals(schema.path("type").asText()) || schema.has("properties"))
+                && !schema.path("additionalProperties").isBoolean()
+                || schema.path("additionalProperties").asBoolean(false)) {
+            return "output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to "
+                    + "false";
+        }
+        for (String key : List.of("properties", "$defs", "definitions", "anyOf", "allOf", "oneOf")) {
+            for (JsonNode inner : schema.path(key)) {
+                String refused = outputSchemaRefusal(inner);
+                if (refused != null) {
+                    return refused;
+                }
+            }
+        }
+        return schema.has("items") ? outputSchemaRefusal(schema.get("items")) : null;
     }
 
     public static boolean takesEffort(String effort, String model) {

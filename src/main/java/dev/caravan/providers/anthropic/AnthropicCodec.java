@@ -3,6 +3,7 @@ package dev.caravan.providers.anthropic;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
+import dev.caravan.core.ForcedToolUse;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.WhitespaceStops;
 import dev.caravan.providers.HttpProviderCodec;
@@ -63,8 +64,9 @@ public final class AnthropicCodec implements HttpProviderCodec {
         return stops == null ? answer : stops.cut(answer);
     }
 
+    /** A tool, but for the models that take no forced tool call: their output_config.format is the schema. */
     @Override
-    public boolean answersJsonByTool() {
-        return true;
+    public boolean answersJsonByTool(String upstreamModel) {
+        return !ForcedToolUse.refusedBy(upstreamModel);
     }
 }

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.caravan.core.AdaptiveThinking;
 import dev.caravan.core.ChatRequest;
+import dev.caravan.core.ClosedSchema;
+import dev.caravan.core.ForcedToolUse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.ReasoningEffort;
 import dev.caravan.core.SamplingParameters;
 import dev.caravan.core.ToolChoice;
@@ -45,6 +48,12 @@ final class AnthropicRequestEncoder {
             body.put("max_tokens", ReasoningEffort.maxTokens(thinking, request.maxTokens(),
                     defaultMaxTokens.applyAsInt(upstreamModel)));
             putThinking(body, request, upstreamModel, thinking);
+        }
+        JsonAnswerTool answer = ForcedToolUse.refusedBy(upstreamModel) ? JsonAnswerTool.of(request) : null;
+        if (answer != null) {
+            // a model that takes no forced tool call gets structured outputs as its own output format
+            body.withObjectProperty("output_config").putObject("format").put("type", "json_schema")
+                    .set("schema", ClosedSchema.of(answer.schema()));
         }
         JsonNode system = messages.system(request.messages(), request.cacheBreakpoints());
         if (system != null) {

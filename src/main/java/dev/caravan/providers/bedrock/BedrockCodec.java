@@ -6,6 +6,8 @@ import dev.caravan.core.AdaptiveThinking;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
+import dev.caravan.core.ClosedSchema;
+import dev.caravan.core.ForcedToolUse;
 import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.ReasoningEffort;
 import dev.caravan.core.SamplingParameters;
@@ -29,6 +31,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.ConverseResponse;
 import software.amazon.awssdk.services.bedrockruntime.model.ConverseStreamRequest;
 import software.amazon.awssdk.services.bedrockruntime.model.InferenceConfiguration;
 import software.amazon.awssdk.services.bedrockruntime.model.Message;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormatStructure;
+import software.amazon.awssdk.services.bedrockruntime.model.OutputFormatType;
 import software.amazon.awssdk.services.bedrockruntime.model.SpecificToolChoice;
 import software.amazon.awssdk.services.bedrockruntime.model.TokenUsage;
 import software.amazon.awssdk.services.bedrockruntime.model.Tool;
@@ -95,6 +99,13 @@ public final class BedrockCodec {
         if (tools != null) {
             builder.toolConfig(tools);
         }
+        JsonAnswerTool answer = claude && ForcedToolUse.refusedBy(target.model()) ? JsonAnswerTool.of(request) : null;
+        if (answer != null) {
+            // a model that takes no forced tool call gets structured outputs as Converse's output format
+            builder.outputConfig(o -> o.textFormat(f -> f.type(OutputFormatType.JSON_SCHEMA).structure(
+                    OutputFormatStructure.fromJsonSchema(s -> s.name(answer.name())
+                            .schema(ClosedSchema.of(answer.schema()).toString())))));
+        }
         return builder.build();
     }
 
@@ -143,6 +154,7 @@ public final class BedrockCodec {
                 .inferenceConfig(plain.inferenceConfig())
                 .toolConfig(plain.toolConfig())
                 .additionalModelRequestFields(plain.additionalModelRequestFields())
+                .outputConfig(plain.outputConfig())
                 .build();
     }
 

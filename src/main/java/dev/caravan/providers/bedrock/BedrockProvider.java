@@ -3,6 +3,7 @@ package dev.caravan.providers.bedrock;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.ForcedToolUse;
 import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.ledger.PromptEstimate;
 import dev.caravan.routing.CallContext;
@@ -56,7 +57,7 @@ public final class BedrockProvider {
     public void converse(Exchange exchange) {
         CallContext call = callOf(exchange);
         String modelId = call.current().model();
-        JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
+        JsonAnswerTool answerTool = answerTool(call);
         ChatRequest request = asSent(call.request(), answerTool);
         ToolNameMap toolNames = ToolNameMap.of(request);
         BedrockClients bedrock = clients.get();
@@ -69,6 +70,14 @@ public final class BedrockProvider {
             throw BedrockErrors.map(e);
         }
         call.answered(asAsked(call, answerTool, codec.decodeResponse(response, modelId, toolNames)));
+    }
+
+    /**
+     * The answer's tool for a structured output, but for a model that takes no forced tool call
+     * ({@link ForcedToolUse}): {@link BedrockCodec} gives that one the schema as Converse's output format.
+     */
+    private static JsonAnswerTool answerTool(CallContext call) {
+        return ForcedToolUse.refusedBy(call.current().model()) ? null : JsonAnswerTool.of(call.request());
     }
 
     /**
@@ -109,7 +118,7 @@ public final class BedrockProvider {
      */
     public UpstreamStream openStream(Exchange exchange) {
         CallContext call = callOf(exchange);
-        JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
+        JsonAnswerTool answerTool = answerTool(call);
         ChatRequest request = asSent(call.request(), answerTool);
         ToolNameMap toolNames = ToolNameMap.of(request);
         ChatRequest asked = call.request();
@@ -135,7 +144,7 @@ public final class BedrockProvider {
      */
     public void requestForEndpoint(Exchange exchange) {
         CallContext call = callOf(exchange);
-        JsonAnswerTool answerTool = JsonAnswerTool.of(call.request());
+        JsonAnswerTool answerTool = answerTool(call);
         ChatRequest request = asSent(call.request(), answerTool);
         ToolNameMap toolNames = ToolNameMap.of(request);
         exchange.setProperty(TOOL_NAMES, toolNames);
@@ -152,7 +161,7 @@ public final class BedrockProvider {
                 stopReason == null ? null : stopReason.toString(),
                 exchange.getMessage().getHeader("CamelAwsBedrockConverseUsage", TokenUsage.class),
                 null, call.current().model(), toolNames == null ? new ToolNameMap() : toolNames);
-        call.answered(asAsked(call, JsonAnswerTool.of(call.request()), answer));
+        call.answered(asAsked(call, answerTool(call), answer));
     }
 
     /** Turns the failure a route caught (SDK exception from the endpoint) into the GatewayException it means. */

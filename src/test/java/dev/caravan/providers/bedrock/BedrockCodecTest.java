@@ -1,5 +1,6 @@
 package dev.caravan.providers.bedrock;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.api.OpenAiRequestParser;
 import dev.caravan.core.ChatMessage;
 import dev.caravan.core.ChatRequest;
@@ -443,6 +444,29 @@ class BedrockCodecTest {
                 JsonDocuments.toJsonText(converse.additionalModelRequestFields()));
         assertEquals(sent, converse.inferenceConfig().maxTokens());
         assertEquals(converse.additionalModelRequestFields(), stream.additionalModelRequestFields());
+    }
+
+    @Test
+    void aClaudeThatTakesNoForcedToolCallGetsStructuredOutputsAsConversesOutputFormat() throws Exception {
+        ChatRequest request = parsed("{\"model\":\"m\",\"response_format\":{\"type\":\"json_schema\","
+                + "\"json_schema\":{\"name\":\"place\",\"schema\":{\"type\":\"object\",\"properties\":"
+                + "{\"city\":{\"type\":\"string\"}}}}},\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Where is the Louvre?\"}]}");
+
+        ConverseRequest converse = codec.converseRequest(request, bedrock("anthropic.claude-opus-5-5"),
+                ToolNameMap.of(request));
+        ConverseStreamRequest stream = codec.converseStreamRequest(request, bedrock("anthropic.claude-opus-5-5"),
+                ToolNameMap.of(request));
+
+        assertNull(converse.toolConfig(), "no answer's tool");
+        assertEquals("json_schema", converse.outputConfig().textFormat().typeAsString());
+        assertEquals("place", converse.outputConfig().textFormat().structure().jsonSchema().name());
+        assertEquals(new ObjectMapper().readTree("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":"
+                        + "\"string\"}},\"additionalProperties\":false}"),
+                new ObjectMapper().readTree(converse.outputConfig().textFormat().structure().jsonSchema().schema()));
+        assertEquals(converse.outputConfig(), stream.outputConfig());
+        assertNull(codec.converseRequest(request, bedrock(SONNET_37), ToolNameMap.of(request)).outputConfig(),
+                "a Claude that takes a forced tool call is asked with a tool (by BedrockProvider)");
     }
 
     @Test

@@ -273,6 +273,15 @@ public final class FakeBedrock implements AutoCloseable {
         if (thinking != null) {
             return thinking;
         }
+        JsonNode choice = request.path("toolConfig").path("toolChoice");
+        if ((choice.has("any") || choice.has("tool")) && ThinkingModels.refusesForcedToolUse(modelId)) {
+            return "The model returned the following errors: tool_choice: forced tool use is not supported for "
+                    + "this model. Use tool_choice auto or none";
+        }
+        String format = validateOutputConfig(request.path("outputConfig"));
+        if (format != null) {
+            return format;
+        }
         int cachePoints = cachePoints(request.path("toolConfig").path("tools")) + promptCachePoints(request);
         if (cachePoints > 4) {
             return tooManyCachePoints(cachePoints);
@@ -329,6 +338,31 @@ public final class FakeBedrock implements AutoCloseable {
                         || request.path("toolConfig").path("toolChoice").has("tool"))
                 ? "Thinking may not be enabled when tool_choice forces tool use." : thinkingBeforeToolUse(request);
         return refused == null ? null : "The model returned the following errors: " + refused;
+    }
+
+    /**
+     * Converse's structured output ({@code outputConfig.textFormat}): type json_schema, and a jsonSchema structure whose
+     * schema is a JSON string of a schema Claude's output format takes ({@link ThinkingModels#outputSchemaRefusal}).
+     */
+    static String validateOutputConfig(JsonNode outputConfig) {
+        if (outputConfig.isMissingNode()) {
+            return null;
+        }
+        JsonNode format = outputConfig.path("textFormat");
+        if (!"json_schema".equals(format.path("type").asText())) {
+            return "1 validation error detected: Value at 'outputConfig.textFormat.type' failed to satisfy constraint: "
+                    + "Member must satisfy enum value set: [json_schema]";
+        }
+        JsonNode schema = format.path("structure").path("jsonSchema").path("schema");
+        if (!schema.isTextual()) {
+            return "outputConfig.textFormat.structure.jsonSchema.schema must be a string";
+        }
+        try {
+            String refused = ThinkingModels.outputSchemaRefusal(JSON.readTree(schema.asText()));
+            return refused == null ? null : "The model returned the following errors: " + refused;
+        } catch (IOException e) {
+            return "outputConfig.textFormat.structure.jsonSchema.schema is not valid JSON";
+        }
     }
 
     private static String thinkingBeforeToolUse(JsonNode request) {

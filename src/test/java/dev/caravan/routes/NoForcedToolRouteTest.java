@@ -1,0 +1,166 @@
+package dev.caravan.routes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.caravan.support.FakeAnthropic;
+import dev.caravan.support.FakeOpenAi;
+import dev.caravan.support.Gateway;
+import dev.caravan.support.StreamCapture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Claude Opus 5.5 (as Sonnet 5.5 and Fable) takes no forced tool call, end to end: the real gateway before a fake
+ * Messages API that refuses one for those models and takes Anthropic's output format only with a closed object schema.
+ * Structured outputs reach the model as that format, single and streamed; a forced tool_choice or a json_object is a
+ * 400 before any call, and a fallback chain goes past such a model.
+ */
+class NoForcedToolRouteTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = "sk-ant-test-key-no-forced-tool";
+    private static final String OPUS_55 = "claude-opus-5-5";
+    private static final String SONNET_37 = "claude-3-7-sonnet-20250219";
+    /** OpenAI's usual schema: objects open, as OpenAI takes them outside strict mode. */
+    private static final String SCHEMA = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},"
+            + "\"where\":{\"type\":\"object\",\"properties\":{\"lat\":{\"type\":\"number\"}}}},"
+            + "\"required\":[\"city\"]}";
+    private static final String JSON_SCHEMA = "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":"
+            + "{\"name\":\"place\",\"schema\":" + SCHEMA + "}},";
+    private static final String WEATHER_TOOL = "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}}],";
+    private static final String QUESTION = "[{\"role\":\"user\",\"content\":\"Where is the Louvre?\"}]";
+    private static final String ANSWER = "{\"city\":\"Paris\",\"where\":{\"lat\":48.86}}";
+
+    @TempDir
+    static Path dir;
+    static FakeAnthropic anthropic;
+    static FakeOpenAi openAi;
+    static Gateway gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        anthropic = new FakeAnthropic(KEY);
+        openAi = new FakeOpenAi();
+        Path catalog = dir.resolve("catalog.yaml");
+        Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
+                .replace("fallbacks:\n", "fallbacks:\n  gpt-4o-mini: [" + OPUS_55 + ", " + SONNET_37 + "]\n"));
+        gateway = Gateway.start(Map.of("caravan.anthropic.base-url", anthropic.baseUrl(),
+                "caravan.anthropic.api-key", KEY, "caravan.openai.base-url", openAi.baseUrl(),
+                "caravan.openai.api-key", "sk-openai-test", "caravan.catalog.file", catalog.toString(),
+                "caravan.anthropic.retry.max-retries", "0", "caravan.openai.retry.max-retries", "0"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        anthropic.close();
+        openAi.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        anthropic.received().clear();
+        openAi.received().clear();
+        anthropic.always(anthropic.reply(FakeAnthropic.pieces(List.of("{\"city\":\"Paris\",", "\"where\":{\"lat\":48.86}}"),
+                "end_turn", 30, 12)));
+        openAi.always(FakeOpenAi.json(500, "{\"error\":{\"message\":\"down\",\"type\":\"server_error\"}}"));
+    }
+
+    private static String chat(String model, String extra) {
+        return "{\"model\":\"" + model + "\"," + extra + "\"messages\":" + QUESTION + "}";
+    }
+
+    @Test
+    void structuredOutputsReachTheModelAsItsOwnOutputFormatWithTheSchemaClosed() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(OPUS_55, JSON_SCHEMA));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode sent = anthropic.received().get(0).json();
+        assertFalse(sent.has("tools"), "no answer's tool: " + sent);
+        assertFalse(sent.has("tool_choice"), "no forced tool call: " + sent);
+        JsonNode closed = JSON.readTree(SCHEMA);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) closed).put("additionalProperties", false);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) closed.at("/properties/where"))
+                .put("additionalProperties", false);
+        assertEquals(JSON.createObjectNode().put("type", "json_schema").set("schema", closed),
+                sent.at("/output_config/format"));
+        JsonNode choice = JSON.readTree(response.body()).at("/choices/0");
+        assertEquals(ANSWER, choice.at("/message/content").asText());
+        assertEquals("stop", choice.path("finish_reason").asText());
+    }
+
+    @Test
+    void aStreamedStructuredOutputIsTheModelsTextAsItComes() throws Exception {
+        StreamCapture stream = StreamCapture.post(gateway, "/v1/chat/completions",
+                chat(OPUS_55, JSON_SCHEMA + "\"stream\":true,"));
+
+        assertEquals(200, stream.status());
+        assertEquals("json_schema", anthropic.received().get(0).json().at("/output_config/format/type").asText());
+        assertEquals(ANSWER, stream.openAiText());
+    }
+
+    @Test
+    void theOutputFormatGoesBesideTheEffortOfReasoning() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat(OPUS_55, JSON_SCHEMA + "\"reasoning_effort\":\"low\","));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode config = anthropic.received().get(0).json().path("output_config");
+        assertEquals("low", config.path("effort").asText());
+        assertEquals("json_schema", config.at("/format/type").asText());
+    }
+
+    @Test
+    void aForcedToolChoiceIsRefusedBeforeAnyCall() throws Exception {
+        for (String choice : List.of("\"required\"", "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}")) {
+            HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                    chat(OPUS_55, WEATHER_TOOL + "\"tool_choice\":" + choice + ","));
+
+            assertEquals(400, response.statusCode(), response.body());
+            JsonNode error = JSON.readTree(response.body()).path("error");
+            assertEquals("tool_choice", error.path("param").asText(), response.body());
+            assertTrue(error.path("message").asText().contains("takes no forced tool call"), response.body());
+        }
+        assertTrue(anthropic.received().isEmpty(), "no call was made");
+    }
+
+    @Test
+    void jsonOfAnyShapeIsRefusedBeforeAnyCallSinceTheModelTakesASchemaOnly() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat(OPUS_55, "\"response_format\":{\"type\":\"json_object\"},"));
+
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("response_format", JSON.readTree(response.body()).at("/error/param").asText());
+        assertTrue(anthropic.received().isEmpty(), "no call was made");
+    }
+
+    @Test
+    void aFallbackChainGoesPastTheModelForAForcedToolChoice() throws Exception {
+        anthropic.always(anthropic.reply(FakeAnthropic.toolUse(new FakeAnthropic.ToolUse("toolu_01W", "get_weather",
+                List.of("{\"city\":\"Paris\"}")), 40, 9)));
+
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat("gpt-4o-mini", WEATHER_TOOL + "\"tool_choice\":\"required\","));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(1, anthropic.received().size(), "Opus 5.5 was left out of the chain");
+        assertEquals(SONNET_37, anthropic.received().get(0).json().path("model").asText());
+        assertEquals("any", anthropic.received().get(0).json().at("/tool_choice/type").asText());
+        assertEquals("get_weather", JSON.readTree(response.body())
+                .at("/choices/0/message/tool_calls/0/function/name").asText());
+    }
+}
