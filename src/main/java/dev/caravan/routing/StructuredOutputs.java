@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * Which targets can honour OpenAI's {@code response_format} of type json_object or json_schema. OpenAI-shaped upstreams
  * get it as sent; Anthropic, and Bedrock's models that accept a forced tool choice, get it as a tool the model must
- * call ({@link JsonAnswerTool}). The Bedrock model families known to take only "auto" (Meta Llama, Cohere, AI21,
+ * call ({@link JsonAnswerTool}); the Claude models that take no forced tool call get a schema as their own output
+ * format ({@link ForcedToolCalls}). The Bedrock model families known to take only "auto" (Meta Llama, Cohere, AI21,
  * DeepSeek, Writer, Titan text, Mistral's smaller models) or no tools at all (Claude 2 and Instant) would answer
  * free text or a 400, so they are refused up front (the requested model) or left out (a fallback). A model whose id
  * names no family (an application inference profile's ARN) goes by the family the catalog declares for it; any other
@@ -46,7 +47,11 @@ final class StructuredOutputs {
                 && (target.family() == null || !FAMILIES_NOT_FORCED.contains(target.family()));
     }
 
-    /** True when {@code target}'s provider gets structured outputs as a tool ({@link JsonAnswerTool}). */
+    /**
+     * True when {@code target}'s provider gets structured outputs translated: as a tool ({@link JsonAnswerTool}), or,
+     * for a Claude model that takes no forced tool call, as the provider's own output format; either way the format
+     * must be one the answer's tool could carry.
+     */
     static boolean askedWithATool(Target target) {
         return "anthropic".equals(target.provider()) || "bedrock".equals(target.provider());
     }
