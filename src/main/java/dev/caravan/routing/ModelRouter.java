@@ -192,10 +192,6 @@ public final class ModelRouter {
         ModelCatalog current = catalog;
         List<ModelCatalog.Deployment> deployed = along(current, name, current.deployments());
         Target primary = deployed == null ? resolve(current, name) : null;
-        if (deployed == null) {
-            deployed = current.deployments().getOrDefault(primary.name(),
-                    current.deployments().get(primary.model()));
-        }
         // The first chain found along the way: the requested name, each alias it leads through, the resolved model.
         List<String> fallbacks = along(current, name, current.fallbacks());
         if (fallbacks == null) {
@@ -204,7 +200,7 @@ public final class ModelRouter {
                             .getOrDefault(primary.name(), current.defaultFallbacks()));
         }
         List<List<WeightedTarget>> groups = new ArrayList<>();
-        groups.add(deployed != null ? resolveAll(current, deployed) : List.of(new WeightedTarget(primary, 1)));
+        groups.add(own(current, deployed, primary));
         for (String fallback : fallbacks) {
             List<ModelCatalog.Deployment> its = along(current, fallback, current.deployments());
             groups.add(its != null ? resolveAll(current, its)
@@ -230,6 +226,31 @@ public final class ModelRouter {
                             + "); set that provider's credentials or pick another model", false, 0);
         }
         return usable;
+    }
+
+    /**
+     * The targets that serve a name before any fallback: the deployments found along its aliases ({@code deployedAlong}),
+     * else those of the model it resolves to ({@code primary}), else that model alone.
+     */
+    private static List<WeightedTarget> own(ModelCatalog current, List<ModelCatalog.Deployment> deployedAlong,
+                                            Target primary) {
+        List<ModelCatalog.Deployment> deployed = deployedAlong != null ? deployedAlong : current.deployments()
+                .getOrDefault(primary.name(), current.deployments().get(primary.model()));
+        return deployed != null ? resolveAll(current, deployed) : List.of(new WeightedTarget(primary, 1));
+    }
+
+    /**
+     * The provider of the first of {@code name}'s own targets ({@link #own}) that is offered: who serves the name as
+     * {@link #candidates} would; null when none is offered (only a fallback could serve it, or nothing).
+     */
+    private String servingProvider(ModelCatalog current, String name) {
+        List<ModelCatalog.Deployment> deployed = along(current, name, current.deployments());
+        for (WeightedTarget own : own(current, deployed, deployed == null ? resolve(current, name) : null)) {
+            if (offered(own.target())) {
+                return own.target().provider();
+            }
+        }
+        return null;
     }
 
     /** The entry of {@code map} for the requested name or the first alias it leads through; null when none. */
@@ -361,7 +382,8 @@ public final class ModelRouter {
     }
 
     /**
-     * Every model and alias a caller may name and that a configured provider can serve, with that provider. A priced
+     * Every model, alias and name with deployments that a caller may name and that a configured provider account can
+     * serve, with the provider that serves it (a name with deployments: its first deployment that is offered). A priced
      * model is listed by its bare name when that name leads to it, else by its catalog name (a fine-tune such as
      * {@code openai/ft:gpt-4o-mini:acme::x1} matches no prefix rule); an alias that leads nowhere is left out, and
      * logged the first time.
@@ -371,14 +393,24 @@ public final class ModelRouter {
         Map<String, String> listed = new TreeMap<>();
         for (String priced : current.prices().keySet()) {
             Target target = explicit(priced);
-            if (target != null && offered.test(target.provider())) {
-                listed.put(leadsTo(current, target.model(), target) ? target.model() : priced, target.provider());
+            if (target != null) {
+                String id = leadsTo(current, target.model(), target) ? target.model() : priced;
+                String provider = servingProvider(current, id);
+                if (provider != null) {
+                    listed.put(id, provider);
+                }
+            }
+        }
+        for (String named : current.deployments().keySet()) {
+            String provider = servingProvider(current, named);
+            if (provider != null) {
+                listed.put(named, provider);
             }
         }
         for (String alias : current.aliases().keySet()) {
             try {
-                String provider = resolve(current, alias).provider();
-                if (offered.test(provider)) {
+                String provider = servingProvider(current, alias);
+                if (provider != null) {
                     listed.put(alias, provider);
                 }
             } catch (GatewayException e) {
@@ -402,11 +434,9 @@ public final class ModelRouter {
                 return model;
             }
         }
-        Target target = explicit(id);
-        if (target != null && catalog.prices().containsKey(id) && offered.test(target.provider())) {
-            return new ServableModel(id, target.provider());
-        }
-        return null;
+        ModelCatalog current = catalog;
+        String provider = explicit(id) != null && current.prices().containsKey(id) ? servingProvider(current, id) : null;
+        return provider == null ? null : new ServableModel(id, provider);
     }
 
     private static boolean leadsTo(ModelCatalog current, String name, Target target) {

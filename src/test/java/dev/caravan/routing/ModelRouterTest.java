@@ -273,6 +273,35 @@ class ModelRouterTest {
         }
     }
 
+    @Test
+    void aNameServedByDeploymentsIsListedWithTheProviderThatServesIt() throws IOException {
+        // An Azure-only gateway: no provider's default account has a key, one named account does.
+        Files.writeString(file, CATALOG.replace("models:\n", "deployments:\n"
+                + "  gpt-4o: [{target: azure-openai/gpt4o-east, account: azure-east}]\n"
+                + "  smart: [{target: azure-openai/gpt4o-east, account: azure-east, weight: 2}, openai/gpt-4]\n"
+                + "  idle: [{target: azure-openai/gpt4o-west, account: azure-west}]\n"
+                + "models:\n"));
+        offered.clear();
+        ModelRouter onAzure = new ModelRouter(file, offered::contains, ProviderAccounts.of(
+                new ProviderAccounts.Account("azure-east", "azure-openai", "https://east.example.com", "azure-key",
+                        "2024-10-21"),
+                new ProviderAccounts.Account("azure-west", "azure-openai", "https://west.example.com", "", null)));
+
+        assertEquals(List.of(new ServableModel("gpt-4o", "azure-openai"), new ServableModel("smart", "azure-openai")),
+                onAzure.servableModels());
+        assertEquals(new ServableModel("smart", "azure-openai"), onAzure.servableModel("smart"));
+        assertEquals(new ServableModel("openai/gpt-4o", "azure-openai"), onAzure.servableModel("openai/gpt-4o"));
+        assertNull(onAzure.servableModel("idle"), "its only account has no key");
+        for (ServableModel listed : onAzure.servableModels()) {
+            assertEquals(listed.provider(), onAzure.candidates(listed.id()).get(0).get(0).target().provider(),
+                    listed.id() + " is served as listed");
+        }
+
+        // With OpenAI's key as well, gpt-4o is still Azure's: its deployments, not openai/gpt-4o, serve it.
+        offered.add("openai");
+        assertTrue(onAzure.servableModels().contains(new ServableModel("gpt-4o", "azure-openai")));
+    }
+
     // ---- reload --------------------------------------------------------------------------------------------
 
     @Test
