@@ -75,10 +75,27 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
         Map<String, List<Deployment>> deployments = new LinkedHashMap<>();
         fields(root.path("deployments")).forEach(e -> deployments.put(e.getKey(),
                 deployments(e.getValue(), "deployments." + e.getKey())));
-        String defaultProvider = root.path("defaultProvider").asText("");
-        return new ModelCatalog(defaultProvider, Map.copyOf(aliases), Map.copyOf(fallbacks),
+        return new ModelCatalog(defaultProvider(root.path("defaultProvider")), Map.copyOf(aliases), Map.copyOf(fallbacks),
                 list(root.path("defaultFallbacks"), "defaultFallbacks"), Map.copyOf(prices), Map.copyOf(deployments),
                 Map.copyOf(families));
+    }
+
+    /**
+     * The provider of names no alias or prefix rule matches, or "" for none (they are a 404). A name that is no
+     * provider would turn every such request into a 503 for a provider that cannot exist; Azure OpenAI serves only
+     * deployments on a named account, which a bare name does not have.
+     */
+    private static String defaultProvider(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return "";
+        }
+        String provider = node.isTextual() ? node.asText().trim() : null;
+        if (provider == null || !(provider.isEmpty() || (ModelRouter.PROVIDERS.contains(provider)
+                && !"azure-openai".equals(provider)))) {
+            throw new IllegalArgumentException("catalog: defaultProvider must be openai, anthropic, bedrock, mock or "
+                    + "\"\" (none), not " + node);
+        }
+        return provider;
     }
 
     /**

@@ -339,7 +339,11 @@ class ModelRouterTest {
             "an empty alias                  | summary: gpt-3.5-turbo  ==>  'summary: \"\"'",
             "a fallback chain that is a name | claude-3.5-sonnet: [gpt-4, claude-3-haiku-20240307]  ==>  claude-3.5-sonnet: gpt-4",
             "broken YAML                     | fallbacks:  ==>  fallbacks: [",
-            "a file that is a list           | defaultProvider: \"\"  ==>  '- defaultProvider: \"\"'"})
+            "a file that is a list           | defaultProvider: \"\"  ==>  '- defaultProvider: \"\"'",
+            "a misspelt default provider     | defaultProvider: \"\"  ==>  defaultProvider: opneai",
+            "a default provider by its case  | defaultProvider: \"\"  ==>  defaultProvider: OpenAI",
+            "a default provider of accounts  | defaultProvider: \"\"  ==>  defaultProvider: azure-openai",
+            "a default provider in a list    | defaultProvider: \"\"  ==>  defaultProvider: [openai]"})
     void keepsTheOldCatalogWhenTheEditedFileIsInvalid(String what, String edit) throws IOException {
         String[] change = edit.split("  ==>  ");
         String from = unquote(change[0]);
