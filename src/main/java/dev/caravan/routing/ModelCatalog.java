@@ -1,5 +1,7 @@
 package dev.caravan.routing;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -9,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +47,9 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
             "output", "maxOutputTokens", "outputTokensPerSecond", "family");
 
     public static ModelCatalog parse(InputStream yaml) throws IOException {
-        JsonNode root = YAML.readTree(yaml);
+        byte[] content = yaml.readAllBytes();
+        refuseKeysGivenTwice(content);
+        JsonNode root = YAML.readTree(content);
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("catalog: the file must be a YAML mapping");
         }
@@ -96,6 +101,46 @@ public record ModelCatalog(String defaultProvider, Map<String, String> aliases, 
                     + "\"\" (none), not " + node);
         }
         return provider;
+    }
+
+    /**
+     * Refuses a key given twice in one mapping when its first value held something: YAML keeps the last value alone, so
+     * a model priced twice would be billed at the later price and a second {@code fallbacks:} section would drop every
+     * chain of the first. A key first given empty ({@code deployments: {}}, as the shipped catalog has it) may be
+     * given again, with what it holds: nothing is lost.
+     */
+    private static void refuseKeysGivenTwice(byte[] yaml) throws IOException {
+        try (JsonParser parser = YAML.getFactory().createParser(yaml)) {
+            if (parser.nextToken() != null) {
+                holdsSomething(parser);
+            }
+        }
+    }
+
+    /** Reads the value at the parser's token to its end, checking its mappings; whether it holds anything. */
+    private static boolean holdsSomething(JsonParser parser) throws IOException {
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.START_OBJECT) {
+            Map<String, Boolean> given = new HashMap<>();
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String key = parser.currentName();
+                parser.nextToken();
+                if (Boolean.TRUE.equals(given.put(key, holdsSomething(parser)))) {
+                    throw new IllegalArgumentException("catalog: the key '" + key + "' is given twice in one mapping "
+                            + "(line " + parser.currentLocation().getLineNr() + "); YAML would keep only the last");
+                }
+            }
+            return !given.isEmpty();
+        }
+        if (token == JsonToken.START_ARRAY) {
+            boolean any = false;
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+                holdsSomething(parser);
+                any = true;
+            }
+            return any;
+        }
+        return token != JsonToken.VALUE_NULL;
     }
 
     /**

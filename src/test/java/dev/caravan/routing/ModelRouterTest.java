@@ -343,7 +343,10 @@ class ModelRouterTest {
             "a misspelt default provider     | defaultProvider: \"\"  ==>  defaultProvider: opneai",
             "a default provider by its case  | defaultProvider: \"\"  ==>  defaultProvider: OpenAI",
             "a default provider of accounts  | defaultProvider: \"\"  ==>  defaultProvider: azure-openai",
-            "a default provider in a list    | defaultProvider: \"\"  ==>  defaultProvider: [openai]"})
+            "a default provider in a list    | defaultProvider: \"\"  ==>  defaultProvider: [openai]",
+            "a model priced twice            | openai/gpt-4:  ==>  openai/gpt-4: {input: 3.00, output: 6.00}\\n  openai/gpt-4:",
+            "an alias given twice            | summary: gpt-3.5-turbo  ==>  summary: gpt-3.5-turbo\\n  summary: gpt-4",
+            "a section written twice         | defaultFallbacks:  ==>  fallbacks: {}\\ndefaultFallbacks:"})
     void keepsTheOldCatalogWhenTheEditedFileIsInvalid(String what, String edit) throws IOException {
         String[] change = edit.split("  ==>  ");
         String from = unquote(change[0]);
@@ -372,6 +375,15 @@ class ModelRouterTest {
         edit(CATALOG.replace("  fast: mock-echo", "  fast: gpt-4o"));
         assertTrue(router.reloadIfChanged(), "a later valid edit is picked up");
         assertEquals(new Target("openai", "gpt-4o"), router.resolve("fast"));
+    }
+
+    @Test
+    void aKeyFirstGivenEmptyMayBeGivenAgainWithWhatItHolds() throws IOException {
+        // as when a section is pasted at the end of the shipped catalog, which has deployments: {}
+        edit("deployments: {}\n" + CATALOG + "deployments:\n  pool: [mock/mock-echo]\n");
+
+        assertTrue(router.reloadIfChanged());
+        assertEquals(List.of(new Target("mock", "mock-echo")), router.chain("pool"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -440,6 +452,7 @@ class ModelRouterTest {
     }
 
     private static String unquote(String value) {
-        return value.startsWith("'") && value.endsWith("'") ? value.substring(1, value.length() - 1) : value;
+        String unquoted = value.startsWith("'") && value.endsWith("'") ? value.substring(1, value.length() - 1) : value;
+        return unquoted.replace("\\n", "\n");
     }
 }
