@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import java.util.function.Predicate;
 
 import org.slf4j.Logger;
@@ -35,9 +36,11 @@ public final class ModelRouter {
     public static final Set<String> PROVIDERS = Set.of("openai", "azure-openai", "anthropic", "bedrock",
             "mock");
     private static final List<String> OPENAI_PREFIXES = List.of("gpt-", "o1", "o3", "o4", "chatgpt-", "text-");
-    private static final List<String> BEDROCK_PREFIXES = List.of("anthropic.", "amazon.", "meta.", "mistral.",
-            "cohere.", "ai21.", "us.", "eu.", "apac.");
-    private static final List<String> REGION_PREFIXES = List.of("us.", "eu.", "apac.");
+    /** Bedrock's system-defined cross-region inference profiles: a geography's (us., eu., ...) or the global one. */
+    private static final List<String> REGION_PREFIXES = List.of("us.", "eu.", "apac.", "jp.", "au.", "us-gov.",
+            "global.");
+    private static final List<String> BEDROCK_PREFIXES = Stream.concat(Stream.of("anthropic.",
+            "amazon.", "meta.", "mistral.", "cohere.", "ai21."), REGION_PREFIXES.stream()).toList();
     private static final int MAX_ALIAS_DEPTH = 8;
     private static final java.util.regex.Pattern AZURE_DEPLOYMENT = java.util.regex.Pattern.compile(
             "[A-Za-z0-9][A-Za-z0-9._-]{0,63}");

@@ -106,6 +106,10 @@ class ModelRouterTest {
             "us.anthropic.claude-3-5-sonnet-20240620-v1:0,   bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0",
             "eu.anthropic.claude-3-5-sonnet-20240620-v1:0,   bedrock/eu.anthropic.claude-3-5-sonnet-20240620-v1:0",
             "apac.amazon.nova-lite-v1:0,                     bedrock/apac.amazon.nova-lite-v1:0",
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0, bedrock/global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "jp.anthropic.claude-haiku-4-5-20251001-v1:0,    bedrock/jp.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "au.anthropic.claude-sonnet-4-6,                 bedrock/au.anthropic.claude-sonnet-4-6",
+            "us-gov.anthropic.claude-3-5-sonnet-20240620-v1:0, bedrock/us-gov.anthropic.claude-3-5-sonnet-20240620-v1:0",
             "mock-stream,                                    mock/mock-stream"})
     void resolvesAName(String name, String target) {
         assertEquals(target, router.resolve(name).toString());
@@ -203,7 +207,11 @@ class ModelRouterTest {
             "bedrock/us.anthropic.claude-3-5-sonnet-20240620-v1:0,   3.00, 15.00",
             "bedrock/eu.anthropic.claude-3-5-sonnet-20240620-v1:0,   3.00, 15.00",
             "bedrock/apac.amazon.nova-lite-v1:0,                     0.06, 0.24",
-            "bedrock/us.amazon.nova-lite-v1:0,                       0.07, 0.28"})
+            "bedrock/us.amazon.nova-lite-v1:0,                       0.07, 0.28",
+            "bedrock/global.anthropic.claude-3-5-sonnet-20240620-v1:0, 3.00, 15.00",
+            "bedrock/jp.amazon.nova-lite-v1:0,                       0.06, 0.24",
+            "bedrock/au.amazon.nova-lite-v1:0,                       0.06, 0.24",
+            "bedrock/us-gov.anthropic.claude-3-5-sonnet-20240620-v1:0, 3.00, 15.00"})
     void pricesAModelAndBedrockInferenceProfilesAsTheirBaseModel(String target, BigDecimal input, BigDecimal output) {
         Price price = router.price(router.resolve(target));
 
