@@ -10,8 +10,9 @@ import java.util.function.LongUnaryOperator;
  * jitter ({@code random(0, min(maxBackoff, baseBackoff * 2^retry))}), or the upstream's Retry-After when it asked
  * for one, as long as that stays within {@code retryAfterCap}. Only retryable failures are retried (429, 408, 5xx
  * and 529 answers, connection failures, timeouts); a caller's own error (400, 401, 403, 404, context length) never
- * reaches here, and an open circuit, or an upstream that refused the gateway's credentials (the same key would be
- * refused again), moves on to the next target at once.
+ * reaches here, and an open circuit, an upstream that refused the gateway's credentials (the same key would be
+ * refused again), or one that does not have the model (Bedrock's 404, which lets the chain go on) moves on to the
+ * next target at once.
  *
  * @param maxRetries      retries on one target after its first attempt (0: never retry, go down the chain)
  * @param baseBackoffMs   backoff ceiling of the first retry
@@ -42,7 +43,7 @@ public record RetryPolicy(int maxRetries, long baseBackoffMs, long maxBackoffMs,
     /** As above, {@code jitter} picking a number in {@code [0, bound]}. */
     long delayBeforeRetry(int retriesSoFar, GatewayException error, long remainingMs, LongUnaryOperator jitter) {
         if (error == null || !error.retryable() || retriesSoFar >= maxRetries || isCircuitOpen(error)
-                || error.refusesTheGateway()) {
+                || error.refusesTheGateway() || error.status() == 404) {
             return NO_RETRY;
         }
         long delay = jitter.applyAsLong(backoffCeiling(retriesSoFar));

@@ -69,6 +69,15 @@ class RetryPolicyTest {
     }
 
     @Test
+    void neverRetriesAModelTheProviderDoesNotHaveOnTheSameTarget() {
+        // Bedrock's ResourceNotFoundException: the chain may go on to a fallback, but this target has no such model.
+        GatewayException missing = new GatewayException(404, "invalid_request_error", "model_not_found", "model",
+                "Model not found.", true, 0);
+
+        assertEquals(RetryPolicy.NO_RETRY, POLICY.delayBeforeRetry(0, missing, Long.MAX_VALUE));
+    }
+
+    @Test
     void retriesTimeoutsAndConnectionFailures() {
         assertTrue(POLICY.delayBeforeRetry(0, GatewayException.timeout("openai", "slow"), Long.MAX_VALUE) >= 0);
         assertTrue(POLICY.delayBeforeRetry(0, GatewayException.upstreamUnavailable("openai", "reset"),
