@@ -116,11 +116,14 @@ public final class EdgeHandlers {
         return true;
     }
 
+    /** The error in OpenAI's shape, with the request id every answer carries (the caller's, or a new one). */
     private static void send(RoutingContext ctx, GatewayException error) {
         if (ctx.response().ended()) {
             return;
         }
+        String callerId = RequestIds.callersOwn(ctx.request().getHeader(ResponseHeaders.REQUEST_ID));
         ctx.response().setStatusCode(error.status()).putHeader("content-type", "application/json")
+                .putHeader(ResponseHeaders.REQUEST_ID, callerId != null ? callerId : RequestIds.next())
                 .end(Buffer.buffer(Json.write(ErrorResponder.body(error))));
     }
 }

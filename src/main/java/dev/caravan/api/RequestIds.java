@@ -3,6 +3,7 @@ package dev.caravan.api;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 /**
  * The gateway's own request ids: {@code req_} and 32 hex digits, the first 12 the time in milliseconds, the other 20
@@ -16,6 +17,13 @@ public final class RequestIds {
 
     private static final String PREFIX = "req_";
     private static final int TIME_DIGITS = 12;
+    /** A caller's request id the gateway echoes and records: safe in a header, a log line and a record key. */
+    private static final Pattern SAFE_CALLER_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    /** The caller's own request id ({@code x-request-id}) when the gateway can take it as it is; else null. */
+    public static String callersOwn(String header) {
+        return header != null && SAFE_CALLER_ID.matcher(header).matches() ? header : null;
+    }
 
     public static String next() {
         StringBuilder id = new StringBuilder(36).append(PREFIX);

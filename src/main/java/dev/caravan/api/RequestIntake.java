@@ -9,12 +9,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /** Where a chat request enters: gives it an id and a {@link CallContext}, then reads and validates its body. */
 public final class RequestIntake {
-
-    private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final OpenAiRequestParser openAi = new OpenAiRequestParser();
     private final SimpleChatParser simple = new SimpleChatParser();
@@ -27,10 +24,10 @@ public final class RequestIntake {
 
     /** Starts the journey for the API shape {@code api} (openai or simple). */
     public void begin(Exchange exchange, String api) {
-        String callerId = exchange.getMessage().getHeader(ResponseHeaders.REQUEST_ID, String.class);
+        String callerId = RequestIds.callersOwn(exchange.getMessage().getHeader(ResponseHeaders.REQUEST_ID,
+                String.class));
         String ownId = RequestIds.next();
-        boolean callerChose = callerId != null && SAFE_REQUEST_ID.matcher(callerId).matches();
-        CallContext call = new CallContext(callerChose ? callerId : ownId, api, ownId);
+        CallContext call = new CallContext(callerId != null ? callerId : ownId, api, ownId);
         if (exchange.getIn() instanceof HttpMessage http) {
             call.client(new VertxClientChannel(http.getResponse()));
             call.whenStreaming(openStream);

@@ -487,6 +487,32 @@ class OpenAiRouteTest {
         assertEquals(404, gateway.post("/v1/modelsx/gpt-4o", "{}").statusCode());
     }
 
+    @Test
+    void answersFromTheEdgeCarryTheCallersRequestIdOrANewOne() throws Exception {
+        HttpResponse<String> tooLarge = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/chat/completions"))
+                .header("content-type", "application/json").header("x-request-id", "trace-413")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\"" + "x".repeat(1_100_000) + "\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, tooLarge.statusCode());
+        assertEquals("trace-413", tooLarge.headers().firstValue("x-request-id").orElse(null));
+
+        HttpResponse<String> wrongMethod = gateway.http().send(HttpRequest.newBuilder(
+                        URI.create(gateway.baseUrl() + "/v1/chat/completions"))
+                .header("x-request-id", "not one the gateway echoes").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, wrongMethod.statusCode());
+        assertTrue(wrongMethod.headers().firstValue("x-request-id").orElse("").matches("req_[0-9a-f]{32}"),
+                wrongMethod.headers().map().toString());
+
+        HttpResponse<String> unknown = gateway.get("/v1/nothing-here");
+        assertEquals(404, unknown.statusCode());
+        assertTrue(unknown.headers().firstValue("x-request-id").orElse("").matches("req_[0-9a-f]{32}"),
+                unknown.headers().map().toString());
+        assertEquals(0, openAi.received().size());
+    }
+
     static List<String> dataEvents(String body) {
         List<String> out = new ArrayList<>();
         for (String line : body.split("\n")) {
