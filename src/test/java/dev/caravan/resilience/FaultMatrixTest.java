@@ -44,6 +44,10 @@ class FaultMatrixTest {
     static final String REFUSED_KEY = "{\"error\":{\"message\":\"Incorrect API key provided: sk-proj-AbCd****wXyZ. "
             + "You can find your API key at https://platform.openai.com/account/api-keys.\",\"type\":"
             + "\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}";
+    /** OpenAI's answer (a 429) to an account out of credit or over its spend limit. */
+    static final String OUT_OF_QUOTA = "{\"error\":{\"message\":\"You exceeded your current quota, please check your "
+            + "plan and billing details.\",\"type\":\"insufficient_quota\",\"param\":null,\"code\":"
+            + "\"insufficient_quota\"}}";
 
     /** A fault, its stream variant, and what a caller gets when it persists and no fallback is left. */
     enum Kind {
@@ -182,9 +186,9 @@ class FaultMatrixTest {
     }
 
     @ParameterizedTest(name = "HTTP {0}, stream={1}")
-    @CsvSource({"401, false", "401, true", "403, false", "403, true"})
-    void anUpstreamThatRefusesTheGatewaysKeyFallsBackAtOnce(int status, boolean stream) throws Exception {
-        upstream.always(FaultyUpstream.status(status, REFUSED_KEY));
+    @CsvSource({"401, false", "401, true", "403, false", "403, true", "429, false", "429, true"})
+    void anUpstreamThatRefusesTheGatewaysKeyOrAccountFallsBackAtOnce(int status, boolean stream) throws Exception {
+        upstream.always(FaultyUpstream.status(status, status == 429 ? OUT_OF_QUOTA : REFUSED_KEY));
 
         HttpResponse<String> response = chat(gateway, "gpt-4o-mini", stream);
 
@@ -217,8 +221,28 @@ class FaultMatrixTest {
                 + "model, or its access needs fixing", error.path("message").asText());
     }
 
+    /**
+     * OpenAI's 429 insufficient_quota is no rate limit: the gateway's account is out of credit or over its spend
+     * limit, and stays so until the operator acts. Like a refused key, it goes down the chain at once; with no fallback
+     * the caller gets a 502 saying so, not a 429 its SDK would retry.
+     */
+    @ParameterizedTest(name = "stream={0}")
+    @ValueSource(booleans = {false, true})
+    void anOpenAiAccountOutOfQuotaWithNoFallbackIsA502ThatSaysSo(boolean stream) throws Exception {
+        JsonNode error = refusedWithNoFallback(429, OUT_OF_QUOTA, stream, 1);
+
+        assertEquals("upstream_billing_refused", error.path("code").asText());
+        assertTrue(error.path("message").asText().startsWith("openai: the provider refused the gateway's account for "
+                + "its billing"), error.path("message").asText());
+    }
+
     private JsonNode refusedWithNoFallback(int status, boolean stream, int countedFailures) throws Exception {
-        upstream.always(FaultyUpstream.status(status, REFUSED_KEY));
+        return refusedWithNoFallback(status, REFUSED_KEY, stream, countedFailures);
+    }
+
+    private JsonNode refusedWithNoFallback(int status, String body, boolean stream, int countedFailures)
+            throws Exception {
+        upstream.always(FaultyUpstream.status(status, body));
         CircuitBreaker breaker = gateway.context().getRegistry().lookupByNameAndType("breakers", Breakers.class)
                 .breaker("openai");
         long failedBefore = breaker.getMetrics().getNumberOfFailedCalls();

@@ -11,9 +11,13 @@ import java.util.function.Function;
 /**
  * OpenAI's error answers. 4xx keep their status, type and message (they are the caller's to fix), except 429 and
  * 408 which another attempt may cure, and 401 and 403, which refuse the gateway's own key (a provider failure whose
- * message, quoting part of the key, is not passed on); 5xx become 502 for the caller and may fall back.
+ * message, quoting part of the key, is not passed on), and a 429 insufficient_quota, which refuses the gateway's
+ * account for its billing; 5xx become 502 for the caller and may fall back.
  */
 final class OpenAiErrors {
+
+    /** The type (and often the code) of OpenAI's 429 for an account out of credit or over its spend limit. */
+    private static final String QUOTA = "insufficient_quota";
 
     private OpenAiErrors() {
     }
@@ -33,6 +37,10 @@ final class OpenAiErrors {
         if (status >= 500) {
             return new GatewayException(502, "upstream_error", "upstream_" + status, null,
                     "openai: upstream answered HTTP " + status + ": " + message, true, 0);
+        }
+        if (status == 429 && (QUOTA.equals(type) || QUOTA.equals(code))) {
+            // no rate limit: the gateway's account is out of credit or over its spend limit until the operator acts
+            return GatewayException.billingRefused("openai");
         }
         if (status == 429 || status == 408) {
             return new GatewayException(status, type == null ? "rate_limit_error" : type,

@@ -291,6 +291,7 @@ class OpenAiCodecTest {
             "error-401-invalid-api-key.http         | 502    | upstream_error        | upstream_credentials_refused | - | true      | 0    | openai: the provider refused the gateway's credentials (HTTP 401)",
             "error-404-model-not-found.http         | 404    | invalid_request_error | model_not_found         | -        | false     | 0    | The model `gpt-4.5-turbo` does not exist",
             "error-429-rate-limit.http              | 429    | tokens                | rate_limit_exceeded     | -        | true      | 3890 | Rate limit reached for gpt-4.1",
+            "error-429-insufficient-quota.http      | 502    | upstream_error        | upstream_billing_refused | -       | true      | 0    | openai: the provider refused the gateway's account for its billing",
             "error-500-server-error.http            | 502    | upstream_error        | upstream_500            | -        | true      | 0    | openai: upstream answered HTTP 500: The server had an error",
             "error-502-bad-gateway.http             | 502    | upstream_error        | upstream_502            | -        | true      | 0    | openai: upstream answered HTTP 502: "})
     void mapsEachRecordedErrorAnswer(String fixture, int status, String type, String code, String param,
