@@ -1,10 +1,12 @@
 package dev.caravan.providers;
 
 import dev.caravan.core.ChatRequest;
+import dev.caravan.core.GatewayException;
 import dev.caravan.ledger.PromptEstimate;
 import dev.caravan.routing.CallContext;
 import dev.caravan.routing.Target;
 import dev.caravan.streaming.EventLoopSseStream;
+import io.netty.handler.codec.DecoderException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -42,8 +44,8 @@ import java.util.function.LongSupplier;
  * <p>
  * Failures surface as a blocking HTTP client's would, for the dispatch loop's classification: refused or timed-out
  * connections as {@code ConnectException}s, an idle or call timeout as a {@code SocketTimeoutException}, a dropped
- * connection as a {@code SocketException}; a stream that fails before its answer began, or a single answer over its
- * bound ({@link BoundedBody}), as a {@code GatewayException}. For {@code https} the server's certificate is checked
+ * connection as a {@code SocketException}; an answer that is not valid HTTP, a stream that fails before its answer
+ * began, or a single answer over its bound ({@link BoundedBody}), as a retryable {@code GatewayException}. For {@code https} the server's certificate is checked
  * against the JVM's trust store and its host name, and the host is named in the handshake (SNI) whatever its form, as
  * TLS front ends shared by many hosts require.
  */
@@ -117,7 +119,7 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
                                 .map(bytes -> answer(message, response, bytes.getBytes())))
                 .onComplete(done -> {
                     if (done.failed()) {
-                        exchange.setException(asSocketFailure(done.cause()));
+                        exchange.setException(asSocketFailure(codec.provider(), done.cause()));
                     } else if (done.result() < 400 && (stream || tailOnLoop)) {
                         callback.done(false);
                         return;
@@ -180,7 +182,7 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
         return response.statusCode();
     }
 
-    static Throwable asSocketFailure(Throwable failure) {
+    static Throwable asSocketFailure(String provider, Throwable failure) {
         if (failure instanceof TimeoutException) {
             SocketTimeoutException timeout = new SocketTimeoutException(failure.getMessage());
             timeout.initCause(failure);
@@ -190,6 +192,12 @@ public final class EventLoopHttpCall extends AsyncProcessorSupport {
             SocketException closed = new SocketException("the upstream closed the connection");
             closed.initCause(failure);
             return closed;
+        }
+        if (failure instanceof DecoderException || failure instanceof IllegalArgumentException) {
+            // Netty could not read the answer as HTTP (a header over the client's limit, a malformed status line or
+            // chunk size): the upstream failed, as when it drops the connection; not the gateway
+            return GatewayException.upstreamUnavailable(provider, "its answer is not valid HTTP ("
+                    + failure.getClass().getSimpleName() + ")");
         }
         return failure;
     }

@@ -60,6 +60,8 @@ class FaultMatrixTest {
         CONNECTION_RESET(s -> FaultyUpstream.connectionReset(), 502, "upstream_unavailable"),
         MALFORMED_JSON(s -> s ? FaultyUpstream.stream(List.of("{\"id\":\"chatcmpl-broken\",\"choices\":[{"))
                 : FaultyUpstream.malformed(), 502, "upstream_unavailable"),
+        OVERSIZED_HEADER(s -> FaultyUpstream.oversizedHeader(), 502, "upstream_unavailable"),
+        BROKEN_CHUNKING(s -> FaultyUpstream.brokenChunking(), 502, "upstream_unavailable"),
         STREAM_CUT_BEFORE_ANY_TEXT(s -> s ? FaultyUpstream.stream(FakeOpenAi.streamChunks(WORDS, 4), 1, false, 0)
                 : FaultyUpstream.connectionReset(), 502, "upstream_unavailable");
 

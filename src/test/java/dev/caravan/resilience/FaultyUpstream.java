@@ -233,6 +233,20 @@ final class FaultyUpstream implements AutoCloseable {
         return status(200, "{\"id\":\"chatcmpl-broken\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,");
     }
 
+    /** An answer whose head has a header longer than any HTTP client takes (a proxy gone wrong): not valid HTTP. */
+    static Fault oversizedHeader() {
+        return (socket, out) -> out.write(("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-trace: "
+                + "a".repeat(64 * 1024) + "\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                .getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** A 200 whose chunked body breaks off into bytes that are no chunk: not valid HTTP. */
+    static Fault brokenChunking() {
+        return (socket, out) -> out.write(("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+                + "transfer-encoding: chunked\r\nconnection: close\r\n\r\nnot a chunk size\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+    }
+
     /** A complete, well-formed SSE stream of {@code data} events (chunked, as OpenAI sends them). */
     static Fault stream(List<String> data) {
         return stream(data, -1, false, 0);
