@@ -290,6 +290,20 @@ class FaultMatrixTest {
         assertTrue(millis < 3_000, "took " + millis + " ms");
     }
 
+    /** A 503 says with Retry-After how long the service will be unavailable: beyond the cap, the chain goes on. */
+    @Test
+    void aServiceUnavailableWithARetryAfterBeyondTheCapGoesDownTheChainAtOnce() throws Exception {
+        upstream.always(FaultyUpstream.status(503, "{\"error\":{\"message\":\"down for maintenance\"}}",
+                "retry-after: 30"));
+
+        HttpResponse<String> response = chat(gateway, "gpt-4o-mini", false);
+
+        assertEquals(200, response.statusCode());
+        assertEquals("mock", provider(response));
+        assertEquals(2, attempts(response));
+        assertEquals(1, upstream.calls());
+    }
+
     @Test
     void aRetryAfterBeyondTheCapWithNoFallbackReturnsThe429WithItsRetryAfter() throws Exception {
         upstream.always(FaultyUpstream.rateLimited("retry-after: 30"));

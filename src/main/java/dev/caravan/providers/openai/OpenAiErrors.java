@@ -35,8 +35,9 @@ final class OpenAiErrors {
         String code = error.path("code").isTextual() ? error.path("code").asText() : null;
         String param = error.path("param").isTextual() ? error.path("param").asText() : null;
         if (status >= 500) {
+            // a 503's Retry-After says how long the service will be unavailable (HTTP's own use of the header)
             return new GatewayException(502, "upstream_error", "upstream_" + status, null,
-                    "openai: upstream answered HTTP " + status + ": " + message, true, 0);
+                    "openai: upstream answered HTTP " + status + ": " + message, true, retryAfter(header));
         }
         if (status == 429 && (QUOTA.equals(type) || QUOTA.equals(code))) {
             // no rate limit: the gateway's account is out of credit or over its spend limit until the operator acts

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.ByteArrayInputStream;
@@ -373,6 +374,17 @@ class OpenAiCodecTest {
                 + "\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}"), headers::get);
 
         assertEquals(expected, error.retryAfterMillis());
+    }
+
+    /** HTTP's Retry-After is as much a 503's as a 429's (RFC 9110): every answer another attempt may cure keeps it. */
+    @ParameterizedTest(name = "HTTP {0}")
+    @ValueSource(ints = {408, 429, 500, 502, 503, 504})
+    void keepsTheRetryAfterOfEveryAnswerAnotherAttemptMayCure(int status) {
+        GatewayException error = codec.decodeError(status, bytes("{\"error\":{\"message\":\"busy\"}}"),
+                Map.of("retry-after", "2")::get);
+
+        assertTrue(error.retryable());
+        assertEquals(2_000, error.retryAfterMillis());
     }
 
     // ---- streams -------------------------------------------------------------------------------------------
