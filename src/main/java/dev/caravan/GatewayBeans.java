@@ -289,7 +289,8 @@ public class GatewayBeans implements CamelConfiguration, CamelContextAware {
     private EventLoopHttpCall eventLoopCall(String provider, String path, HttpProviderCodec codec) {
         String p = "caravan." + provider + ".";
         // After a good answer only the budget's settle could block: when budgets are counted in DynamoDB.
-        return new EventLoopHttpCall(setting(p + "base-url") + path, Integer.parseInt(setting(p + "connect-timeout-ms")),
+        String baseUrl = ProviderAccounts.checkedUrl(p + "base-url", setting(p + "base-url"));
+        return new EventLoopHttpCall(baseUrl + path, Integer.parseInt(setting(p + "connect-timeout-ms")),
                 Long.parseLong(setting(p + "idle-timeout-ms")), Long.parseLong(setting(p + "call-timeout-ms")),
                 ledger(camelContext).budgetsInMemory(), codec);
     }

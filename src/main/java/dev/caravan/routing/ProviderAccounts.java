@@ -136,7 +136,13 @@ public final class ProviderAccounts {
         return value == null ? "" : value.trim();
     }
 
-    private static String checkedUrl(String key, String url) {
+    /**
+     * A provider's base URL (the setting {@code key}'s value) without the trailing slash the ecosystem's own variables
+     * often end in ({@code https://api.openai.com/v1/}), so that an endpoint's path is appended to it as it is.
+     *
+     * @throws IllegalArgumentException naming {@code key} when it is not an http(s) URL without query
+     */
+    public static String checkedUrl(String key, String url) {
         String clean = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         try {
             URI uri = URI.create(clean);
