@@ -44,9 +44,10 @@ public final class FallbackChain {
     /**
      * Resolves the requested model to its targets (404 for unknown models): its deployments in load-balanced
      * order, then each fallback's; and starts the request's deadline. A request for structured output (a
-     * json_object or json_schema response_format), for logprobs, for reasoning or for a forced tool call keeps only the
-     * targets that can honour it, and is a 400 when none of the requested model's deployments can
-     * ({@link StructuredOutputs}, {@link Logprobs}, {@link Reasoning}, {@link ForcedToolCalls}), or
+     * json_object or json_schema response_format), for logprobs, for reasoning, for a forced tool call or with an image
+     * by its link keeps only the targets that can honour it, and is a 400 when none of the requested model's
+     * deployments can ({@link StructuredOutputs}, {@link Logprobs}, {@link Reasoning}, {@link ForcedToolCalls},
+     * {@link ImageLinks}), or
      * when a target that gets the format as a tool could not be sent it as given.
      */
     public void plan(Exchange exchange) {
@@ -54,20 +55,19 @@ public final class FallbackChain {
         ResilienceSettings resilience = settings(exchange.getContext());
         CamelContext context = exchange.getContext();
         ChatRequest request = call.request();
-        String structured = StructuredOutputs.requested(request);
-        boolean logprobs = Logprobs.requested(request);
-        boolean reasoning = Reasoning.requested(request);
-        boolean forced = ForcedToolCalls.requested(request);
         List<Target> targets = new ArrayList<>();
         List<List<WeightedTarget>> groups = router.candidates(request.model());
+        Asked asked = new Asked(StructuredOutputs.requested(request), Logprobs.requested(request),
+                Reasoning.requested(request), ForcedToolCalls.requested(request),
+                ImageLinks.refusedByACandidate(request, groups));
         for (int g = 0; g < groups.size(); g++) {
             List<WeightedTarget> group = groups.get(g);
-            if (structured != null || logprobs || reasoning || forced) {
+            if (asked.anything()) {
                 List<WeightedTarget> honouring = group.stream()
-                        .filter(w -> unsupported(w.target(), request, structured, logprobs, reasoning, forced) == null)
+                        .filter(w -> unsupported(w.target(), request, asked) == null)
                         .toList();
                 if (g == 0 && honouring.isEmpty() && !group.isEmpty()) {
-                    throw unsupported(group.get(0).target(), request, structured, logprobs, reasoning, forced);
+                    throw unsupported(group.get(0).target(), request, asked);
                 }
                 group = honouring;
             }
@@ -77,7 +77,7 @@ public final class FallbackChain {
                 }
             }
         }
-        if (structured != null && targets.stream().anyMatch(StructuredOutputs::askedWithATool)) {
+        if (asked.structured() != null && targets.stream().anyMatch(StructuredOutputs::askedWithATool)) {
             // a format the answer's tool cannot carry is the caller's error: a 400 now, not after an upstream call
             JsonAnswerTool.of(request);
         }
@@ -86,19 +86,31 @@ public final class FallbackChain {
     }
 
     /** Why {@code target} cannot serve the request as asked (the 400 naming the field), or null when it can. */
-    private static GatewayException unsupported(Target target, ChatRequest request, String structured,
-                                                boolean logprobs, boolean reasoning, boolean forced) {
-        if (structured != null && !StructuredOutputs.honouredBy(target)) {
-            return StructuredOutputs.unsupported(structured, request.model(), target);
+    private static GatewayException unsupported(Target target, ChatRequest request, Asked asked) {
+        if (asked.imageLinks() && !ImageLinks.honouredBy(target)) {
+            return ImageLinks.unsupported(request.model(), target);
         }
-        GatewayException forcedCall = forced ? ForcedToolCalls.conflict(request, target, request.model()) : null;
+        if (asked.structured() != null && !StructuredOutputs.honouredBy(target)) {
+            return StructuredOutputs.unsupported(asked.structured(), request.model(), target);
+        }
+        GatewayException forcedCall = asked.forcedCall() ? ForcedToolCalls.conflict(request, target, request.model())
+                : null;
         if (forcedCall != null) {
             return forcedCall;
         }
-        if (logprobs && !Logprobs.honouredBy(target)) {
+        if (asked.logprobs() && !Logprobs.honouredBy(target)) {
             return Logprobs.unsupported(request.model(), target);
         }
-        return reasoning ? Reasoning.conflict(request, target, request.model()) : null;
+        return asked.reasoning() ? Reasoning.conflict(request, target, request.model()) : null;
+    }
+
+    /** What a request asks that not every target can honour. */
+    private record Asked(String structured, boolean logprobs, boolean reasoning, boolean forcedCall,
+                         boolean imageLinks) {
+
+        boolean anything() {
+            return structured != null || logprobs || reasoning || forcedCall || imageLinks;
+        }
     }
 
     /**

@@ -66,6 +66,10 @@ class BedrockRouteTest {
             + "\"description\":\"Current weather for a city\",\"parameters\":{\"type\":\"object\","
             + "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}";
     private static final long IDLE_TIMEOUT_MS = 20_000;
+    /** A Claude on Bedrock in the middle of mock-unavailable's chain, before mock-echo. */
+    private static final String IMAGE_LINKS_MODEL = "anthropic.claude-3-opus-20240229-v1:0";
+    private static final String IMAGE_LINK = "[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"What is this?\"},"
+            + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://example.com/cat.png\"}}]}]";
     /** Claude behind an application inference profile, whose ARN names no model; declared in the catalog as Claude. */
     private static final String ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
     private static final String ARN_PRICE = "{input: 0.80, output: 4.00, family: anthropic}";
@@ -86,7 +90,8 @@ class BedrockRouteTest {
         Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
                 .replace("fallbacks:\n", "fallbacks:\n  bedrock/stream-throttled: [mock-echo]\n"
                         + "  bedrock/error-unavailable: [mock-echo]\n"
-                        + "  bedrock/error-model-error: [mock-echo]\n")
+                        + "  bedrock/error-model-error: [mock-echo]\n"
+                        + "  mock-unavailable: [bedrock/" + IMAGE_LINKS_MODEL + ", mock-echo]\n")
                 .replace("aliases:\n", "aliases:\n  claude-billed: bedrock/" + ARN + "\n")
                 .replace("models:\n", "models:\n  bedrock/" + ARN + ": " + ARN_PRICE + "\n"));
         gateway = Gateway.start(Map.of("caravan.bedrock.enabled", "true", "caravan.bedrock.region", "us-east-1",
@@ -589,6 +594,34 @@ class BedrockRouteTest {
 
         assertEquals(400, response.statusCode(), response.body());
         assertEquals("logprobs", JSON.readTree(response.body()).path("error").path("param").asText());
+        assertTrue(bedrock.received().isEmpty());
+    }
+
+    /**
+     * Converse takes image bytes, not links: an image sent by its URL cannot go to Bedrock, while the targets before and
+     * after it in a chain may take links (OpenAI, Anthropic). As for logprobs and response_format, a Bedrock fallback is
+     * left out of such a request's chain, rather than ending it with Bedrock's 400 before the next target is tried.
+     */
+    @ParameterizedTest(name = "stream={0}")
+    @ValueSource(booleans = {false, true})
+    void anImageLinkSkipsABedrockFallbackForTheNextTargetInTheChain(boolean stream) throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat("mock-unavailable", stream ? "\"stream\":true," : "", IMAGE_LINK));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("mock", response.headers().firstValue("x-caravan-provider").orElseThrow());
+        assertEquals("mock-echo", response.headers().firstValue("x-caravan-model").orElseThrow());
+        assertTrue(bedrock.received().isEmpty());
+    }
+
+    @Test
+    void anImageLinkForABedrockModelWithoutAFallbackIsA400BeforeBedrockIsCalled() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL, "", IMAGE_LINK));
+
+        assertEquals(400, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertEquals("messages", error.path("param").asText());
+        assertTrue(error.path("message").asText().contains("data: URLs"), error.toString());
         assertTrue(bedrock.received().isEmpty());
     }
 
