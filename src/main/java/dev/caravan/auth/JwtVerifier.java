@@ -2,6 +2,7 @@ package dev.caravan.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
@@ -11,6 +12,7 @@ import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.OutageTolerantJWKSetSource;
 import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -42,6 +44,13 @@ public final class JwtVerifier {
 
     /** How much sooner than the cache's own expiry a fetched key set stops counting as in memory. */
     private static final long EXPIRY_MARGIN_MILLIS = 1_000;
+
+    /**
+     * The header types ({@code typ}) of the tokens taken: none or {@code JWT}, as ID tokens and most access tokens say,
+     * and {@code at+jwt}, which RFC 9068 has identity providers write on JWT access tokens (compared ignoring case).
+     */
+    private static final DefaultJOSEObjectTypeVerifier<SecurityContext> TOKEN_TYPES = new DefaultJOSEObjectTypeVerifier<>(
+            JOSEObjectType.JWT, null, new JOSEObjectType("at+jwt"), new JOSEObjectType("application/at+jwt"));
 
     private final OidcSettings settings;
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
@@ -83,6 +92,7 @@ public final class JwtVerifier {
         }
         Set<JWSAlgorithm> algorithms = settings.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toSet());
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
+        processor.setJWSTypeVerifier(TOKEN_TYPES);
         DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(
                 settings.audience() == null || settings.audience().isBlank() ? null : Set.of(settings.audience()),
                 new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), Set.of("sub", "exp"), null);

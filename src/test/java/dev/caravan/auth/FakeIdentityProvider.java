@@ -119,9 +119,18 @@ final class FakeIdentityProvider implements AutoCloseable {
         return parts[0] + "." + Base64URL.encode(payload.getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
     }
 
+    /** A good token whose header names the type {@code typ} (RFC 9068 access tokens say {@code at+jwt}). */
+    String tokenOfType(String typ) throws Exception {
+        return sign(key, claims(c -> { }), new JOSEObjectType(typ));
+    }
+
     private static String sign(RSAKey with, JWTClaimsSet claims) throws Exception {
+        return sign(with, claims, JOSEObjectType.JWT);
+    }
+
+    private static String sign(RSAKey with, JWTClaimsSet claims, JOSEObjectType type) throws Exception {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(with.getKeyID())
-                .type(JOSEObjectType.JWT).build(), claims);
+                .type(type).build(), claims);
         jwt.sign(new RSASSASigner(with));
         return jwt.serialize();
     }

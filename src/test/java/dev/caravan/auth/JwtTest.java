@@ -50,6 +50,22 @@ class JwtTest {
         assertEquals("JWT|alice@example.com|notebook", answer.headers().firstValue("x-test-identity").orElseThrow());
     }
 
+    /** RFC 9068: identity providers type their JWT access tokens at+jwt (the media type's short or full name). */
+    @ParameterizedTest
+    @ValueSource(strings = {"at+jwt", "application/at+jwt", "AT+JWT"})
+    void acceptsAnAccessTokenTypedAsOne(String typ) throws Exception {
+        HttpResponse<String> answer = gateway.chat("mock-echo", "Authorization", "Bearer " + idp.tokenOfType(typ));
+
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertEquals("JWT|alice@example.com|notebook", answer.headers().firstValue("x-test-identity").orElseThrow());
+    }
+
+    @Test
+    void refusesATokenOfAnotherType() throws Exception {
+        // A logout token (OpenID Connect Back-Channel Logout) is signed by the same issuer but grants nothing.
+        assertRefused(idp.tokenOfType("logout+jwt"), "invalid_token");
+    }
+
     @Test
     void refusesATokenFromAnotherIssuer() throws Exception {
         assertRefused(idp.token(c -> c.issuer("https://evil.example.com")), "invalid_token");
