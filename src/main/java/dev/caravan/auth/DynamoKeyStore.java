@@ -53,9 +53,13 @@ public final class DynamoKeyStore implements KeyStore {
 
     @Override
     public void update(ApiKey key) {
+        String condition = key.revoked() ? "attribute_exists(id)" : "attribute_exists(id) AND attribute_not_exists(revokedAt)";
         try {
-            client.putItem(b -> b.tableName(table).item(item(key)).conditionExpression("attribute_exists(id)"));
+            client.putItem(b -> b.tableName(table).item(item(key)).conditionExpression(condition));
         } catch (ConditionalCheckFailedException e) {
+            if (find(key.id()).isPresent()) {
+                throw new KeyRevokedException(key.id());
+            }
             throw new IllegalArgumentException("no key " + key.id());
         }
     }

@@ -57,13 +57,16 @@ public final class EmbeddedKeyStore implements KeyStore {
             try (PreparedStatement update = connection.prepareStatement("UPDATE api_keys SET id = ?, secret_hash = ?, "
                     + "user_id = ?, application = ?, allowed_models = ?, requests_per_minute = ?, tokens_per_minute = ?, "
                     + "daily_budget = ?, monthly_budget = ?, created_at = ?, expires_at = ?, enabled = ?, revoked_at = ? "
-                    + "WHERE id = ?")) {
+                    + "WHERE id = ?" + (key.revoked() ? "" : " AND revoked_at IS NULL"))) {
                 bind(update, key, 1);
                 update.setString(14, key.id());
                 return update.executeUpdate();
             }
         });
         if (changed != 1) {
+            if (find(key.id()).isPresent()) {
+                throw new KeyRevokedException(key.id());
+            }
             throw new IllegalArgumentException("no key " + key.id());
         }
     }

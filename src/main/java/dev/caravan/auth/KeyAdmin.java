@@ -128,13 +128,22 @@ public final class KeyAdmin {
             throw revoked(key);
         }
         ApiKey changed = KeyRequestReader.change(key, Json.readObject(exchange.getMessage().getBody(byte[].class)));
-        keys.store().update(changed);
-        keys.forget(key.secretHash());
+        replace(key, changed);
         if (!changed.budgets().equals(key.budgets())) {
             limitsChanged.accept(key.id());
         }
         LOG.info("Changed key {}", key.id());
         answer(exchange, 200, describe(changed));
+    }
+
+    /** Writes a change of a key that was not revoked when read: 409 if a revoke landed since (it stays revoked). */
+    private void replace(ApiKey key, ApiKey changed) {
+        try {
+            keys.store().update(changed);
+        } catch (KeyRevokedException revokedMeanwhile) {
+            throw revoked(key);
+        }
+        keys.forget(key.secretHash());
     }
 
     private static GatewayException revoked(ApiKey key) {
@@ -158,8 +167,7 @@ public final class KeyAdmin {
         }
         String secret = KeySecrets.newSecret();
         ApiKey rotated = key.withSecretHash(KeySecrets.hash(secret));
-        keys.store().update(rotated);
-        keys.forget(key.secretHash());
+        replace(key, rotated);
         LOG.info("Rotated key {}", key.id());
         answer(exchange, 200, describe(rotated).put("secret", secret));
     }

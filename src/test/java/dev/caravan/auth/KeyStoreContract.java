@@ -70,6 +70,33 @@ abstract class KeyStoreContract {
         assertTrue(store().findBySecretHash(KeySecrets.hash(secret)).orElseThrow().revoked());
     }
 
+    /**
+     * Two admin calls at once (on one gateway or two): a change or rotation that read the key before a revoke landed
+     * must not write it back unrevoked, or the revoked (perhaps leaked) key would work again.
+     */
+    @Test
+    void aKeyReadBeforeItWasRevokedIsNotWrittenBackOverTheRevocation() {
+        String secret = KeySecrets.newSecret();
+        ApiKey key = key(secret);
+        store().create(key);
+        ApiKey readBeforeTheRevoke = store().find(key.id()).orElseThrow();
+        store().update(readBeforeTheRevoke.revoke(Instant.now()));
+
+        assertThrows(KeyRevokedException.class, () -> store().update(readBeforeTheRevoke.withSecretHash(
+                KeySecrets.hash(KeySecrets.newSecret()))));
+        assertThrows(KeyRevokedException.class, () -> store().update(new ApiKey(key.id(), key.secretHash(),
+                key.userId(), key.application(), List.of(), RateLimit.NONE, KeyBudgets.NONE, key.createdAt(), null,
+                false, null)));
+
+        ApiKey stored = store().find(key.id()).orElseThrow();
+        assertTrue(stored.revoked(), "still revoked: " + stored);
+        assertEquals(key.secretHash(), stored.secretHash());
+        assertEquals(key.allowedModels(), stored.allowedModels());
+        // a revoked key written again (a second revoke) is no change of its state
+        store().update(stored.revoke(Instant.now()));
+        assertEquals(stored, store().find(key.id()).orElseThrow());
+    }
+
     @Test
     void rotationRetiresTheOldSecretsHash() {
         String old = KeySecrets.newSecret();
