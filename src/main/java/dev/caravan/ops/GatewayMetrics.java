@@ -25,12 +25,14 @@ import java.util.function.ToDoubleFunction;
 public final class GatewayMetrics {
 
     private static final String UNKNOWN = "none";
+    /** The model tag of a failed request to a model the catalog does not price (see {@link #model}). */
+    private static final String UNLISTED = "unlisted";
 
     private final Supplier<MeterRegistry> registrySource;
     /*
      * The meters by their tag values, so that a request does not build and look up its meters by name and tags
      * (Micrometer's builders and registry lookups were most of this bean's time). The tag values are bounded: APIs,
-     * providers, the catalog's models, outcomes.
+     * providers, the catalog's models and those providers answered as, outcomes.
      */
     private final Map<List<String>, Counter> requests = new ConcurrentHashMap<>();
     private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
@@ -60,7 +62,7 @@ public final class GatewayMetrics {
             return;
         }
         String provider = orNone(call.provider());
-        String model = orNone(call.servedModel());
+        String model = model(call);
         String status = orNone(call.outcome());
         String stream = Boolean.toString(call.isStream());
         MeterRegistry registry = registry();
@@ -115,6 +117,20 @@ public final class GatewayMetrics {
 
     public void gauge(String name, String description, Supplier<Number> value, String... tags) {
         Gauge.builder(name, value).description(description).tags(tags).register(registry());
+    }
+
+    /**
+     * The served model as a tag value: its name when the catalog prices it or a provider answered as it (both bounded
+     * sets), else {@value #UNLISTED}. A name a caller made up reaches its provider by a prefix rule and fails there; as
+     * a tag value, each would add series that the registry keeps for good.
+     */
+    private static String model(CallContext call) {
+        String served = call.servedModel();
+        if (served == null) {
+            return UNKNOWN;
+        }
+        boolean answered = "ok".equals(call.outcome()) || "partial".equals(call.outcome());
+        return answered || call.currentPrice() != null ? served : UNLISTED;
     }
 
     private static String orNone(String value) {

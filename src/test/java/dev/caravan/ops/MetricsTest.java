@@ -1,5 +1,7 @@
 package dev.caravan.ops;
 
+import dev.caravan.support.Eventually;
+import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
 import dev.caravan.support.StreamCapture;
 import org.apache.camel.component.micrometer.eventnotifier.MicrometerRouteEventNotifier;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -234,6 +237,49 @@ class MetricsTest {
             Scrape open = new Scrape(get(strict.managementUrl() + "/observe/metrics").body());
             assertEquals(1.0, open.exact("caravan_circuit_breaker_state", "provider", "mock"), "1 is open");
             assertEquals(0.0, open.exact("caravan_circuit_breaker_state", "provider", "openai"));
+        }
+    }
+
+    /**
+     * A caller names any model it likes, and a prefix rule sends an unknown one to its provider (here without budgets,
+     * which would refuse an unpriced model first): such names must not become tag values, or every made-up name would
+     * add series to the registry for good. A model the catalog prices keeps its name, failed or not, and so does one a
+     * provider answered as.
+     */
+    @Test
+    void modelsNeitherPricedNorAnsweredShareOneTagValue() throws Exception {
+        Path catalog = Files.writeString(dir.resolve("catalog-priced.yaml"), """
+                models:
+                  openai/gpt-4o-mini: {input: 0.15, output: 0.60}
+                """);
+        Path noBudgets = Files.writeString(dir.resolve("no-budgets.yaml"), "{}\n");
+        String notFound = "{\"error\":{\"message\":\"The model does not exist\",\"type\":\"invalid_request_error\","
+                + "\"param\":null,\"code\":\"model_not_found\"}}";
+        try (FakeOpenAi openAi = new FakeOpenAi().always(FakeOpenAi.json(404, notFound));
+             Gateway gateway = Gateway.start(Map.of("caravan.catalog.file", catalog.toString(),
+                     "caravan.ledger.budgets-file", noBudgets.toString(),
+                     "caravan.openai.base-url", openAi.baseUrl(), "caravan.openai.api-key", "sk-test"))) {
+            for (String madeUp : List.of("gpt-made-up-1", "gpt-made-up-2", "gpt-made-up-3", "gpt-4o-mini")) {
+                HttpResponse<String> refused = gateway.post("/v1/chat/completions", "{\"model\":\"" + madeUp
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertEquals(404, refused.statusCode(), refused.body());
+            }
+            openAi.then(FakeOpenAi.json(200, FakeOpenAi.chatCompletion("Hi.", 3, 2)));
+            HttpResponse<String> answered = gateway.post("/v1/chat/completions",
+                    "{\"model\":\"gpt-new-unpriced\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertEquals(200, answered.statusCode(), answered.body());
+
+            Scrape scraped = Eventually.until(() -> {
+                Scrape now = new Scrape(get(gateway.managementUrl() + "/observe/metrics").body());
+                return now.sum("caravan_requests_total") >= 5 ? Optional.of(now) : Optional.empty();
+            }, 10_000, "five requests observed");
+            assertEquals(3.0, scraped.exact("caravan_requests_total", "api", "openai", "provider", "openai",
+                    "model", "unlisted", "status", "error", "stream", "false"), scraped.text());
+            assertEquals(1.0, scraped.exact("caravan_requests_total", "api", "openai", "provider", "openai",
+                    "model", "gpt-4o-mini", "status", "error", "stream", "false"), "priced: " + scraped.text());
+            assertEquals(1.0, scraped.exact("caravan_requests_total", "api", "openai", "provider", "openai",
+                    "model", "gpt-new-unpriced", "status", "ok", "stream", "false"), "answered: " + scraped.text());
+            assertFalse(scraped.text().contains("gpt-made-up"), scraped.text());
         }
     }
 
