@@ -1,5 +1,6 @@
 package dev.caravan.ledger;
 
+import dev.caravan.core.GatewayException;
 import org.apache.camel.CamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,13 +134,33 @@ public final class Ledger implements AutoCloseable {
      */
     public BudgetReservation reserve(String requestId, String application, String userId, String keyId,
                                      BigDecimal worstCase) {
-        return budgets.reserve(requestId, application, userId, keyId, worstCase);
+        return reserve(requestId, application, userId, keyId, Map.of(), worstCase);
     }
 
-    /** As above, with limits set on the key itself in place of budgets.yaml's for that key. */
+    /**
+     * As above, with limits set on the key itself in place of budgets.yaml's for that key.
+     *
+     * @throws GatewayException 503 {@code ledger_unavailable} when the store cannot be reached: nothing is held
+     */
     public BudgetReservation reserve(String requestId, String application, String userId, String keyId,
-                                     java.util.Map<Period, BigDecimal> keyLimits, BigDecimal worstCase) {
-        return budgets.reserve(requestId, application, userId, keyId, keyLimits, worstCase);
+                                     Map<Period, BigDecimal> keyLimits, BigDecimal worstCase) {
+        try {
+            return budgets.reserve(requestId, application, userId, keyId, keyLimits, worstCase);
+        } catch (GatewayException | IllegalArgumentException refused) {
+            throw refused;
+        } catch (RuntimeException e) {
+            throw unavailable("hold the budget of request " + requestId, e);
+        }
+    }
+
+    /**
+     * The store could not be reached (an outage, throttling, a timeout): the caller is asked to try again shortly,
+     * as when the identity provider's keys cannot be fetched; a failure of the gateway itself it is not.
+     */
+    private static GatewayException unavailable(String what, RuntimeException e) {
+        LOG.warn("could not {}: the ledger's store failed ({})", what, e.toString());
+        return new GatewayException(503, "server_error", "ledger_unavailable", null,
+                "The gateway's ledger (budgets and spend) cannot be reached; try again shortly", true, 1000);
     }
 
     /** Whether any budget applies to a caller with these ids and key limits (then every call must be priced). */
@@ -178,13 +199,23 @@ public final class Ledger implements AutoCloseable {
         }
     }
 
+    /** @throws GatewayException 503 {@code ledger_unavailable} when the store cannot be reached */
     public List<SpendRow> spend(SpendQuery query) {
         flush();
-        return store.spend(query);
+        try {
+            return store.spend(query);
+        } catch (RuntimeException e) {
+            throw unavailable("read spend", e);
+        }
     }
 
+    /** @throws GatewayException 503 {@code ledger_unavailable} when the store cannot be reached */
     public List<BudgetStatus> budgets() {
-        return budgets.budgets();
+        try {
+            return budgets.budgets();
+        } catch (RuntimeException e) {
+            throw unavailable("read the budgets", e);
+        }
     }
 
     public List<BudgetStatus> budgetsOf(String scope) {

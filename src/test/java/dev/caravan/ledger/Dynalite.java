@@ -38,6 +38,24 @@ final class Dynalite implements AutoCloseable {
         return dynalite;
     }
 
+    /**
+     * Starts one for gateways that find credentials on the AWS SDK's default chain, as in production: a test pair is
+     * set in the system properties until {@link #closeWithCredentials}.
+     */
+    static Dynalite startWithCredentials(Path dataDir) throws IOException, InterruptedException {
+        Dynalite dynalite = start(dataDir);
+        System.setProperty("aws.accessKeyId", "test");
+        System.setProperty("aws.secretAccessKey", "test");
+        return dynalite;
+    }
+
+    /** Stops it and clears the credentials {@link #startWithCredentials} set. */
+    void closeWithCredentials() throws InterruptedException {
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
+        close();
+    }
+
     URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }

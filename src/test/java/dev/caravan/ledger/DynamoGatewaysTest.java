@@ -30,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DynamoGatewaysTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] AWS_PROPERTIES = {"aws.accessKeyId", "aws.secretAccessKey"};
 
     @TempDir
     static Path dir;
@@ -39,18 +38,12 @@ class DynamoGatewaysTest {
 
     @BeforeAll
     static void startDynalite() throws Exception {
-        dynalite = Dynalite.start(dir.resolve("db"));
-        // The gateways find credentials on the SDK's default chain, as in production.
-        System.setProperty("aws.accessKeyId", "test");
-        System.setProperty("aws.secretAccessKey", "test");
+        dynalite = Dynalite.startWithCredentials(dir.resolve("db"));
     }
 
     @AfterAll
     static void stopDynalite() throws Exception {
-        for (String property : AWS_PROPERTIES) {
-            System.clearProperty(property);
-        }
-        dynalite.close();
+        dynalite.closeWithCredentials();
     }
 
     @Test
