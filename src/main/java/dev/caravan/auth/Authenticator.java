@@ -1,5 +1,6 @@
 package dev.caravan.auth;
 
+import dev.caravan.core.GatewayException;
 import dev.caravan.routing.CallContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -143,7 +144,15 @@ public final class Authenticator {
     }
 
     private Identity checkKey(Exchange exchange, String hash) {
-        Optional<ApiKey> found = keys.bySecretHash(hash);
+        Optional<ApiKey> found;
+        try {
+            found = keys.bySecretHash(hash);
+        } catch (RuntimeException e) {
+            // The store's failure (an outage, throttling), not the caller's: as for an identity provider's keys.
+            LOG.warn("An API key could not be looked up: the key store failed ({})", e.toString());
+            throw new GatewayException(503, "server_error", "key_store_unavailable", null,
+                    "The API key cannot be checked now: the key store cannot be reached; try again shortly", true, 1000);
+        }
         if (found.isEmpty() || !KeySecrets.sameHash(found.get().secretHash(), hash)) {
             keyGuesses.failed(exchange, hash);
             throw AuthFailure.unauthenticated("invalid_api_key", "Incorrect API key provided");
