@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -71,11 +72,37 @@ public final class BudgetLedger {
                 }
             }
             catchUp(windows);
-            store.reserve(requestId, windows, worstCase).ifPresent(full -> {
-                throw new BudgetExceededException(full, worstCase, now);
+            BudgetReservation reservation = new BudgetReservation(requestId, windows, worstCase, payer);
+            Optional<BudgetWindow> full;
+            try {
+                full = store.reserve(requestId, windows, worstCase);
+            } catch (RuntimeException e) {
+                throw new HoldFailed(reservation, e);
+            }
+            full.ifPresent(window -> {
+                throw new BudgetExceededException(window, worstCase, now);
             });
+            return reservation;
         }
         return new BudgetReservation(requestId, windows, worstCase, payer);
+    }
+
+    /**
+     * The store failed while holding a reservation: some of its holds may have landed (a write whose answer was lost)
+     * and not been given back, so it is to be released, which is a no-op where nothing is held.
+     */
+    static final class HoldFailed extends RuntimeException {
+
+        private final transient BudgetReservation reservation;
+
+        HoldFailed(BudgetReservation reservation, RuntimeException cause) {
+            super(cause.toString(), cause);
+            this.reservation = reservation;
+        }
+
+        BudgetReservation reservation() {
+            return reservation;
+        }
     }
 
     /** Whether any budget (global, the application's, user's or key's, or the key's own limits) applies to a caller. */

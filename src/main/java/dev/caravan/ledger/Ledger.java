@@ -148,6 +148,10 @@ public final class Ledger implements AutoCloseable {
             return budgets.reserve(requestId, application, userId, keyId, keyLimits, worstCase);
         } catch (GatewayException | IllegalArgumentException refused) {
             throw refused;
+        } catch (BudgetLedger.HoldFailed e) {
+            // What landed is given back: now, or in the background while the store still fails.
+            release(e.reservation());
+            throw unavailable("hold the budget of request " + requestId, e.getCause());
         } catch (RuntimeException e) {
             throw unavailable("hold the budget of request " + requestId, e);
         }
@@ -157,7 +161,7 @@ public final class Ledger implements AutoCloseable {
      * The store could not be reached (an outage, throttling, a timeout): the caller is asked to try again shortly,
      * as when the identity provider's keys cannot be fetched; a failure of the gateway itself it is not.
      */
-    private static GatewayException unavailable(String what, RuntimeException e) {
+    private static GatewayException unavailable(String what, Throwable e) {
         LOG.warn("could not {}: the ledger's store failed ({})", what, e.toString());
         return new GatewayException(503, "server_error", "ledger_unavailable", null,
                 "The gateway's ledger (budgets and spend) cannot be reached; try again shortly", true, 1000);
