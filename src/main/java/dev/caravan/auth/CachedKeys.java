@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -26,6 +27,8 @@ public final class CachedKeys {
     private final LongSupplier nanoClock;
     private final Map<String, Entry> byHash = new ConcurrentHashMap<>();
     private final AtomicBoolean sweeping = new AtomicBoolean();
+    /** How many hashes were forgotten: a look-up that overlapped one does not remember what it read. */
+    private final AtomicLong forgets = new AtomicLong();
     private volatile int nextSweep = SWEEP_FROM;
 
     public CachedKeys(KeyStore store, Duration ttl) {
@@ -44,12 +47,18 @@ public final class CachedKeys {
         if (entry != null && now - entry.expiresAtNanos() < 0) {
             return entry.key();
         }
+        long forgetsBefore = forgets.get();
         Optional<ApiKey> key = store.findBySecretHash(hash);
         if (ttlNanos > 0) {
             if (byHash.size() >= nextSweep) {
                 sweep(now);
             }
             byHash.put(hash, new Entry(key, now + ttlNanos));
+            if (forgets.get() != forgetsBefore) {
+                // A hash was forgotten while the store was read (a revoke or change here): what was read may predate
+                // it, so it is not remembered (forget counts, then removes: one counted after this check removes it).
+                byHash.remove(hash);
+            }
         }
         return key;
     }
@@ -80,8 +89,12 @@ public final class CachedKeys {
         return entry != null && nanoClock.getAsLong() - entry.expiresAtNanos() < 0;
     }
 
-    /** Forgets what is known about this hash (after a revoke or rotate on this instance). */
+    /**
+     * Forgets what is known about this hash (after a revoke or rotate on this instance), also what a look-up that read
+     * the store before the change is about to remember.
+     */
     public void forget(String hash) {
+        forgets.incrementAndGet();
         byHash.remove(hash);
     }
 

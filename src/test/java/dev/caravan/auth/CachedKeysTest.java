@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -45,6 +47,60 @@ class CachedKeysTest {
         cache.forget(key.secretHash());
 
         assertTrue(cache.bySecretHash(key.secretHash()).orElseThrow().revoked());
+    }
+
+    /**
+     * The admin API revokes a key on this gateway while a request's look-up of that key is reading the store: the key
+     * it read is the one before the revoke, and must not be remembered after the revoke has forgotten the hash, or the
+     * revoked key would keep working here for the cache's time (a change holds at once on the gateway that made it).
+     */
+    @Test
+    void aLookupThatReadTheKeyBeforeARevokeOnThisGatewayDoesNotRememberIt() {
+        RevokedWhileRead store = new RevokedWhileRead();
+        CachedKeys racing = new CachedKeys(store, Duration.ofSeconds(5), now::get);
+        store.cache = racing;
+        ApiKey key = KeyStoreContract.key("cvn_racing");
+        store.create(key);
+
+        assertFalse(racing.bySecretHash(key.secretHash()).orElseThrow().revoked(), "read before the revoke");
+
+        assertTrue(racing.bySecretHash(key.secretHash()).orElseThrow().revoked(), "the revoke holds at once");
+    }
+
+    /** Keys in memory, where the admin API's revoke (update, then forget) lands just after a key is read by hash. */
+    private static final class RevokedWhileRead implements KeyStore {
+        private final CountingKeyStore keys = new CountingKeyStore();
+        CachedKeys cache;
+
+        @Override
+        public void create(ApiKey key) {
+            keys.create(key);
+        }
+
+        @Override
+        public void update(ApiKey key) {
+            keys.update(key);
+        }
+
+        @Override
+        public Optional<ApiKey> find(String id) {
+            return keys.find(id);
+        }
+
+        @Override
+        public Optional<ApiKey> findBySecretHash(String hash) {
+            Optional<ApiKey> read = keys.findBySecretHash(hash);
+            if (read.isPresent() && !read.get().revoked()) {
+                keys.update(read.get().revoke(Instant.now()));
+                cache.forget(hash);
+            }
+            return read;
+        }
+
+        @Override
+        public List<ApiKey> list() {
+            return keys.list();
+        }
     }
 
     @Test
