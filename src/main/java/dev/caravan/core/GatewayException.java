@@ -131,10 +131,12 @@ public class GatewayException extends RuntimeException {
 
     /**
      * What the answer tells the caller's SDK in {@code x-should-retry} (the OpenAI and Anthropic SDKs obey it over
-     * their own rule, which retries every 429 and 5xx): null leaves it to the SDK.
+     * their own rule, which retries every 429 and 5xx): false when the provider refused the gateway itself (its key,
+     * its access, its account's billing), which the same request cannot change until the operator acts; null leaves it
+     * to the SDK.
      */
     public Boolean shouldRetry() {
-        return null;
+        return refusesTheGateway() ? Boolean.FALSE : null;
     }
 
     public long retryAfterMillis() {

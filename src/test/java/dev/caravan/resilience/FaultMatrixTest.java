@@ -258,6 +258,8 @@ class FaultMatrixTest {
         assertFalse(response.body().contains("AbCd"), response.body());
         assertEquals(1, attempts(response));
         assertEquals(1, upstream.calls(), "not retried: the same key would be refused again");
+        assertEquals("false", response.headers().firstValue("x-should-retry").orElse(null),
+                "the caller's SDK is told not to retry what only the operator can fix");
         assertEquals(failedBefore + countedFailures, breaker.getMetrics().getNumberOfFailedCalls());
         return error;
     }
