@@ -84,6 +84,7 @@ public final class GatewayMetrics {
         tokens(registry, provider, model, "prompt", usage.promptTokens());
         tokens(registry, provider, model, "completion", usage.completionTokens());
         tokens(registry, provider, model, "cache_read", usage.cacheReadTokens());
+        tokens(registry, provider, model, "cache_write", usage.cacheWriteTokens());
         if (call.cost() != null) {
             costs.computeIfAbsent(List.of(provider, model), key ->
                     Counter.builder("caravan.cost.usd").description("Cost of answered requests in USD")
