@@ -116,8 +116,11 @@ public final class EdgeHandlers {
         return true;
     }
 
-    /** The error in OpenAI's shape, with the request id every answer carries (the caller's, or a new one). */
-    private static void send(RoutingContext ctx, GatewayException error) {
+    /**
+     * Answers {@code error} in OpenAI's shape from a handler that runs before any route (this edge, the credential,
+     * CORS and loopback checks), with the request id every answer carries (the caller's, or a new one).
+     */
+    public static void send(RoutingContext ctx, GatewayException error) {
         if (ctx.response().ended()) {
             return;
         }

@@ -1,9 +1,7 @@
 package dev.caravan.auth;
 
-import dev.caravan.api.ErrorResponder;
-import dev.caravan.api.Json;
+import dev.caravan.api.EdgeHandlers;
 import dev.caravan.core.GatewayException;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
@@ -69,8 +67,8 @@ public final class CorsPolicy {
             GatewayException refused = new GatewayException(403, "invalid_request_error", "origin_not_allowed", null,
                     admin ? "The admin API is not served to browsers" : "Cross-origin requests from this origin are not allowed",
                     false, 0);
-            ctx.response().setStatusCode(403).putHeader("content-type", "application/json").putHeader("Vary", "Origin")
-                    .end(Buffer.buffer(Json.write(ErrorResponder.body(refused))));
+            ctx.response().putHeader("Vary", "Origin");
+            EdgeHandlers.send(ctx, refused);
             return;
         }
         String requested = ctx.request().getHeader("Access-Control-Request-Headers");

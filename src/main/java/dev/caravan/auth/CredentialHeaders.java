@@ -1,9 +1,7 @@
 package dev.caravan.auth;
 
-import dev.caravan.api.ErrorResponder;
-import dev.caravan.api.Json;
+import dev.caravan.api.EdgeHandlers;
 import dev.caravan.core.GatewayException;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
@@ -41,7 +39,6 @@ public final class CredentialHeaders {
 
     private static void refuse(RoutingContext ctx, String code, String message) {
         GatewayException refused = new GatewayException(400, "invalid_request_error", code, null, message, false, 0);
-        ctx.response().setStatusCode(400).putHeader("content-type", "application/json")
-                .end(Buffer.buffer(Json.write(ErrorResponder.body(refused))));
+        EdgeHandlers.send(ctx, refused);
     }
 }

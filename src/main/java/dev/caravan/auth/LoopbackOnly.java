@@ -1,11 +1,9 @@
 package dev.caravan.auth;
 
-import dev.caravan.api.ErrorResponder;
-import dev.caravan.api.Json;
+import dev.caravan.api.EdgeHandlers;
 import dev.caravan.core.GatewayException;
 import io.netty.util.NetUtil;
 import io.vertx.core.MultiMap;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
@@ -50,8 +48,7 @@ public final class LoopbackOnly {
         }
         GatewayException refused = new GatewayException(403, "permission_error", "loopback_only", null,
                 "This gateway runs without authentication and serves only local callers", false, 0);
-        ctx.response().setStatusCode(403).putHeader("content-type", "application/json")
-                .end(Buffer.buffer(Json.write(ErrorResponder.body(refused))));
+        EdgeHandlers.send(ctx, refused);
     }
 
     /** Whether every client a proxy named (X-Forwarded-For, X-Real-IP, Forwarded's for=) is a loopback literal. */

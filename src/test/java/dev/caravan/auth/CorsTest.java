@@ -52,6 +52,8 @@ class CorsTest {
         assertEquals(403, answer.statusCode());
         assertTrue(answer.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
         assertTrue(answer.body().contains("origin_not_allowed"));
+        assertTrue(answer.headers().firstValue("x-request-id").orElse("").matches("req_[0-9a-f]{32}"),
+                "a refusal carries a request id as every answer does: " + answer.headers().map());
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * platform-http copies query parameters into the message's headers, where the credential headers are read: a key in
@@ -68,6 +69,21 @@ class CredentialsOnlyInHeadersTest {
                 "Authorization", "Bearer " + secret);
 
         assertEquals(400, answer.statusCode(), answer.body());
+    }
+
+    /** These refusals come before any route, from the HTTP edge, and carry the request id as every answer does. */
+    @Test
+    void theRefusalsCarryTheCallersRequestIdOrANewOne() throws Exception {
+        HttpResponse<String> inUrl = gateway.send("POST", "/v1/chat/completions?x-api-key=cvn_other", CHAT_BODY,
+                "x-request-id", "trace-in-url");
+        assertEquals(400, inUrl.statusCode(), inUrl.body());
+        assertEquals("trace-in-url", inUrl.headers().firstValue("x-request-id").orElse(null), inUrl.headers().map().toString());
+
+        HttpResponse<String> twice = gateway.send("POST", "/v1/chat/completions", CHAT_BODY,
+                "x-api-key", secret, "x-api-key", "cvn_" + "A".repeat(43));
+        assertEquals(400, twice.statusCode(), twice.body());
+        assertTrue(twice.headers().firstValue("x-request-id").orElse("").matches("req_[0-9a-f]{32}"),
+                twice.headers().map().toString());
     }
 
     @Test

@@ -92,6 +92,8 @@ class OpenModeTest {
 
         assertEquals(403, answer.statusCode(), answer.body());
         assertTrue(answer.body().contains("loopback_only"), answer.body());
+        assertTrue(answer.headers().firstValue("x-request-id").orElse("").matches("req_[0-9a-f]{32}"),
+                "a refusal carries a request id as every answer does: " + answer.headers().map());
     }
 
     @ParameterizedTest
