@@ -31,6 +31,11 @@ public record ContentPart(String type, String text, String imageUrl, CacheBreakp
         return isText() ? text != null && Whitespace.hasNonWhitespace(text) : imageUrl != null;
     }
 
+    /** Whether this is an image given inline, as a {@code data:} URL (its scheme in any case, as URL schemes are). */
+    public boolean isInlineImage() {
+        return !isText() && imageUrl != null && imageUrl.regionMatches(true, 0, "data:", 0, 5);
+    }
+
     public ContentPart withCache(CacheBreakpoint breakpoint) {
         return new ContentPart(type, text, imageUrl, breakpoint);
     }

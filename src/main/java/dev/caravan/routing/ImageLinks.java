@@ -39,7 +39,7 @@ final class ImageLinks {
                 continue;
             }
             for (ContentPart part : message.content()) {
-                if (!part.isText() && part.imageUrl() != null && !part.imageUrl().regionMatches(true, 0, "data:", 0, 5)) {
+                if (!part.isText() && part.imageUrl() != null && !part.isInlineImage()) {
                     return true;
                 }
             }

@@ -183,7 +183,7 @@ final class BedrockMessages {
                 continue;
             }
             blocks.add(part.isText() ? ContentBlock.fromText(part.text())
-                    : ContentBlock.fromImage(image(part.imageUrl())));
+                    : ContentBlock.fromImage(image(part)));
             if (cachePoints && part.cache() != null) {
                 blocks.add(ContentBlock.fromCachePoint(cachePoint(part.cache())));
             }
@@ -232,8 +232,9 @@ final class BedrockMessages {
     }
 
     /** Converse takes image bytes, not links: only data: URLs can be sent. */
-    static ImageBlock image(String url) {
-        if (url == null || !url.startsWith("data:")) {
+    static ImageBlock image(ContentPart part) {
+        String url = part.imageUrl();
+        if (!part.isInlineImage()) {
             throw GatewayException.invalidRequest("messages",
                     "Bedrock needs images inline: send them as data: URLs (base64), not as links");
         }

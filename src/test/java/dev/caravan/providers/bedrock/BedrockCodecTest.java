@@ -162,6 +162,21 @@ class BedrockCodecTest {
         assertEquals(4, image.image().source().bytes().asByteArray().length);
     }
 
+    /**
+     * A URL's scheme is case-insensitive: routing (ImageLinks) and the Anthropic encoder take DATA: as inline data, so
+     * a Bedrock target kept in the chain for such an image must take it too rather than end the chain with a 400.
+     */
+    @Test
+    void takesADataUrlWhoseSchemeIsWrittenInCapitals() {
+        ChatMessage message = new ChatMessage("user", List.of(ContentPart.image("DATA:image/png;base64,AAECAw==")),
+                List.of(), null, null);
+
+        ContentBlock image = encode(chat(message)).messages().get(0).content().get(0);
+
+        assertEquals(ImageFormat.PNG, image.image().format());
+        assertEquals(4, image.image().source().bytes().asByteArray().length);
+    }
+
     @Test
     void rejectsImageLinksWithAClear400BecauseConverseNeedsBytes() {
         ChatMessage message = new ChatMessage("user", List.of(ContentPart.image("https://example.com/cat.png")),
