@@ -39,11 +39,11 @@ record ClaudeModelVersion(String family, int major, int minor) {
     }
 
     /**
-     * Claude 5.5 and later (Opus 5.5, Sonnet 5.5), and Fable: the models Anthropic documents as refusing a forced tool
-     * call (tool_choice "any" or "tool"), their thinking being on at every turn.
+     * Opus and Sonnet 5.5 and later, and Fable: the models Anthropic documents as refusing a forced tool call
+     * (tool_choice "any" or "tool"). Haiku 5.5, of the same generation, takes one: its changes list no such refusal.
      */
     boolean refusesForcedToolUse() {
-        return "fable".equals(family) || (major >= 0 && atLeast(5, 5));
+        return "fable".equals(family) || (("opus".equals(family) || "sonnet".equals(family)) && atLeast(5, 5));
     }
 
     /** Null when {@code modelId} names no Claude family or version (an application inference profile's ARN). */

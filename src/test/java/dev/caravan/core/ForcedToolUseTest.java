@@ -6,8 +6,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Which Claude models refuse a forced tool call, read from the ids Anthropic's API and Bedrock use: Claude 5.5 and
- * later, and Fable; Opus 5, Sonnet 5 and older take one, as do ids that name no model (the provider decides).
+ * Which Claude models refuse a forced tool call, read from the ids Anthropic's API and Bedrock use: Opus and Sonnet 5.5
+ * and later, and Fable; Haiku 5.5, Opus 5, Sonnet 5 and older take one, as do ids that name no model (the provider
+ * decides).
  */
 class ForcedToolUseTest {
 
@@ -15,12 +16,13 @@ class ForcedToolUseTest {
     @CsvSource(delimiter = '|', value = {
             "claude-opus-5-5                                   | true",
             "claude-sonnet-5-5                                 | true",
-            "claude-haiku-5-5                                  | true",
+            "claude-haiku-5-5                                  | false",
             "claude-opus-6                                     | true",
             "claude-fable-5-1                                  | true",
             "claude-fable-5-2                                  | true",
             "anthropic.claude-opus-5-5                         | true",
             "us.anthropic.claude-sonnet-5-5-v1:0               | true",
+            "anthropic.claude-haiku-5-5-v1:0                   | false",
             "claude-opus-5                                     | false",
             "claude-sonnet-5                                   | false",
             "claude-opus-4-8                                   | false",

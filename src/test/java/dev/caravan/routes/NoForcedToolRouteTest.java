@@ -34,6 +34,7 @@ class NoForcedToolRouteTest {
     private static final String KEY = "sk-ant-test-key-no-forced-tool";
     private static final String OPUS_55 = "claude-opus-5-5";
     private static final String SONNET_37 = "claude-3-7-sonnet-20250219";
+    private static final String HAIKU_55 = "claude-haiku-5-5";
     /** OpenAI's usual schema: objects open, as OpenAI takes them outside strict mode. */
     private static final String SCHEMA = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},"
             + "\"where\":{\"type\":\"object\",\"properties\":{\"lat\":{\"type\":\"number\"}}}},"
@@ -57,7 +58,8 @@ class NoForcedToolRouteTest {
         openAi = new FakeOpenAi();
         Path catalog = dir.resolve("catalog.yaml");
         Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
-                .replace("fallbacks:\n", "fallbacks:\n  gpt-4o-mini: [" + OPUS_55 + ", " + SONNET_37 + "]\n"));
+                .replace("fallbacks:\n", "fallbacks:\n  gpt-4o-mini: [" + OPUS_55 + ", " + SONNET_37 + "]\n")
+                .replace("models:\n", "models:\n  anthropic/" + HAIKU_55 + ": {input: 0.10, output: 0.50}\n"));
         gateway = Gateway.start(Map.of("caravan.anthropic.base-url", anthropic.baseUrl(),
                 "caravan.anthropic.api-key", KEY, "caravan.openai.base-url", openAi.baseUrl(),
                 "caravan.openai.api-key", "sk-openai-test", "caravan.catalog.file", catalog.toString(),
@@ -136,6 +138,29 @@ class NoForcedToolRouteTest {
             assertTrue(error.path("message").asText().contains("takes no forced tool call"), response.body());
         }
         assertTrue(anthropic.received().isEmpty(), "no call was made");
+    }
+
+    /**
+     * Claude Haiku 5.5 is of the same generation but takes a forced tool call (Anthropic lists no such breaking change
+     * for it, as it does for Opus 5.5 and Sonnet 5.5): a forced tool_choice and a json_object reach it as before.
+     */
+    @Test
+    void haiku55TakesAForcedToolChoiceAndJsonOfAnyShape() throws Exception {
+        anthropic.always(anthropic.reply(FakeAnthropic.toolUse(new FakeAnthropic.ToolUse("toolu_01H", "get_weather",
+                List.of("{\"city\":\"Paris\"}")), 40, 9)));
+        HttpResponse<String> forced = gateway.post("/v1/chat/completions",
+                chat(HAIKU_55, WEATHER_TOOL + "\"tool_choice\":\"required\","));
+
+        assertEquals(200, forced.statusCode(), forced.body());
+        assertEquals("any", anthropic.received().get(0).json().at("/tool_choice/type").asText());
+
+        anthropic.always(anthropic.reply(FakeAnthropic.toolUse(new FakeAnthropic.ToolUse("toolu_01J", "json_answer",
+                List.of(ANSWER)), 40, 9)));
+        HttpResponse<String> json = gateway.post("/v1/chat/completions",
+                chat(HAIKU_55, "\"response_format\":{\"type\":\"json_object\"},"));
+
+        assertEquals(200, json.statusCode(), json.body());
+        assertEquals(ANSWER, JSON.readTree(json.body()).at("/choices/0/message/content").asText());
     }
 
     @Test

@@ -23,7 +23,7 @@ public final class ThinkingModels {
     private static final Pattern XHIGH = Pattern.compile(
             "claude-(opus-4-[7-9]|(opus|sonnet|haiku|mythos|fable)-[5-9])(?![0-9])");
     private static final Pattern NO_FORCED_TOOL = Pattern.compile(
-            "claude-((opus|sonnet|haiku)-(5-[5-9]|[6-9])(?![0-9])|fable-)");
+            "claude-((opus|sonnet)-(5-[5-9]|[6-9])(?![0-9])|fable-)");
     private static final Set<String> EFFORTS = Set.of("low", "medium", "high", "max");
 
     private ThinkingModels() {
@@ -68,7 +68,7 @@ public final class ThinkingModels {
 
     /**
      * Whether {@code model} refuses a forced tool call (tool_choice "any" or "tool"): Opus 5.5, Sonnet 5.5 and later,
-     * and Fable, whose thinking is always on.
+     * and Fable, as Anthropic's pages for them say; Haiku 5.5's lists no such change.
      */
     public static boolean refusesForcedToolUse(String model) {
         return NO_FORCED_TOOL.matcher(model).find();
