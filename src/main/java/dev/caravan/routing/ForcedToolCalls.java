@@ -30,7 +30,7 @@ final class ForcedToolCalls {
         if (forcesCallersTool(request)) {
             return GatewayException.invalidRequest("tool_choice", "tool_choice '" + request.toolChoice().mode()
                     + "' is not supported for model '" + model + "': it is served by " + target.name() + ", which "
-                    + "takes no forced tool call (Claude Opus 5.5, Sonnet 5.5 and Fable think at every turn). Use "
+                    + "takes no forced tool call (Claude Opus 5.5, Sonnet 5.5 and later, and Fable refuse one). Use "
                     + "tool_choice auto, or another model.");
         }
         if (JsonAnswerTool.requestedFormat(request) != null && !JsonAnswerTool.givesSchema(request)) {
