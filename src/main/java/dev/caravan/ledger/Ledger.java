@@ -149,8 +149,10 @@ public final class Ledger implements AutoCloseable {
         } catch (GatewayException | IllegalArgumentException refused) {
             throw refused;
         } catch (BudgetLedger.HoldFailed e) {
-            // What landed is given back: now, or in the background while the store still fails.
-            release(e.reservation());
+            // What may have landed (a write whose answer was lost) is given back in the background once the store
+            // answers again: a release, a no-op where nothing is held, and no second wait on a failing store for this
+            // caller (the store already gave back the holds it knew had landed).
+            settleRetries.releaseDoubtful(e.reservation(), () -> budgets.release(e.reservation()));
             throw unavailable("hold the budget of request " + requestId, e.getCause());
         } catch (RuntimeException e) {
             throw unavailable("hold the budget of request " + requestId, e);

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Settlements and releases of budget holds that the store refused (an outage, throttling, a timeout), tried again in
@@ -30,12 +31,20 @@ final class SettleRetries {
     private static final Logger LOG = LoggerFactory.getLogger(SettleRetries.class);
     /** At most this many wait at once; beyond, a failed settlement is logged and lapses with its period. */
     static final int MAX_WAITING = 10_000;
+    /**
+     * At most this many releases of holds that may not have landed wait at once, beside (not among) the settlements:
+     * during a store outage every budgeted request's hold fails, and their releases, mostly no-ops, must not crowd out
+     * the settlements of calls that did hold.
+     */
+    static final int MAX_DOUBTFUL = 1_000;
 
     private final ScheduledThreadPoolExecutor scheduler;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final Clock clock;
     private final Set<Pending> waiting = ConcurrentHashMap.newKeySet();
+    /** How many of {@link #waiting} are releases of holds that may not have landed. */
+    private final AtomicInteger doubtful = new AtomicInteger();
     /** Per request id, how many of its settlements wait (a settle and a release of one request are two). */
     private final Map<String, Integer> waitingPerRequest = new ConcurrentHashMap<>();
     /** Told when the last waiting settlement of a request has ended. */
@@ -63,13 +72,30 @@ final class SettleRetries {
 
     /** Tries {@code attempt} again later (it failed once already); {@code what}: "settle" or "release", for the log. */
     void retry(BudgetReservation reservation, String what, Runnable attempt) {
-        if (waiting.size() >= MAX_WAITING) {
+        if (waiting.size() - doubtful.get() >= MAX_WAITING) {
             LOG.error("budget {} of request {} not retried: {} settlements wait already; its hold lapses with its "
                     + "period", what, reservation.requestId(), MAX_WAITING);
             return;
         }
-        Pending pending = new Pending(reservation, what, attempt);
-        waitingPerRequest.merge(reservation.requestId(), 1, Integer::sum);
+        wait(new Pending(reservation, what, attempt, false));
+    }
+
+    /**
+     * Releases later {@code reservation}, whose hold failed and may or may not have landed (a write whose answer was
+     * lost); up to {@link #MAX_DOUBTFUL} such wait, beyond which one is logged and lapses with its period.
+     */
+    void releaseDoubtful(BudgetReservation reservation, Runnable release) {
+        if (doubtful.incrementAndGet() > MAX_DOUBTFUL) {
+            doubtful.decrementAndGet();
+            LOG.warn("budget release of request {}, whose hold failed, not retried: {} such releases wait already; "
+                    + "what it may hold lapses with its period", reservation.requestId(), MAX_DOUBTFUL);
+            return;
+        }
+        wait(new Pending(reservation, "release", release, true));
+    }
+
+    private void wait(Pending pending) {
+        waitingPerRequest.merge(pending.reservation.requestId(), 1, Integer::sum);
         waiting.add(pending);
         schedule(pending, initialBackoff, 1);
     }
@@ -94,6 +120,9 @@ final class SettleRetries {
         if (!waiting.remove(pending)) {
             return false;
         }
+        if (pending.doubtful) {
+            doubtful.decrementAndGet();
+        }
         String requestId = pending.reservation.requestId();
         if (waitingPerRequest.computeIfPresent(requestId, (id, count) -> count == 1 ? null : count - 1) == null) {
             ended.run();
@@ -106,11 +135,14 @@ final class SettleRetries {
         final BudgetReservation reservation;
         final String what;
         final Runnable attempt;
+        /** A release of a hold that may not have landed ({@link #releaseDoubtful}). */
+        final boolean doubtful;
 
-        Pending(BudgetReservation reservation, String what, Runnable attempt) {
+        Pending(BudgetReservation reservation, String what, Runnable attempt, boolean doubtful) {
             this.reservation = reservation;
             this.what = what;
             this.attempt = attempt;
+            this.doubtful = doubtful;
         }
     }
 
