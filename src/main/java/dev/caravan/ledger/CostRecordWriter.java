@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,7 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * down, and for the record of a request whose budget settlement waits for a retry, until that settlement ends (a
  * budget catching up with the cost records meanwhile would count the call, and the settlement again). With a store
  * that writes records together (the embedded one) records are queued and written behind, in batches, by the
- * {@code cost-write-behind} thread; other stores (DynamoDB) are written by the caller.
+ * {@code cost-write-behind} thread; other stores (DynamoDB) are written by the caller. At most
+ * {@link Ledger#STORE_WRITES_AT_ONCE} callers wait for the store at once: when the store is slow, the record of any
+ * other goes to the spool, so that a store that is behind holds no more threads and no queue of records in memory.
  */
 final class CostRecordWriter {
 
@@ -43,6 +46,9 @@ final class CostRecordWriter {
     /** Writes queued records (stores that write together only, else null). */
     private final ScheduledExecutorService writer;
     private final AtomicBoolean writeScheduled = new AtomicBoolean();
+    private final Semaphore storeWrites = new Semaphore(Ledger.STORE_WRITES_AT_ONCE);
+    /** Whether records are spooled because the store is behind (logged once per spell, until no write waits). */
+    private final AtomicBoolean storeBehind = new AtomicBoolean();
 
     CostRecordWriter(CostStore store, CostSpool spool, SettleRetries settlements, SpoolReplay replay) {
         this.store = store;
@@ -126,14 +132,22 @@ final class CostRecordWriter {
         if (batch.isEmpty()) {
             return;
         }
-        if (replay.storeHealthy()) {
+        if (replay.storeHealthy() && storeWrites.tryAcquire()) {
             try {
                 store.recordAll(batch);
                 return;
             } catch (RuntimeException e) {
                 replay.storeFailed();
                 LOG.warn("cost store failed ({}); spooling records until it is back", e.toString());
+            } finally {
+                storeWrites.release();
+                if (storeWrites.availablePermits() == Ledger.STORE_WRITES_AT_ONCE) {
+                    storeBehind.set(false); // no write waits for the store any more: it caught up
+                }
             }
+        } else if (replay.storeHealthy() && storeBehind.compareAndSet(false, true)) {
+            LOG.warn("cost store is slow: {} writes wait for it; spooling records until it catches up",
+                    Ledger.STORE_WRITES_AT_ONCE);
         }
         boolean spooled = false;
         for (CostRecord record : batch) {

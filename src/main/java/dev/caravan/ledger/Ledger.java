@@ -47,6 +47,12 @@ public final class Ledger implements AutoCloseable {
     /** How long {@link #close()} has for the budget settlements still waiting for a retry and the spool. */
     public static final Duration SETTLE_ON_CLOSE = Duration.ofSeconds(5);
 
+    /**
+     * Most records waiting for the store at once (DynamoDB, written by the cost route's threads): the record of a
+     * request that ends while that many wait goes to the spool, to be replayed, rather than wait behind them.
+     */
+    public static final int STORE_WRITES_AT_ONCE = 16;
+
     /** The client's name in the registry, for the DynamoDB store's camel-aws2-ddb endpoints. */
     public static final String DYNAMODB_CLIENT_BEAN = "caravanDynamoDb";
 

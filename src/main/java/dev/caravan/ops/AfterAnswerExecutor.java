@@ -1,8 +1,11 @@
 package dev.caravan.ops;
 
+import dev.caravan.ledger.Ledger;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import org.apache.camel.CamelContext;
+import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
@@ -14,10 +17,16 @@ import java.util.concurrent.TimeUnit;
  * the ledger writes records behind (the embedded store), it runs on the event loop that served the request, queued
  * behind the event that is answering it ({@code Context.runOnContext}): the answer is not delayed, and no thread is
  * woken per request, which on a busy gateway cost more than the cost route itself. Otherwise (DynamoDB, whose writes
- * the cost route waits for), and for an exchange not started by an HTTP request, it runs on a thread pool, as with
- * Camel's default wire tap.
+ * the cost route waits for), and for an exchange not started by an HTTP request, it runs on a thread pool. Unlike
+ * Camel's default pool, whose full queue runs the task on the caller (an event loop, stalled then with every
+ * connection on it for as long as the store is slow), this one queues every task: a store that is behind holds at most
+ * {@link Ledger#STORE_WRITES_AT_ONCE} of its threads, and the others spool the records meanwhile, so the queue keeps
+ * moving.
  */
 public final class AfterAnswerExecutor extends AbstractExecutorService {
+
+    /** The threads that wait for the store, and some to spool while they do. */
+    static final int THREADS = Ledger.STORE_WRITES_AT_ONCE + 4;
 
     private final boolean onEventLoop;
     private final ExecutorService pool;
@@ -25,7 +34,12 @@ public final class AfterAnswerExecutor extends AbstractExecutorService {
     /** {@code onEventLoop}: whether the cost route never blocks. */
     public AfterAnswerExecutor(CamelContext context, boolean onEventLoop) {
         this.onEventLoop = onEventLoop;
-        this.pool = context.getExecutorServiceManager().newDefaultThreadPool(this, "WireTap");
+        ThreadPoolProfile profile = new ThreadPoolProfile("caravan-after-answer");
+        profile.setPoolSize(THREADS);
+        profile.setMaxPoolSize(THREADS);
+        profile.setMaxQueueSize(Integer.MAX_VALUE);
+        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort); // only once shut down
+        this.pool = context.getExecutorServiceManager().newThreadPool(this, "WireTap", profile);
     }
 
     @Override

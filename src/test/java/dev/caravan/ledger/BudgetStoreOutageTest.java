@@ -1,8 +1,6 @@
 package dev.caravan.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.caravan.api.ErrorResponder;
 import dev.caravan.api.Json;
 import dev.caravan.ops.LogLines;
@@ -15,24 +13,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,93 +103,6 @@ class BudgetStoreOutageTest {
                         : Optional.empty();
             }, 10_000, "the hold given back");
             assertEquals(0, global.path("reserved").decimalValue().compareTo(reservedBefore), global.toString());
-        }
-    }
-
-    /**
-     * DynamoDB's endpoint as the gateway sees it: passes requests to the dynalite, except that, once armed, the next
-     * hold (an UpdateItem of a budget's holds) lands in the dynalite but is answered with an error, and every request
-     * after it is answered with that error until {@link #failing} is cleared.
-     */
-    private static final class DynamoInBetween implements AutoCloseable {
-
-        private static final byte[] FAILURE = "{\"__type\":\"com.amazon.coral.validate#ValidationException\",\"message\":\"injected\"}"
-                .getBytes(StandardCharsets.UTF_8);
-        private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "connection", "expect",
-                "upgrade");
-
-        private final HttpServer server;
-        private final URI target;
-        private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        private volatile boolean armed;
-        volatile boolean failing;
-        final AtomicInteger holdsLanded = new AtomicInteger();
-
-        DynamoInBetween(URI target) throws IOException {
-            this.target = target;
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.setExecutor(Executors.newCachedThreadPool());
-            server.createContext("/", this::handle);
-            server.start();
-        }
-
-        URI endpoint() {
-            return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-        }
-
-        void failFromTheNextHold() {
-            armed = true;
-        }
-
-        private void handle(HttpExchange exchange) throws IOException {
-            try (exchange) {
-                byte[] body = exchange.getRequestBody().readAllBytes();
-                String text = new String(body, StandardCharsets.UTF_8);
-                boolean hold = text.contains("\"holds\"") && text.contains("NOT_CONTAINS");
-                if (failing) {
-                    answer(exchange, 400, FAILURE, Map.of("content-type", List.of("application/x-amz-json-1.0")));
-                    return;
-                }
-                HttpRequest.Builder forward = HttpRequest.newBuilder(target.resolve(exchange.getRequestURI()))
-                        .method(exchange.getRequestMethod(), HttpRequest.BodyPublishers.ofByteArray(body));
-                exchange.getRequestHeaders().forEach((name, values) -> {
-                    if (!NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT))) {
-                        values.forEach(value -> forward.header(name, value));
-                    }
-                });
-                HttpResponse<byte[]> answer;
-                try {
-                    answer = client.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException(e);
-                }
-                if (armed && hold) {
-                    armed = false;
-                    failing = true;
-                    holdsLanded.incrementAndGet();
-                    answer(exchange, 400, FAILURE, Map.of("content-type", List.of("application/x-amz-json-1.0")));
-                    return;
-                }
-                answer(exchange, answer.statusCode(), answer.body(), answer.headers().map());
-            }
-        }
-
-        private static void answer(HttpExchange exchange, int status, byte[] body, Map<String, List<String>> headers)
-                throws IOException {
-            headers.forEach((name, values) -> {
-                if (!name.equalsIgnoreCase("content-length") && !name.equalsIgnoreCase("transfer-encoding")
-                        && !name.equalsIgnoreCase("connection") && !name.startsWith(":")) {
-                    exchange.getResponseHeaders().put(name, values);
-                }
-            });
-            exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-            exchange.getResponseBody().write(body);
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
         }
     }
 

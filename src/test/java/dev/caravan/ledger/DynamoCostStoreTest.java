@@ -1,6 +1,7 @@
 package dev.caravan.ledger;
 
 import dev.caravan.ops.LogLines;
+import dev.caravan.support.Eventually;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +21,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -220,6 +223,54 @@ class DynamoCostStoreTest extends CostStoreContract {
         assertTrue(store.reserve("r1", alice, new BigDecimal("0.02")).isPresent(), "0.03 + 0.02 is over 0.04");
         assertTrue(store.reserve("r2", alice, new BigDecimal("0.01")).isEmpty(), "0.03 + 0.01 fits");
         assertAmount("0.03", store.state("user:alice", alice.get(0).periodKey()).spent());
+    }
+
+    /**
+     * While DynamoDB is behind, the cost route's threads wait for its answers; once {@link Ledger#STORE_WRITES_AT_ONCE}
+     * of them wait, the record of the next request goes to the spool at once instead of waiting behind them (it waited
+     * before, as did every record after it, until the cost route's queue was full and it ran on the event loop); it
+     * reaches the store once the store catches up.
+     */
+    @Test
+    void aRecordThatWouldWaitBehindTheWritesAlreadyWaitingForTheStoreIsSpooledAndReplayedLater(@TempDir Path spoolDir)
+            throws Exception {
+        ExecutorService costRoute = Executors.newFixedThreadPool(Ledger.STORE_WRITES_AT_ONCE);
+        try (DynamoInBetween dynamo = new DynamoInBetween(dynalite.endpoint())) {
+            DynamoSettings settings = new DynamoSettings(dynamo.endpoint(), "us-east-1", "ai-costs-slow",
+                    "ai-cost-counters-slow", true);
+            DynamoCostStore store = new DynamoCostStore(camel, "dynamo-slow", settings.client(credentials()), settings,
+                    true);
+            Ledger ledger = new Ledger(store, new BudgetLedger(BudgetConfig.none(),
+                    new DynamoBudgetStore(camel, "dynamo-slow", settings), Clock.systemUTC()), new CostSpool(spoolDir),
+                    Duration.ofMillis(100), Duration.ofMillis(500));
+            try (ledger) {
+                dynamo.slowDown();
+                for (int i = 0; i < Ledger.STORE_WRITES_AT_ONCE; i++) {
+                    CostRecord waiting = record("waiting-" + i, new BigDecimal("0.01"));
+                    costRoute.execute(() -> ledger.record(waiting));
+                }
+                Eventually.until(() -> dynamo.received.stream().filter(body -> body.contains("waiting-")).count()
+                        == Ledger.STORE_WRITES_AT_ONCE, 30_000, "every waiting record's write reached DynamoDB");
+
+                CostRecord behind = record("behind-them", new BigDecimal("0.02"));
+                try (LogLines log = LogLines.capture(Ledger.class.getName())) {
+                    ledger.record(behind);
+                    ledger.record(record("behind-them-too", new BigDecimal("0.03")));
+
+                    assertEquals(1, log.matching(line -> line.message().contains("cost store is slow")).size(),
+                            "one warning for the spell");
+                }
+                assertFalse(dynamo.received.stream().anyMatch(body -> body.contains("behind-them")),
+                        "the records did not wait for the store");
+                assertEquals(2, ledger.spoolDepth());
+
+                dynamo.catchUp();
+                Eventually.until(() -> ledger.spoolDepth() == 0, 30_000, "the spool replayed");
+                assertFalse(store.record(behind), "already stored");
+            }
+        } finally {
+            costRoute.shutdownNow();
+        }
     }
 
     private static StaticCredentialsProvider credentials() {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -86,5 +87,40 @@ class AfterAnswerExecutorTest {
         String ran = fromPlainThread.get(10, TimeUnit.SECONDS);
         assertNotEquals(Thread.currentThread().getName(), ran);
         assertTrue(ran.contains("WireTap"), ran);
+    }
+
+    @Test
+    void withEveryThreadWaitingForTheStoreATaskFromAnEventLoopWaitsInTheQueueNotOnTheLoop() throws Exception {
+        AfterAnswerExecutor blocking = new AfterAnswerExecutor(camel, false);
+        CountDownLatch storeSlow = new CountDownLatch(1);
+        // More tasks than Camel's default pool takes (threads and queue), each holding its thread while the store is slow.
+        var camelDefault = camel.getExecutorServiceManager().getDefaultThreadPoolProfile();
+        int beyondTheDefault = camelDefault.getMaxPoolSize() + camelDefault.getMaxQueueSize() + 1;
+        for (int i = 0; i < beyondTheDefault; i++) {
+            blocking.execute(() -> {
+                if (Thread.currentThread().getName().contains("WireTap")) {
+                    awaitQuietly(storeSlow);
+                }
+            });
+        }
+        CompletableFuture<String> loopThread = new CompletableFuture<>();
+        CompletableFuture<String> ranOn = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(event -> {
+            loopThread.complete(Thread.currentThread().getName());
+            blocking.execute(() -> ranOn.complete(Thread.currentThread().getName()));
+        });
+        loopThread.get(10, TimeUnit.SECONDS);
+        storeSlow.countDown();
+        String ran = ranOn.get(30, TimeUnit.SECONDS);
+        assertNotEquals(loopThread.get(), ran);
+        assertTrue(ran.contains("WireTap"), ran);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
