@@ -1,6 +1,5 @@
 package dev.caravan.auth;
 
-import dev.caravan.core.GatewayException;
 import dev.caravan.routing.CallContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
@@ -149,9 +148,8 @@ public final class Authenticator {
             found = keys.bySecretHash(hash);
         } catch (RuntimeException e) {
             // The store's failure (an outage, throttling), not the caller's: as for an identity provider's keys.
-            LOG.warn("An API key could not be looked up: the key store failed ({})", e.toString());
-            throw new GatewayException(503, "server_error", "key_store_unavailable", null,
-                    "The API key cannot be checked now: the key store cannot be reached; try again shortly", true, 1000);
+            throw KeyStoreUnavailable.because(LOG, "An API key could not be looked up", e,
+                    "The API key cannot be checked now: the key store cannot be reached; try again shortly");
         }
         if (found.isEmpty() || !KeySecrets.sameHash(found.get().secretHash(), hash)) {
             keyGuesses.failed(exchange, hash);

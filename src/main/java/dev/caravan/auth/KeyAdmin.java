@@ -12,11 +12,13 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The admin API's beans: keys are created (the secret is answered once and never stored), listed and read (never
  * with secret or hash), changed, revoked and rotated. Every call must carry the master key; without one configured the admin
- * API does not exist (404). An address that presents too many wrong master keys is refused for a while (429).
+ * API does not exist (404). An address that presents too many wrong master keys is refused for a while (429). A key
+ * store that cannot be reached is 503 {@code key_store_unavailable}, as for chat requests.
  */
 public final class KeyAdmin {
 
@@ -102,7 +104,7 @@ public final class KeyAdmin {
         ApiKey key = new ApiKey(KeySecrets.newId(), KeySecrets.hash(secret), request.userId(), request.application(),
                 request.allowedModels(), request.rateLimit(), request.budgets(), now, request.expiresAt(),
                 request.enabled(), null);
-        keys.store().create(key);
+        inStore("create a key", () -> keys.store().create(key));
         LOG.info("Created key {} for user {} in application {}", key.id(), key.userId(), key.application());
         answer(exchange, 201, describe(key).put("secret", secret));
     }
@@ -110,7 +112,7 @@ public final class KeyAdmin {
     public void list(Exchange exchange) {
         ObjectNode body = Json.MAPPER.createObjectNode().put("object", "list");
         ArrayNode data = body.putArray("data");
-        keys.store().list().forEach(key -> data.add(describe(key)));
+        inStore("list the keys", () -> keys.store().list()).forEach(key -> data.add(describe(key)));
         answer(exchange, 200, body);
     }
 
@@ -139,7 +141,7 @@ public final class KeyAdmin {
     /** Writes a change of a key that was not revoked when read: 409 if a revoke landed since (it stays revoked). */
     private void replace(ApiKey key, ApiKey changed) {
         try {
-            keys.store().update(changed);
+            inStore("change key " + key.id(), () -> keys.store().update(changed));
         } catch (KeyRevokedException revokedMeanwhile) {
             throw revoked(key);
         }
@@ -154,7 +156,7 @@ public final class KeyAdmin {
     public void revoke(Exchange exchange) {
         ApiKey key = existing(exchange);
         ApiKey revoked = key.revoke(clock.instant());
-        keys.store().update(revoked);
+        inStore("revoke key " + key.id(), () -> keys.store().update(revoked));
         keys.forget(key.secretHash());
         LOG.info("Revoked key {}", key.id());
         answer(exchange, 200, describe(revoked));
@@ -174,8 +176,27 @@ public final class KeyAdmin {
 
     private ApiKey existing(Exchange exchange) {
         String id = exchange.getMessage().getHeader("id", String.class);
-        return keys.store().find(id == null ? "" : id)
+        return inStore("read a key", () -> keys.store().find(id == null ? "" : id))
                 .orElseThrow(() -> GatewayException.notFound("key_not_found", "No key " + id));
+    }
+
+    private static void inStore(String what, Runnable call) {
+        inStore(what, () -> {
+            call.run();
+            return null;
+        });
+    }
+
+    /** The store's answer; its failure (not a refusal such as a revoke that landed meanwhile) is 503. */
+    private static <T> T inStore(String what, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (GatewayException | IllegalArgumentException | IllegalStateException refused) {
+            throw refused;
+        } catch (RuntimeException e) {
+            throw KeyStoreUnavailable.because(LOG, "Could not " + what, e,
+                    "The key store cannot be reached; try again shortly");
+        }
     }
 
     /** Everything about a key except its secret and hash. */
