@@ -65,6 +65,43 @@ public final class DynamoKeyStore implements KeyStore {
     }
 
     @Override
+    public boolean replace(ApiKey read, ApiKey changed) {
+        Map<String, AttributeValue> was = item(read);
+        Map<String, String> names = new HashMap<>();
+        Map<String, AttributeValue> values = new HashMap<>();
+        List<String> unchanged = new ArrayList<>();
+        for (String attribute : ATTRIBUTES) {
+            String name = "#a" + names.size();
+            names.put(name, attribute);
+            AttributeValue value = was.get(attribute);
+            if (value == null) {
+                unchanged.add("attribute_not_exists(" + name + ")");
+            } else if (value.hasL()) {
+                // element by element: a list compared whole is not taken by every DynamoDB (dynalite)
+                values.put(":n" + names.size(), n(value.l().size()));
+                unchanged.add("size(" + name + ") = :n" + names.size());
+                for (int i = 0; i < value.l().size(); i++) {
+                    values.put(":v" + names.size() + "_" + i, value.l().get(i));
+                    unchanged.add(name + "[" + i + "] = :v" + names.size() + "_" + i);
+                }
+            } else {
+                values.put(":v" + names.size(), value);
+                unchanged.add(name + " = :v" + names.size());
+            }
+        }
+        try {
+            client.putItem(b -> b.tableName(table).item(item(changed)).conditionExpression(String.join(" AND ", unchanged))
+                    .expressionAttributeNames(names).expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            if (find(read.id()).isEmpty()) {
+                throw new IllegalArgumentException("no key " + read.id());
+            }
+            return false;
+        }
+    }
+
+    @Override
     public Optional<ApiKey> find(String id) {
         Map<String, AttributeValue> item = client.getItem(b -> b.tableName(table).consistentRead(true)
                 .key(Map.of("id", s(id)))).item();
@@ -92,6 +129,11 @@ public final class DynamoKeyStore implements KeyStore {
         keys.sort(Comparator.comparing(ApiKey::createdAt).thenComparing(ApiKey::id));
         return keys;
     }
+
+    /** Every attribute {@link #item} may write. */
+    private static final List<String> ATTRIBUTES = List.of("id", "secretHash", "userId", "application", "allowedModels",
+            "requestsPerMinute", "tokensPerMinute", "dailyBudget", "monthlyBudget", "createdAt", "expiresAt", "enabled",
+            "revokedAt");
 
     private static Map<String, AttributeValue> item(ApiKey key) {
         Map<String, AttributeValue> item = new HashMap<>();

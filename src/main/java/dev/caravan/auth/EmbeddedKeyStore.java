@@ -12,14 +12,21 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /** API keys in the embedded ledger database (table {@code api_keys}, beside the cost records). */
 public final class EmbeddedKeyStore implements KeyStore {
 
     private static final String COLUMNS = "id, secret_hash, user_id, application, allowed_models, requests_per_minute, "
             + "tokens_per_minute, daily_budget, monthly_budget, created_at, expires_at, enabled, revoked_at";
+
+    /** Every column set from a key, then every column still as a key read before. */
+    private static final String REPLACE = "UPDATE api_keys SET " + Arrays.stream(COLUMNS.split(", "))
+            .map(column -> column + " = ?").collect(Collectors.joining(", ")) + " WHERE " + Arrays.stream(COLUMNS.split(", "))
+            .map(column -> column + " IS NOT DISTINCT FROM ?").collect(Collectors.joining(" AND "));
 
     private final EmbeddedDatabase database;
 
@@ -69,6 +76,24 @@ public final class EmbeddedKeyStore implements KeyStore {
             }
             throw new IllegalArgumentException("no key " + key.id());
         }
+    }
+
+    @Override
+    public boolean replace(ApiKey read, ApiKey changed) {
+        int replaced = database.inTransaction(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(REPLACE)) {
+                bind(update, changed, 1);
+                bind(update, read, 14);
+                return update.executeUpdate();
+            }
+        });
+        if (replaced == 1) {
+            return true;
+        }
+        if (find(read.id()).isEmpty()) {
+            throw new IllegalArgumentException("no key " + read.id());
+        }
+        return false;
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The admin API's beans: keys are created (the secret is answered once and never stored), listed and read (never
@@ -23,6 +24,8 @@ import java.util.function.Supplier;
 public final class KeyAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(KeyAdmin.class);
+    /** How often a change is read and written again while other changes of the key keep landing first. */
+    private static final int CHANGE_ATTEMPTS = 5;
 
     private final String masterKey;
     private final CachedKeys keys;
@@ -125,27 +128,40 @@ public final class KeyAdmin {
      * gateway, and on others within their key cache's time. A revoked key is 409: it stays revoked as it was.
      */
     public void change(Exchange exchange) {
-        ApiKey key = existing(exchange);
-        if (key.revoked()) {
-            throw revoked(key);
+        ObjectNode body = Json.readObject(exchange.getMessage().getBody(byte[].class));
+        Change change = changeStored(exchange, "change", key -> KeyRequestReader.change(key, body));
+        if (!change.after().budgets().equals(change.before().budgets())) {
+            limitsChanged.accept(change.before().id());
         }
-        ApiKey changed = KeyRequestReader.change(key, Json.readObject(exchange.getMessage().getBody(byte[].class)));
-        replace(key, changed);
-        if (!changed.budgets().equals(key.budgets())) {
-            limitsChanged.accept(key.id());
-        }
-        LOG.info("Changed key {}", key.id());
-        answer(exchange, 200, describe(changed));
+        LOG.info("Changed key {}", change.before().id());
+        answer(exchange, 200, describe(change.after()));
     }
 
-    /** Writes a change of a key that was not revoked when read: 409 if a revoke landed since (it stays revoked). */
-    private void replace(ApiKey key, ApiKey changed) {
-        try {
-            inStore("change key " + key.id(), () -> keys.store().update(changed));
-        } catch (KeyRevokedException revokedMeanwhile) {
-            throw revoked(key);
+    /** A key as it was stored and as a change wrote it. */
+    private record Change(ApiKey before, ApiKey after) {
+    }
+
+    /**
+     * Writes {@code change} of the key as stored; if another call changed the key between the read and the write, reads
+     * it again and applies the change to that, so that neither change is lost. A revoked key is 409 (a revoke that
+     * landed meanwhile too: it stays revoked).
+     */
+    private Change changeStored(Exchange exchange, String what, UnaryOperator<ApiKey> change) {
+        for (int attempt = 1; ; attempt++) {
+            ApiKey key = existing(exchange);
+            if (key.revoked()) {
+                throw revoked(key);
+            }
+            ApiKey changed = change.apply(key);
+            if (inStore(what + " key " + key.id(), () -> keys.store().replace(key, changed))) {
+                keys.forget(key.secretHash());
+                return new Change(key, changed);
+            }
+            if (attempt == CHANGE_ATTEMPTS) {
+                throw new GatewayException(409, "invalid_request_error", "key_changed", "id", "Key " + key.id()
+                        + " is being changed by other calls; try again", false, 0);
+            }
         }
-        keys.forget(key.secretHash());
     }
 
     private static GatewayException revoked(ApiKey key) {
@@ -163,15 +179,10 @@ public final class KeyAdmin {
     }
 
     public void rotate(Exchange exchange) {
-        ApiKey key = existing(exchange);
-        if (key.revoked()) {
-            throw revoked(key);
-        }
         String secret = KeySecrets.newSecret();
-        ApiKey rotated = key.withSecretHash(KeySecrets.hash(secret));
-        replace(key, rotated);
-        LOG.info("Rotated key {}", key.id());
-        answer(exchange, 200, describe(rotated).put("secret", secret));
+        Change rotated = changeStored(exchange, "rotate", key -> key.withSecretHash(KeySecrets.hash(secret)));
+        LOG.info("Rotated key {}", rotated.before().id());
+        answer(exchange, 200, describe(rotated.after()).put("secret", secret));
     }
 
     private ApiKey existing(Exchange exchange) {
@@ -205,11 +216,8 @@ public final class KeyAdmin {
                 .put("userId", key.userId()).put("application", key.application());
         ArrayNode models = node.putArray("allowedModels");
         key.allowedModels().forEach(models::add);
-        node.putObject("rateLimit").put("requestsPerMinute", key.rateLimit().requestsPerMinute())
-                .put("tokensPerMinute", key.rateLimit().tokensPerMinute());
-        ObjectNode budgets = node.putObject("budgets");
-        budgets.put("daily", key.budgets().daily());
-        budgets.put("monthly", key.budgets().monthly());
+        node.set("rateLimit", KeyRequestReader.json(key.rateLimit()));
+        node.set("budgets", KeyRequestReader.json(key.budgets()));
         node.put("createdAt", key.createdAt().toString());
         node.put("expiresAt", key.expiresAt() == null ? null : key.expiresAt().toString());
         node.put("enabled", key.enabled());

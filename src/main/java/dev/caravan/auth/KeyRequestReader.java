@@ -2,6 +2,7 @@ package dev.caravan.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.caravan.api.Json;
 import dev.caravan.core.GatewayException;
 
 import java.math.BigDecimal;
@@ -60,10 +61,33 @@ final class KeyRequestReader {
         }
         return new ApiKey(key.id(), key.secretHash(), key.userId(), key.application(),
                 body.has("allowedModels") ? models(body) : key.allowedModels(),
-                body.has("rateLimit") ? rateLimit(body.get("rateLimit")) : key.rateLimit(),
-                body.has("budgets") ? budgets(body.get("budgets")) : key.budgets(), key.createdAt(),
+                body.has("rateLimit") ? rateLimit(merged(body.get("rateLimit"), json(key.rateLimit()))) : key.rateLimit(),
+                body.has("budgets") ? budgets(merged(body.get("budgets"), json(key.budgets()))) : key.budgets(), key.createdAt(),
                 body.has("expiresAt") ? expiresAt(body.get("expiresAt")) : key.expiresAt(),
                 body.has("enabled") ? enabled(body.get("enabled")) : key.enabled(), key.revokedAt());
+    }
+
+    /**
+     * A PATCH's object over the key's current one (a JSON merge patch): each field given replaces the current one (null:
+     * no limit), one left out is kept; null or not an object replaces the whole (then checked as such).
+     */
+    private static JsonNode merged(JsonNode patch, ObjectNode current) {
+        if (patch == null || !patch.isObject()) {
+            return patch;
+        }
+        patch.fields().forEachRemaining(field -> current.set(field.getKey(), field.getValue()));
+        return current;
+    }
+
+    /** The rate limit as the admin API writes and reads it. */
+    static ObjectNode json(RateLimit rateLimit) {
+        return Json.MAPPER.createObjectNode().put("requestsPerMinute", rateLimit.requestsPerMinute())
+                .put("tokensPerMinute", rateLimit.tokensPerMinute());
+    }
+
+    /** The budgets as the admin API writes and reads them (null: no limit). */
+    static ObjectNode json(KeyBudgets budgets) {
+        return Json.MAPPER.createObjectNode().put("daily", budgets.daily()).put("monthly", budgets.monthly());
     }
 
     private static void onlyKnown(JsonNode node, Set<String> known, String prefix) {

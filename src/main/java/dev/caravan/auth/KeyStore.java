@@ -17,6 +17,15 @@ public interface KeyStore {
      */
     void update(ApiKey key);
 
+    /**
+     * Replaces {@code read} by {@code changed} only if the stored key is still {@code read}, so that changes made at the
+     * same time (on one gateway or on several) cannot overwrite each other.
+     *
+     * @return false when the key changed since it was read (a revoke among others): nothing is written
+     * @throws IllegalArgumentException when there is no such key
+     */
+    boolean replace(ApiKey read, ApiKey changed);
+
     Optional<ApiKey> find(String id);
 
     Optional<ApiKey> findBySecretHash(String secretHash);

@@ -22,6 +22,15 @@ final class CountingKeyStore implements KeyStore {
     }
 
     @Override
+    public synchronized boolean replace(ApiKey read, ApiKey changed) {
+        if (!find(read.id()).orElseThrow(() -> new IllegalArgumentException("no key " + read.id())).equals(read)) {
+            return false;
+        }
+        update(changed);
+        return true;
+    }
+
+    @Override
     public Optional<ApiKey> find(String id) {
         return keys.stream().filter(k -> k.id().equals(id)).findFirst();
     }

@@ -126,6 +126,26 @@ class KeyAdminApiTest {
     }
 
     @Test
+    void aChangeOfOneLimitKeepsTheOthers() throws Exception {
+        JsonNode created = gateway.createKey("{\"userId\":\"ivy\",\"application\":\"notebook\","
+                + "\"rateLimit\":{\"requestsPerMinute\":10,\"tokensPerMinute\":1000},"
+                + "\"budgets\":{\"daily\":2,\"monthly\":30}}");
+        String path = "/admin/keys/" + created.get("id").asText();
+
+        JsonNode key = Json.MAPPER.readTree(gateway.admin("PATCH", path,
+                "{\"budgets\":{\"daily\":5},\"rateLimit\":{\"tokensPerMinute\":2000}}").body());
+        assertEquals("5", key.get("budgets").get("daily").decimalValue().toPlainString());
+        assertEquals("30", key.get("budgets").get("monthly").decimalValue().toPlainString(), "left out: kept");
+        assertEquals(2000, key.get("rateLimit").get("tokensPerMinute").asLong());
+        assertEquals(10, key.get("rateLimit").get("requestsPerMinute").asLong(), "left out: kept");
+
+        key = Json.MAPPER.readTree(gateway.admin("PATCH", path, "{\"budgets\":{\"monthly\":null}}").body());
+        assertTrue(key.get("budgets").get("monthly").isNull(), key.toString());
+        assertEquals("5", key.get("budgets").get("daily").decimalValue().toPlainString());
+        assertEquals(key, Json.MAPPER.readTree(gateway.admin("GET", path, null).body()), "as stored");
+    }
+
+    @Test
     void refusesAChangeItCannotMakeAndChangesNothing() throws Exception {
         JsonNode created = gateway.createKey("{\"userId\":\"hal\",\"application\":\"notebook\","
                 + "\"allowedModels\":[\"mock-echo\"]}");

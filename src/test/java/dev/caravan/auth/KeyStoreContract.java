@@ -46,6 +46,27 @@ abstract class KeyStoreContract {
     }
 
     @Test
+    void aReplaceWritesOnlyOverTheKeyAsItWasRead() {
+        ApiKey key = key(KeySecrets.newSecret());
+        store().create(key);
+        ApiKey read = store().find(key.id()).orElseThrow();
+        ApiKey daily = new ApiKey(key.id(), key.secretHash(), key.userId(), key.application(), key.allowedModels(),
+                key.rateLimit(), new KeyBudgets(new BigDecimal("5"), key.budgets().monthly()), key.createdAt(),
+                key.expiresAt(), key.enabled(), null);
+        ApiKey monthly = new ApiKey(key.id(), key.secretHash(), key.userId(), key.application(), key.allowedModels(),
+                key.rateLimit(), new KeyBudgets(key.budgets().daily(), new BigDecimal("50")), key.createdAt(),
+                key.expiresAt(), key.enabled(), null);
+
+        assertTrue(store().replace(read, daily));
+        assertFalse(store().replace(read, monthly), "the key changed since it was read");
+        assertEquals(Optional.of(daily), store().find(key.id()));
+        assertTrue(store().replace(store().find(key.id()).orElseThrow(), new ApiKey(key.id(), key.secretHash(),
+                key.userId(), key.application(), List.of(), RateLimit.NONE, KeyBudgets.NONE, key.createdAt(), null,
+                false, null)), "read again, and with absent fields");
+        assertThrows(IllegalArgumentException.class, () -> store().replace(key(KeySecrets.newSecret()), daily));
+    }
+
+    @Test
     void findsNothingForAnUnknownSecret() {
         assertTrue(store().findBySecretHash(KeySecrets.hash(KeySecrets.newSecret())).isEmpty());
         assertTrue(store().find("key_unknown").isEmpty());

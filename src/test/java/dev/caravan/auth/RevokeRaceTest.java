@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A change or rotation of a key and its revoke at the same time (two operators, or two gateways): the revoke lands
  * between the change's read of the key and its write. The change is 409 key_revoked, as for a key revoked before it,
- * and the key stays revoked; it was written back unrevoked before, so the revoked key worked again.
+ * and the key stays revoked; it was written back unrevoked before, so the revoked key worked again. Another change
+ * landing there is kept: the change is made on top of it (it was overwritten before).
  */
 class RevokeRaceTest {
 
@@ -82,5 +84,21 @@ class RevokeRaceTest {
             exchange.getMessage().setBody(body.getBytes(StandardCharsets.UTF_8));
         }
         return exchange;
+    }
+
+    @Test
+    void aChangeThatAnotherChangeOvertookIsMadeOnTopOfItNeitherIsLost() {
+        ApiKey key = KeyStoreContract.key(KeySecrets.newSecret());
+        keys.create(key);
+        KeyAdmin racing = new KeyAdmin("master-key", new CachedKeys(RevokedWhenRead.changedOnce(keys, read ->
+                new ApiKey(read.id(), read.secretHash(), read.userId(), read.application(), read.allowedModels(),
+                        read.rateLimit(), new KeyBudgets(read.budgets().daily(), new BigDecimal("50")), read.createdAt(),
+                        read.expiresAt(), read.enabled(), null)), Duration.ofSeconds(5)),
+                GuessLimiter.OFF, Clock.systemUTC(), keyId -> { });
+
+        racing.change(call(key.id(), "{\"budgets\":{\"daily\":5}}"));
+
+        KeyBudgets stored = keys.find(key.id()).orElseThrow().budgets();
+        assertEquals(new KeyBudgets(new BigDecimal("5"), new BigDecimal("50")), stored, "both changes hold");
     }
 }
