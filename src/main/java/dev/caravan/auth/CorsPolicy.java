@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
 /**
  * Cross-origin access for browsers, on the HTTP router ahead of every route: answers preflights for allowed
  * origins, and lets an allowed origin read the answers (streamed ones too) and the gateway's headers. No origin is
- * allowed by default; {@code *} allows every origin (credentials are sent as headers, never cookies). The admin API
- * ({@code /admin}) is never cross-origin, whatever is allowed: it takes the master key, which has no place in a page.
+ * allowed by default; {@code *} allows every origin (credentials are sent as headers, never cookies). What takes the
+ * master key, which has no place in a page, is never cross-origin, whatever is allowed: the admin API ({@code /admin})
+ * and spend and budgets ({@code /v1/spend}, {@code /v1/budgets}), which show every caller's spend.
  */
 public final class CorsPolicy {
 
@@ -21,6 +22,7 @@ public final class CorsPolicy {
             "x-caravan-cost", "x-caravan-attempts", "retry-after", "x-ratelimit-limit-requests",
             "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests", "x-ratelimit-limit-tokens",
             "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"));
+    private static final List<String> MASTER_KEY_PATHS = List.of("/admin", "/v1/spend", "/v1/budgets");
     private static final String DEFAULT_ALLOWED_HEADERS = "authorization, content-type, x-api-key, x-request-id";
     private static final Pattern HEADER_LIST = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+(\\s*,\\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*");
 
@@ -49,12 +51,12 @@ public final class CorsPolicy {
         }
         boolean preflight = ctx.request().method() == HttpMethod.OPTIONS
                 && ctx.request().getHeader("Access-Control-Request-Method") != null;
-        boolean admin = isAdmin(ctx.normalizedPath());
+        boolean masterKeyOnly = takesOnlyTheMasterKey(ctx.normalizedPath());
         if (preflight) {
-            answerPreflight(ctx, origin, admin);
+            answerPreflight(ctx, origin, masterKeyOnly);
             return;
         }
-        if (allows(origin) && !admin) {
+        if (allows(origin) && !masterKeyOnly) {
             ctx.response().putHeader("Access-Control-Allow-Origin", origin)
                     .putHeader("Access-Control-Expose-Headers", EXPOSED);
         }
@@ -62,11 +64,11 @@ public final class CorsPolicy {
         ctx.next();
     }
 
-    private void answerPreflight(RoutingContext ctx, String origin, boolean admin) {
-        if (!allows(origin) || admin) {
+    private void answerPreflight(RoutingContext ctx, String origin, boolean masterKeyOnly) {
+        if (!allows(origin) || masterKeyOnly) {
             GatewayException refused = new GatewayException(403, "invalid_request_error", "origin_not_allowed", null,
-                    admin ? "The admin API is not served to browsers" : "Cross-origin requests from this origin are not allowed",
-                    false, 0);
+                    masterKeyOnly ? "What takes the master key (the admin API, spend and budgets) is not served to "
+                            + "browsers" : "Cross-origin requests from this origin are not allowed", false, 0);
             ctx.response().putHeader("Vary", "Origin");
             EdgeHandlers.send(ctx, refused);
             return;
@@ -83,8 +85,9 @@ public final class CorsPolicy {
                 .end();
     }
 
-    private static boolean isAdmin(String path) {
-        return path != null && (path.equals("/admin") || path.startsWith("/admin/"));
+    private static boolean takesOnlyTheMasterKey(String path) {
+        return path != null && MASTER_KEY_PATHS.stream()
+                .anyMatch(prefix -> path.equals(prefix) || path.startsWith(prefix + "/"));
     }
 
     private static String normalized(String origin) {

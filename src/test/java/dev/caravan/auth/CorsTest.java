@@ -96,24 +96,28 @@ class CorsTest {
     }
 
     /**
-     * The admin API is called with the master key, which has no place in a web page: origins allowed for the API
-     * (even every origin) get no preflight and no CORS headers on /admin paths, so a browser never lets a page read
-     * them, nor send the master key in a cross-origin request.
+     * The admin API, spend and budgets are called with the master key, which has no place in a web page: origins
+     * allowed for the API (even every origin) get no preflight and no CORS headers on their paths, so a browser never
+     * lets a page read them, nor send the master key in a cross-origin request. (Spend and budgets were open to allowed
+     * origins before.)
      */
     @Test
-    void neverOpensTheAdminApiToABrowser() throws Exception {
+    void neverOpensWhatTakesTheMasterKeyToABrowser() throws Exception {
         try (AuthGateway everyOrigin = AuthGateway.withKeys(Map.of("caravan.auth.cors.allowed-origins", "*"))) {
             for (AuthGateway each : new AuthGateway[] {gateway, everyOrigin}) {
-                for (String path : new String[] {"/admin/keys", "/admin/keys/key_x/revoke", "/admin/keys/key_x/rotate"}) {
+                for (String path : new String[] {"/admin/keys", "/admin/keys/key_x/revoke", "/admin/keys/key_x/rotate",
+                        "/v1/spend", "/v1/budgets"}) {
                     HttpResponse<String> preflight = each.send("OPTIONS", path, null, "Origin", ALLOWED,
                             "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "authorization");
                     assertEquals(403, preflight.statusCode(), path);
                     assertFalse(preflight.headers().firstValue("Access-Control-Allow-Origin").isPresent(), path);
                 }
-                HttpResponse<String> list = each.send("GET", "/admin/keys", null, "Origin", ALLOWED,
-                        "Authorization", "Bearer " + AuthGateway.MASTER_KEY);
-                assertEquals(200, list.statusCode(), "the admin API itself still answers its callers");
-                assertFalse(list.headers().firstValue("Access-Control-Allow-Origin").isPresent());
+                for (String path : new String[] {"/admin/keys", "/v1/spend", "/v1/budgets"}) {
+                    HttpResponse<String> read = each.send("GET", path, null, "Origin", ALLOWED,
+                            "Authorization", "Bearer " + AuthGateway.MASTER_KEY);
+                    assertEquals(200, read.statusCode(), path + " itself still answers its callers");
+                    assertFalse(read.headers().firstValue("Access-Control-Allow-Origin").isPresent(), path);
+                }
             }
             HttpResponse<String> chat = everyOrigin.chat("mock-echo", "Origin", ALLOWED);
             assertEquals(ALLOWED, chat.headers().firstValue("Access-Control-Allow-Origin").orElseThrow(),
