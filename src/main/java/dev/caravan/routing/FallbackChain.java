@@ -45,10 +45,11 @@ public final class FallbackChain {
      * Resolves the requested model to its targets (404 for unknown models): its deployments in load-balanced
      * order, then each fallback's; and starts the request's deadline. A request for structured output (a
      * json_object or json_schema response_format), for logprobs, for reasoning, for a forced tool call or with an image
-     * by its link keeps only the targets that can honour it, and is a 400 when none of the requested model's
-     * deployments can ({@link StructuredOutputs}, {@link Logprobs}, {@link Reasoning}, {@link ForcedToolCalls},
-     * {@link ImageLinks}), or
-     * when a target that gets the format as a tool could not be sent it as given.
+     * by its link keeps only the targets that can honour it (a fallback that cannot is skipped), and is a 400 when
+     * none of the requested model's deployments can ({@link StructuredOutputs}, {@link Logprobs}, {@link Reasoning},
+     * {@link ForcedToolCalls}, {@link ImageLinks}), or when a target that gets the format as a tool could not be
+     * sent it as given. When none of the model's providers is configured and no fallback can honour it, it is the
+     * 503 {@code provider_not_configured} a request for the model gets without fallbacks.
      */
     public void plan(Exchange exchange) {
         CallContext call = call(exchange);
@@ -60,14 +61,19 @@ public final class FallbackChain {
         Asked asked = new Asked(StructuredOutputs.requested(request), Logprobs.requested(request),
                 Reasoning.requested(request), ForcedToolCalls.requested(request),
                 ImageLinks.refusedByACandidate(request, groups));
+        GatewayException refused = null;
         for (int g = 0; g < groups.size(); g++) {
             List<WeightedTarget> group = groups.get(g);
             if (asked.anything()) {
                 List<WeightedTarget> honouring = group.stream()
                         .filter(w -> unsupported(w.target(), request, asked) == null)
                         .toList();
-                if (g == 0 && honouring.isEmpty() && !group.isEmpty()) {
-                    throw unsupported(group.get(0).target(), request, asked);
+                if (honouring.isEmpty() && !group.isEmpty()) {
+                    // the requested model's own deployments refusing is the caller's 400; a fallback is skipped
+                    refused = unsupported(group.get(0).target(), request, asked);
+                    if (g == 0) {
+                        throw refused;
+                    }
                 }
                 group = honouring;
             }
@@ -76,6 +82,10 @@ public final class FallbackChain {
                     targets.add(target);
                 }
             }
+        }
+        if (targets.isEmpty()) {
+            // none of the model's own providers is configured, and no fallback can serve the request as asked
+            throw router.notConfigured(request.model(), refused);
         }
         if (asked.structured() != null && targets.stream().anyMatch(StructuredOutputs::askedWithATool)) {
             // a format the answer's tool cannot carry is the caller's error: a 400 now, not after an upstream call

@@ -189,7 +189,8 @@ public final class ModelRouter {
     /**
      * The chain as groups: the model's deployments (one group, to be load balanced by weight), then each fallback's
      * deployments; a model without deployments is a group of one. Providers not configured are left out, and a
-     * target already in an earlier group is not repeated.
+     * target already in an earlier group is not repeated. The first group is always the model's own, empty when none
+     * of its providers is configured; a fallback left empty is dropped.
      */
     public List<List<WeightedTarget>> candidates(String name) {
         ModelCatalog current = catalog;
@@ -218,17 +219,32 @@ public final class ModelRouter {
                     kept.add(candidate);
                 }
             }
-            if (!kept.isEmpty()) {
+            if (usable.isEmpty() || !kept.isEmpty()) {
                 usable.add(List.copyOf(kept));
             }
         }
-        if (usable.isEmpty()) {
-            Target first = groups.get(0).get(0).target();
-            throw new GatewayException(503, "upstream_error", "provider_not_configured", "model",
-                    "No configured provider can serve '" + name + "' (it resolves to " + first
-                            + "); set that provider's credentials or pick another model", false, 0);
+        if (usable.stream().allMatch(List::isEmpty)) {
+            throw notConfigured(name, groups.get(0).get(0).target(), "");
         }
         return usable;
+    }
+
+    /**
+     * The 503 for a name none of whose own targets is offered and whose fallbacks cannot serve the request either:
+     * {@code fallbacksRefused} says why they cannot.
+     */
+    public GatewayException notConfigured(String name, GatewayException fallbacksRefused) {
+        ModelCatalog current = catalog;
+        List<ModelCatalog.Deployment> deployed = along(current, name, current.deployments());
+        Target first = own(current, deployed, deployed == null ? resolve(current, name) : null).get(0).target();
+        return notConfigured(name, first, "; its fallbacks cannot serve this request: "
+                + fallbacksRefused.getMessage());
+    }
+
+    private static GatewayException notConfigured(String name, Target first, String fallbacks) {
+        return new GatewayException(503, "upstream_error", "provider_not_configured", "model",
+                "No configured provider can serve '" + name + "' (it resolves to " + first
+                        + "); set that provider's credentials or pick another model" + fallbacks, false, 0);
     }
 
     /**
