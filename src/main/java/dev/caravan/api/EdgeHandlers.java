@@ -2,15 +2,18 @@ package dev.caravan.api;
 
 import dev.caravan.core.GatewayException;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 
 import java.util.Map;
 
 /**
  * Answers what no route serves in OpenAI's error shape: unknown paths (404), known paths with the wrong method
- * (405), bodies over the size limit (413); holds requests while routes are swapped. Installed on the HTTP router once the routes are up.
+ * (405), bodies over the size limit (413), paths that cannot be decoded (400); holds requests while routes are
+ * swapped. Installed on the HTTP router once the routes are up.
  */
 public final class EdgeHandlers {
 
@@ -46,16 +49,33 @@ public final class EdgeHandlers {
             }
         });
         router.route().last().handler(this::unmatched);
-        router.route().failureHandler(this::failed);
+        router.route().failureHandler(ctx -> failed(ctx, ctx.statusCode()));
+        // a path Vert.x cannot decode (a malformed percent-escape) fails while the server's own router matches the
+        // mount of the routes' router, before any handler here: only that router's error handler for 400 answers it
+        Router server = serverRouter(context, port);
+        if (server != null) {
+            server.errorHandler(400, ctx -> failed(ctx, 400));
+        }
+    }
+
+    /** The router platform-http's server on {@code port} hands each request to (the routes' router is in it). */
+    private static Router serverRouter(CamelContext context, int port) {
+        for (VertxPlatformHttpServer platform : context.hasServices(VertxPlatformHttpServer.class)) {
+            if (platform.getServer() != null && platform.getServer().actualPort() == port
+                    && platform.getServer().requestHandler() instanceof Router router) {
+                return router;
+            }
+        }
+        return null;
     }
 
     /** Failures raised before a route runs (the body handler's 413) or outside one, as JSON errors. */
-    private void failed(RoutingContext ctx) {
-        if (ctx.statusCode() == 413) {
+    private void failed(RoutingContext ctx, int status) {
+        if (status == 413) {
             send(ctx, new GatewayException(413, "invalid_request_error", "request_too_large", null,
                     "The request body exceeds the limit of " + maxBodyBytes + " bytes", false, 0));
-        } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
-            send(ctx, new GatewayException(ctx.statusCode(), "invalid_request_error", "invalid_request", null,
+        } else if (status >= 400 && status < 500) {
+            send(ctx, new GatewayException(status, "invalid_request_error", "invalid_request", null,
                     "The request could not be read", false, 0));
         } else {
             send(ctx, new GatewayException(500, "server_error", "internal_error", null,

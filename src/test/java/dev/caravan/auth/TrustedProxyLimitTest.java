@@ -1,7 +1,8 @@
 package dev.caravan.auth;
 
-import dev.caravan.auth.LoopbackCaller.Answer;
 import dev.caravan.ops.LogLines;
+import dev.caravan.support.LoopbackCaller;
+import dev.caravan.support.LoopbackCaller.Answer;
 import dev.caravan.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,13 +133,13 @@ class TrustedProxyLimitTest {
         try (AuthGateway forwarded = AuthGateway.withKeys(Map.of("caravan.auth.trusted-proxies", PROXY,
                 "caravan.auth.trusted-proxies.header", "Forwarded", "caravan.auth.master.max-failures", "3"))) {
             for (int i = 0; i < 3; i++) {
-                assertEquals(401, LoopbackCaller.send(forwarded, PROXY, "GET", "/admin/keys", "Authorization",
+                assertEquals(401, LoopbackCaller.send(forwarded.port(), PROXY, "GET", "/admin/keys", "Authorization",
                         "Bearer wrong-" + i, "Forwarded", "for=\"[2001:db8:5::1]:4711\";proto=https").status());
             }
 
-            assertTooManyFailures(LoopbackCaller.send(forwarded, PROXY, "GET", "/admin/keys", "Authorization", MASTER,
+            assertTooManyFailures(LoopbackCaller.send(forwarded.port(), PROXY, "GET", "/admin/keys", "Authorization", MASTER,
                     "Forwarded", "for=\"[2001:db8:5::2]\""), "the client's /64");
-            assertEquals(200, LoopbackCaller.send(forwarded, PROXY, "GET", "/admin/keys", "Authorization", MASTER,
+            assertEquals(200, LoopbackCaller.send(forwarded.port(), PROXY, "GET", "/admin/keys", "Authorization", MASTER,
                     "Forwarded", "for=203.0.113.50", "X-Forwarded-For", "2001:db8:5::1").status(), "another client");
         }
     }
@@ -161,11 +162,11 @@ class TrustedProxyLimitTest {
     }
 
     private Answer admin(String from, String authorization, String... headers) throws Exception {
-        return LoopbackCaller.send(gateway, from, "GET", "/admin/keys", with("Authorization", authorization, headers));
+        return LoopbackCaller.send(gateway.port(), from, "GET", "/admin/keys", with("Authorization", authorization, headers));
     }
 
     private Answer chat(String from, String key, String... headers) throws Exception {
-        return LoopbackCaller.send(gateway, from, "POST", AuthGateway.GUARDED_CHAT, with("x-api-key", key, headers));
+        return LoopbackCaller.send(gateway.port(), from, "POST", AuthGateway.GUARDED_CHAT, with("x-api-key", key, headers));
     }
 
     private static String[] with(String name, String value, String... headers) {

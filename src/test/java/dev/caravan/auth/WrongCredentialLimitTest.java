@@ -1,8 +1,9 @@
 package dev.caravan.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.caravan.auth.LoopbackCaller.Answer;
 import dev.caravan.ops.LogLines;
+import dev.caravan.support.LoopbackCaller;
+import dev.caravan.support.LoopbackCaller.Answer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -148,11 +149,11 @@ class WrongCredentialLimitTest {
     }
 
     private Answer send(String from, String method, String path, String... headers) throws Exception {
-        return LoopbackCaller.send(gateway, from, method, path, headers);
+        return LoopbackCaller.send(gateway.port(), from, method, path, headers);
     }
 
     private static Answer send(AuthGateway to, String from, String method, String path, String... headers)
             throws Exception {
-        return LoopbackCaller.send(to, from, method, path, headers);
+        return LoopbackCaller.send(to.port(), from, method, path, headers);
     }
 }

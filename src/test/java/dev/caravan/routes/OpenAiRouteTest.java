@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
+import dev.caravan.support.LoopbackCaller;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -485,6 +486,23 @@ class OpenAiRouteTest {
             assertEquals("GET", postToOne.headers().firstValue("Allow").orElseThrow());
         }
         assertEquals(404, gateway.post("/v1/modelsx/gpt-4o", "{}").statusCode());
+    }
+
+    @Test
+    void aPathWithAMalformedPercentEscapeGetsAnOpenAiShaped400() throws Exception {
+        for (String path : List.of("/v1/models/%zz", "/v1/chat/completions%zz", "/v1/models/gpt-4o%2", "/v1/%")) {
+            for (String method : List.of("GET", "POST")) {
+                LoopbackCaller.Answer answer = LoopbackCaller.send(gateway.port(), "127.0.0.1", method, path,
+                        "x-request-id", "trace-escape");
+
+                assertEquals(400, answer.status(), method + " " + path + ": " + answer.body());
+                assertEquals("application/json", answer.header("content-type"), method + " " + path);
+                assertEquals("invalid_request_error", answer.json().path("error").path("type").asText(),
+                        method + " " + path + ": " + answer.body());
+                assertEquals("trace-escape", answer.header("x-request-id"), method + " " + path);
+            }
+        }
+        assertEquals(0, openAi.received().size(), "nothing reaches the upstream");
     }
 
     @Test

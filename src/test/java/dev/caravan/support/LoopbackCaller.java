@@ -1,4 +1,4 @@
-package dev.caravan.auth;
+package dev.caravan.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.caravan.api.Json;
@@ -17,16 +17,16 @@ import java.util.Map;
 
 /**
  * Calls a gateway from a chosen loopback address (127.0.0.x, all loopback on Linux), so that the gateway sees that
- * peer: one HTTP/1.1 request per connection, written by hand so that any header goes as given.
+ * peer: one HTTP/1.1 request per connection, written by hand so that any header (or path) goes as given.
  */
-final class LoopbackCaller {
+public final class LoopbackCaller {
 
-    record Answer(int status, Map<String, String> headers, String body) {
-        String header(String name) {
+    public record Answer(int status, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.getOrDefault(name.toLowerCase(Locale.ROOT), "");
         }
 
-        JsonNode json() throws Exception {
+        public JsonNode json() throws Exception {
             return Json.MAPPER.readTree(body);
         }
     }
@@ -38,7 +38,7 @@ final class LoopbackCaller {
      * One request over a socket bound to {@code from}, with the headers (name, value, name, value...); chat requests
      * carry a small chat body.
      */
-    static Answer send(AuthGateway to, String from, String method, String path, String... headers) throws Exception {
+    public static Answer send(int port, String from, String method, String path, String... headers) throws Exception {
         String body = method.equals("POST") && !path.startsWith("/admin")
                 ? "{\"model\":\"mock-echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}" : "{}";
         StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -52,7 +52,7 @@ final class LoopbackCaller {
         } else {
             request.append("\r\n");
         }
-        try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), to.port(), InetAddress.getByName(from), 0)) {
+        try (Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), port, InetAddress.getByName(from), 0)) {
             socket.setSoTimeout(20_000);
             OutputStream out = socket.getOutputStream();
             out.write(request.toString().getBytes(StandardCharsets.UTF_8));
