@@ -43,8 +43,9 @@ public final class ModelList {
     /**
      * The list's entry for the model the path names after {@code /v1/models/}, slashes included
      * ({@code /v1/models/openai/gpt-4o}), also percent-encoded as some SDKs send it; 404 {@code model_not_found}
-     * for a model the gateway does not serve. A path that names none is the list (the HTTP router may hand this
-     * route {@code /v1/models} itself, whichever route it finds first).
+     * for a model the gateway does not serve or the caller may use by neither that name nor the one the list shows
+     * it by. A path that names none is the list (the HTTP router may hand this route {@code /v1/models} itself,
+     * whichever route it finds first).
      */
     public void retrieve(Exchange exchange) {
         String path = exchange.getMessage().getHeader(Exchange.HTTP_PATH, "", String.class);
@@ -56,7 +57,9 @@ public final class ModelList {
         // a path's '+' is itself, not a space as in a form
         id = URLDecoder.decode(id.replace("+", "%2B"), StandardCharsets.UTF_8);
         ServableModel model = router.servableModel(id);
-        if (model == null || !mayUse(exchange.getProperty(Identity.PROPERTY, Identity.class), model.id())) {
+        Identity caller = exchange.getProperty(Identity.PROPERTY, Identity.class);
+        // by the name the list shows it by (gpt-4o for openai/gpt-4o) or by the name asked for
+        if (model == null || !mayUse(caller, router.listedAs(model.id())) && !mayUse(caller, model.id())) {
             throw new GatewayException(404, "invalid_request_error", "model_not_found", "model",
                     "The model '" + id + "' does not exist or is not served by this gateway", false, 0);
         }

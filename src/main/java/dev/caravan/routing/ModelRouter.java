@@ -411,9 +411,8 @@ public final class ModelRouter {
         ModelCatalog current = catalog;
         Map<String, String> listed = new TreeMap<>();
         for (String priced : current.prices().keySet()) {
-            Target target = explicit(priced);
-            if (target != null) {
-                String id = leadsTo(current, target.model(), target) ? target.model() : priced;
+            if (explicit(priced) != null) {
+                String id = listedAs(current, priced);
                 String provider = servingProvider(current, id);
                 if (provider != null) {
                     listed.put(id, provider);
@@ -456,6 +455,19 @@ public final class ModelRouter {
         ModelCatalog current = catalog;
         String provider = explicit(id) != null && current.prices().containsKey(id) ? servingProvider(current, id) : null;
         return provider == null ? null : new ServableModel(id, provider);
+    }
+
+    /**
+     * The name {@link #servableModels} shows {@code id} by: a priced model's bare name when that name leads to it
+     * ({@code openai/gpt-4o} is listed as {@code gpt-4o}), else {@code id} itself.
+     */
+    public String listedAs(String id) {
+        return listedAs(catalog, id);
+    }
+
+    private static String listedAs(ModelCatalog current, String id) {
+        Target target = explicit(id);
+        return target != null && leadsTo(current, target.model(), target) ? target.model() : id;
     }
 
     private static boolean leadsTo(ModelCatalog current, String name, Target target) {

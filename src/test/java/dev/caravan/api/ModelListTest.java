@@ -1,6 +1,7 @@
 package dev.caravan.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.caravan.auth.Identity;
 import dev.caravan.core.GatewayException;
 import dev.caravan.routing.ModelRouter;
 import org.apache.camel.Exchange;
@@ -70,13 +71,40 @@ class ModelListTest {
         assertEquals("model", error.param());
     }
 
+    /** A key allowed a model by the name the list shows it by retrieves it by its catalog name too, and no other. */
+    @Test
+    void aRestrictedKeyRetrievesWhatItsListShowsByEitherName() throws Exception {
+        Identity gpt4oOnly = new Identity(Identity.Kind.API_KEY, "key_1", null, "u", "a", List.of("gpt-4o"), null,
+                null);
+        List<String> listed = new ArrayList<>();
+        Exchange list = new DefaultExchange(new DefaultCamelContext());
+        list.setProperty(Identity.PROPERTY, gpt4oOnly);
+        modelList().list(list);
+        Json.MAPPER.readTree(list.getMessage().getBody(ByteBuffer.class).array()).path("data")
+                .forEach(model -> listed.add(model.path("id").asText()));
+        assertEquals(List.of("gpt-4o"), listed);
+
+        for (String path : List.of("gpt-4o", "openai/gpt-4o", "openai%2Fgpt-4o")) {
+            assertEquals("openai", retrieve(path, gpt4oOnly).path("owned_by").asText(), path);
+        }
+        for (String path : List.of("fast", "mock-echo", "openai/ft:gpt-4o-mini:acme::x1")) {
+            GatewayException error = assertThrows(GatewayException.class, () -> retrieve(path, gpt4oOnly), path);
+            assertEquals(404, error.status(), path);
+        }
+    }
+
     @Test
     void aPathThatNamesNoModelIsTheList() throws Exception {
         assertEquals("list", retrieve("").path("object").asText());
     }
 
     private JsonNode retrieve(String id) throws Exception {
+        return retrieve(id, null);
+    }
+
+    private JsonNode retrieve(String id, Identity caller) throws Exception {
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty(Identity.PROPERTY, caller);
         exchange.getMessage().setHeader(Exchange.HTTP_PATH, "/v1/models/" + id);
 
         modelList().retrieve(exchange);
