@@ -4,6 +4,7 @@ import dev.caravan.api.ErrorResponder;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.GatewayException;
 import dev.caravan.core.JsonAnswerTool;
+import dev.caravan.core.ToolCall;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -44,12 +45,13 @@ public final class FallbackChain {
     /**
      * Resolves the requested model to its targets (404 for unknown models): its deployments in load-balanced
      * order, then each fallback's; and starts the request's deadline. A request for structured output (a
-     * json_object or json_schema response_format), for logprobs, for reasoning, for a forced tool call or with an image
-     * by its link keeps only the targets that can honour it (a fallback that cannot is skipped), and is a 400 when
-     * none of the requested model's deployments can ({@link StructuredOutputs}, {@link Logprobs}, {@link Reasoning},
-     * {@link ForcedToolCalls}, {@link ImageLinks}), or when a target that gets the format as a tool could not be
-     * sent it as given. When none of the model's providers is configured and no fallback can honour it, it is the
-     * 503 {@code provider_not_configured} a request for the model gets without fallbacks.
+     * json_object or json_schema response_format), for logprobs, for reasoning, for a forced tool call, with an image
+     * by its link or with tool-call arguments that are no JSON object keeps only the targets that can honour it (a
+     * fallback that cannot is skipped), and is a 400 when none of the requested model's deployments can
+     * ({@link StructuredOutputs}, {@link Logprobs}, {@link Reasoning}, {@link ForcedToolCalls}, {@link ImageLinks},
+     * {@link ToolCallArguments}), or when a target that gets the format as a tool could not be sent it as given.
+     * When none of the model's providers is configured and no fallback can honour it, it is the 503
+     * {@code provider_not_configured} a request for the model gets without fallbacks.
      */
     public void plan(Exchange exchange) {
         CallContext call = call(exchange);
@@ -60,7 +62,8 @@ public final class FallbackChain {
         List<List<WeightedTarget>> groups = router.candidates(request.model());
         Asked asked = new Asked(StructuredOutputs.requested(request), Logprobs.requested(request),
                 Reasoning.requested(request), ForcedToolCalls.requested(request),
-                ImageLinks.refusedByACandidate(request, groups));
+                ImageLinks.refusedByACandidate(request, groups),
+                ToolCallArguments.refusedByACandidate(request, groups));
         GatewayException refused = null;
         for (int g = 0; g < groups.size(); g++) {
             List<WeightedTarget> group = groups.get(g);
@@ -100,6 +103,9 @@ public final class FallbackChain {
         if (asked.imageLinks() && !ImageLinks.honouredBy(target)) {
             return ImageLinks.unsupported(request.model(), target);
         }
+        if (asked.toolCall() != null && !ToolCallArguments.honouredBy(target, request)) {
+            return asked.toolCall().argumentsNotAnObject();
+        }
         if (asked.structured() != null && !StructuredOutputs.honouredBy(target)) {
             return StructuredOutputs.unsupported(asked.structured(), request.model(), target);
         }
@@ -116,10 +122,10 @@ public final class FallbackChain {
 
     /** What a request asks that not every target can honour. */
     private record Asked(String structured, boolean logprobs, boolean reasoning, boolean forcedCall,
-                         boolean imageLinks) {
+                         boolean imageLinks, ToolCall toolCall) {
 
         boolean anything() {
-            return structured != null || logprobs || reasoning || forcedCall || imageLinks;
+            return structured != null || logprobs || reasoning || forcedCall || imageLinks || toolCall != null;
         }
     }
 

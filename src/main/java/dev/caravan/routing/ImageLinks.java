@@ -23,14 +23,7 @@ final class ImageLinks {
      * only when a candidate is on Bedrock.
      */
     static boolean refusedByACandidate(ChatRequest request, List<List<WeightedTarget>> candidates) {
-        for (List<WeightedTarget> group : candidates) {
-            for (WeightedTarget candidate : group) {
-                if (!honouredBy(candidate.target())) {
-                    return requested(request);
-                }
-            }
-        }
-        return false;
+        return WeightedTarget.anyIn(candidates, target -> !honouredBy(target)) && requested(request);
     }
 
     private static boolean requested(ChatRequest request) {

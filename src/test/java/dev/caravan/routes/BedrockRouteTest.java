@@ -614,6 +614,22 @@ class BedrockRouteTest {
         assertTrue(bedrock.received().isEmpty());
     }
 
+    /**
+     * Tool-call arguments in the history that are no JSON object (a model may write such, OpenAI warns) reach OpenAI as
+     * written, but Converse takes a toolUse input (a request that offers tools) as a JSON object: a Bedrock fallback is
+     * skipped rather than sent something else.
+     */
+    @Test
+    void toolCallArgumentsThatAreNoJsonObjectSkipABedrockFallback() throws Exception {
+        HttpResponse<String> response = gateway.post("/v1/chat/completions",
+                chat("mock-unavailable", ToolCallArgumentsRouteTest.TOOLS,
+                        ToolCallArgumentsRouteTest.BROKEN_ARGUMENTS_HISTORY));
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("mock-echo", response.headers().firstValue("x-caravan-model").orElseThrow());
+        assertTrue(bedrock.received().isEmpty());
+    }
+
     @Test
     void anImageLinkForABedrockModelWithoutAFallbackIsA400BeforeBedrockIsCalled() throws Exception {
         HttpResponse<String> response = gateway.post("/v1/chat/completions", chat(MODEL, "", IMAGE_LINK));

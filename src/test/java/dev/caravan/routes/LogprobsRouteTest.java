@@ -2,8 +2,6 @@ package dev.caravan.routes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.caravan.support.FakeAnthropic;
-import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.OpenAiWithClaudeFallback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,11 +41,7 @@ class LogprobsRouteTest {
 
     @BeforeEach
     void openAiIsOverloadedAndClaudeAnswers() {
-        upstreams.openAi().received().clear();
-        upstreams.anthropic().received().clear();
-        upstreams.openAi().always(FakeOpenAi.json(503, "{\"error\":{\"message\":\"overloaded\","
-                + "\"type\":\"server_error\"}}"));
-        upstreams.anthropic().always(upstreams.anthropic().reply(FakeAnthropic.text("From Claude.", 12, 3)));
+        upstreams.openAiOverloadedAndClaudeAnswers("From Claude.");
     }
 
     private static HttpResponse<String> post(String model, String fields) throws Exception {

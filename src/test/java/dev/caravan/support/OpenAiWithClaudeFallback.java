@@ -27,6 +27,14 @@ public record OpenAiWithClaudeFallback(FakeOpenAi openAi, FakeAnthropic anthropi
         return new OpenAiWithClaudeFallback(openAi, anthropic, gateway);
     }
 
+    /** Forgets what the fakes received; OpenAI then answers 503 (overloaded) and Claude {@code text}. */
+    public void openAiOverloadedAndClaudeAnswers(String text) {
+        openAi.received().clear();
+        anthropic.received().clear();
+        openAi.always(FakeOpenAi.json(503, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
+        anthropic.always(anthropic.reply(FakeAnthropic.text(text, 12, 3)));
+    }
+
     @Override
     public void close() throws Exception {
         gateway.close();

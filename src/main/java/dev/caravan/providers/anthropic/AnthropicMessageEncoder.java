@@ -12,7 +12,6 @@ import dev.caravan.core.ThinkingBlock;
 import dev.caravan.core.ToolCall;
 import dev.caravan.core.Whitespace;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -143,7 +142,7 @@ final class AnthropicMessageEncoder {
             block.put("type", "tool_use");
             block.put("id", call.id());
             block.put("name", call.name());
-            block.set("input", toolInput(call.arguments()));
+            block.set("input", call.argumentsObject());
         }
         return blocks;
     }
@@ -179,19 +178,6 @@ final class AnthropicMessageEncoder {
             block.set("cache_control", cacheControl(partBreakpoint));
         }
         return block;
-    }
-
-    /** Anthropic wants the input as a JSON object; arguments that are empty or not an object become {}. */
-    private JsonNode toolInput(String arguments) {
-        if (arguments == null || arguments.isBlank()) {
-            return json.createObjectNode();
-        }
-        try {
-            JsonNode parsed = json.readTree(arguments);
-            return parsed != null && parsed.isObject() ? parsed : json.createObjectNode();
-        } catch (IOException invalid) {
-            return json.createObjectNode();
-        }
     }
 
     private ObjectNode image(String url) {

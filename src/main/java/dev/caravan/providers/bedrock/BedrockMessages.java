@@ -215,7 +215,7 @@ final class BedrockMessages {
             blocks.add(ContentBlock.fromToolUse(ToolUseBlock.builder()
                     .toolUseId(call.id())
                     .name(toolNames.bedrockName(call.name()))
-                    .input(JsonDocuments.parseArguments(call.arguments()))
+                    .input(JsonDocuments.toDocument(call.argumentsObject()))
                     .build()));
         }
         return blocks;

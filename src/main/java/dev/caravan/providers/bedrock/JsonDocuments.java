@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.caravan.core.GatewayException;
 import software.amazon.awssdk.core.SdkNumber;
 import software.amazon.awssdk.core.document.Document;
 import software.amazon.awssdk.core.document.DocumentVisitor;
@@ -47,22 +46,6 @@ final class JsonDocuments {
             return Document.fromNumber(node.decimalValue());
         }
         return Document.fromString(node.asText());
-    }
-
-    /**
-     * Tool-call arguments as the caller sent them (JSON text) to a Document. Empty text means no arguments;
-     * text that is not JSON is the caller's mistake.
-     */
-    static Document parseArguments(String json) {
-        if (json == null || json.isBlank()) {
-            return Document.fromMap(Map.of());
-        }
-        try {
-            return toDocument(JSON.readTree(json));
-        } catch (JsonProcessingException e) {
-            throw GatewayException.invalidRequest("messages",
-                    "tool call arguments are not valid JSON");
-        }
     }
 
     static JsonNode toJson(Document document) {

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 import static dev.caravan.providers.anthropic.AnthropicFixtures.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AnthropicRequestEncodingTest {
 
@@ -100,16 +101,29 @@ class AnthropicRequestEncodingTest {
     }
 
     @ParameterizedTest(name = "arguments [{0}] become an empty input object")
-    @ValueSource(strings = {"", "   ", "not json", "[1,2]", "{\"city\": \"Par"})
-    void sendsEmptyInputWhenToolCallArgumentsAreEmptyOrInvalid(String arguments) {
-        ChatRequest request = offeringWeather(List.of(user("weather?"),
-                new ChatMessage("assistant", List.of(), List.of(new ToolCall("toolu_1", "get_weather", arguments)),
-                        null, null)));
-
-        JsonNode toolUse = encode(request).get("messages").get(1).get("content").get(0);
+    @ValueSource(strings = {"", "   "})
+    void sendsEmptyInputWhenToolCallArgumentsAreEmpty(String arguments) {
+        JsonNode toolUse = encode(withToolCallArguments(arguments)).get("messages").get(1).get("content").get(0);
 
         assertEquals("tool_use", toolUse.get("type").asText());
         assertEquals(AnthropicFixtures.JSON.createObjectNode(), toolUse.get("input"));
+    }
+
+    /** The caller's history is never rewritten: arguments that are no JSON object are not sent as {}. */
+    @ParameterizedTest(name = "arguments [{0}] are a 400")
+    @ValueSource(strings = {"not json", "[1,2]", "{\"city\": \"Par", "\"Paris\""})
+    void refusesToolCallArgumentsThatAreNoJsonObject(String arguments) {
+        GatewayException error = assertThrows(GatewayException.class, () -> encode(withToolCallArguments(arguments)));
+
+        assertEquals(400, error.status());
+        assertEquals("messages", error.param());
+        assertTrue(error.getMessage().contains("toolu_1"), error.getMessage());
+    }
+
+    private static ChatRequest withToolCallArguments(String arguments) {
+        return offeringWeather(List.of(user("weather?"),
+                new ChatMessage("assistant", List.of(), List.of(new ToolCall("toolu_1", "get_weather", arguments)),
+                        null, null)));
     }
 
     @Test
