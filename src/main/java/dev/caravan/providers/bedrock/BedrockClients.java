@@ -35,7 +35,6 @@ public final class BedrockClients implements AutoCloseable {
      * @param endpoint    null for the SDK's endpoint resolution (including {@code AWS_ENDPOINT_URL_BEDROCK_RUNTIME})
      * @param credentials null for the SDK's default credential chain
      * @param apiCallTimeout the whole of a non-streaming call; streams are bounded by their idle timeout instead
-     *                    (and by the Netty client's default 30 s read timeout)
      * @param http1       speak HTTP/1.1 on the async client (Bedrock itself speaks HTTP/2; plain test servers do not)
      * @param maxAttempts attempts the SDK makes per call; 1 leaves retrying to the route's fallback chain and
      *                    circuit breaker, which then see every failure at once
@@ -57,6 +56,10 @@ public final class BedrockClients implements AutoCloseable {
                 .overrideConfiguration(c -> c.retryStrategy(r -> r.maxAttempts(maxAttempts)))
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder()
                         .connectionTimeout(connectTimeout)
+                        // the async client serves streams, whose silence the stream's idle timeout bounds
+                        // (caravan.bedrock.idle-timeout-ms): Netty's own read timeout (30 s by default, on for the
+                        // whole stream) would cut one that the idle timeout lets wait
+                        .readTimeout(Duration.ZERO)
                         .protocol(http1 ? Protocol.HTTP1_1 : Protocol.HTTP2));
         if (region != null) {
             syncBuilder.region(region);

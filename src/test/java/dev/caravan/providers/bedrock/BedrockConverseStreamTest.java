@@ -88,6 +88,26 @@ class BedrockConverseStreamTest {
         assertTrue(fake.lastReceived().path().endsWith("/converse-stream"));
     }
 
+    /**
+     * A model silent mid-answer for longer than the Netty client's default read timeout (30 s), but not for the
+     * stream's idle timeout: the stream goes on. The idle timeout between events bounds a stream; the read timeout cut
+     * it at 30 s whatever caravan.bedrock.idle-timeout-ms said.
+     */
+    @Test
+    void aPauseShorterThanTheIdleTimeoutButOverTheNettyClientsDefaultReadTimeoutDoesNotCutTheStream() {
+        fake.pauseAfterFirstFrameMillis(31_000);
+        List<StreamEvent> events;
+        try (BedrockConverseStream stream = open(chat(ChatMessage.of("user", "Hi")), "stream-text-tool-usage",
+                Duration.ofSeconds(60))) {
+            events = drain(stream);
+        } finally {
+            fake.pauseAfterFirstFrameMillis(0);
+        }
+
+        assertEquals(new StreamEvent.Finished("tool_calls"), events.get(events.size() - 2), events.toString());
+        assertEquals(new StreamEvent.UsageReport(dev.caravan.core.Usage.of(412, 58)), events.get(events.size() - 1));
+    }
+
     @Test
     void handsOverEachEventAsSoonAsBedrockSendsIt() {
         fake.frameDelayMillis(150);

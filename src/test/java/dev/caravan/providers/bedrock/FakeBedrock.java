@@ -87,6 +87,7 @@ public final class FakeBedrock implements AutoCloseable {
     private final Set<String> novaProfiles = ConcurrentHashMap.newKeySet();
     private volatile long frameDelayMillis = 20;
     private volatile long converseDelayMillis;
+    private volatile long pauseAfterFirstFrameMillis;
 
     public FakeBedrock() {
         try {
@@ -114,6 +115,11 @@ public final class FakeBedrock implements AutoCloseable {
     /** Pause between two frames of a stream. */
     public void frameDelayMillis(long millis) {
         this.frameDelayMillis = millis;
+    }
+
+    /** A longer pause after the first frame of each stream (the model silent mid-answer); 0 for none. */
+    public void pauseAfterFirstFrameMillis(long millis) {
+        this.pauseAfterFirstFrameMillis = millis;
     }
 
     /** Time a Converse answer takes (the model thinking; Bedrock sends nothing meanwhile). */
@@ -533,7 +539,8 @@ public final class FakeBedrock implements AutoCloseable {
                 out.write(encode(frame));
                 out.flush();
                 log.sentAtNanos.add(System.nanoTime());
-                Thread.sleep(frameDelayMillis);
+                Thread.sleep(log.sentAtNanos.size() == 1 && pauseAfterFirstFrameMillis > 0 ? pauseAfterFirstFrameMillis
+                        : frameDelayMillis);
             }
             log.completed = true;
         } catch (IOException e) {
