@@ -1,6 +1,7 @@
 package dev.caravan.core;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,7 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** A function call the model asked for; {@code arguments} is the JSON text of the arguments. */
 public record ToolCall(String id, String name, String arguments) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Text after the object (a stray brace, a second object) makes it no JSON object: it is not cut to the first. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /**
      * The arguments as a JSON object, as Anthropic and Bedrock take them (none: an empty one). Text that is no JSON

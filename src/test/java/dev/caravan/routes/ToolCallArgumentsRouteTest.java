@@ -63,7 +63,9 @@ class ToolCallArgumentsRouteTest {
     @Test
     void argumentsThatAreNoJsonObjectForAClaudeModelAreA400NamingTheMessagesBeforeAnyCall() throws Exception {
         for (String arguments : new String[] {BROKEN_ARGUMENTS_HISTORY,
-                BROKEN_ARGUMENTS_HISTORY.replace("{\\\"city\\\": \\\"Par", "[1,2]")}) {
+                BROKEN_ARGUMENTS_HISTORY.replace("{\\\"city\\\": \\\"Par", "[1,2]"),
+                // an object with more after it (a model's stray brace) is no JSON object either: not cut to the object
+                BROKEN_ARGUMENTS_HISTORY.replace("\\\"Par", "\\\"Paris\\\"}}")}) {
             HttpResponse<String> response = post(OpenAiWithClaudeFallback.CLAUDE, arguments);
 
             assertEquals(400, response.statusCode(), response.body());
