@@ -13,8 +13,13 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -76,19 +81,17 @@ public final class DynamoKeyStore implements KeyStore {
             AttributeValue value = was.get(attribute);
             if (value == null) {
                 unchanged.add("attribute_not_exists(" + name + ")");
-            } else if (value.hasL()) {
-                // element by element: a list compared whole is not taken by every DynamoDB (dynalite)
-                values.put(":n" + names.size(), n(value.l().size()));
-                unchanged.add("size(" + name + ") = :n" + names.size());
-                for (int i = 0; i < value.l().size(); i++) {
-                    values.put(":v" + names.size() + "_" + i, value.l().get(i));
-                    unchanged.add(name + "[" + i + "] = :v" + names.size() + "_" + i);
-                }
             } else {
                 values.put(":v" + names.size(), value);
                 unchanged.add(name + " = :v" + names.size());
             }
         }
+        // The allowed models by their digest: a condition naming each model exceeds DynamoDB's 4 KB for an expression
+        // (a key may allow 256 models), and a list compared whole is not taken by every DynamoDB (dynalite). An item
+        // without a digest was not written since by this version, which always writes one.
+        names.put("#models", MODELS_DIGEST);
+        values.put(":models", was.get(MODELS_DIGEST));
+        unchanged.add("(#models = :models OR attribute_not_exists(#models))");
         try {
             client.putItem(b -> b.tableName(table).item(item(changed)).conditionExpression(String.join(" AND ", unchanged))
                     .expressionAttributeNames(names).expressionAttributeValues(values));
@@ -130,8 +133,8 @@ public final class DynamoKeyStore implements KeyStore {
         return keys;
     }
 
-    /** Every attribute {@link #item} may write. */
-    private static final List<String> ATTRIBUTES = List.of("id", "secretHash", "userId", "application", "allowedModels",
+    /** Every attribute {@link #item} may write, but the allowed models (compared by {@link #MODELS_DIGEST}). */
+    private static final List<String> ATTRIBUTES = List.of("id", "secretHash", "userId", "application",
             "requestsPerMinute", "tokensPerMinute", "dailyBudget", "monthlyBudget", "createdAt", "expiresAt", "enabled",
             "revokedAt");
 
@@ -142,6 +145,7 @@ public final class DynamoKeyStore implements KeyStore {
         item.put("userId", s(key.userId()));
         item.put("application", s(key.application()));
         item.put("allowedModels", AttributeValue.fromL(key.allowedModels().stream().map(DynamoKeyStore::s).toList()));
+        item.put(MODELS_DIGEST, s(digest(key.allowedModels())));
         item.put("requestsPerMinute", n(key.rateLimit().requestsPerMinute()));
         item.put("tokensPerMinute", n(key.rateLimit().tokensPerMinute()));
         putDecimal(item, "dailyBudget", key.budgets().daily());
@@ -155,6 +159,23 @@ public final class DynamoKeyStore implements KeyStore {
             item.put("revokedAt", n(key.revokedAt().toEpochMilli()));
         }
         return item;
+    }
+
+    /** The allowed models' SHA-256, which {@link #replace} compares instead of each model. */
+    private static final String MODELS_DIGEST = "allowedModelsDigest";
+
+    private static String digest(List<String> models) {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            for (String model : models) {
+                byte[] bytes = model.getBytes(StandardCharsets.UTF_8);
+                sha256.update(ByteBuffer.allocate(4).putInt(bytes.length).array()); // length first: two lists never give the same input
+                sha256.update(bytes);
+            }
+            return Base64.getEncoder().encodeToString(sha256.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     private static ApiKey read(Map<String, AttributeValue> item) {

@@ -66,6 +66,22 @@ abstract class KeyStoreContract {
         assertThrows(IllegalArgumentException.class, () -> store().replace(key(KeySecrets.newSecret()), daily));
     }
 
+    /** A change of the allowed models alone, even to as many others, is a change: a stale read is refused. */
+    @Test
+    void replaceRefusesAReadWhoseAllowedModelsChangedSince() {
+        ApiKey key = key(KeySecrets.newSecret());
+        store().create(key);
+        ApiKey read = store().find(key.id()).orElseThrow();
+        ApiKey otherModels = new ApiKey(key.id(), key.secretHash(), key.userId(), key.application(),
+                List.of("mock-echo", "gpt-4o"), key.rateLimit(), key.budgets(), key.createdAt(), key.expiresAt(),
+                key.enabled(), null);
+
+        assertTrue(store().replace(read, otherModels));
+        assertFalse(store().replace(read, read.withSecretHash(KeySecrets.hash(KeySecrets.newSecret()))),
+                "the allowed models changed since the key was read");
+        assertEquals(Optional.of(otherModels), store().find(key.id()));
+    }
+
     @Test
     void findsNothingForAnUnknownSecret() {
         assertTrue(store().findBySecretHash(KeySecrets.hash(KeySecrets.newSecret())).isEmpty());
