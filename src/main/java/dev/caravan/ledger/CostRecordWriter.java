@@ -1,5 +1,6 @@
 package dev.caravan.ledger;
 
+import io.vertx.core.Context;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +70,9 @@ final class CostRecordWriter {
      */
     void record(CostRecord record) {
         if (!writesBehind()) {
-            storeOrSpool(List.of(record));
+            // An event loop never waits for the store (the cost route runs there only when the pool behind the wire
+            // tap is full): its record goes to the spool, to be replayed.
+            storeOrSpool(List.of(record), !Context.isOnEventLoopThread());
             return;
         }
         queued.add(record);
@@ -118,21 +121,22 @@ final class CostRecordWriter {
         while ((next = queued.poll()) != null) {
             batch.add(next);
             if (batch.size() == MAX_BATCH) {
-                storeOrSpool(batch);
+                storeOrSpool(batch, true);
                 batch = new ArrayList<>();
             }
         }
         if (!batch.isEmpty()) {
-            storeOrSpool(batch);
+            storeOrSpool(batch, true);
         }
     }
 
-    private void storeOrSpool(List<CostRecord> records) {
+    /** {@code mayWait}: whether this thread may wait for the store (an event loop may not: the records are spooled). */
+    private void storeOrSpool(List<CostRecord> records, boolean mayWait) {
         List<CostRecord> batch = spoolWhileSettlementsWait(records);
         if (batch.isEmpty()) {
             return;
         }
-        if (replay.storeHealthy() && storeWrites.tryAcquire()) {
+        if (mayWait && replay.storeHealthy() && storeWrites.tryAcquire()) {
             try {
                 store.recordAll(batch);
                 return;
@@ -145,7 +149,7 @@ final class CostRecordWriter {
                     storeBehind.set(false); // no write waits for the store any more: it caught up
                 }
             }
-        } else if (replay.storeHealthy() && storeBehind.compareAndSet(false, true)) {
+        } else if (mayWait && replay.storeHealthy() && storeBehind.compareAndSet(false, true)) {
             LOG.warn("cost store is slow: {} writes wait for it; spooling records until it catches up",
                     Ledger.STORE_WRITES_AT_ONCE);
         }

@@ -18,15 +18,18 @@ import java.util.concurrent.TimeUnit;
  * behind the event that is answering it ({@code Context.runOnContext}): the answer is not delayed, and no thread is
  * woken per request, which on a busy gateway cost more than the cost route itself. Otherwise (DynamoDB, whose writes
  * the cost route waits for), and for an exchange not started by an HTTP request, it runs on a thread pool. Unlike
- * Camel's default pool, whose full queue runs the task on the caller (an event loop, stalled then with every
- * connection on it for as long as the store is slow), this one queues every task: a store that is behind holds at most
- * {@link Ledger#STORE_WRITES_AT_ONCE} of its threads, and the others spool the records meanwhile, so the queue keeps
- * moving.
+ * Camel's default pool (10 threads busy before more are made, 1,000 queued), whose full queue ran the cost route on
+ * the caller, an event loop then waiting for the store with every connection on it, this one has a thread for each
+ * write the store may have waiting ({@link Ledger#STORE_WRITES_AT_ONCE}) and some to spool the records meanwhile, and
+ * queues up to {@link #MAX_QUEUED} tasks; beyond, the caller runs the task, and on an event loop that spools the
+ * record instead of waiting for the store.
  */
 public final class AfterAnswerExecutor extends AbstractExecutorService {
 
     /** The threads that wait for the store, and some to spool while they do. */
     static final int THREADS = Ledger.STORE_WRITES_AT_ONCE + 4;
+    /** Tasks waiting for a thread at most (each holds its request's exchange). */
+    static final int MAX_QUEUED = 10_000;
 
     private final boolean onEventLoop;
     private final ExecutorService pool;
@@ -37,8 +40,10 @@ public final class AfterAnswerExecutor extends AbstractExecutorService {
         ThreadPoolProfile profile = new ThreadPoolProfile("caravan-after-answer");
         profile.setPoolSize(THREADS);
         profile.setMaxPoolSize(THREADS);
-        profile.setMaxQueueSize(Integer.MAX_VALUE);
-        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.Abort); // only once shut down
+        profile.setMaxQueueSize(MAX_QUEUED);
+        // Beyond that the caller runs the task: an event loop then spools the record rather than wait for the store
+        // (CostRecordWriter), so a store that is behind neither blocks a loop for long nor fills the memory.
+        profile.setRejectedPolicy(ThreadPoolRejectedPolicy.CallerRuns);
         this.pool = context.getExecutorServiceManager().newThreadPool(this, "WireTap", profile);
     }
 

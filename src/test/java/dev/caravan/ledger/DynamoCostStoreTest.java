@@ -273,6 +273,44 @@ class DynamoCostStoreTest extends CostStoreContract {
         }
     }
 
+    /**
+     * The cost route runs on an event loop only when the pool behind the wire tap is full: a record made there goes to
+     * the spool and is replayed, rather than hold the loop (and every connection on it) while DynamoDB answers.
+     */
+    @Test
+    void aRecordMadeOnAnEventLoopIsSpooledNotWaitedFor(@TempDir Path spoolDir) throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try (DynamoInBetween dynamo = new DynamoInBetween(dynalite.endpoint())) {
+            DynamoSettings settings = new DynamoSettings(dynamo.endpoint(), "us-east-1", "ai-costs-loop",
+                    "ai-cost-counters-loop", true);
+            DynamoCostStore store = new DynamoCostStore(camel, "dynamo-loop", settings.client(credentials()), settings,
+                    true);
+            Ledger ledger = new Ledger(store, new BudgetLedger(BudgetConfig.none(),
+                    new DynamoBudgetStore(camel, "dynamo-loop", settings), Clock.systemUTC()), new CostSpool(spoolDir),
+                    Duration.ofMillis(100), Duration.ofMillis(500));
+            try (ledger) {
+                dynamo.slowDown();
+                CostRecord onLoop = record("made-on-a-loop", new BigDecimal("0.04"));
+                java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+                vertx.getOrCreateContext().runOnContext(event -> {
+                    ledger.record(onLoop);
+                    done.complete(null);
+                });
+                done.get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+                assertFalse(dynamo.received.stream().anyMatch(body -> body.contains("made-on-a-loop")),
+                        "the loop did not wait for DynamoDB");
+                assertEquals(1, ledger.spoolDepth());
+
+                dynamo.catchUp();
+                Eventually.until(() -> ledger.spoolDepth() == 0, 30_000, "the spool replayed");
+                assertFalse(store.record(onLoop), "already stored");
+            }
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     private static StaticCredentialsProvider credentials() {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
     }
