@@ -13,6 +13,28 @@ public final class ForcedToolUse {
     private ForcedToolUse() {
     }
 
+    /**
+     * The answer's tool for {@code request} to Claude model {@code modelId}: null when the request asks for no
+     * structured output, or the model takes no forced tool call (then {@link #outputFormat}). The model id is read only
+     * for a request that asks for structured output.
+     *
+     * @throws GatewayException a 400 naming the field when the format cannot be honoured as asked
+     */
+    public static JsonAnswerTool answerTool(ChatRequest request, String modelId) {
+        JsonAnswerTool tool = JsonAnswerTool.of(request);
+        return tool == null || refusedBy(modelId) ? null : tool;
+    }
+
+    /**
+     * The answer whose schema Claude model {@code modelId} gets as its own output format (Anthropic's
+     * {@code output_config.format}, Converse's {@code outputConfig.textFormat}): for a model that takes no forced tool
+     * call, else null.
+     */
+    public static JsonAnswerTool outputFormat(ChatRequest request, String modelId) {
+        JsonAnswerTool tool = JsonAnswerTool.of(request);
+        return tool != null && refusedBy(modelId) ? tool : null;
+    }
+
     /** Whether Claude model {@code modelId} (Anthropic's id, a Bedrock model id or profile) refuses a forced tool call. */
     public static boolean refusedBy(String modelId) {
         ClaudeModelVersion version = ClaudeModelVersion.of(modelId);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
  * OpenAI's {@code reasoning_effort} as the thinking budget of Claude's extended thinking, in LiteLLM's mapping: minimal
@@ -34,6 +35,18 @@ public final class ReasoningEffort {
     /** The reasoning_effort the request asks for when it asks to reason (not "none"); else null. */
     public static String effort(ChatRequest request) {
         return budget(request) == null ? null : request.original().get(FIELD).asText();
+    }
+
+    /**
+     * The max_tokens Claude is sent for {@code request} (Anthropic requires one): with thinking on, {@link #maxTokens};
+     * else the caller's, else the model's most ({@code modelDefault}, asked only then). The budget hold counts it.
+     */
+    public static int claudeMaxTokens(ChatRequest request, IntSupplier modelDefault) {
+        Integer budget = budget(request);
+        if (budget != null) {
+            return maxTokens(budget, request.maxTokens(), modelDefault.getAsInt());
+        }
+        return request.maxTokens() != null ? request.maxTokens() : modelDefault.getAsInt();
     }
 
     /**

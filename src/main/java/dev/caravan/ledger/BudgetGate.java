@@ -165,9 +165,8 @@ public final class BudgetGate {
      * Claude with thinking on, the max_tokens it is sent, which holds the thinking budget too ({@link ReasoningEffort}).
      */
     private long outputAllowance(ChatRequest request, Target target) {
-        Integer thinking = ReasoningEffort.budget(request);
-        if (thinking != null && target.claude()) {
-            return ReasoningEffort.maxTokens(thinking, request.maxTokens(), router.defaultMaxTokens(target));
+        if (target.claude()) {
+            return ReasoningEffort.claudeMaxTokens(request, () -> router.defaultMaxTokens(target));
         }
         return request.maxTokens() != null ? request.maxTokens() : router.defaultMaxTokens(target);
     }

@@ -3,6 +3,7 @@ package dev.caravan.providers;
 import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.JsonAnswerTool;
 
 import java.util.function.Function;
 
@@ -44,11 +45,11 @@ public interface HttpProviderCodec {
     }
 
     /**
-     * True when the provider has no {@code response_format}, so that structured outputs are asked of {@code
-     * upstreamModel} with a tool ({@link JsonAnswerTool}); false when the request's own field is sent as it came, or
-     * the codec sends the schema in a field of the provider's own.
+     * The tool {@code request}'s structured output is asked of {@code upstreamModel} with ({@link JsonAnswerTool}), for
+     * a provider without {@code response_format}; null when the request's own field is sent as it came, or the codec
+     * sends the schema in a field of the provider's own.
      */
-    default boolean answersJsonByTool(String upstreamModel) {
-        return false;
+    default JsonAnswerTool answerTool(ChatRequest request, String upstreamModel) {
+        return null;
     }
 }

@@ -11,7 +11,7 @@ public final class JsonAnswers {
 
     /** The answer's tool for {@code request} to {@code upstreamModel} when {@code codec} needs one, else null. */
     public static JsonAnswerTool tool(HttpProviderCodec codec, ChatRequest request, String upstreamModel) {
-        return codec.answersJsonByTool(upstreamModel) ? JsonAnswerTool.of(request) : null;
+        return codec.answerTool(request, upstreamModel);
     }
 
     /** A fresh decoder for one of {@code request}'s streamed answers from {@code upstreamModel} on {@code codec}. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.caravan.support.FakeAnthropic;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
+import dev.caravan.support.OpenAiWithClaudeFallback;
 import dev.caravan.support.StreamCapture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,10 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,29 +48,24 @@ class NoForcedToolRouteTest {
 
     @TempDir
     static Path dir;
+    static OpenAiWithClaudeFallback upstreams;
     static FakeAnthropic anthropic;
     static FakeOpenAi openAi;
     static Gateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        anthropic = new FakeAnthropic(KEY);
-        openAi = new FakeOpenAi();
-        Path catalog = dir.resolve("catalog.yaml");
-        Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
-                .replace("fallbacks:\n", "fallbacks:\n  gpt-4o-mini: [" + OPUS_55 + ", " + SONNET_37 + "]\n")
-                .replace("models:\n", "models:\n  anthropic/" + HAIKU_55 + ": {input: 0.10, output: 0.50}\n"));
-        gateway = Gateway.start(Map.of("caravan.anthropic.base-url", anthropic.baseUrl(),
-                "caravan.anthropic.api-key", KEY, "caravan.openai.base-url", openAi.baseUrl(),
-                "caravan.openai.api-key", "sk-openai-test", "caravan.catalog.file", catalog.toString(),
-                "caravan.anthropic.retry.max-retries", "0", "caravan.openai.retry.max-retries", "0"));
+        UnaryOperator<String> chain = OpenAiWithClaudeFallback.fallbacks(OPUS_55 + ", " + SONNET_37);
+        upstreams = OpenAiWithClaudeFallback.start(dir, KEY, catalog -> chain.apply(catalog).replace("models:\n",
+                "models:\n  anthropic/" + HAIKU_55 + ": {input: 0.10, output: 0.50}\n"));
+        anthropic = upstreams.anthropic();
+        openAi = upstreams.openAi();
+        gateway = upstreams.gateway();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        gateway.close();
-        anthropic.close();
-        openAi.close();
+        upstreams.close();
     }
 
     @BeforeEach

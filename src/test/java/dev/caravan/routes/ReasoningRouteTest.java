@@ -9,6 +9,7 @@ import dev.caravan.support.FakeAnthropic.Thought;
 import dev.caravan.support.FakeAnthropic.ToolUse;
 import dev.caravan.support.FakeOpenAi;
 import dev.caravan.support.Gateway;
+import dev.caravan.support.OpenAiWithClaudeFallback;
 import dev.caravan.support.StreamCapture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,28 +53,22 @@ class ReasoningRouteTest {
 
     @TempDir
     static Path dir;
+    static OpenAiWithClaudeFallback upstreams;
     static FakeAnthropic anthropic;
     static FakeOpenAi openAi;
     static Gateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
-        anthropic = new FakeAnthropic(KEY);
-        openAi = new FakeOpenAi();
-        Path catalog = dir.resolve("catalog.yaml");
-        Files.writeString(catalog, Files.readString(Path.of("config/catalog.yaml"))
-                .replace("fallbacks:\n", "fallbacks:\n  gpt-4o-mini: [" + SONNET + ", mock-echo]\n"));
-        gateway = Gateway.start(Map.of("caravan.anthropic.base-url", anthropic.baseUrl(),
-                "caravan.anthropic.api-key", KEY, "caravan.openai.base-url", openAi.baseUrl(),
-                "caravan.openai.api-key", "sk-openai-test", "caravan.catalog.file", catalog.toString(),
-                "caravan.anthropic.retry.max-retries", "0", "caravan.openai.retry.max-retries", "0"));
+        upstreams = OpenAiWithClaudeFallback.start(dir, KEY, OpenAiWithClaudeFallback.fallbacks(SONNET + ", mock-echo"));
+        anthropic = upstreams.anthropic();
+        openAi = upstreams.openAi();
+        gateway = upstreams.gateway();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        gateway.close();
-        anthropic.close();
-        openAi.close();
+        upstreams.close();
     }
 
     @BeforeEach

@@ -5,6 +5,7 @@ import dev.caravan.core.ChatRequest;
 import dev.caravan.core.ChatResponse;
 import dev.caravan.core.ForcedToolUse;
 import dev.caravan.core.GatewayException;
+import dev.caravan.core.JsonAnswerTool;
 import dev.caravan.core.WhitespaceStops;
 import dev.caravan.providers.HttpProviderCodec;
 import dev.caravan.providers.StreamDecoder;
@@ -66,7 +67,7 @@ public final class AnthropicCodec implements HttpProviderCodec {
 
     /** A tool, but for the models that take no forced tool call: their output_config.format is the schema. */
     @Override
-    public boolean answersJsonByTool(String upstreamModel) {
-        return !ForcedToolUse.refusedBy(upstreamModel);
+    public JsonAnswerTool answerTool(ChatRequest request, String upstreamModel) {
+        return ForcedToolUse.answerTool(request, upstreamModel);
     }
 }

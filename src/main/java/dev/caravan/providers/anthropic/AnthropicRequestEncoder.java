@@ -38,18 +38,14 @@ final class AnthropicRequestEncoder {
     byte[] encode(ChatRequest request, String upstreamModel) {
         ObjectNode body = json.createObjectNode();
         body.put("model", upstreamModel);
+        // Anthropic requires max_tokens (OpenAI callers often leave it out); thinking counts in it
+        body.put("max_tokens", ReasoningEffort.claudeMaxTokens(request,
+                () -> defaultMaxTokens.applyAsInt(upstreamModel)));
         Integer thinking = ReasoningEffort.budget(request);
-        if (thinking == null) {
-            // Anthropic requires max_tokens; OpenAI callers often leave it out.
-            body.put("max_tokens", request.maxTokens() != null
-                    ? request.maxTokens() : defaultMaxTokens.applyAsInt(upstreamModel));
-        } else {
-            // thinking counts in max_tokens, which must exceed its budget: the caller's max_tokens is the answer's
-            body.put("max_tokens", ReasoningEffort.maxTokens(thinking, request.maxTokens(),
-                    defaultMaxTokens.applyAsInt(upstreamModel)));
+        if (thinking != null) {
             putThinking(body, request, upstreamModel, thinking);
         }
-        JsonAnswerTool answer = ForcedToolUse.refusedBy(upstreamModel) ? JsonAnswerTool.of(request) : null;
+        JsonAnswerTool answer = ForcedToolUse.outputFormat(request, upstreamModel);
         if (answer != null) {
             // a model that takes no forced tool call gets structured outputs as its own output format
             body.withObjectProperty("output_config").putObject("format").put("type", "json_schema")

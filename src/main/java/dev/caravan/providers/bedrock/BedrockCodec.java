@@ -99,7 +99,7 @@ public final class BedrockCodec {
         if (tools != null) {
             builder.toolConfig(tools);
         }
-        JsonAnswerTool answer = claude && ForcedToolUse.refusedBy(target.model()) ? JsonAnswerTool.of(request) : null;
+        JsonAnswerTool answer = claude ? ForcedToolUse.outputFormat(request, target.model()) : null;
         if (answer != null) {
             // a model that takes no forced tool call gets structured outputs as Converse's output format
             builder.outputConfig(o -> o.textFormat(f -> f.type(OutputFormatType.JSON_SCHEMA).structure(

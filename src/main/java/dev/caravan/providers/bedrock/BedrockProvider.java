@@ -77,7 +77,7 @@ public final class BedrockProvider {
      * ({@link ForcedToolUse}): {@link BedrockCodec} gives that one the schema as Converse's output format.
      */
     private static JsonAnswerTool answerTool(CallContext call) {
-        return ForcedToolUse.refusedBy(call.current().model()) ? null : JsonAnswerTool.of(call.request());
+        return ForcedToolUse.answerTool(call.request(), call.current().model());
     }
 
     /**
